@@ -1,0 +1,45 @@
+# Every target creates .venv itself: a fresh machine needs only Python 3.11+ and pip.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint bench migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/pitstop migrate
+	$(BIN)/pitstop demo
+	$(BIN)/pitstop serve
+
+migrate: $(STAMP)
+	$(BIN)/pitstop migrate
+
+demo: $(STAMP)
+	$(BIN)/pitstop demo
+
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check platform tests migrations
+	$(BIN)/ruff format --check platform tests migrations
+	$(BIN)/mypy platform
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m pytest tests/bench -s -p no:xdist $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var

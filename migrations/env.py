@@ -1,0 +1,75 @@
+"""Alembic environment: async engine as the owner role, then grants for the app role."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+from alembic import context
+from sqlalchemy import JSON
+from sqlalchemy.engine import Connection, make_url
+
+from pitstop.db.base import UTCDateTime
+from pitstop.db.engine import create_engine
+from pitstop.db.models import load_models
+from pitstop.db.rls import grant_app_role
+from pitstop.settings import Settings
+
+config = context.config
+target_metadata = load_models()
+
+
+def _settings() -> Settings:
+    settings = config.attributes.get("settings")
+    return settings if isinstance(settings, Settings) else Settings.from_env()
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Render our column types as plain SQLAlchemy ones: migrations must not import models."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, JSON):
+        return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
+    return False
+
+
+def _run(connection: Connection, settings: Settings) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        render_item=_render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+        app_role = make_url(settings.database_url).username
+        if app_role:
+            grant_app_role(connection, app_role)
+
+
+async def _run_online(settings: Settings) -> None:
+    engine = create_engine(settings.migration_database_url)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run, settings)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+def run() -> None:
+    settings = _settings()
+    if context.is_offline_mode():
+        context.configure(url=settings.migration_database_url, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection, settings)
+    else:
+        asyncio.run(_run_online(settings))
+
+
+run()

@@ -1,0 +1,70 @@
+"""The append-only audit log: who did what to which record, and why.
+
+Details carry IDs and reasons only, never personal values. The actor comes from the
+request (set by the edge) so a service cannot forget to say who acted; on PostgreSQL the
+app role has no UPDATE or DELETE on the table, so history cannot be rewritten.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.identity.models import AuditEntry
+
+AUDIT_ACTIONS = frozenset(
+    {
+        "auth.login_failed",
+        "auth.locked",
+        "staff.changed",
+        "role.changed",
+        "api_key.created",
+        "api_key.revoked",
+        "customer.reveal",
+        "customer.export",
+        "customer.erase",
+        "plugin.changed",
+        "membership.adjust",
+    }
+)
+
+_actor: ContextVar[tuple[str, uuid.UUID] | None] = ContextVar("pitstop_actor", default=None)
+
+
+@contextmanager
+def acting_as(kind: str, actor_id: uuid.UUID) -> Iterator[None]:
+    token = _actor.set((kind, actor_id))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+async def record(
+    session: AsyncSession,
+    action: str,
+    *,
+    resource: str = "",
+    resource_id: str | uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    actor = _actor.get()
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    entry = AuditEntry(
+        action=action,
+        actor_kind=actor[0] if actor else "system",
+        actor_id=actor[1] if actor else None,
+        resource=resource,
+        resource_id=None if resource_id is None else str(resource_id),
+        detail=detail or {},
+        request_id=request_id,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry

@@ -1,0 +1,82 @@
+"""HTTP API of the audit log (read-only: nothing can change history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Controller, get
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.errors import Unprocessable
+from pitstop.identity.models import AuditEntry
+from pitstop.pagination import Page, keyset, page_of
+
+
+class AuditOut(msgspec.Struct):
+    id: uuid.UUID
+    at: dt.datetime
+    action: str
+    actor_kind: str
+    actor_id: uuid.UUID | None
+    resource: str
+    resource_id: str | None
+    detail: dict[str, Any]
+    request_id: str | None
+
+
+def _since(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise Unprocessable.field("since", "use an ISO 8601 timestamp") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+class AuditController(Controller):
+    path = "/audit"
+    tags = ["audit"]
+    opt = {"permission": "audit:read"}
+
+    @get("/")
+    async def list_entries(
+        self,
+        session: AsyncSession,
+        action: str | None = None,
+        actor: uuid.UUID | None = None,
+        resource: str | None = None,
+        since: str | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> Page[AuditOut]:
+        statement = select(AuditEntry)
+        if action:
+            statement = statement.where(AuditEntry.action == action)
+        if actor:
+            statement = statement.where(AuditEntry.actor_id == actor)
+        if resource:
+            statement = statement.where(AuditEntry.resource == resource)
+        start = _since(since)
+        if start:
+            statement = statement.where(AuditEntry.at >= start)
+        rows = (await session.scalars(keyset(statement, AuditEntry.id, after, limit))).all()
+        items = [
+            AuditOut(
+                r.id,
+                r.at,
+                r.action,
+                r.actor_kind,
+                r.actor_id,
+                r.resource,
+                r.resource_id,
+                r.detail,
+                r.request_id,
+            )
+            for r in rows
+        ]
+        return page_of(rows, limit, items, lambda r: r.id)

@@ -1,0 +1,98 @@
+"""The permission table: the single source that guards, docs and tests read.
+
+A permission is ``area:action``. Each built-in role template is a set of permissions.
+Plugins add their own permissions with default grants through :func:`PermissionTable.extend`,
+so the role templates a tenant receives include them and the generated role × endpoint
+tests cover them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+ROLE_TEMPLATES = (
+    "hq_admin",
+    "hq_analyst",
+    "store_manager",
+    "service_advisor",
+    "technician",
+    "marketing",
+)
+HQ_ROLES = frozenset({"hq_admin", "hq_analyst", "marketing"})
+"""Roles that look across all the tenant's stores by default (a store list narrows them)."""
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    description: str
+    grants: frozenset[str]
+
+    @property
+    def area(self) -> str:
+        return self.name.split(":", 1)[0]
+
+
+_ALL = frozenset(ROLE_TEMPLATES)
+_EDITORS = frozenset({"hq_admin", "store_manager", "service_advisor"})
+_HQ = frozenset({"hq_admin"})
+_MANAGERS = frozenset({"hq_admin", "store_manager"})
+
+CORE_PERMISSIONS: tuple[Permission, ...] = (
+    Permission("stores:read", "List the tenant's stores and their hours", _ALL),
+    Permission("stores:manage", "Open, change and close stores", _HQ),
+    Permission("customers:read", "Read customers (masked per policy)", _ALL),
+    Permission("customers:write", "Create and edit customers", _EDITORS),
+    Permission(
+        "customers:reveal", "See one customer's raw personal data, with a reason", _MANAGERS
+    ),
+    Permission("customers:export", "Export everything held about a customer", _HQ),
+    Permission("customers:erase", "Erase a customer's personal data", _HQ),
+    Permission("vehicles:read", "Read vehicles (masked per policy)", _ALL),
+    Permission("vehicles:write", "Register vehicles and record mileage", _EDITORS),
+    Permission("service_orders:read", "Read service orders of one's stores", _ALL),
+    Permission("service_orders:write", "Open, complete and refund service orders", _EDITORS),
+    Permission("staff:manage", "Hire staff, give roles and store scopes", _HQ),
+    Permission("roles:manage", "Define custom roles", _HQ),
+    Permission("api_keys:manage", "Create and revoke integration keys", _HQ),
+    Permission("plugins:manage", "Turn plugins on and set their rules", _HQ),
+    Permission("events:manage", "See and retry failed event deliveries", _HQ),
+    Permission("audit:read", "Read the audit log", _HQ),
+)
+
+
+@dataclass
+class PermissionTable:
+    permissions: dict[str, Permission] = field(default_factory=dict)
+
+    @classmethod
+    def core(cls) -> PermissionTable:
+        return cls({p.name: p for p in CORE_PERMISSIONS})
+
+    def extend(self, permissions: Iterable[Permission]) -> None:
+        for permission in permissions:
+            if ":" not in permission.name:
+                raise ValueError(f"permission {permission.name!r} must look like area:action")
+            if permission.name in self.permissions:
+                raise ValueError(f"permission {permission.name!r} is declared twice")
+            unknown = permission.grants - _ALL
+            if unknown:
+                raise ValueError(f"{permission.name}: unknown roles {sorted(unknown)}")
+            self.permissions[permission.name] = permission
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.permissions
+
+    def names(self) -> list[str]:
+        return sorted(self.permissions)
+
+    def template(self, role: str) -> frozenset[str]:
+        """The permissions a built-in role template grants."""
+        return frozenset(p.name for p in self.permissions.values() if role in p.grants)
+
+    def templates(self) -> Mapping[str, frozenset[str]]:
+        return {role: self.template(role) for role in ROLE_TEMPLATES}
+
+    def unknown(self, names: Iterable[str]) -> list[str]:
+        return sorted(n for n in names if n not in self.permissions)

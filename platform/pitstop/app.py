@@ -1,0 +1,71 @@
+"""``create_app``: the single assembly point of the HTTP API.
+
+Everything the API is made of is wired here and only here: core routers, auth
+middleware, the exception mapper, OpenAPI, and (later) plugin routers. A test builds its
+own app from its own :class:`~pitstop.runtime.Runtime`, so nothing leaks between tests.
+"""
+
+from __future__ import annotations
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+import pitstop
+from pitstop.access.controllers import AuditController
+from pitstop.access.masking import TYPE_ENCODERS, SensitiveSchemaPlugin
+from pitstop.deps import DEPENDENCIES
+from pitstop.errors import EXCEPTION_HANDLERS
+from pitstop.identity.controllers import AuthController, StaffController
+from pitstop.identity.edge import EdgeMiddleware, permission_guard
+from pitstop.identity.keys_and_roles import ApiKeysController, RolesController
+from pitstop.logs import configure_logging
+from pitstop.runtime import Runtime
+from pitstop.settings import Settings
+from pitstop.system.health import health, ready
+from pitstop.tenancy.controllers import PlatformTenantsController, StoresController
+
+
+def api_router() -> Router:
+    """Everything under ``/api/v1``; each domain contributes its controllers."""
+    return Router(
+        path="/api/v1",
+        route_handlers=[
+            AuthController,
+            StaffController,
+            RolesController,
+            ApiKeysController,
+            AuditController,
+            StoresController,
+            PlatformTenantsController,
+        ],
+        guards=[permission_guard],
+    )
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
+    if runtime is None:
+        runtime = Runtime.build(settings or Settings.from_env())
+    configure_logging(runtime.settings)
+    return Litestar(
+        route_handlers=[health, ready, api_router()],
+        state=State({"runtime": runtime}),
+        dependencies=DEPENDENCIES,
+        middleware=[EdgeMiddleware],
+        type_encoders=TYPE_ENCODERS,
+        plugins=[SensitiveSchemaPlugin()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Pitstop API",
+            version=pitstop.__version__,
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+        ),
+        on_shutdown=[runtime.close],
+        debug=False,
+    )

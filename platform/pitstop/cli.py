@@ -1,0 +1,127 @@
+"""The ``pitstop`` command (click, like Litestar's own CLI).
+
+Each command reads settings from the environment and fails fast with one line naming a
+wrong setting; no command prints a stack trace for a configuration mistake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from pitstop.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        click.echo(f"pitstop: configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+@click.version_option(package_name="pitstop")
+def main() -> None:
+    """Pitstop: the platform car-service chains and shops run on."""
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the database: the core and every installed plugin's branch."""
+    from pitstop.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings)
+    click.echo("Database is up to date.")
+
+
+@main.command()
+@click.option("--host", default=None, help="Overrides PITSTOP_HOST.")
+@click.option("--port", default=None, type=int, help="Overrides PITSTOP_PORT.")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the API; embedded mode also runs the worker and scheduler in-process."""
+    from pitstop.serve import run_server
+
+    settings = _settings()
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    run_server(settings.with_overrides(**overrides) if overrides else settings)
+
+
+@main.command()
+@click.option("--threads", default=4, show_default=True, help="Worker threads.")
+def worker(threads: int) -> None:
+    """Run Dramatiq workers on Redis (PITSTOP_REDIS_URL must be set)."""
+    from pitstop.worker.process import run_worker
+
+    settings = _settings()
+    if settings.redis_url is None:
+        click.echo("pitstop: PITSTOP_REDIS_URL is required for a separate worker", err=True)
+        sys.exit(2)
+    run_worker(settings, threads=threads)
+
+
+@main.command()
+def scheduler() -> None:
+    """Run periodic jobs and sweeps (one leader at a time on Redis)."""
+    from pitstop.worker.scheduler import run_scheduler
+
+    settings = _settings()
+    if settings.redis_url is None:
+        click.echo("pitstop: PITSTOP_REDIS_URL is required for a separate scheduler", err=True)
+        sys.exit(2)
+    run_scheduler(settings)
+
+
+@main.group()
+def tenants() -> None:
+    """Provision tenants from declarative manifests (tenants/*.toml)."""
+
+
+def _run_manifests(directory: Path, apply: bool) -> None:
+    from pitstop.tenancy.cli import reconcile_directory
+    from pitstop.tenancy.manifests import ManifestError
+
+    settings = _settings()
+    try:
+        output = asyncio.run(reconcile_directory(settings, directory, apply=apply))
+    except ManifestError as exc:
+        click.echo(f"pitstop: invalid manifest: {exc}", err=True)
+        sys.exit(1)
+    click.echo(output)
+
+
+@tenants.command("plan")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def tenants_plan(directory: Path) -> None:
+    """Print what apply would change; changes nothing."""
+    _run_manifests(directory, apply=False)
+
+
+@tenants.command("apply")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def tenants_apply(directory: Path) -> None:
+    """Apply the manifests, one transaction per tenant."""
+    _run_manifests(directory, apply=True)
+
+
+@main.command()
+@click.option(
+    "--tenants-dir",
+    default="tenants",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    show_default=True,
+)
+def demo(tenants_dir: Path) -> None:
+    """Provision the demo tenants, set demo passwords and load demo data (idempotent)."""
+    from pitstop.demo import load_demo
+
+    settings = _settings()
+    click.echo(asyncio.run(load_demo(settings, tenants_dir)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

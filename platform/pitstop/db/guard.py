@@ -1,0 +1,146 @@
+"""The ORM wall: every ORM statement is filtered to the tenant in context.
+
+``do_orm_execute`` adds ``with_loader_criteria(TenantModel, tenant_id == current)`` to every
+SELECT, UPDATE and DELETE that touches a tenant table; with no tenant in context it raises
+instead of returning every tenant's rows. ``before_flush`` stamps ``tenant_id`` on new rows
+and refuses rows of another tenant. On PostgreSQL the same tenant is also set with
+``set_config('pitstop.tenant_id', ..., true)`` at the start of each transaction, so raw SQL
+that slips past the ORM still meets row-level security (the database wall).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Table, event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+from sqlalchemy.sql import visitors
+
+from pitstop.db.base import TenantModel, tenant_tables
+from pitstop.tenancy.context import (
+    TenantContextMissing,
+    current_context,
+    in_system_scope,
+    maybe_tenant_id,
+)
+
+
+class CrossTenantWrite(RuntimeError):
+    """A flush tried to write a row that belongs to another tenant."""
+
+
+def _touches_tenant_table(state: ORMExecuteState) -> bool:
+    """Walk the statement's tables, not ``all_mappers``: ``select(func.count()).select_from(X)``
+    names no mapper entity, yet reads X's rows."""
+    if any(issubclass(m.class_, TenantModel) for m in state.all_mappers):
+        return True
+    names = _tenant_table_names()
+    return any(
+        isinstance(element, Table) and element.name in names
+        for element in visitors.iterate(state.statement)  # type: ignore[arg-type]
+    )
+
+
+def _tenant_table_names() -> frozenset[str]:
+    return frozenset(t.name for t in tenant_tables())
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _filter_by_tenant(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # the parent statement's criteria already propagate to these loads
+    if not _touches_tenant_table(state):
+        return
+    sync_database_tenant(state.session)
+    tenant_id = maybe_tenant_id()
+    if tenant_id is None:
+        if in_system_scope() and state.is_select:
+            return  # named cross-tenant discovery (scheduler, relay): reads only
+        raise TenantContextMissing("ORM statement on a tenant table with no tenant in context")
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantModel,
+            lambda cls: cls.tenant_id == tenant_id,
+            include_aliases=True,
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_and_check(session: Session, flush_context: Any, instances: Any) -> None:
+    sync_database_tenant(session)
+    tenant_id = maybe_tenant_id()
+    for obj in session.new:
+        if isinstance(obj, TenantModel):
+            _stamp_new(obj, tenant_id)
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, TenantModel):
+            _check_owned(obj, tenant_id)
+
+
+def _stamp_new(obj: TenantModel, tenant_id: uuid.UUID | None) -> None:
+    if tenant_id is None:
+        raise TenantContextMissing(f"cannot insert {type(obj).__name__}: no tenant in context")
+    if obj.tenant_id is None:
+        obj.tenant_id = tenant_id
+    elif obj.tenant_id != tenant_id:
+        raise CrossTenantWrite(f"{type(obj).__name__} belongs to another tenant")
+
+
+def _check_owned(obj: TenantModel, tenant_id: uuid.UUID | None) -> None:
+    if tenant_id is None:
+        raise TenantContextMissing(f"cannot change {type(obj).__name__}: no tenant in context")
+    if obj.tenant_id != tenant_id:
+        raise CrossTenantWrite(f"{type(obj).__name__} belongs to another tenant")
+
+
+_SET_TENANT = text(
+    "SELECT set_config('pitstop.tenant_id', :tenant, true),"
+    " set_config('pitstop.system', :system, true)"
+)
+_INFO_KEY = "pitstop_rls_context"
+
+
+def _wanted_setting() -> tuple[str, str]:
+    ctx = current_context()
+    tenant = "" if ctx is None or ctx.tenant_id is None else str(ctx.tenant_id)
+    return tenant, "on" if ctx is not None and ctx.system else ""
+
+
+def _apply_setting(session: Session, connection: Connection) -> None:
+    wanted = _wanted_setting()
+    if session.info.get(_INFO_KEY) == wanted:
+        return
+    connection.execute(_SET_TENANT, {"tenant": wanted[0], "system": wanted[1]})
+    session.info[_INFO_KEY] = wanted
+
+
+def sync_database_tenant(session: Session) -> None:
+    """Re-apply the RLS setting if the tenant in context changed mid-transaction.
+
+    ``set_config(..., true)`` lasts for the transaction, but one transaction may span a
+    tenant_scope() change (provisioning creates a tenant, then its stores).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        _apply_setting(session, session.connection())
+
+
+def install_database_wall(session_class: type[Session]) -> None:
+    """On PostgreSQL, carry the tenant into each transaction for row-level security."""
+
+    @event.listens_for(session_class, "after_begin")
+    def _set_tenant_setting(
+        session: Session, transaction: SessionTransaction, connection: Connection
+    ) -> None:
+        if connection.dialect.name == "postgresql":
+            session.info.pop(_INFO_KEY, None)
+            _apply_setting(session, connection)
+
+    @event.listens_for(session_class, "after_soft_rollback")
+    @event.listens_for(session_class, "after_commit")
+    def _forget_setting(session: Session, *args: Any) -> None:
+        session.info.pop(_INFO_KEY, None)

@@ -1,0 +1,127 @@
+"""Turn a bearer credential into a :class:`Principal`, checking everything on every request.
+
+JWTs are checked for signature and expiry, then the user, membership and tenant are read
+again, so a deactivation or suspension takes effect immediately. API keys (``psk_...``)
+are looked up by their public prefix and verified against a hash; the secret is never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+
+from sqlalchemy import select
+
+from pitstop.access.masking import policy_for
+from pitstop.errors import Forbidden, Unauthorized
+from pitstop.identity.models import ApiKey, Membership, Role, User
+from pitstop.identity.principal import Principal
+from pitstop.identity.tokens import TokenInvalid, read_token
+from pitstop.runtime import Runtime
+from pitstop.tenancy.context import system_scope, tenant_scope
+from pitstop.tenancy.models import Tenant, TenantStatus
+
+API_KEY_PREFIX = "psk_"
+PLATFORM_PERMISSIONS = frozenset({"platform:admin"})
+
+
+def hash_api_secret(secret: str, key: str) -> str:
+    """HMAC with the deployment secret: a stolen table alone cannot be brute-forced offline."""
+    return hmac.new(key.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+async def authenticate(runtime: Runtime, credential: str) -> Principal:
+    if credential.startswith(API_KEY_PREFIX):
+        return await _api_key_principal(runtime, credential)
+    try:
+        claims = read_token(credential, runtime.settings.secret_key, runtime.clock())
+    except TokenInvalid:
+        raise Unauthorized("the token is invalid or expired", code="invalid_token") from None
+    async with runtime.sessions() as session:
+        user = await session.get(User, claims.user_id)
+        if user is None or not user.active:
+            raise Unauthorized("the account is inactive", code="invalid_token")
+        if claims.platform:
+            if not user.platform_admin:
+                raise Unauthorized("the token is invalid or expired", code="invalid_token")
+            return Principal("platform", user.id, None, None, PLATFORM_PERMISSIONS)
+        if claims.tenant_id is None or claims.membership_id is None:
+            raise Unauthorized("the token names no tenant", code="invalid_token")
+        tenant = await _active_tenant(session, claims.tenant_id)
+        with tenant_scope(tenant.id):
+            membership = await session.get(Membership, (tenant.id, claims.membership_id))
+            if membership is None or not membership.active or membership.user_id != user.id:
+                raise Unauthorized("the membership is inactive", code="invalid_token")
+            permissions = await _role_permissions(session, membership.role)
+    return Principal(
+        kind="user",
+        actor_id=membership.id,
+        tenant_id=tenant.id,
+        role=membership.role,
+        permissions=permissions,
+        store_ids=_store_scope(membership.store_ids),
+        pii_full=policy_for(membership.role, tenant.settings.get("pii_policy")),
+    )
+
+
+async def _active_tenant(session: object, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await session.get(Tenant, tenant_id)  # type: ignore[attr-defined]
+    if tenant is None:
+        raise Unauthorized("the token is invalid or expired", code="invalid_token")
+    if tenant.status == TenantStatus.suspended:
+        raise Forbidden("this tenant is suspended", code="tenant_suspended")
+    return tenant
+
+
+async def _role_permissions(session: object, role: str) -> frozenset[str]:
+    row = (
+        await session.scalars(select(Role.permissions).where(Role.name == role))  # type: ignore[attr-defined]
+    ).one_or_none()
+    return frozenset(row or ())
+
+
+def _store_scope(store_ids: list[str] | None) -> frozenset[uuid.UUID] | None:
+    return None if store_ids is None else frozenset(uuid.UUID(s) for s in store_ids)
+
+
+def split_api_key(credential: str) -> tuple[str, str]:
+    body = credential.removeprefix(API_KEY_PREFIX)
+    prefix, _, secret = body.partition("_")
+    if not prefix or not secret:
+        raise Unauthorized("the API key is invalid", code="invalid_token")
+    return prefix, secret
+
+
+async def _api_key_principal(runtime: Runtime, credential: str) -> Principal:
+    prefix, secret = split_api_key(credential)
+    digest = hash_api_secret(secret, runtime.settings.secret_key)
+    async with runtime.sessions() as session:
+        with system_scope("api key lookup by public prefix"):
+            candidates = (
+                await session.execute(
+                    select(ApiKey.tenant_id, ApiKey.id).where(ApiKey.prefix == prefix)
+                )
+            ).all()
+        for tenant_id, key_id in candidates:
+            with tenant_scope(tenant_id):
+                key = await session.get(ApiKey, (tenant_id, key_id))
+                if key is None or not hmac.compare_digest(key.secret_hash, digest):
+                    continue
+                if key.revoked_at is not None:
+                    break
+                tenant = await _active_tenant(session, tenant_id)
+                creator = await session.get(Membership, (tenant_id, key.created_by))
+                if creator is None or not creator.active:
+                    break
+                # A key never exceeds what its creator may do today, whatever it was given.
+                allowed = await _role_permissions(session, creator.role)
+                return Principal(
+                    kind="api_key",
+                    actor_id=key.id,
+                    tenant_id=tenant.id,
+                    role=None,
+                    permissions=frozenset(key.permissions) & allowed,
+                    store_ids=_store_scope(creator.store_ids),
+                )
+    raise Unauthorized("the API key is invalid or revoked", code="invalid_token")

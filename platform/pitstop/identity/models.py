@@ -1,0 +1,111 @@
+"""People, their memberships in tenants, API keys and the audit log.
+
+A user is a person and is platform-level (one person may work for two tenants); what they
+may do lives in the tenant-owned membership: one role and a store scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pitstop.db.base import Base, JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
+
+
+class User(Timestamps, Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginFailure(Base):
+    """Failed logins, counted per (tenant, email) and per client address for lock-outs.
+
+    Platform-level because an attempt against an unknown tenant has no tenant to belong to;
+    keys are hashes, so no e-mail address is stored here.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(80))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Role(Timestamps, TenantModel):
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(63))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    permissions: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Membership(Timestamps, TenantModel):
+    """A user's job at a tenant; ``store_ids`` None means every store of the tenant."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(63))
+    store_ids: Mapped[list[str] | None] = mapped_column(JSONDoc, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ApiKey(Timestamps, TenantModel):
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "prefix"),
+        tenant_fk(["created_by"], "memberships"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    permissions: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class InviteToken(TenantModel):
+    """One-time set-password token; only its hash is stored."""
+
+    __tablename__ = "invite_tokens"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "token_hash"),
+        tenant_fk(["membership_id"], "memberships", ondelete="CASCADE"),
+    )
+
+    membership_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    token_hash: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class AuditEntry(TenantModel):
+    """Append-only: the app role may INSERT and SELECT, never UPDATE or DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_tenant_action_at", "tenant_id", "action", "at"),)
+
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    actor_kind: Mapped[str] = mapped_column(String(16), default="user")
+    action: Mapped[str] = mapped_column(String(63))
+    resource: Mapped[str] = mapped_column(String(63), default="")
+    resource_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -1,0 +1,101 @@
+"""Request and response shapes of the identity API (msgspec: strict, fast, documented)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+import msgspec
+
+from pitstop.access.masking import Sensitive
+
+Email = Annotated[
+    str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+Password = Annotated[str, msgspec.Meta(min_length=10, max_length=200)]
+RoleName = Annotated[str, msgspec.Meta(min_length=2, max_length=63, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    tenant: str | None = None
+
+
+class TokenResponse(msgspec.Struct):
+    access_token: str
+    expires_in: int
+    token_type: str = "bearer"
+
+
+class SetPasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
+    tenant: str
+    token: str
+    password: Password
+
+
+class StaffOut(msgspec.Struct):
+    id: uuid.UUID
+    email: Sensitive
+    name: Sensitive
+    role: str
+    stores: list[uuid.UUID] | None
+    active: bool
+    has_password: bool
+
+
+class StaffCreate(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    role: RoleName
+    stores: list[uuid.UUID] | None = None
+
+
+class StaffPatch(msgspec.Struct, forbid_unknown_fields=True):
+    role: RoleName | None = None
+    stores: list[uuid.UUID] | msgspec.UnsetType | None = msgspec.UNSET
+    active: bool | None = None
+
+
+class InviteOut(msgspec.Struct):
+    token: str
+    expires_at: dt.datetime
+
+
+class RoleOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    title: str
+    permissions: list[str]
+    builtin: bool
+
+
+class RoleCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: RoleName
+    permissions: list[str]
+    title: str = ""
+
+
+class RolePatch(msgspec.Struct, forbid_unknown_fields=True):
+    permissions: list[str] | None = None
+    title: str | None = None
+
+
+class ApiKeyCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    permissions: list[str]
+
+
+class ApiKeyOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    permissions: list[str]
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = ""

@@ -1,0 +1,69 @@
+"""Signed access tokens (JWT, HS256 with the deployment's secret key).
+
+A token names the user, tenant and membership; the role and store scope it carries are a
+snapshot for clients. The edge re-reads the membership on every request, so a role change
+or deactivation takes effect at once rather than when the token expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+ALGORITHM = "HS256"
+AUDIENCE = "pitstop-api"
+
+
+class TokenInvalid(Exception):
+    """The token is malformed, tampered with or expired."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID | None
+    membership_id: uuid.UUID | None
+    role: str | None
+    stores: list[str] | None
+    platform: bool = False
+
+
+def issue_token(claims: TokenClaims, secret: str, now: dt.datetime, ttl_seconds: int) -> str:
+    payload = {
+        "sub": str(claims.user_id),
+        "tid": str(claims.tenant_id) if claims.tenant_id else None,
+        "mid": str(claims.membership_id) if claims.membership_id else None,
+        "role": claims.role,
+        "stores": claims.stores,
+        "platform": claims.platform,
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + ttl_seconds,
+        "aud": AUDIENCE,
+    }
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def read_token(token: str, secret: str, now: dt.datetime) -> TokenClaims:
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            options={"require": ["sub", "exp", "iat"], "verify_exp": False},
+        )
+        if int(payload["exp"]) <= now.timestamp():
+            raise TokenInvalid("token expired")
+        return TokenClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            tenant_id=uuid.UUID(payload["tid"]) if payload.get("tid") else None,
+            membership_id=uuid.UUID(payload["mid"]) if payload.get("mid") else None,
+            role=payload.get("role"),
+            stores=payload.get("stores"),
+            platform=bool(payload.get("platform")),
+        )
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
+        raise TokenInvalid(str(exc)) from None

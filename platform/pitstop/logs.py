@@ -1,0 +1,72 @@
+"""Structured logs that never carry personal data.
+
+Log lines should carry IDs only. As a second line of defence, a processor redacts anything
+that looks like a phone number, a resident ID number or an e-mail address in any value,
+so a careless ``log.info("...", body=request_body)`` still cannot leak a customer's phone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+from pitstop.settings import Settings
+
+_PATTERNS = (
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail
+    re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"),  # resident ID number
+    re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)"),  # CN mobile
+    re.compile(r"(?<!\d)\+\d{8,15}(?!\d)"),  # any E.164
+)
+
+
+def redact(value: str) -> str:
+    for pattern in _PATTERNS:
+        value = pattern.sub("[redacted]", value)
+    return value
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(v) for v in value]
+    return value
+
+
+def redact_pii(
+    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key, value in list(event_dict.items()):
+        event_dict[key] = _redact_value(value)
+    return event_dict
+
+
+def configure_logging(settings: Settings) -> None:
+    level = getattr(logging, settings.log_level)
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if settings.log_json
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact_pii,
+    ]
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")

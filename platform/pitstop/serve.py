@@ -1,0 +1,37 @@
+"""``pitstop serve``: the API, plus the worker and scheduler when running embedded."""
+
+from __future__ import annotations
+
+import threading
+
+import dramatiq
+import structlog
+import uvicorn
+
+from pitstop.app import create_app
+from pitstop.runtime import Runtime
+from pitstop.settings import Settings
+from pitstop.worker.process import start_worker
+from pitstop.worker.scheduler import build_scheduler
+
+log = structlog.get_logger("pitstop.serve")
+
+
+def run_server(settings: Settings) -> None:
+    runtime = Runtime.build(settings)
+    dramatiq.set_broker(runtime.broker)
+    app = create_app(runtime=runtime)
+    stop = threading.Event()
+    worker = None
+    if settings.embedded:
+        worker = start_worker(runtime.broker, threads=2)
+        scheduler = build_scheduler(settings)
+        threading.Thread(target=scheduler.run, args=(stop,), daemon=True).start()
+    base = f"http://{settings.host}:{settings.port}"
+    log.info("serving", api=f"{base}/api/v1", openapi=f"{base}/schema", embedded=settings.embedded)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        stop.set()
+        if worker is not None:
+            worker.stop()

@@ -1,0 +1,1 @@
+"""Probes and other platform-level endpoints that belong to no tenant."""

@@ -1,0 +1,45 @@
+"""Liveness and readiness probes for load balancers and orchestrators.
+
+``/health`` says the process is up; ``/ready`` checks each dependency and names the one
+that is down, so an operator reading a 503 knows where to look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Response, get
+from litestar.datastructures import State
+from sqlalchemy import text
+
+from pitstop.runtime import Runtime
+from pitstop.worker.broker import broker_ok
+
+
+@get("/health", exclude_from_auth=True, tags=["probes"], sync_to_thread=False)
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def _database_ok(runtime: Runtime) -> bool:
+    try:
+        async with runtime.engine.connect() as connection:
+            await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=3)
+        return True
+    except Exception:
+        return False
+
+
+@get("/ready", exclude_from_auth=True, tags=["probes"])
+async def ready(state: State) -> Response[dict[str, Any]]:
+    runtime: Runtime = state.runtime
+    checks = {
+        "database": "ok" if await _database_ok(runtime) else "down",
+        "broker": "ok" if await asyncio.to_thread(broker_ok, runtime.broker) else "down",
+    }
+    down = [name for name, status in checks.items() if status != "ok"]
+    if down:
+        body = {"status": "unavailable", "down": down, "checks": checks}
+        return Response(body, status_code=503)
+    return Response({"status": "ok", "checks": checks})

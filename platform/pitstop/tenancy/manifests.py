@@ -1,0 +1,193 @@
+"""Tenant manifests: the declarative way an HQ administers its stores, staff and plugins.
+
+A manifest is read and validated whole before anything touches the database, and every
+error names the file and the key (``tenants/demo-chain.toml: stores[1].hours.mon: ...``),
+so a bad manifest is rejected with nothing applied for that tenant.
+
+A top-level section that is absent is not managed: leaving out ``[[staff]]`` means staff are
+administered through the API and ``apply`` never deactivates them. A section that is
+present is authoritative: what it does not list is deactivated (never deleted; history
+such as service orders keeps pointing at it).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+from pitstop.tenancy.hours import (
+    HoursInvalid,
+    format_holidays,
+    format_weekly_hours,
+    parse_holidays,
+    parse_weekly_hours,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ManifestError(ValueError):
+    """A manifest is invalid; ``str()`` is ``file: key: problem``."""
+
+    def __init__(self, path: str, key: str, message: str) -> None:
+        self.path, self.key, self.message = path, key, message
+        super().__init__(f"{path}: {key}: {message}" if key else f"{path}: {message}")
+
+
+class StoreSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    code: str
+    name: str
+    city: str
+    region: Literal["urban", "county", "township"] = "urban"
+    timezone: str | None = None
+    hours: dict[str, str] = msgspec.field(default_factory=dict)
+    holidays: list[str] = msgspec.field(default_factory=list)
+
+
+class StaffSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    email: str
+    name: str
+    role: str
+    stores: list[str] | None = None
+
+
+class TenantSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    slug: str
+    name: str
+    kind: Literal["chain", "shop"]
+    timezone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    stores: list[StoreSpec] | None = None
+    staff: list[StaffSpec] | None = None
+    plugins: dict[str, dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A validated manifest with hours and holidays already in canonical (stored) form."""
+
+    path: str
+    spec: TenantSpec
+    store_hours: dict[str, dict[str, str]] = field(default_factory=dict)
+    store_holidays: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return self.spec.slug
+
+
+def load_manifest(
+    path: Path, *, roles: frozenset[str], plugins: Mapping[str, Any] | None = None
+) -> Manifest:
+    """Parse and validate one file; ``roles`` are the role names a staff entry may use."""
+    name = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(name, "", f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(name, "", f"not valid TOML: {exc}") from None
+    try:
+        spec = msgspec.convert(raw, TenantSpec)
+    except msgspec.ValidationError as exc:
+        raise ManifestError(name, *_split_msgspec_error(str(exc))) from None
+    return _validate(name, spec, roles, plugins or {})
+
+
+def load_directory(
+    directory: Path, *, roles: frozenset[str], plugins: Mapping[str, Any] | None = None
+) -> list[Manifest]:
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise ManifestError(str(directory), "", "no *.toml manifests found")
+    manifests = [load_manifest(f, roles=roles, plugins=plugins) for f in files]
+    seen: dict[str, str] = {}
+    for manifest in manifests:
+        if manifest.slug in seen:
+            raise ManifestError(manifest.path, "slug", f"also used by {seen[manifest.slug]}")
+        seen[manifest.slug] = manifest.path
+    return manifests
+
+
+def _split_msgspec_error(message: str) -> tuple[str, str]:
+    """msgspec says ``Expected `str`, got `int` - at `$.stores[0].code```: split the key off."""
+    match = re.search(r" - at `\$\.?(.*)`$", message)
+    if not match:
+        field_match = re.search(r"field `([^`]+)`", message)
+        return (field_match.group(1) if field_match else "", message)
+    return match.group(1), message[: match.start()]
+
+
+def _validate(
+    path: str, spec: TenantSpec, roles: frozenset[str], plugins: Mapping[str, Any]
+) -> Manifest:
+    if not SLUG_RE.match(spec.slug):
+        raise ManifestError(path, "slug", "use lower-case letters, digits and dashes")
+    if not spec.name.strip():
+        raise ManifestError(path, "name", "must not be empty")
+    _check_timezone(path, "timezone", spec.timezone)
+    if not CURRENCY_RE.match(spec.currency):
+        raise ManifestError(path, "currency", "must be an ISO 4217 code such as CNY")
+    manifest = Manifest(path=path, spec=spec)
+    codes = _validate_stores(manifest)
+    _validate_staff(path, spec, roles, codes)
+    for plugin in spec.plugins or {}:
+        if plugin not in plugins:
+            raise ManifestError(path, f"plugins.{plugin}", "no such plugin is installed")
+    return manifest
+
+
+def _validate_stores(manifest: Manifest) -> set[str]:
+    path, codes = manifest.path, set()
+    for i, store in enumerate(manifest.spec.stores or []):
+        key = f"stores[{i}]"
+        if not CODE_RE.match(store.code):
+            raise ManifestError(path, f"{key}.code", "use letters, digits, '-' or '_'")
+        if store.code in codes:
+            raise ManifestError(path, f"{key}.code", f"duplicate store code {store.code!r}")
+        codes.add(store.code)
+        for attr in ("name", "city"):
+            if not getattr(store, attr).strip():
+                raise ManifestError(path, f"{key}.{attr}", "must not be empty")
+        if store.timezone is not None:
+            _check_timezone(path, f"{key}.timezone", store.timezone)
+        try:
+            manifest.store_hours[store.code] = format_weekly_hours(parse_weekly_hours(store.hours))
+            manifest.store_holidays[store.code] = format_holidays(parse_holidays(store.holidays))
+        except HoursInvalid as exc:
+            raise ManifestError(path, f"{key}.{exc.key}", exc.message) from None
+    return codes
+
+
+def _validate_staff(path: str, spec: TenantSpec, roles: frozenset[str], codes: set[str]) -> None:
+    emails: set[str] = set()
+    for i, person in enumerate(spec.staff or []):
+        key = f"staff[{i}]"
+        email = person.email.strip().lower()
+        if not EMAIL_RE.match(email):
+            raise ManifestError(path, f"{key}.email", "not an e-mail address")
+        if email in emails:
+            raise ManifestError(path, f"{key}.email", "listed twice")
+        emails.add(email)
+        if person.role not in roles:
+            raise ManifestError(path, f"{key}.role", f"unknown role {person.role!r}")
+        for j, code in enumerate(person.stores or []):
+            if code not in codes:
+                raise ManifestError(path, f"{key}.stores[{j}]", f"no store with code {code!r}")
+
+
+def _check_timezone(path: str, key: str, name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ManifestError(path, key, f"unknown time zone {name!r}") from None

@@ -1,0 +1,136 @@
+"""Test fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL runs as a throwaway server (tests/support/servers.py) with the production role
+split: migrations run as ``pitstop_owner``; the app connects as ``pitstop_app``, which owns
+nothing and lacks BYPASSRLS, so row-level security is exercised by every test.
+SQLite databases are copied from one migrated template per session (fast and real).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+
+from pitstop.app import create_app
+from pitstop.db.migrate import upgrade
+from pitstop.runtime import Runtime
+from pitstop.settings import Settings
+
+pytest_plugins = ["tests.support.services"]
+
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+BACKENDS = ["sqlite", "postgres"]
+
+
+def make_settings(tmp: Path, database_url: str, migration_url: str | None = None) -> Settings:
+    return Settings.from_env(
+        {
+            "PITSTOP_VAR_DIR": str(tmp),
+            "PITSTOP_DATABASE_URL": database_url,
+            "PITSTOP_MIGRATION_DATABASE_URL": migration_url or database_url,
+            "PITSTOP_SECRET_KEY": SECRET,
+            "PITSTOP_LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("sqlite-template")
+    path = tmp / "template.db"
+    upgrade(make_settings(tmp, f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A migrated database with the owner/app role split; tests truncate between runs."""
+    server = postgres_server
+    for statement in (
+        "CREATE ROLE pitstop_owner LOGIN",
+        "CREATE ROLE pitstop_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE",
+        "CREATE DATABASE pitstop_test OWNER pitstop_owner",
+    ):
+        server.execute(statement)
+    server.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC", dbname="pitstop_test")
+    server.execute("ALTER SCHEMA public OWNER TO pitstop_owner", dbname="pitstop_test")
+    settings = make_settings(
+        tmp_path_factory.mktemp("pg"),
+        server.dsn("pitstop_test", user="pitstop_app"),
+        server.dsn("pitstop_test", user="pitstop_owner"),
+    )
+    upgrade(settings)
+    return settings
+
+
+async def _truncate_postgres(settings: Settings) -> None:
+    from pitstop.db.engine import create_engine
+
+    engine = create_engine(settings.migration_database_url, poolclass=None)
+    try:
+        async with engine.begin() as connection:
+            tables = (
+                await connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                        " AND tablename NOT LIKE 'alembic%'"
+                    )
+                )
+            ).scalars()
+            names = ", ".join(f'"{t}"' for t in tables)
+            if names:
+                await connection.execute(text(f"TRUNCATE {names} CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def settings(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Settings]:
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "pitstop.db"
+        shutil.copyfile(template, path)
+        yield make_settings(tmp_path, f"sqlite+aiosqlite:///{path}")
+    else:
+        pg: Settings = request.getfixturevalue("postgres_database")
+        await _truncate_postgres(pg)
+        yield pg
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    rt = Runtime.build(settings)
+    try:
+        yield rt
+    finally:
+        await rt.close()
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> Litestar:
+    return create_app(runtime=runtime)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def tenants_dir() -> Iterator[Path]:
+    yield Path(__file__).resolve().parents[1] / "tenants"

@@ -1,0 +1,73 @@
+"""The `pitstop` command as a newcomer runs it: migrate, plan, apply, plan again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _pitstop(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pitstop.cli", *args],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_migrate_plan_apply_plan(tmp_path: Path, tenants_dir: Path) -> None:
+    # Given an empty embedded installation
+    env = {"PITSTOP_VAR_DIR": str(tmp_path)}
+    # When migrated, planned, applied and planned again
+    assert _pitstop("migrate", env=env).returncode == 0
+    plan = _pitstop("tenants", "plan", str(tenants_dir), env=env)
+    apply = _pitstop("tenants", "apply", str(tenants_dir), env=env)
+    again = _pitstop("tenants", "plan", str(tenants_dir), env=env)
+    # Then the plan lists the tenants, apply applies them, and nothing is left
+    assert plan.returncode == 0, plan.stderr
+    assert "+ tenant demo-chain (chain)" in plan.stdout
+    assert apply.returncode == 0 and "Applied." in apply.stdout
+    assert again.stdout.strip() == "No changes."
+
+
+def test_bad_database_url_fails_fast_with_one_line(tmp_path: Path) -> None:
+    # Given a wrong database URL
+    env = {"PITSTOP_VAR_DIR": str(tmp_path), "PITSTOP_DATABASE_URL": "mysql://x@y/z"}
+    # When any command starts
+    result = _pitstop("migrate", env=env)
+    # Then it stops with one line naming the setting
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "PITSTOP_DATABASE_URL" in result.stderr
+
+
+def test_short_secret_in_production_fails_fast(tmp_path: Path) -> None:
+    env = {
+        "PITSTOP_VAR_DIR": str(tmp_path),
+        "PITSTOP_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "PITSTOP_SECRET_KEY": "too-short",
+    }
+    result = _pitstop("serve", env=env)
+    assert result.returncode == 2
+    assert "PITSTOP_SECRET_KEY" in result.stderr
+
+
+def test_bad_manifest_exits_nonzero_naming_file_and_key(tmp_path: Path) -> None:
+    # Given a manifest with a bad region
+    manifests = tmp_path / "tenants"
+    manifests.mkdir()
+    (manifests / "x.toml").write_text(
+        "slug='x'\nname='X'\nkind='shop'\n[[stores]]\ncode='A'\nname='a'\ncity='c'\nregion='moon'\n",
+        encoding="utf-8",
+    )
+    env = {"PITSTOP_VAR_DIR": str(tmp_path)}
+    assert _pitstop("migrate", env=env).returncode == 0
+    # When planned
+    result = _pitstop("tenants", "plan", str(manifests), env=env)
+    # Then it fails naming the file and key
+    assert result.returncode == 1
+    assert "x.toml" in result.stderr and "stores[0].region" in result.stderr

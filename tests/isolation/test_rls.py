@@ -1,0 +1,122 @@
+"""The database wall on PostgreSQL: RLS alone keeps tenants apart, even for raw SQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from pitstop.db.base import tenant_tables
+from pitstop.db.models import load_models
+from pitstop.runtime import Runtime
+from tests.support.factories import make_tenant
+
+load_models()
+
+
+@pytest.fixture
+def backend() -> str:
+    """RLS exists only on PostgreSQL: these tests run there alone."""
+    return "postgres"
+
+
+async def _raw(runtime: Runtime, sql: str, tenant: uuid.UUID | None, **params: object) -> list:
+    async with runtime.engine.connect() as connection:
+        if tenant is not None:
+            await connection.execute(
+                text("SELECT set_config('pitstop.tenant_id', :t, true)"), {"t": str(tenant)}
+            )
+        rows = (await connection.execute(text(sql), params)).all()
+        await connection.rollback()
+    return list(rows)
+
+
+async def test_raw_sql_as_app_role_sees_only_the_set_tenant(runtime: Runtime) -> None:
+    # Given two tenants with stores
+    alpha, alpha_stores = await make_tenant(runtime, "alpha", stores=2)
+    _beta, _ = await make_tenant(runtime, "beta", stores=3)
+    # When raw SQL (no ORM) runs as the app role with alpha set, and with nothing set
+    seen = await _raw(runtime, "SELECT id FROM stores", alpha)
+    unset = await _raw(runtime, "SELECT id FROM stores", None)
+    # Then only alpha's rows are visible, and none without a tenant
+    assert {r[0] for r in seen} == set(alpha_stores)
+    assert unset == []
+
+
+async def test_raw_sql_cannot_write_into_another_tenant(runtime: Runtime) -> None:
+    # Given tenant alpha set on the connection
+    alpha, _ = await make_tenant(runtime, "alpha", stores=0)
+    beta, _ = await make_tenant(runtime, "beta", stores=1)
+    # When raw SQL tries to insert a row for beta
+    async with runtime.engine.connect() as connection:
+        await connection.execute(
+            text("SELECT set_config('pitstop.tenant_id', :t, true)"), {"t": str(alpha)}
+        )
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await connection.execute(
+                text(
+                    "INSERT INTO stores (tenant_id, id, code, name, city, region, timezone,"
+                    " hours, holidays, active, created_at, updated_at) VALUES (:b, :i, 'X', 'x',"
+                    " 'c', 'urban', 'UTC', '{}', '[]', true, now(), now())"
+                ),
+                {"b": beta, "i": uuid.uuid4()},
+            )
+        await connection.rollback()
+    # And raw UPDATE/DELETE of beta's rows affect nothing
+    async with runtime.engine.connect() as connection:
+        await connection.execute(
+            text("SELECT set_config('pitstop.tenant_id', :t, true)"), {"t": str(alpha)}
+        )
+        updated = await connection.execute(text("UPDATE stores SET name = 'x'"))
+        deleted = await connection.execute(text("DELETE FROM stores"))
+        assert updated.rowcount == 0 and deleted.rowcount == 0
+        await connection.rollback()
+
+
+async def test_app_role_has_no_bypass_and_owns_nothing(runtime: Runtime) -> None:
+    # When the app role's attributes and ownerships are read
+    async with runtime.engine.connect() as connection:
+        role = (
+            await connection.execute(
+                text("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user")
+            )
+        ).one()
+        owned = (
+            await connection.execute(
+                text("SELECT count(*) FROM pg_tables WHERE tableowner = current_user")
+            )
+        ).scalar()
+    # Then it can neither bypass RLS nor own a table
+    assert tuple(role) == (False, False)
+    assert owned == 0
+
+
+async def test_every_tenant_table_forces_rls(runtime: Runtime) -> None:
+    # Given the tenant tables enumerated from the metadata
+    names = sorted(t.name for t in tenant_tables())
+    # When the catalogue is read
+    async with runtime.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class"
+                    " WHERE relname = ANY(:names) AND relkind = 'r'"
+                ),
+                {"names": names},
+            )
+        ).all()
+    # Then 100% of them have ENABLE and FORCE row-level security
+    assert sorted(r[0] for r in rows) == names
+    assert all(r[1] and r[2] for r in rows), [r[0] for r in rows if not (r[1] and r[2])]
+
+
+async def test_app_role_cannot_change_audit_rows(runtime: Runtime) -> None:
+    # Given the app role
+    for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+        # When it tries to UPDATE or DELETE the audit log
+        async with runtime.engine.connect() as connection:
+            # Then PostgreSQL refuses: the privilege was never granted
+            with pytest.raises(DBAPIError, match="permission denied"):
+                await connection.execute(text(statement))

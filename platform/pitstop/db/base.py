@@ -108,8 +108,9 @@ def tenant_fk(
 
 def tenant_tables() -> list[Any]:
     """Every table of a ``TenantModel`` subclass known to the metadata (tests enumerate it)."""
-    return [
-        mapper.local_table
+    tables = {
+        mapper.local_table.name: mapper.local_table
         for mapper in Base.registry.mappers
         if issubclass(mapper.class_, TenantModel)
-    ]
+    }
+    return [tables[name] for name in sorted(tables)]

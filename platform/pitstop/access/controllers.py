@@ -8,6 +8,8 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,13 +48,13 @@ class AuditController(Controller):
     @get("/")
     async def list_entries(
         self,
-        session: AsyncSession,
-        action: str | None = None,
-        actor: uuid.UUID | None = None,
-        resource: str | None = None,
-        since: str | None = None,
-        limit: int = 50,
-        after: str | None = None,
+        session: NamedDependency[AsyncSession],
+        action: FromQuery[str | None] = None,
+        actor: FromQuery[uuid.UUID | None] = None,
+        resource: FromQuery[str | None] = None,
+        since: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 50,
+        after: FromQuery[str | None] = None,
     ) -> Page[AuditOut]:
         statement = select(AuditEntry)
         if action:

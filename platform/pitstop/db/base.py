@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     MetaData,
+    Table,
     TypeDecorator,
     Uuid,
 )
@@ -106,10 +107,10 @@ def tenant_fk(
     )
 
 
-def tenant_tables() -> list[Any]:
+def tenant_tables() -> list[Table]:
     """Every table of a ``TenantModel`` subclass known to the metadata (tests enumerate it)."""
-    tables = {
-        mapper.local_table.name: mapper.local_table
+    tables: dict[str, Table] = {
+        mapper.local_table.name: mapper.local_table  # type: ignore[attr-defined,misc]
         for mapper in Base.registry.mappers
         if issubclass(mapper.class_, TenantModel)
     }

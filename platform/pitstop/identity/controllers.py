@@ -9,6 +9,8 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +46,10 @@ class AuthController(Controller):
 
     @post("/token", exclude_from_auth=True, status_code=200)
     async def token(
-        self, data: TokenRequest, runtime: Runtime, request: Request[Any, Any, Any]
+        self,
+        data: JSONBody[TokenRequest],
+        runtime: NamedDependency[Runtime],
+        request: Request[Any, Any, Any],
     ) -> TokenResponse:
         address = request.client.host if request.client else "unknown"
         token, ttl = await issue_login_token(
@@ -57,7 +62,9 @@ class AuthController(Controller):
         return TokenResponse(access_token=token, expires_in=ttl)
 
     @post("/set-password", exclude_from_auth=True, status_code=204)
-    async def set_password(self, data: SetPasswordRequest, runtime: Runtime) -> None:
+    async def set_password(
+        self, data: JSONBody[SetPasswordRequest], runtime: NamedDependency[Runtime]
+    ) -> None:
         """Redeem a one-time invite token; the same 401 for every bad token."""
         digest = hash_api_secret(data.token, runtime.settings.secret_key)
         now = runtime.clock()
@@ -116,7 +123,10 @@ class StaffController(Controller):
 
     @get("/")
     async def list_staff(
-        self, session: AsyncSession, limit: int = 50, after: str | None = None
+        self,
+        session: NamedDependency[AsyncSession],
+        limit: FromQuery[int] = 50,
+        after: FromQuery[str | None] = None,
     ) -> Page[StaffOut]:
         statement = keyset(
             select(Membership, User).join(User, User.id == Membership.user_id),
@@ -128,7 +138,9 @@ class StaffController(Controller):
         return page_of(rows, limit, [staff_out(m, u) for m, u in rows], lambda r: r[0].id)
 
     @post("/", status_code=201)
-    async def hire(self, data: StaffCreate, session: AsyncSession) -> StaffOut:
+    async def hire(
+        self, data: JSONBody[StaffCreate], session: NamedDependency[AsyncSession]
+    ) -> StaffOut:
         await _check_role_and_stores(session, data.role, data.stores)
         existing = await staff_service.find_user(session, data.email)
         if existing is not None:
@@ -156,7 +168,11 @@ class StaffController(Controller):
 
     @patch("/{staff_id:uuid}")
     async def change(
-        self, staff_id: uuid.UUID, data: StaffPatch, session: AsyncSession, principal: Principal
+        self,
+        staff_id: FromPath[uuid.UUID],
+        data: JSONBody[StaffPatch],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
     ) -> StaffOut:
         membership = (
             await session.scalars(select(Membership).where(Membership.id == staff_id))
@@ -193,7 +209,10 @@ class StaffController(Controller):
 
     @post("/{staff_id:uuid}/invite", status_code=201)
     async def invite(
-        self, staff_id: uuid.UUID, session: AsyncSession, runtime: Runtime
+        self,
+        staff_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
     ) -> InviteOut:
         """A one-time set-password token, shown once; only its hash is stored."""
         membership = (

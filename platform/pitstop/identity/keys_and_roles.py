@@ -6,6 +6,8 @@ import secrets
 import uuid
 
 from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,12 +50,17 @@ class RolesController(Controller):
     opt = {"permission": "roles:manage"}
 
     @get("/")
-    async def list_roles(self, session: AsyncSession) -> Page[RoleOut]:
+    async def list_roles(self, session: NamedDependency[AsyncSession]) -> Page[RoleOut]:
         roles = (await session.scalars(select(Role).order_by(Role.name))).all()
         return Page(items=[role_out(r) for r in roles], next=None)
 
     @post("/", status_code=201)
-    async def create(self, data: RoleCreate, session: AsyncSession, runtime: Runtime) -> RoleOut:
+    async def create(
+        self,
+        data: JSONBody[RoleCreate],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> RoleOut:
         permissions = _check_permissions(runtime, data.permissions)
         if (await session.scalars(select(Role).where(Role.name == data.name))).first():
             raise Conflict(f"a role named {data.name} exists", code="duplicate_role")
@@ -71,7 +78,11 @@ class RolesController(Controller):
 
     @patch("/{role_id:uuid}")
     async def change(
-        self, role_id: uuid.UUID, data: RolePatch, session: AsyncSession, runtime: Runtime
+        self,
+        role_id: FromPath[uuid.UUID],
+        data: JSONBody[RolePatch],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
     ) -> RoleOut:
         role = (await session.scalars(select(Role).where(Role.id == role_id))).one_or_none()
         if role is None:
@@ -111,14 +122,21 @@ class ApiKeysController(Controller):
 
     @get("/")
     async def list_keys(
-        self, session: AsyncSession, limit: int = 50, after: str | None = None
+        self,
+        session: NamedDependency[AsyncSession],
+        limit: FromQuery[int] = 50,
+        after: FromQuery[str | None] = None,
     ) -> Page[ApiKeyOut]:
         rows = (await session.scalars(keyset(select(ApiKey), ApiKey.id, after, limit))).all()
         return page_of(rows, limit, [key_out(k) for k in rows], lambda k: k.id)
 
     @post("/", status_code=201)
     async def create(
-        self, data: ApiKeyCreate, session: AsyncSession, runtime: Runtime, principal: Principal
+        self,
+        data: JSONBody[ApiKeyCreate],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+        principal: NamedDependency[Principal],
     ) -> ApiKeyCreated:
         """The secret is returned once; a key may hold only permissions its creator has."""
         permissions = _check_permissions(runtime, data.permissions)
@@ -155,7 +173,12 @@ class ApiKeysController(Controller):
         )
 
     @delete("/{key_id:uuid}", status_code=204)
-    async def revoke(self, key_id: uuid.UUID, session: AsyncSession, runtime: Runtime) -> None:
+    async def revoke(
+        self,
+        key_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> None:
         key = (await session.scalars(select(ApiKey).where(ApiKey.id == key_id))).one_or_none()
         if key is None:
             raise NotFound("no such API key")

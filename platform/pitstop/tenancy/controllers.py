@@ -7,6 +7,8 @@ import uuid
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,7 +41,9 @@ class StoresController(Controller):
     opt = {"permission": "stores:read"}
 
     @get("/")
-    async def list_stores(self, session: AsyncSession, principal: Principal) -> Page[StoreOut]:
+    async def list_stores(
+        self, session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+    ) -> Page[StoreOut]:
         """Every store of the tenant (a chain has hundreds, not millions: one page)."""
         stores = (await session.scalars(select(Store).order_by(Store.code))).all()
         return Page(
@@ -91,13 +95,16 @@ class PlatformTenantsController(Controller):
     opt = {"platform": True}
 
     @get("/")
-    async def list_tenants(self, session: AsyncSession) -> Page[TenantOut]:
+    async def list_tenants(self, session: NamedDependency[AsyncSession]) -> Page[TenantOut]:
         tenants = (await session.scalars(select(Tenant).order_by(Tenant.slug))).all()
         return Page(items=[tenant_out(t) for t in tenants], next=None)
 
     @post("/", status_code=201)
     async def create(
-        self, data: TenantCreate, session: AsyncSession, runtime: Runtime
+        self,
+        data: JSONBody[TenantCreate],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
     ) -> TenantOut:
         if not SLUG_RE.match(data.slug):
             raise Unprocessable.field("slug", "use lower-case letters, digits and dashes")
@@ -119,11 +126,15 @@ class PlatformTenantsController(Controller):
         return tenant_out(tenant)
 
     @post("/{slug:str}/suspend", status_code=200)
-    async def suspend(self, slug: str, session: AsyncSession) -> TenantOut:
+    async def suspend(
+        self, slug: FromPath[str], session: NamedDependency[AsyncSession]
+    ) -> TenantOut:
         return await _set_status(session, slug, TenantStatus.suspended)
 
     @post("/{slug:str}/resume", status_code=200)
-    async def resume(self, slug: str, session: AsyncSession) -> TenantOut:
+    async def resume(
+        self, slug: FromPath[str], session: NamedDependency[AsyncSession]
+    ) -> TenantOut:
         return await _set_status(session, slug, TenantStatus.active)
 
 

@@ -17,6 +17,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
+from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
 from pitstop.db.migrate import upgrade
@@ -113,7 +114,9 @@ async def settings(
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    rt = Runtime.build(settings)
+    # NullPool: the test client runs the app on its own event loop, and a pooled asyncpg
+    # connection must never cross loops.
+    rt = Runtime.build(settings, poolclass=NullPool)
     try:
         yield rt
     finally:
@@ -134,3 +137,11 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 @pytest.fixture
 def tenants_dir() -> Iterator[Path]:
     yield Path(__file__).resolve().parents[1] / "tenants"
+
+
+@pytest.fixture
+async def demo(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Any:
+    """The demo chain and shop from tenants/, every login's password set."""
+    from tests.support.demo import provision_demo
+
+    return await provision_demo(runtime, client)

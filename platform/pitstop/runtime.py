@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from dramatiq.broker import Broker
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,8 +32,10 @@ class Runtime:
     """Injected so token expiry, lock-outs and SLA timers are tested without sleeping."""
 
     @classmethod
-    def build(cls, settings: Settings, broker: Broker | None = None) -> Runtime:
-        engine = create_engine(settings.database_url)
+    def build(
+        cls, settings: Settings, broker: Broker | None = None, **engine_options: Any
+    ) -> Runtime:
+        engine = create_engine(settings.database_url, **engine_options)
         return cls(
             settings=settings,
             engine=engine,

@@ -1,0 +1,59 @@
+"""The demo tenants applied from tenants/, with logins, for API tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+
+from pitstop.access.permissions import ROLE_TEMPLATES
+from pitstop.identity.models import User
+from pitstop.identity.passwords import hash_password
+from pitstop.runtime import Runtime
+from pitstop.tenancy.manifests import load_directory
+from pitstop.tenancy.provision import reconcile
+
+PASSWORD = "correct-horse-battery"
+TENANTS_DIR = Path(__file__).resolve().parents[2] / "tenants"
+
+CHAIN_LOGINS = {
+    "hq_admin": "admin@demo-chain.example",
+    "hq_analyst": "analyst@demo-chain.example",
+    "marketing": "marketing@demo-chain.example",
+    "store_manager": "manager.sh001@demo-chain.example",
+    "service_advisor": "advisor.sh001@demo-chain.example",
+    "technician": "tech.sh001@demo-chain.example",
+}
+
+
+@dataclass
+class Demo:
+    runtime: Runtime
+    client: AsyncTestClient[Litestar]
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    async def token(self, email: str, tenant: str | None = "demo-chain") -> str:
+        key = (tenant or "", email)
+        if key not in self.tokens:
+            response = await self.client.post(
+                "/api/v1/auth/token", json={"tenant": tenant, "email": email, "password": PASSWORD}
+            )
+            assert response.status_code == 200, response.text
+            self.tokens[key] = response.json()["access_token"]
+        return self.tokens[key]
+
+    async def headers(self, role: str = "hq_admin") -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self.token(CHAIN_LOGINS[role])}"}
+
+
+async def provision_demo(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Demo:
+    manifests = load_directory(TENANTS_DIR, roles=frozenset(ROLE_TEMPLATES))
+    await reconcile(runtime.sessions, manifests, permissions=runtime.permissions, apply=True)
+    password_hash = hash_password(PASSWORD)
+    async with runtime.sessions() as session, session.begin():
+        for user in (await session.scalars(select(User))).all():
+            user.password_hash = password_hash
+    return Demo(runtime, client)

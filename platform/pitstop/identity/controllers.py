@@ -88,6 +88,7 @@ class AuthController(Controller):
                 assert user is not None
                 user.password_hash = hash_password(data.password)
                 invite.used_at = now
+                await session.flush()
 
 
 def staff_out(membership: Membership, user: User) -> StaffOut:

@@ -31,7 +31,7 @@ demo: $(STAMP)
 	$(BIN)/pitstop demo
 
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/bench $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check platform tests migrations

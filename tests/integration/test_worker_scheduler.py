@@ -1,0 +1,69 @@
+"""`pitstop worker` and `pitstop scheduler` on a real Redis: they start, lead and stop cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pitstop.worker.scheduler import PeriodicJob, RedisLeaderLock, Scheduler
+
+
+def _env(tmp_path: Path, redis_url: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}
+    return {
+        **base,
+        "PITSTOP_VAR_DIR": str(tmp_path),
+        "PITSTOP_REDIS_URL": redis_url,
+        "PITSTOP_SECRET_KEY": "k" * 40,
+    }
+
+
+@pytest.mark.parametrize("command", ["worker", "scheduler"])
+def test_process_runs_until_sigterm(tmp_path: Path, redis_server: Any, command: str) -> None:
+    # Given the process started against Redis
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pitstop.cli", command],
+        env=_env(tmp_path, redis_server.url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    time.sleep(3)
+    # Then it is still running
+    assert process.poll() is None
+    # When it receives SIGTERM, it stops cleanly
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+
+
+def test_only_one_scheduler_leads(redis_server: Any) -> None:
+    # Given two schedulers' leader locks on one Redis
+    first, second = RedisLeaderLock(redis_server.url), RedisLeaderLock(redis_server.url)
+    # Then the first takes the lock, keeps renewing it, and the second stays idle
+    assert first() is True
+    assert second() is False
+    assert first() is True
+    assert second() is False
+
+
+def test_cron_job_fires_once_per_due_time() -> None:
+    import datetime as dt
+
+    # Given a job due daily at 02:00 Shanghai time and an injected clock
+    now = [dt.datetime(2026, 11, 22, 17, 0, tzinfo=dt.UTC)]  # 01:00 in Shanghai
+    fired: list[int] = []
+    job = PeriodicJob("nightly", "0 2 * * *", lambda: fired.append(1), timezone="Asia/Shanghai")
+    scheduler = Scheduler(jobs=[job], clock=lambda: now[0])
+    # When ticks come before, at and after 02:00 local (18:00 UTC)
+    scheduler.tick()
+    now[0] = dt.datetime(2026, 11, 22, 18, 0, 1, tzinfo=dt.UTC)
+    scheduler.tick()
+    scheduler.tick()
+    # Then it fired exactly once
+    assert fired == [1]

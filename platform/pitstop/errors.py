@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import structlog
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -173,5 +173,3 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     TenantContextMissing: _tenant_missing,
     Exception: _internal,
 }
-
-__all__ = ["PROBLEM_JSON", "ApiError", "MediaType", "problem"]

@@ -20,7 +20,7 @@ from pitstop.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from pitstop.identity import staff as staff_service
 from pitstop.identity.authenticate import hash_api_secret
 from pitstop.identity.login import issue_login_token
-from pitstop.identity.models import InviteToken, Membership, Role, User
+from pitstop.identity.models import InviteToken, Membership, User
 from pitstop.identity.passwords import hash_password
 from pitstop.identity.principal import Principal
 from pitstop.identity.schemas import (
@@ -238,7 +238,3 @@ class StaffController(Controller):
             detail={"change": "invited"},
         )
         return InviteOut(token=token, expires_at=expires_at)
-
-
-async def role_by_name(session: AsyncSession, name: str) -> Role | None:
-    return (await session.scalars(select(Role).where(Role.name == name))).one_or_none()

@@ -7,7 +7,7 @@ Both paths call these functions so a manifest can never do what the API would re
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -106,7 +106,7 @@ async def deactivate_others(session: AsyncSession, keep_emails: set[str]) -> lis
     return changes
 
 
-def _scope_text(scope: Sequence[str] | None, names: Mapping[str, str] | None = None) -> str:
+def _scope_text(scope: Sequence[str] | None) -> str:
     if scope is None:
         return " [all stores]"
     return f" [{len(scope)} store{'s' if len(scope) != 1 else ''}]"

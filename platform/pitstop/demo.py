@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from pitstop.access.permissions import ROLE_TEMPLATES
+from pitstop.crm.demo_data import load_demo_crm
 from pitstop.identity.models import Membership, User
 from pitstop.identity.passwords import hash_password
 from pitstop.runtime import Runtime
@@ -27,6 +28,7 @@ async def load_demo(settings: Settings, tenants_dir: Path) -> str:
     try:
         await reconcile(runtime.sessions, manifests, permissions=runtime.permissions, apply=True)
         logins = await _set_demo_passwords(runtime, [m.slug for m in manifests])
+        books = await load_demo_crm(runtime.sessions, runtime.clock())
     finally:
         await runtime.close()
     base = f"http://{settings.host}:{settings.port}"
@@ -35,6 +37,11 @@ async def load_demo(settings: Settings, tenants_dir: Path) -> str:
         f"  API:      {base}/api/v1",
         f"  OpenAPI:  {base}/schema",
         f"  Health:   {base}/health",
+        *(
+            f"  Demo data: {slug} +{n} customers with vehicles and service history"
+            for slug, n in books.items()
+            if n
+        ),
         f"Demo logins (password: {settings.demo_password}):",
         *(f"  {slug:<12} {role:<16} {email}" for slug, role, email in logins),
     ]

@@ -25,7 +25,17 @@ _PATTERNS = (
 )
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+"""Ids are not personal data: ``…-d179-7684-9662-…`` would otherwise read as a mobile."""
+
+
 def redact(value: str) -> str:
+    parts = _UUID.split(value)
+    if len(parts) > 1:
+        ids = _UUID.findall(value)
+        return "".join(
+            redact(part) + (ids[i] if i < len(ids) else "") for i, part in enumerate(parts)
+        )
     for pattern in _PATTERNS:
         value = pattern.sub("[redacted]", value)
     return value

@@ -103,3 +103,12 @@ def test_personal_data_never_reaches_the_logs(
     for secret in ("13912345678", "110105199001011234", "zhang.san@example.com"):
         assert secret not in err
     assert "[redacted]" in err
+
+
+def test_ids_are_not_mistaken_for_phone_numbers() -> None:
+    # Given a UUID whose digits and dashes read like a mobile number ("179-7684-9662")
+    from pitstop.logs import redact
+
+    value = "order 01a20c15-d179-7684-9662-2cfc5b8f73b1 for 13812345678"
+    # Then the id survives redaction and the phone number next to it does not
+    assert redact(value) == "order 01a20c15-d179-7684-9662-2cfc5b8f73b1 for [redacted]"

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from pitstop.db.guard import install_database_wall
+from pitstop.db.on_commit import install_on_commit
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -31,6 +32,7 @@ class PitstopSession(Session):
 
 
 install_database_wall(PitstopSession)
+install_on_commit(PitstopSession)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -60,9 +62,14 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
-def session_factory(engine: AsyncEngine) -> SessionFactory:
+def session_factory(engine: AsyncEngine, info: dict[str, Any] | None = None) -> SessionFactory:
+    """``info`` reaches every session (the outbox reads its relay nudge from it)."""
     return async_sessionmaker(
-        engine, sync_session_class=PitstopSession, expire_on_commit=False, autoflush=True
+        engine,
+        sync_session_class=PitstopSession,
+        expire_on_commit=False,
+        autoflush=True,
+        info=info or {},
     )
 
 

@@ -38,7 +38,18 @@ def alembic_config(settings: Settings, plugin_version_dirs: Sequence[Path] = ())
     return cfg
 
 
-def upgrade(settings: Settings, plugin_version_dirs: Sequence[Path] = ()) -> None:
+def installed_plugin_dirs(settings: Settings) -> list[Path]:
+    """Version directories of the plugins this deployment loads (allow/block lists apply)."""
+    from pitstop.hooks.manager import PluginHost
+
+    host = PluginHost.from_entry_points(settings.plugins_allow, settings.plugins_blocked)
+    return host.migration_dirs()
+
+
+def upgrade(settings: Settings, plugin_version_dirs: Sequence[Path] | None = None) -> None:
+    """Upgrade every branch to its head: the core's and each installed plugin's."""
+    if plugin_version_dirs is None:
+        plugin_version_dirs = installed_plugin_dirs(settings)
     if settings.database_url.startswith("sqlite"):
         db_path = make_url(settings.migration_database_url).database
         if db_path and db_path != ":memory:":

@@ -1,1 +1,1 @@
-"""events."""
+"""Domain events: the transactional outbox, the relay and per-plugin delivery."""

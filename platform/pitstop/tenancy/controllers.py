@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.errors import Conflict, NotFound, Unprocessable
-from pitstop.identity.principal import Principal
 from pitstop.identity.staff import sync_builtin_roles
 from pitstop.pagination import Page
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
-from pitstop.tenancy.models import Store, Tenant, TenantKind, TenantStatus
+from pitstop.tenancy.context import current_tenant_id, tenant_scope
+from pitstop.tenancy.hours import (
+    HoursInvalid,
+    format_holidays,
+    format_weekly_hours,
+    parse_holidays,
+    parse_weekly_hours,
+)
+from pitstop.tenancy.models import RegionClass, Store, Tenant, TenantKind, TenantStatus
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -35,34 +43,110 @@ class StoreOut(msgspec.Struct):
     active: bool
 
 
+class StoreCreate(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    region: RegionClass = RegionClass.urban
+    timezone: str | None = None
+    hours: dict[str, str] = msgspec.field(default_factory=dict)
+    holidays: list[str] = msgspec.field(default_factory=list)
+
+
+class StorePatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+    region: RegionClass | None = None
+    timezone: str | None = None
+    hours: dict[str, str] | None = None
+    holidays: list[str] | None = None
+    active: bool | None = None
+
+
+def store_out(s: Store) -> StoreOut:
+    return StoreOut(
+        s.id, s.code, s.name, s.city, s.region, s.timezone, s.hours, s.holidays, s.active
+    )
+
+
+def _checked_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Unprocessable.field("timezone", f"unknown time zone {name!r}") from None
+    return name
+
+
+def _canonical_hours(hours: dict[str, str] | None, holidays: list[str] | None) -> dict[str, Any]:
+    """The same canonical forms manifests store, so API and manifests never disagree."""
+    out: dict[str, Any] = {}
+    try:
+        if hours is not None:
+            out["hours"] = format_weekly_hours(parse_weekly_hours(hours))
+        if holidays is not None:
+            out["holidays"] = format_holidays(parse_holidays(holidays))
+    except HoursInvalid as exc:
+        raise Unprocessable.field(exc.key, exc.message) from None
+    return out
+
+
 class StoresController(Controller):
+    """Every staff member reads the stores; HQ (``stores:manage``) opens and changes them."""
+
     path = "/stores"
     tags = ["stores"]
-    opt = {"permission": "stores:read"}
 
-    @get("/")
-    async def list_stores(
-        self, session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-    ) -> Page[StoreOut]:
+    @get("/", opt={"permission": "stores:read"})
+    async def list_stores(self, session: NamedDependency[AsyncSession]) -> Page[StoreOut]:
         """Every store of the tenant (a chain has hundreds, not millions: one page)."""
         stores = (await session.scalars(select(Store).order_by(Store.code))).all()
-        return Page(
-            items=[
-                StoreOut(
-                    s.id,
-                    s.code,
-                    s.name,
-                    s.city,
-                    s.region,
-                    s.timezone,
-                    s.hours,
-                    s.holidays,
-                    s.active,
-                )
-                for s in stores
-            ],
-            next=None,
+        return Page(items=[store_out(s) for s in stores], next=None)
+
+    @post("/", status_code=201, opt={"permission": "stores:manage"})
+    async def open_store(
+        self, data: JSONBody[StoreCreate], session: NamedDependency[AsyncSession]
+    ) -> StoreOut:
+        existing = await session.scalar(select(Store.id).where(Store.code == data.code))
+        if existing is not None:
+            raise Conflict(f"store {data.code} exists", code="duplicate_store", id=str(existing))
+        tenant = await session.get(Tenant, current_tenant_id())
+        zone = _checked_zone(data.timezone or (tenant.timezone if tenant else "Asia/Shanghai"))
+        store = Store(
+            code=data.code,
+            name=data.name,
+            city=data.city,
+            region=data.region,
+            timezone=zone,
+            active=True,
+            **_canonical_hours(data.hours, data.holidays),
         )
+        session.add(store)
+        await session.flush()
+        return store_out(store)
+
+    @patch("/{store_id:uuid}", opt={"permission": "stores:manage"})
+    async def change_store(
+        self,
+        store_id: FromPath[uuid.UUID],
+        data: JSONBody[StorePatch],
+        session: NamedDependency[AsyncSession],
+    ) -> StoreOut:
+        """``active: false`` closes a store: its history stays, new orders are refused."""
+        store = (await session.scalars(select(Store).where(Store.id == store_id))).one_or_none()
+        if store is None:
+            raise NotFound("no such store")
+        values: dict[str, Any] = {
+            k: v
+            for k, v in msgspec.structs.asdict(data).items()
+            if v is not None and k not in ("hours", "holidays")
+        }
+        if data.timezone is not None:
+            values["timezone"] = _checked_zone(data.timezone)
+        values.update(_canonical_hours(data.hours, data.holidays))
+        for key, value in values.items():
+            setattr(store, key, value)
+        await session.flush()
+        return store_out(store)
 
 
 class TenantOut(msgspec.Struct):

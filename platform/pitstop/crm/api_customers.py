@@ -1,0 +1,173 @@
+"""HTTP API of customers: search, create, change, reveal, the 360° profile, export, erase.
+
+One transaction per request (the ``session`` dependency): a change, its outbox event and
+its audit entry commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.crm import customers as service
+from pitstop.crm import privacy
+from pitstop.crm.models import Customer
+from pitstop.crm.schemas import (
+    CustomerCreate,
+    CustomerOut,
+    CustomerPatch,
+    CustomerProfile,
+    EraseRequest,
+    RevealOut,
+    RevealRequest,
+)
+from pitstop.crm.views import customer_out
+from pitstop.events.outbox import emit
+from pitstop.identity.principal import Principal
+from pitstop.pagination import Page, keyset, page_of
+from pitstop.runtime import Runtime
+
+
+async def _one_out(session: AsyncSession, runtime: Runtime, customer: Customer) -> CustomerOut:
+    today = runtime.clock().date()
+    derived = await service.derive(session, [customer.id], today)
+    return customer_out(customer, derived[customer.id])
+
+
+class CustomersController(Controller):
+    path = "/customers"
+    tags = ["customers"]
+
+    @get("/", opt={"permission": "customers:read"})
+    async def list_customers(
+        self,
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+        q: FromQuery[str | None] = None,
+        tag: FromQuery[str | None] = None,
+        store_id: FromQuery[uuid.UUID | None] = None,
+        lifecycle: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 50,
+        after: FromQuery[str | None] = None,
+    ) -> Page[CustomerOut]:
+        """``q`` finds by exact phone, its last four digits, plate, VIN or name prefix."""
+        today = runtime.clock().date()
+        statement = service.search_statement(
+            q=q,
+            tag=tag,
+            store_id=store_id,
+            lifecycle=lifecycle,
+            today=today,
+            dialect=runtime.engine.dialect.name,
+        )
+        rows = (await session.scalars(keyset(statement, Customer.id, after, limit))).all()
+        page = rows[:limit]
+        derived = await service.derive(session, [c.id for c in page], today)
+        items = [customer_out(c, derived[c.id]) for c in page]
+        return page_of(rows, limit, items, lambda c: c.id)
+
+    @post("/", status_code=201, opt={"permission": "customers:write"})
+    async def create_customer(
+        self,
+        data: JSONBody[CustomerCreate],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> CustomerOut:
+        now = runtime.clock()
+        customer = await service.create_customer(session, data, now)
+        await emit(
+            session,
+            "customer.created",
+            {
+                "customer_id": str(customer.id),
+                "home_store_id": str(customer.home_store_id) if customer.home_store_id else None,
+                "source": str(customer.source),
+                "usage": str(customer.usage),
+                "marketing_consent": customer.marketing_consent,
+            },
+            occurred_at=now,
+        )
+        return await _one_out(session, runtime, customer)
+
+    @get("/{customer_id:uuid}", opt={"permission": "customers:read"})
+    async def get_customer(
+        self,
+        customer_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> CustomerOut:
+        customer = await service.get_customer(session, customer_id)
+        return await _one_out(session, runtime, customer)
+
+    @patch("/{customer_id:uuid}", opt={"permission": "customers:write"})
+    async def change_customer(
+        self,
+        customer_id: FromPath[uuid.UUID],
+        data: JSONBody[CustomerPatch],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> CustomerOut:
+        now = runtime.clock()
+        customer = await service.get_customer(session, customer_id)
+        changed = await service.update_customer(session, customer, data, now)
+        if changed:
+            await session.flush()
+            await emit(
+                session,
+                "customer.updated",
+                {"customer_id": str(customer.id), "fields": changed},
+                occurred_at=now,
+            )
+        return await _one_out(session, runtime, customer)
+
+    @post("/{customer_id:uuid}/reveal", status_code=200, opt={"permission": "customers:reveal"})
+    async def reveal(
+        self,
+        customer_id: FromPath[uuid.UUID],
+        data: JSONBody[RevealRequest],
+        session: NamedDependency[AsyncSession],
+    ) -> RevealOut:
+        """Raw values of the fields asked for, with a reason; written to the audit log."""
+        customer = await service.get_customer(session, customer_id)
+        return await privacy.reveal(session, customer, data.fields, data.reason.strip())
+
+    @get("/{customer_id:uuid}/profile", opt={"permission": "customers:read"})
+    async def profile(
+        self,
+        customer_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+        principal: NamedDependency[Principal],
+    ) -> CustomerProfile:
+        customer = await service.get_customer(session, customer_id)
+        return await privacy.profile(session, runtime, customer, principal)
+
+    @get("/{customer_id:uuid}/export", opt={"permission": "customers:export"})
+    async def export(
+        self,
+        customer_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> dict[str, Any]:
+        """Everything held about the customer, raw (it is their own data), audited."""
+        customer = await service.get_customer(session, customer_id)
+        return await privacy.export(session, runtime, customer)
+
+    @post("/{customer_id:uuid}/erase", status_code=200, opt={"permission": "customers:erase"})
+    async def erase(
+        self,
+        customer_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[EraseRequest | None] = None,
+    ) -> CustomerOut:
+        """Anonymise irreversibly; financial records stay, plugins erase their own data."""
+        customer = await service.get_customer(session, customer_id)
+        reason = data.reason.strip() if data else ""
+        await privacy.erase(session, runtime, customer, reason, runtime.clock())
+        return await _one_out(session, runtime, customer)

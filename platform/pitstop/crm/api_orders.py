@@ -1,0 +1,123 @@
+"""HTTP API of service orders: open, list, start, complete, refund.
+
+Store scope is enforced in two places that cannot disagree: lists are filtered in SQL by
+``orders.list_statement`` and single orders go through ``orders.get_order``, which answers
+404 for another store's order exactly as for another tenant's.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.crm import orders as service
+from pitstop.crm.models import OrderStatus, ServiceOrder
+from pitstop.crm.schemas import (
+    STRICT_DECODERS,
+    CompleteRequest,
+    RefundRequest,
+    ServiceOrderCreate,
+    ServiceOrderOut,
+)
+from pitstop.crm.views import order_out
+from pitstop.identity.principal import Principal
+from pitstop.pagination import Page, keyset, page_of
+from pitstop.runtime import Runtime
+
+
+class ServiceOrdersController(Controller):
+    path = "/service-orders"
+    tags = ["service orders"]
+    type_decoders = STRICT_DECODERS
+
+    @get("/", opt={"permission": "service_orders:read"})
+    async def list_orders(
+        self,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        store_id: FromQuery[uuid.UUID | None] = None,
+        customer_id: FromQuery[uuid.UUID | None] = None,
+        vehicle_id: FromQuery[uuid.UUID | None] = None,
+        status: FromQuery[OrderStatus | None] = None,
+        limit: FromQuery[int] = 50,
+        after: FromQuery[str | None] = None,
+    ) -> Page[ServiceOrderOut]:
+        statement = service.list_statement(
+            principal,
+            store_id=store_id,
+            customer_id=customer_id,
+            vehicle_id=vehicle_id,
+            status=status,
+        )
+        rows = (await session.scalars(keyset(statement, ServiceOrder.id, after, limit))).all()
+        return page_of(rows, limit, [order_out(o) for o in rows], lambda o: o.id)
+
+    @post("/", status_code=201, opt={"permission": "service_orders:write"})
+    async def open_order(
+        self,
+        data: JSONBody[ServiceOrderCreate],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        runtime: NamedDependency[Runtime],
+    ) -> ServiceOrderOut:
+        """Totals are computed here from the lines (integer fen), never taken from the client."""
+        order, lines = await service.open_order(session, data, principal, runtime.clock())
+        return order_out(order, lines)
+
+    @get("/{order_id:uuid}", opt={"permission": "service_orders:read"})
+    async def get_order(
+        self,
+        order_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+    ) -> ServiceOrderOut:
+        order = await service.get_order(session, order_id, principal)
+        return order_out(order, await service.lines_of(session, order.id))
+
+    @post("/{order_id:uuid}/start", status_code=200, opt={"permission": "service_orders:write"})
+    async def start(
+        self,
+        order_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        runtime: NamedDependency[Runtime],
+    ) -> ServiceOrderOut:
+        order = await service.get_order(session, order_id, principal)
+        service.start(order, runtime.clock())
+        await session.flush()
+        return order_out(order, await service.lines_of(session, order.id))
+
+    @post("/{order_id:uuid}/complete", status_code=200, opt={"permission": "service_orders:write"})
+    async def complete(
+        self,
+        order_id: FromPath[uuid.UUID],
+        data: JSONBody[CompleteRequest],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        runtime: NamedDependency[Runtime],
+    ) -> ServiceOrderOut:
+        """Records the odometer, sets the next service due and emits the completion event."""
+        order = await service.get_order(session, order_id, principal)
+        await service.complete(
+            session, order, data.mileage_km, runtime.clock(), correction=data.mileage_correction
+        )
+        await session.flush()
+        return order_out(order, await service.lines_of(session, order.id))
+
+    @post("/{order_id:uuid}/refund", status_code=200, opt={"permission": "service_orders:write"})
+    async def refund(
+        self,
+        order_id: FromPath[uuid.UUID],
+        data: JSONBody[RefundRequest],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        runtime: NamedDependency[Runtime],
+    ) -> ServiceOrderOut:
+        order = await service.get_order(session, order_id, principal)
+        await service.refund(session, order, data.reason.strip(), runtime.clock())
+        await session.flush()
+        return order_out(order, await service.lines_of(session, order.id))

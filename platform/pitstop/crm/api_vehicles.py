@@ -1,0 +1,143 @@
+"""HTTP API of vehicles: register, find, change (including owner), mileage, history."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.crm import orders as order_service
+from pitstop.crm import vehicles as service
+from pitstop.crm.models import (
+    MileageReading,
+    MileageSource,
+    ServiceOrder,
+    Vehicle,
+    VehicleOwnership,
+)
+from pitstop.crm.schemas import (
+    MileageOut,
+    MileageRequest,
+    VehicleCreate,
+    VehicleHistoryOut,
+    VehicleOut,
+    VehiclePatch,
+)
+from pitstop.crm.views import mileage_out, order_out, ownership_out, vehicle_out
+from pitstop.identity.principal import Principal
+from pitstop.pagination import Page, keyset, page_of
+from pitstop.runtime import Runtime
+
+
+class VehiclesController(Controller):
+    path = "/vehicles"
+    tags = ["vehicles"]
+
+    @get("/", opt={"permission": "vehicles:read"})
+    async def list_vehicles(
+        self,
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+        q: FromQuery[str | None] = None,
+        customer_id: FromQuery[uuid.UUID | None] = None,
+        limit: FromQuery[int] = 50,
+        after: FromQuery[str | None] = None,
+    ) -> Page[VehicleOut]:
+        """``q`` finds by exact plate or VIN, or by the VIN's last digits."""
+        statement = keyset(service.list_statement(q, customer_id), Vehicle.id, after, limit)
+        rows = (await session.scalars(statement)).all()
+        today = runtime.clock().date()
+        return page_of(rows, limit, [vehicle_out(v, today) for v in rows], lambda v: v.id)
+
+    @post("/", status_code=201, opt={"permission": "vehicles:write"})
+    async def register(
+        self,
+        data: JSONBody[VehicleCreate],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> VehicleOut:
+        now = runtime.clock()
+        vehicle = await service.register_vehicle(session, data, now)
+        return vehicle_out(vehicle, now.date())
+
+    @get("/{vehicle_id:uuid}", opt={"permission": "vehicles:read"})
+    async def get_vehicle(
+        self,
+        vehicle_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> VehicleOut:
+        vehicle = await service.get_vehicle(session, vehicle_id)
+        return vehicle_out(vehicle, runtime.clock().date())
+
+    @patch("/{vehicle_id:uuid}", opt={"permission": "vehicles:write"})
+    async def change(
+        self,
+        vehicle_id: FromPath[uuid.UUID],
+        data: JSONBody[VehiclePatch],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> VehicleOut:
+        """A new ``customer_id`` transfers ownership; the previous owner stays in history."""
+        now = runtime.clock()
+        vehicle = await service.get_vehicle(session, vehicle_id)
+        await service.update_vehicle(session, vehicle, data, now)
+        await session.flush()
+        return vehicle_out(vehicle, now.date())
+
+    @post("/{vehicle_id:uuid}/mileage", status_code=201, opt={"permission": "vehicles:write"})
+    async def record_mileage(
+        self,
+        vehicle_id: FromPath[uuid.UUID],
+        data: JSONBody[MileageRequest],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> MileageOut:
+        """A reading lower than the last is refused unless ``correction`` is true."""
+        vehicle = await service.get_vehicle(session, vehicle_id)
+        reading = await service.record_mileage(
+            session,
+            vehicle,
+            data.mileage_km,
+            runtime.clock(),
+            correction=data.correction,
+            source=MileageSource.manual,
+            note=data.note,
+        )
+        return mileage_out(reading)
+
+    @get("/{vehicle_id:uuid}/history", opt={"permission": "vehicles:read"})
+    async def history(
+        self,
+        vehicle_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+        principal: NamedDependency[Principal],
+    ) -> VehicleHistoryOut:
+        """Owners, the odometer timeline and service orders (of the principal's stores)."""
+        vehicle = await service.get_vehicle(session, vehicle_id)
+        owners = await session.scalars(
+            select(VehicleOwnership)
+            .where(VehicleOwnership.vehicle_id == vehicle.id)
+            .order_by(VehicleOwnership.started_at, VehicleOwnership.id)
+        )
+        readings = await session.scalars(
+            select(MileageReading)
+            .where(MileageReading.vehicle_id == vehicle.id)
+            .order_by(MileageReading.read_at, MileageReading.id)
+        )
+        orders = await session.scalars(
+            order_service.list_statement(principal, vehicle_id=vehicle.id).order_by(
+                ServiceOrder.opened_at, ServiceOrder.id
+            )
+        )
+        return VehicleHistoryOut(
+            vehicle=vehicle_out(vehicle, runtime.clock().date()),
+            owners=[ownership_out(o) for o in owners.all()],
+            mileage=[mileage_out(r) for r in readings.all()],
+            service_orders=[order_out(o) for o in orders.all()],
+        )

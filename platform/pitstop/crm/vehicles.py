@@ -1,0 +1,210 @@
+"""Vehicles: registration, change of owner, and the odometer timeline.
+
+A vehicle's life outlasts its owners, so ownership is history (``vehicle_ownerships``) and
+the odometer is a timeline (``mileage_readings``). A reading lower than the last one is
+almost always a typo; it is refused unless the caller flags it as a correction, which is
+then recorded with the previous value so nobody wonders later why the line went down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.crm.models import (
+    Customer,
+    MileageReading,
+    MileageSource,
+    Vehicle,
+    VehicleOwnership,
+)
+from pitstop.crm.schemas import VehicleCreate, VehiclePatch
+from pitstop.crm.validators import looks_like_plate, normalize_plate, normalize_vin
+from pitstop.errors import Conflict, NotFound, Unprocessable
+from pitstop.events.outbox import emit
+
+
+async def get_vehicle(session: AsyncSession, vehicle_id: uuid.UUID) -> Vehicle:
+    vehicle = (await session.scalars(select(Vehicle).where(Vehicle.id == vehicle_id))).one_or_none()
+    if vehicle is None:
+        raise NotFound("no such vehicle", code="vehicle_not_found")
+    return vehicle
+
+
+async def owner_for(session: AsyncSession, customer_id: uuid.UUID, field: str) -> Customer:
+    """A customer of this tenant who can own a vehicle; 422 naming ``field`` otherwise."""
+    customer = (
+        await session.scalars(select(Customer).where(Customer.id == customer_id))
+    ).one_or_none()
+    if customer is None:
+        raise Unprocessable.field(field, "no such customer", code="unknown_customer")
+    if customer.erased_at is not None:
+        raise Unprocessable.field(field, "this customer was erased", code="customer_erased")
+    return customer
+
+
+async def _check_unique(
+    session: AsyncSession, column: str, value: str, except_id: uuid.UUID | None = None
+) -> None:
+    existing = await session.scalar(select(Vehicle.id).where(getattr(Vehicle, column) == value))
+    if existing is not None and existing != except_id:
+        raise Conflict(
+            f"a vehicle with this {column} is registered",
+            code=f"duplicate_{column}",
+            id=str(existing),
+            errors=[{"field": column, "message": "already registered"}],
+        )
+
+
+async def register_vehicle(session: AsyncSession, data: VehicleCreate, now: dt.datetime) -> Vehicle:
+    customer = await owner_for(session, data.customer_id, "customer_id")
+    decoded = normalize_vin(data.vin, today=now.date())
+    plate = normalize_plate(data.plate)
+    await _check_unique(session, "vin", decoded.vin)
+    await _check_unique(session, "plate", plate)
+    if data.warranty_end and data.purchase_date and data.warranty_end < data.purchase_date:
+        raise Unprocessable.field("warranty_end", "ends before the purchase date")
+    vehicle = Vehicle(
+        customer_id=customer.id,
+        vin=decoded.vin,
+        plate=plate,
+        make=data.make or decoded.manufacturer,
+        model=data.model,
+        year=data.year or decoded.model_year,
+        colour=data.colour,
+        fuel=data.fuel,
+        purchase_date=data.purchase_date,
+        warranty_end=data.warranty_end,
+        mileage_km=data.mileage_km,
+    )
+    session.add(vehicle)
+    await session.flush()
+    session.add(VehicleOwnership(vehicle_id=vehicle.id, customer_id=customer.id, started_at=now))
+    if data.mileage_km is not None:
+        session.add(
+            MileageReading(
+                vehicle_id=vehicle.id,
+                mileage_km=data.mileage_km,
+                read_at=now,
+                source=MileageSource.registration,
+            )
+        )
+    await emit(
+        session,
+        "vehicle.registered",
+        {
+            "vehicle_id": str(vehicle.id),
+            "customer_id": str(customer.id),
+            "fuel": str(vehicle.fuel),
+            "year": vehicle.year,
+        },
+        occurred_at=now,
+    )
+    return vehicle
+
+
+async def transfer(
+    session: AsyncSession, vehicle: Vehicle, customer_id: uuid.UUID, now: dt.datetime
+) -> bool:
+    """Move the vehicle to another customer, closing the current ownership row."""
+    if customer_id == vehicle.customer_id:
+        return False
+    customer = await owner_for(session, customer_id, "customer_id")
+    current = (
+        await session.scalars(
+            select(VehicleOwnership).where(
+                VehicleOwnership.vehicle_id == vehicle.id, VehicleOwnership.ended_at.is_(None)
+            )
+        )
+    ).all()
+    for row in current:
+        row.ended_at = now
+    session.add(VehicleOwnership(vehicle_id=vehicle.id, customer_id=customer.id, started_at=now))
+    vehicle.customer_id = customer.id
+    return True
+
+
+async def update_vehicle(
+    session: AsyncSession, vehicle: Vehicle, data: VehiclePatch, now: dt.datetime
+) -> list[str]:
+    values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    changed = []
+    if "customer_id" in values and await transfer(session, vehicle, values.pop("customer_id"), now):
+        changed.append("customer_id")
+    if "plate" in values:
+        values["plate"] = normalize_plate(values["plate"])
+        await _check_unique(session, "plate", values["plate"], vehicle.id)
+    for key, value in values.items():
+        if getattr(vehicle, key) != value:
+            setattr(vehicle, key, value)
+            changed.append(key)
+    if (
+        vehicle.warranty_end
+        and vehicle.purchase_date
+        and vehicle.warranty_end < vehicle.purchase_date
+    ):
+        raise Unprocessable.field("warranty_end", "ends before the purchase date")
+    return sorted(changed)
+
+
+async def record_mileage(
+    session: AsyncSession,
+    vehicle: Vehicle,
+    mileage_km: int,
+    now: dt.datetime,
+    *,
+    correction: bool = False,
+    source: MileageSource = MileageSource.manual,
+    service_order_id: uuid.UUID | None = None,
+    note: str | None = None,
+    field: str = "mileage_km",
+) -> MileageReading:
+    previous = vehicle.mileage_km
+    lower = previous is not None and mileage_km < previous
+    if lower and not correction:
+        raise Unprocessable.field(
+            field,
+            f"lower than the last reading ({previous} km); flag it as a correction",
+            code="mileage_decreased",
+        )
+    reading = MileageReading(
+        vehicle_id=vehicle.id,
+        mileage_km=mileage_km,
+        read_at=now,
+        source=source,
+        service_order_id=service_order_id,
+        correction=bool(lower and correction),
+        previous_km=previous,
+        note=note,
+    )
+    session.add(reading)
+    vehicle.mileage_km = mileage_km
+    await session.flush()
+    return reading
+
+
+def vehicle_matches(q: str) -> ColumnElement[bool]:
+    """Exact plate or VIN, or the tail of a VIN (the last six, as printed on receipts)."""
+    text = q.strip().upper()
+    if not text:
+        raise Unprocessable.field("q", "must not be empty")
+    conditions: list[ColumnElement[bool]] = [Vehicle.vin == text]
+    plate = looks_like_plate(text)
+    if plate is not None:
+        conditions.append(Vehicle.plate == plate)
+    if 4 <= len(text) < 17 and text.isalnum():
+        conditions.append(Vehicle.vin.endswith(text, autoescape=True))
+    return or_(*conditions)
+
+
+def list_statement(q: str | None, customer_id: uuid.UUID | None) -> Select[Vehicle]:
+    statement = select(Vehicle)
+    if q is not None:
+        statement = statement.where(vehicle_matches(q))
+    if customer_id is not None:
+        statement = statement.where(Vehicle.customer_id == customer_id)
+    return statement

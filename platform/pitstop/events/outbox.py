@@ -1,0 +1,64 @@
+"""``emit``: write a domain event into the outbox, inside the caller's transaction.
+
+Payloads carry IDs and facts (amounts, mileage, categories), never personal data: they
+travel through the broker and sit in Redis, outside the masking at the API's edge. As a
+second line of defence ``emit`` refuses a payload in which any string looks like a phone
+number, a resident ID number or an e-mail address.
+
+After the transaction commits, the relay is nudged with the new event's ID (see
+:mod:`pitstop.events.relay`); if that nudge is lost, the periodic sweep finds the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.db.base import utcnow
+from pitstop.db.on_commit import on_commit
+from pitstop.events.models import OutboxEvent
+from pitstop.logs import redact
+
+NUDGE_KEY = "pitstop_outbox_nudge"
+Nudge = Callable[[uuid.UUID, uuid.UUID], None]
+"""Put in ``session.info`` by each runtime's session factory: hands an event to its relay."""
+
+
+class PersonalDataInEvent(ValueError):
+    """An event payload carried something that looks like personal data."""
+
+
+def _check_payload(value: Any, path: str = "payload") -> None:
+    if isinstance(value, str):
+        if redact(value) != value:
+            raise PersonalDataInEvent(f"{path} looks like personal data; events carry IDs only")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_payload(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_payload(item, f"{path}[{i}]")
+
+
+async def emit(
+    session: AsyncSession,
+    type: str,
+    payload: Mapping[str, Any],
+    *,
+    occurred_at: dt.datetime | None = None,
+) -> OutboxEvent:
+    """Add an event to the outbox of the tenant in context; published after commit."""
+    data = dict(payload)
+    _check_payload(data)
+    event = OutboxEvent(type=type, payload=data, occurred_at=occurred_at or utcnow())
+    session.add(event)
+    await session.flush()
+    nudge: Nudge | None = session.sync_session.info.get(NUDGE_KEY)
+    if nudge is not None:
+        on_commit(session, partial(nudge, event.tenant_id, event.id))
+    return event

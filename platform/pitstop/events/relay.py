@@ -1,0 +1,115 @@
+"""The relay: turn a committed outbox row into one delivery per subscribed, enabled plugin.
+
+It runs on a worker, in the event's tenant. Creating the delivery rows and marking the
+event published happen in one transaction, and the delivery messages are sent only after
+it commits. The sweep (scheduler) re-sends what a broker outage or a crash left behind:
+events never published, and deliveries that nobody has attempted for a while.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from pitstop.db.on_commit import on_commit
+from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
+from pitstop.tenancy.context import system_scope
+
+if TYPE_CHECKING:
+    from pitstop.runtime import Runtime
+
+SWEEP_AFTER = dt.timedelta(seconds=5)
+"""An event still unpublished this long after it happened was missed by its nudge."""
+STALE_DELIVERY = dt.timedelta(seconds=60)
+STALE_RETRY = dt.timedelta(minutes=15)
+"""Longer than the largest retry backoff: a retrying delivery this quiet lost its message."""
+SWEEP_BATCH = 1000
+
+
+async def publish_event(runtime: Runtime, event_id: uuid.UUID) -> int:
+    """Create the event's deliveries (once) and enqueue them; returns how many were new.
+
+    Two publishers of one event (a nudge and a sweep) serialise on the row lock on
+    PostgreSQL; on SQLite the loser meets the unique key and leaves it to the winner.
+    """
+    try:
+        return await _publish(runtime, event_id)
+    except IntegrityError:
+        return 0
+
+
+async def _publish(runtime: Runtime, event_id: uuid.UUID) -> int:
+    async with runtime.sessions() as session, session.begin():
+        event = (
+            await session.scalars(
+                select(OutboxEvent).where(OutboxEvent.id == event_id).with_for_update()
+            )
+        ).one_or_none()
+        if event is None or event.published_at is not None:
+            return 0
+        enabled = await runtime.plugins.enabled(session)
+        existing = set(
+            (
+                await session.scalars(
+                    select(EventDelivery.plugin).where(EventDelivery.event_id == event_id)
+                )
+            ).all()
+        )
+        created = [
+            EventDelivery(event_id=event.id, plugin=plugin)
+            for plugin in runtime.plugins.subscribers(event.type)
+            if plugin in enabled and plugin not in existing
+        ]
+        session.add_all(created)
+        event.published_at = runtime.clock()
+        await session.flush()
+        for delivery in created:
+            on_commit(session, _sender(runtime, delivery))
+    return len(created)
+
+
+def _sender(runtime: Runtime, delivery: EventDelivery) -> Callable[[], None]:
+    tenant_id, delivery_id = delivery.tenant_id, delivery.id
+    return lambda: runtime.dispatch.deliver(tenant_id, delivery_id)
+
+
+async def sweep(runtime: Runtime) -> tuple[int, int]:
+    """Re-send what was left behind, across tenants; returns (events, deliveries) re-sent."""
+    now = runtime.clock()
+    async with runtime.sessions() as session, session.begin():
+        with system_scope("outbox relay sweep"):
+            events = (
+                await session.execute(
+                    select(OutboxEvent.tenant_id, OutboxEvent.id)
+                    .where(
+                        OutboxEvent.published_at.is_(None),
+                        OutboxEvent.occurred_at < now - SWEEP_AFTER,
+                    )
+                    .order_by(OutboxEvent.occurred_at)
+                    .limit(SWEEP_BATCH)
+                )
+            ).all()
+            deliveries = (
+                await session.execute(
+                    select(EventDelivery.tenant_id, EventDelivery.id)
+                    .where(
+                        or_(
+                            (EventDelivery.status == DeliveryStatus.pending)
+                            & (EventDelivery.updated_at < now - STALE_DELIVERY),
+                            (EventDelivery.status == DeliveryStatus.retrying)
+                            & (EventDelivery.updated_at < now - STALE_RETRY),
+                        )
+                    )
+                    .limit(SWEEP_BATCH)
+                )
+            ).all()
+    for tenant_id, event_id in events:
+        runtime.dispatch.publish(tenant_id, event_id)
+    for tenant_id, delivery_id in deliveries:
+        runtime.dispatch.deliver(tenant_id, delivery_id)
+    return len(events), len(deliveries)

@@ -1,0 +1,151 @@
+"""Customer lookup by phone and by plate: 1k customers beside 1M, in one PostgreSQL run.
+
+Run with `make bench`. Tenants and customers are bulk-loaded with generate_series (as the
+superuser, so loading is fast); lookups then go through the app's own path: the ORM wall,
+row-level security as the app role, the search statement and keyset page the API uses.
+The same tenants are measured before and after the table grows a thousandfold, so only the
+table's size changes. Prints p50/p99 per lookup and the 1M/1k ratio (compare ratios: the
+machines are shared and noisy).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import time
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from pitstop.crm.customers import search_statement
+from pitstop.crm.models import Customer
+from pitstop.pagination import keyset
+from pitstop.runtime import Runtime
+from pitstop.tenancy.context import tenant_scope
+from tests.support.servers import PostgresServer
+
+PER_TENANT = 100
+SMALL_TENANTS, LARGE_TENANTS = 10, 10_000
+LOOKUPS = 400
+
+TENANTS_SQL = """
+INSERT INTO tenants (id, slug, name, kind, timezone, currency, status, settings,
+                     created_at, updated_at)
+SELECT gen_random_uuid(), 'bench-' || lpad(t::text, 5, '0'), 'Bench ' || t, 'shop',
+       'Asia/Shanghai', 'CNY', 'active', '{}', now(), now()
+FROM generate_series(CAST(:first AS int), CAST(:last AS int)) AS t
+"""
+CUSTOMERS_SQL = """
+INSERT INTO customers (tenant_id, id, name, phone, phone_last4, occupation, usage, source,
+                       tags, marketing_consent, created_at, updated_at)
+SELECT t.id, gen_random_uuid(), '客户' || g, '+86139' || lpad(g::text, 8, '0'),
+       lpad(g::text, 4, '0'), 'other', 'private', 'walk_in', '[]', false, now(), now()
+FROM tenants AS t CROSS JOIN generate_series(1, CAST(:per AS int)) AS g
+WHERE t.slug BETWEEN :first AND :last
+"""
+VEHICLES_SQL = """
+INSERT INTO vehicles (tenant_id, id, customer_id, vin, plate, fuel, created_at, updated_at)
+SELECT c.tenant_id, gen_random_uuid(), c.id, 'LBENCH' || lpad(substr(c.phone, 7), 11, '0'),
+       '沪A' || substr(c.phone, 10), 'petrol', now(), now()
+FROM customers AS c JOIN tenants AS t ON t.id = c.tenant_id
+WHERE t.slug BETWEEN :first AND :last
+"""
+
+
+@pytest.fixture
+def backend() -> str:
+    return "postgres"
+
+
+def _slug(n: int) -> str:
+    return f"bench-{n:05d}"
+
+
+async def _grow(server: PostgresServer, dbname: str, first: int, last: int) -> float:
+    """Add tenants ``first..last`` with PER_TENANT customers and vehicles each; seconds."""
+    started = time.perf_counter()
+    engine = create_async_engine(server.dsn(dbname))  # the superuser: bypasses RLS to load
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(TENANTS_SQL), {"first": first, "last": last})
+            span = {"first": _slug(first), "last": _slug(last), "per": PER_TENANT}
+            await connection.execute(text(CUSTOMERS_SQL), span)
+            await connection.execute(text(VEHICLES_SQL), span)
+            await connection.execute(text("ANALYZE tenants, customers, vehicles"))
+    finally:
+        await engine.dispose()
+    return time.perf_counter() - started
+
+
+async def _tenant_ids(runtime: Runtime) -> list[uuid.UUID]:
+    async with runtime.engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT id FROM tenants WHERE slug BETWEEN :a AND :b ORDER BY slug"),
+            {"a": _slug(1), "b": _slug(SMALL_TENANTS)},
+        )
+        return [r[0] for r in rows]
+
+
+async def _measure(runtime: Runtime, tenants: list[uuid.UUID], kind: str) -> list[float]:
+    """Latency of LOOKUPS lookups through the API's search path, random tenant and key."""
+    rng = random.Random(7)
+    timings = []
+    async with runtime.sessions() as session:
+        for _ in range(LOOKUPS):
+            n = rng.randint(1, PER_TENANT)
+            q = f"+86139{n:08d}" if kind == "phone" else f"沪A{n:05d}"
+            with tenant_scope(rng.choice(tenants)):
+                statement = search_statement(
+                    q=q,
+                    tag=None,
+                    store_id=None,
+                    lifecycle=None,
+                    today=dt.date.today(),
+                    dialect="postgresql",
+                )
+                started = time.perf_counter()
+                async with session.begin():
+                    rows = (await session.scalars(keyset(statement, Customer.id, None, 50))).all()
+                timings.append(time.perf_counter() - started)
+            assert len(rows) == 1
+    return timings
+
+
+def _p(values: list[float], pct: int) -> float:
+    return statistics.quantiles(values, n=100)[pct - 1] * 1000
+
+
+async def test_lookup_cost_does_not_grow_with_the_table(
+    runtime: Runtime, postgres_server: PostgresServer
+) -> None:
+    dbname = make_url(runtime.settings.database_url).database or ""
+    load_small = await _grow(postgres_server, dbname, 1, SMALL_TENANTS)
+    tenants = await _tenant_ids(runtime)
+    small = {kind: await _measure(runtime, tenants, kind) for kind in ("phone", "plate")}
+    load_large = await _grow(postgres_server, dbname, SMALL_TENANTS + 1, LARGE_TENANTS)
+    large = {kind: await _measure(runtime, tenants, kind) for kind in ("phone", "plate")}
+    print(
+        f"\nloaded {SMALL_TENANTS * PER_TENANT:,} customers in {load_small:.1f}s; grew to "
+        f"{LARGE_TENANTS * PER_TENANT:,} customers ({LARGE_TENANTS:,} tenants) in "
+        f"{load_large:.1f}s"
+    )
+    print(
+        f"{'lookup':<8}{'1k p50':>10}{'1k p99':>10}{'1M p50':>10}{'1M p99':>10}"
+        f"{'p50 ratio':>11}{'p99 ratio':>11}   (ms)"
+    )
+    for kind in ("phone", "plate"):
+        s50, s99, l50, l99 = (
+            _p(small[kind], 50),
+            _p(small[kind], 99),
+            _p(large[kind], 50),
+            _p(large[kind], 99),
+        )
+        print(
+            f"{kind:<8}{s50:>10.3f}{s99:>10.3f}{l50:>10.3f}{l99:>10.3f}"
+            f"{l50 / s50:>10.2f}x{l99 / s99:>10.2f}x"
+        )
+    assert all(len(v) == LOOKUPS for v in (*small.values(), *large.values()))

@@ -1,0 +1,54 @@
+"""The demo book: realistic, valid, deterministic in shape, and idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from pitstop.crm.demo_data import SIZES, load_demo_crm
+from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle
+from pitstop.crm.validators import normalize_phone, normalize_plate, normalize_vin
+from pitstop.tenancy.context import tenant_scope
+from tests.crm.conftest import Crm
+
+NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+
+
+async def test_demo_book_is_valid_and_a_second_run_adds_nothing(crm: Crm) -> None:
+    # Given the provisioned demo tenants
+    factory = crm.demo.runtime.sessions
+    # When the demo data is loaded twice
+    first = await load_demo_crm(factory, NOW)
+    second = await load_demo_crm(factory, NOW)
+    # Then the first run filled both books and the second added nothing
+    assert first == {"demo-chain": 2_000, "demo-shop": 300}
+    assert second == {"demo-chain": 0, "demo-shop": 0}
+    size = SIZES["demo-chain"]
+    async with factory() as session:
+        with tenant_scope(crm.tenant_id):
+            customers = (await session.scalars(select(Customer))).all()
+            vehicles = (await session.scalars(select(Vehicle))).all()
+            orders = (
+                await session.execute(
+                    select(ServiceOrder.store_id, ServiceOrder.status, ServiceOrder.opened_at)
+                )
+            ).all()
+            spend = await session.scalar(
+                select(func.sum(ServiceOrder.total)).where(
+                    ServiceOrder.status == OrderStatus.completed
+                )
+            )
+    assert (len(customers), len(vehicles), len(orders)) == (2_000, 2_500, size.orders)
+    # And every phone, VIN and plate passes the API's own validation, unique per tenant
+    assert all(normalize_phone(c.phone or "") == c.phone for c in customers)
+    assert all(normalize_vin(v.vin or "").vin == v.vin for v in vehicles)
+    assert all(normalize_plate(v.plate or "") == v.plate for v in vehicles)
+    assert len({v.vin for v in vehicles}) == len({v.plate for v in vehicles}) == 2_500
+    # And the orders span three years across all four stores, mostly completed
+    assert len({store for store, _, _ in orders}) == 4
+    opened = [at for _, _, at in orders]
+    assert (max(opened) - min(opened)).days > 2 * 365
+    assert Counter(status for _, status, _ in orders)["completed"] > 0.9 * size.orders
+    assert spend is not None and spend > 0

@@ -34,9 +34,10 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/bench $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check platform tests migrations
-	$(BIN)/ruff format --check platform tests migrations
-	$(BIN)/mypy platform
+	$(BIN)/ruff check platform plugins tests migrations
+	$(BIN)/ruff format --check platform plugins tests migrations
+	$(BIN)/mypy platform plugins
+	$(BIN)/lint-imports
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m pytest tests/bench -s -p no:xdist $(PYTEST_ARGS)

@@ -6,7 +6,8 @@ import asyncio
 from typing import Any, Literal
 
 from alembic import context
-from sqlalchemy import JSON
+from alembic.script import ScriptDirectory
+from sqlalchemy import JSON, inspect, text
 from sqlalchemy.engine import Connection, make_url
 
 from pitstop.db.base import UTCDateTime
@@ -42,10 +43,39 @@ def _run(connection: Connection, settings: Settings) -> None:
         render_item=_render_item,
     )
     with context.begin_transaction():
+        parked = _park_uninstalled_heads(connection)
         context.run_migrations()
+        _restore_parked_heads(connection, parked)
         app_role = make_url(settings.database_url).username
         if app_role:
             grant_app_role(connection, app_role)
+
+
+def _park_uninstalled_heads(connection: Connection) -> list[str]:
+    """Set aside the version rows of plugins no longer installed.
+
+    Uninstalling a plugin leaves its tables and data untouched, and its head in
+    ``alembic_version``; Alembic would refuse to upgrade past a revision it cannot locate.
+    The rows are removed for the run and put back after it, so reinstalling the plugin
+    later continues from where it was.
+    """
+    if not inspect(connection).has_table("alembic_version"):
+        return []
+    known = {r.revision for r in ScriptDirectory.from_config(config).walk_revisions()}
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    parked = [r for r in rows if r not in known]
+    for revision in parked:
+        connection.execute(
+            text("DELETE FROM alembic_version WHERE version_num = :r"), {"r": revision}
+        )
+    return parked
+
+
+def _restore_parked_heads(connection: Connection, parked: list[str]) -> None:
+    for revision in parked:
+        connection.execute(
+            text("INSERT INTO alembic_version (version_num) VALUES (:r)"), {"r": revision}
+        )
 
 
 async def _run_online(settings: Settings) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +146,41 @@ async def demo(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Any:
     from tests.support.demo import provision_demo
 
     return await provision_demo(runtime, client)
+
+
+class Drain:
+    """Run the broker's queued messages to completion (StubBroker + a real Worker)."""
+
+    def __init__(self, broker: Any) -> None:
+        self.broker = broker
+
+    async def __call__(self, *, fail_fast: bool = True) -> None:
+        import asyncio
+
+        from pitstop.worker.dispatch import QUEUE
+
+        await asyncio.to_thread(self.broker.join, QUEUE, fail_fast=fail_fast, timeout=60_000)
+
+
+@contextmanager
+def running_worker(runtime: Runtime) -> Iterator[Drain]:
+    """Dramatiq worker threads bound to ``runtime``; ``await drain()`` runs the queue dry."""
+    import dramatiq
+
+    from pitstop.worker.actors import register_actors
+
+    if not runtime.broker.actors:
+        register_actors(runtime)
+    dramatiq_worker = dramatiq.Worker(runtime.broker, worker_threads=2, worker_timeout=50)
+    dramatiq_worker.start()
+    try:
+        yield Drain(runtime.broker)
+    finally:
+        dramatiq_worker.stop()
+
+
+@pytest.fixture
+def worker(runtime: Runtime) -> Iterator[Drain]:
+    """A running worker for the whole test (see :func:`running_worker`)."""
+    with running_worker(runtime) as drain:
+        yield drain

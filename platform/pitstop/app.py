@@ -15,8 +15,14 @@ from litestar.openapi.spec import Components, SecurityScheme
 import pitstop
 from pitstop.access.controllers import AuditController
 from pitstop.access.masking import TYPE_ENCODERS, SensitiveSchemaPlugin
+from pitstop.crm.api_customers import CustomersController
+from pitstop.crm.api_orders import ServiceOrdersController
+from pitstop.crm.api_vehicles import VehiclesController
 from pitstop.deps import DEPENDENCIES
 from pitstop.errors import EXCEPTION_HANDLERS
+from pitstop.events.controllers import DeliveriesController
+from pitstop.hooks.controllers import PluginsController
+from pitstop.hooks.routing import plugin_routers
 from pitstop.identity.controllers import AuthController, StaffController
 from pitstop.identity.edge import EdgeMiddleware, permission_guard
 from pitstop.identity.keys_and_roles import ApiKeysController, RolesController
@@ -39,6 +45,11 @@ def api_router() -> Router:
             AuditController,
             StoresController,
             PlatformTenantsController,
+            CustomersController,
+            VehiclesController,
+            ServiceOrdersController,
+            PluginsController,
+            DeliveriesController,
         ],
         guards=[permission_guard],
     )
@@ -49,7 +60,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         runtime = Runtime.build(settings or Settings.from_env())
     configure_logging(runtime.settings)
     return Litestar(
-        route_handlers=[health, ready, api_router()],
+        route_handlers=[health, ready, api_router(), *plugin_routers(runtime.plugins)],
         state=State({"runtime": runtime}),
         dependencies=DEPENDENCIES,
         middleware=[EdgeMiddleware],

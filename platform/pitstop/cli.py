@@ -108,6 +108,49 @@ def tenants_apply(directory: Path) -> None:
     _run_manifests(directory, apply=True)
 
 
+@main.group()
+def plugins() -> None:
+    """Installed plugins."""
+
+
+@plugins.command("list")
+def plugins_list() -> None:
+    """Show installed plugins with version and status (loaded, blocked, refused)."""
+    from pitstop.hooks.inventory import inventory
+
+    for line in inventory(_settings()):
+        click.echo(line)
+
+
+@main.group()
+def plugin() -> None:
+    """Write new plugins."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the distribution (default: ./pitstop-plugin-NAME).",
+)
+def plugin_new(name: str, directory: Path | None) -> None:
+    """Scaffold a standalone partner plugin distribution that installs and loads."""
+    from pitstop.hooks.scaffold import ScaffoldError, scaffold
+
+    target = directory or Path(f"pitstop-plugin-{name}")
+    try:
+        written = scaffold(name, target)
+    except ScaffoldError as exc:
+        click.echo(f"pitstop: {exc}", err=True)
+        sys.exit(2)
+    for path in written:
+        click.echo(f"  wrote {path}")
+    click.echo(f"Next: pip install -e {target} && pitstop migrate")
+
+
 @main.command()
 @click.option(
     "--tenants-dir",

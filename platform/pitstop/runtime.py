@@ -17,8 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from pitstop.access.permissions import PermissionTable
 from pitstop.db.base import utcnow
 from pitstop.db.engine import SessionFactory, create_engine, session_factory
+from pitstop.events.outbox import NUDGE_KEY
+from pitstop.hooks.manager import PluginHost
 from pitstop.settings import Settings
 from pitstop.worker.broker import build_broker
+from pitstop.worker.dispatch import Dispatcher
 
 
 @dataclass
@@ -27,20 +30,41 @@ class Runtime:
     engine: AsyncEngine
     sessions: SessionFactory
     broker: Broker
+    plugins: PluginHost = field(default_factory=PluginHost)
     permissions: PermissionTable = field(default_factory=PermissionTable.core)
     clock: Callable[[], dt.datetime] = utcnow
     """Injected so token expiry, lock-outs and SLA timers are tested without sleeping."""
 
+    def __post_init__(self) -> None:
+        self.plugins.clock = lambda: self.clock()
+        self.permissions.extend(self.plugins.permissions())
+        self.dispatch = Dispatcher(self.broker)
+        self.plugins.task_sender = self.dispatch.task
+        self.sessions.kw.setdefault("info", {})[NUDGE_KEY] = self.dispatch.publish
+
     @classmethod
     def build(
-        cls, settings: Settings, broker: Broker | None = None, **engine_options: Any
+        cls,
+        settings: Settings,
+        broker: Broker | None = None,
+        plugins: PluginHost | None = None,
+        **engine_options: Any,
     ) -> Runtime:
         engine = create_engine(settings.database_url, **engine_options)
+        if plugins is None:
+            plugins = PluginHost.from_entry_points(settings.plugins_allow, settings.plugins_blocked)
         return cls(
             settings=settings,
             engine=engine,
             sessions=session_factory(engine),
             broker=broker or build_broker(settings),
+            plugins=plugins,
+        )
+
+    def sibling(self, **engine_options: Any) -> Runtime:
+        """The same broker and plugins with an engine of its own (another event loop)."""
+        return Runtime.build(
+            self.settings, broker=self.broker, plugins=self.plugins, **engine_options
         )
 
     async def close(self) -> None:

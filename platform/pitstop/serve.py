@@ -1,12 +1,17 @@
-"""``pitstop serve``: the API, plus the worker and scheduler when running embedded."""
+"""``pitstop serve``: the API, plus the worker and scheduler when running embedded.
+
+Embedded, the three share the in-process broker but not an engine: the API's engine lives
+on uvicorn's event loop, the worker's on the AsyncIO middleware's loop, and the scheduler
+opens short-lived connections from its own thread.
+"""
 
 from __future__ import annotations
 
 import threading
 
-import dramatiq
 import structlog
 import uvicorn
+from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
 from pitstop.runtime import Runtime
@@ -19,13 +24,12 @@ log = structlog.get_logger("pitstop.serve")
 
 def run_server(settings: Settings) -> None:
     runtime = Runtime.build(settings)
-    dramatiq.set_broker(runtime.broker)
     app = create_app(runtime=runtime)
     stop = threading.Event()
     worker = None
     if settings.embedded:
-        worker = start_worker(runtime.broker, threads=2)
-        scheduler = build_scheduler(settings)
+        worker = start_worker(runtime.sibling(), threads=2)
+        scheduler = build_scheduler(runtime.sibling(poolclass=NullPool))
         threading.Thread(target=scheduler.run, args=(stop,), daemon=True).start()
     base = f"http://{settings.host}:{settings.port}"
     log.info("serving", api=f"{base}/api/v1", openapi=f"{base}/schema", embedded=settings.embedded)

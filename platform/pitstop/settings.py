@@ -41,6 +41,8 @@ class Settings:
     token_ttl_seconds: int = 1800
     plugins_allow: tuple[str, ...] | None = None
     plugins_blocked: tuple[str, ...] = field(default_factory=tuple)
+    broker_heartbeat_ms: int = 60_000
+    """How long a silent worker is presumed alive before Redis hands its messages to others."""
 
     @property
     def embedded(self) -> bool:
@@ -79,6 +81,7 @@ class Settings:
             token_ttl_seconds=_int(env, "PITSTOP_TOKEN_TTL_SECONDS", 1800),
             plugins_allow=_names(env.get("PITSTOP_PLUGINS")),
             plugins_blocked=_names(env.get("PITSTOP_PLUGINS_BLOCKED")) or (),
+            broker_heartbeat_ms=_int(env, "PITSTOP_BROKER_HEARTBEAT_MS", 60_000),
         )
 
 

@@ -56,6 +56,7 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("staff:manage", "Hire staff, give roles and store scopes", _HQ),
     Permission("roles:manage", "Define custom roles", _HQ),
     Permission("api_keys:manage", "Create and revoke integration keys", _HQ),
+    Permission("plugins:read", "See which plugins are on and how they are set", _ALL),
     Permission("plugins:manage", "Turn plugins on and set their rules", _HQ),
     Permission("events:manage", "See and retry failed event deliveries", _HQ),
     Permission("audit:read", "Read the audit log", _HQ),

@@ -5,20 +5,32 @@ from __future__ import annotations
 from pathlib import Path
 
 from pitstop.access.permissions import ROLE_TEMPLATES
+from pitstop.hooks.enablement import manifest_applier, manifest_schemas
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.manifests import load_directory
-from pitstop.tenancy.provision import reconcile, render
+from pitstop.tenancy.provision import TenantPlan, reconcile, render
+
+
+async def provision(runtime: Runtime, directory: Path, *, apply: bool) -> list[TenantPlan]:
+    """The one way manifests reach the database (CLI, ``pitstop demo``, tests)."""
+    manifests = load_directory(
+        directory, roles=frozenset(ROLE_TEMPLATES), plugins=manifest_schemas(runtime)
+    )
+    return await reconcile(
+        runtime.sessions,
+        manifests,
+        permissions=runtime.permissions,
+        apply=apply,
+        plugin_applier=manifest_applier(runtime),
+    )
 
 
 async def reconcile_directory(settings: Settings, directory: Path, *, apply: bool) -> str:
     """Validate every manifest first, then plan or apply tenant by tenant."""
-    manifests = load_directory(directory, roles=frozenset(ROLE_TEMPLATES))
     runtime = Runtime.build(settings)
     try:
-        plans = await reconcile(
-            runtime.sessions, manifests, permissions=runtime.permissions, apply=apply
-        )
+        plans = await provision(runtime, directory, apply=apply)
     finally:
         await runtime.close()
     text = render(plans)

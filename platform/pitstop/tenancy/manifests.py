@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from pitstop.errors import Unprocessable
+from pitstop.hooks.settings import validate_settings
 from pitstop.tenancy.hours import (
     HoursInvalid,
     format_holidays,
@@ -141,10 +143,26 @@ def _validate(
     manifest = Manifest(path=path, spec=spec)
     codes = _validate_stores(manifest)
     _validate_staff(path, spec, roles, codes)
-    for plugin in spec.plugins or {}:
+    for plugin, raw in (spec.plugins or {}).items():
         if plugin not in plugins:
             raise ManifestError(path, f"plugins.{plugin}", "no such plugin is installed")
+        _validate_plugin(path, plugin, plugins[plugin], raw)
     return manifest
+
+
+def _validate_plugin(path: str, plugin: str, schema: Any, raw: Mapping[str, Any]) -> None:
+    """``enabled`` (default true) plus settings keys, checked like the API checks them."""
+    settings = dict(raw)
+    if not isinstance(settings.pop("enabled", True), bool):
+        raise ManifestError(path, f"plugins.{plugin}.enabled", "must be true or false")
+    if schema is None:
+        return
+    try:
+        validate_settings(schema, {}, settings)
+    except Unprocessable as exc:
+        first = exc.errors[0] if exc.errors else {"field": "settings", "message": exc.detail}
+        key = first["field"].replace("settings", f"plugins.{plugin}", 1)
+        raise ManifestError(path, key, first["message"]) from None
 
 
 def _validate_stores(manifest: Manifest) -> set[str]:

@@ -1,4 +1,8 @@
-"""``pitstop worker``: Dramatiq worker threads on Redis, until SIGTERM."""
+"""``pitstop worker``: Dramatiq worker threads on Redis, until SIGTERM.
+
+The worker builds a runtime of its own (its own engine, used only on the AsyncIO
+middleware's event loop) and binds the platform's actors to it.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,29 @@ import threading
 import dramatiq
 import structlog
 
+from pitstop.logs import configure_logging
+from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.worker.broker import setup_broker
+from pitstop.worker.actors import register_actors
 
 log = structlog.get_logger("pitstop.worker")
 
 
-def start_worker(broker: dramatiq.Broker, threads: int) -> dramatiq.Worker:
-    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+def start_worker(runtime: Runtime, threads: int) -> dramatiq.Worker:
+    """Bind the actors to ``runtime`` and start consuming its broker's queues."""
+    register_actors(runtime)
+    worker = dramatiq.Worker(runtime.broker, worker_threads=threads, worker_timeout=100)
     worker.start()
     return worker
 
 
 def run_worker(settings: Settings, *, threads: int) -> None:
-    broker = setup_broker(settings)
+    configure_logging(settings)
+    runtime = Runtime.build(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    worker = start_worker(broker, threads)
-    log.info("worker_started", threads=threads, queues=sorted(broker.get_declared_queues()))
+    worker = start_worker(runtime, threads)
+    log.info("worker_started", threads=threads, plugins=sorted(runtime.plugins.plugins))
     stop.wait()
     worker.stop()

@@ -7,21 +7,36 @@ one scheduler thread inside ``pitstop serve``, so it needs no lock.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import structlog
 from croniter import croniter
+from sqlalchemy import select
 
+from pitstop.events import relay
 from pitstop.settings import Settings
+from pitstop.tenancy.context import system_scope
+from pitstop.tenancy.models import Tenant, TenantPlugin, TenantStatus
+
+if TYPE_CHECKING:
+    from pitstop.runtime import Runtime
 
 log = structlog.get_logger("pitstop.scheduler")
 LOCK_KEY = "pitstop:scheduler:leader"
 LOCK_TTL_MS = 15_000
+SWEEP_CRON = "* * * * * */10"
+"""Every ten seconds (croniter's sixth field is seconds)."""
+REFRESH_CRON = "*/5 * * * *"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,7 +45,7 @@ class PeriodicJob:
 
     name: str
     cron: str
-    run: Callable[[], None]
+    run: Callable[[], object]
     timezone: str = "UTC"
     next_at: dt.datetime | None = None
 
@@ -100,18 +115,91 @@ class RedisLeaderLock:
             log.warning("leader_lock_unavailable")
 
 
-def build_scheduler(settings: Settings) -> Scheduler:
-    """The platform's periodic jobs; plugin schedules join here (plugin platform)."""
-    return Scheduler(jobs=[])
+def build_scheduler(runtime: Runtime) -> Scheduler:
+    """The relay sweep plus every plugin schedule, in every time zone a tenant uses.
+
+    Each job runs on the scheduler's thread with a short-lived event loop, so ``runtime``
+    should be built with ``poolclass=NullPool`` (no connection outlives its loop).
+    """
+    scheduler = Scheduler(clock=runtime.clock)
+    scheduler.jobs.append(
+        PeriodicJob("relay.sweep", SWEEP_CRON, lambda: _run(relay.sweep(runtime)))
+    )
+    scheduler.jobs.append(
+        PeriodicJob("scheduler.refresh", REFRESH_CRON, lambda: add_plugin_jobs(scheduler, runtime))
+    )
+    add_plugin_jobs(scheduler, runtime)
+    return scheduler
+
+
+def add_plugin_jobs(scheduler: Scheduler, runtime: Runtime) -> None:
+    """Add a job per (plugin schedule, tenant time zone) not yet known; idempotent.
+
+    A database that cannot be read yet (not migrated, restarting) is not fatal: the
+    default time zone's jobs are added and the refresh job tries again in five minutes.
+    """
+    known = {job.name for job in scheduler.jobs}
+    try:
+        timezones = _run(_tenant_timezones(runtime))
+    except Exception as exc:
+        log.warning("scheduler_timezones_unavailable", error=type(exc).__name__)
+        timezones = [DEFAULT_TIMEZONE]
+    for timezone in timezones:
+        for plugin in runtime.plugins.plugins.values():
+            for schedule in plugin.schedules:
+                name = f"{plugin.name}.{schedule.name}@{timezone}"
+                if name not in known:
+                    fire = partial(_fire_schedule, runtime, plugin.name, schedule.name, timezone)
+                    scheduler.jobs.append(PeriodicJob(name, schedule.cron, fire, timezone))
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+async def _tenant_timezones(runtime: Runtime) -> list[str]:
+    async with runtime.sessions() as session:
+        with system_scope("scheduler: tenant time zones"):
+            zones = (await session.scalars(select(Tenant.timezone).distinct())).all()
+    return sorted(set(zones) | {DEFAULT_TIMEZONE})
+
+
+def _fire_schedule(runtime: Runtime, plugin: str, schedule: str, timezone: str) -> None:
+    """Discover the tenants (IDs only) and hand each one a tenant-scoped job."""
+    for tenant_id in _run(_tenants_with(runtime, plugin, timezone)):
+        runtime.dispatch.schedule(tenant_id, plugin, schedule)
+
+
+async def _tenants_with(runtime: Runtime, plugin: str, timezone: str) -> list[uuid.UUID]:
+    async with runtime.sessions() as session:
+        with system_scope(f"scheduler: tenants running {plugin}"):
+            rows = await session.scalars(
+                select(TenantPlugin.tenant_id)
+                .join(Tenant, Tenant.id == TenantPlugin.tenant_id)
+                .where(
+                    TenantPlugin.plugin == plugin,
+                    TenantPlugin.enabled,
+                    Tenant.timezone == timezone,
+                    Tenant.status == TenantStatus.active,
+                )
+            )
+            return list(rows.all())
 
 
 def run_scheduler(settings: Settings) -> None:
     import signal
 
+    from sqlalchemy.pool import NullPool
+
+    from pitstop.logs import configure_logging
+    from pitstop.runtime import Runtime
+
+    configure_logging(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    scheduler = build_scheduler(settings)
+    runtime = Runtime.build(settings, poolclass=NullPool)
+    scheduler = build_scheduler(runtime)
     assert settings.redis_url is not None
     log.info("scheduler_started", jobs=[j.name for j in scheduler.jobs])
     lock = RedisLeaderLock(settings.redis_url)

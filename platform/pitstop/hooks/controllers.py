@@ -1,0 +1,98 @@
+"""HTTP API of the plugin platform: which plugins are installed, on, and how they are set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, get, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.errors import NotFound
+from pitstop.hooks.enablement import configure_plugin
+from pitstop.hooks.manager import LoadedPlugin
+from pitstop.hooks.settings import settings_from_stored, settings_schema
+from pitstop.pagination import Page
+from pitstop.runtime import Runtime
+from pitstop.tenancy.models import TenantPlugin
+
+
+class PluginOut(msgspec.Struct):
+    name: str
+    title: str
+    version: str
+    description: str
+    enabled: bool
+    settings: dict[str, Any]
+    settings_schema: dict[str, Any]
+    permissions: list[str]
+    depends_on: list[str]
+
+
+class PluginChange(msgspec.Struct, forbid_unknown_fields=True):
+    enabled: bool
+    settings: dict[str, Any] | None = None
+
+
+def plugin_out(loaded: LoadedPlugin, row: TenantPlugin | None) -> PluginOut:
+    info = loaded.info
+    settings = settings_from_stored(info.settings, row.settings if row else {})
+    return PluginOut(
+        name=info.name,
+        title=info.title,
+        version=info.version,
+        description=info.description,
+        enabled=bool(row and row.enabled),
+        settings=msgspec.to_builtins(settings),
+        settings_schema=settings_schema(info.settings),
+        permissions=[p.name for p in info.permissions],
+        depends_on=list(info.depends_on),
+    )
+
+
+class PluginsController(Controller):
+    path = "/plugins"
+    tags = ["plugins"]
+
+    @get("/", opt={"permission": "plugins:read"})
+    async def list_plugins(
+        self, session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+    ) -> Page[PluginOut]:
+        rows = {r.plugin: r for r in (await session.scalars(select(TenantPlugin))).all()}
+        items = [
+            plugin_out(loaded, rows.get(name))
+            for name, loaded in sorted(runtime.plugins.plugins.items())
+        ]
+        return Page(items=items, next=None)
+
+    @get("/{name:str}", opt={"permission": "plugins:read"})
+    async def get_plugin(
+        self,
+        name: FromPath[str],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> PluginOut:
+        loaded = runtime.plugins.plugins.get(name)
+        if loaded is None:
+            raise NotFound(f"no plugin named {name} is installed", code="unknown_plugin")
+        row = (
+            await session.scalars(select(TenantPlugin).where(TenantPlugin.plugin == name))
+        ).one_or_none()
+        return plugin_out(loaded, row)
+
+    @put("/{name:str}", opt={"permission": "plugins:manage"})
+    async def configure(
+        self,
+        name: FromPath[str],
+        data: JSONBody[PluginChange],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> PluginOut:
+        """Omitted ``settings`` keep the current ones; given keys are merged over them."""
+        row, _ = await configure_plugin(
+            session, runtime, name, enabled=data.enabled, settings=data.settings
+        )
+        return plugin_out(runtime.plugins.plugins[name], row)

@@ -1,0 +1,64 @@
+"""Mounting plugin routes: ``/api/v1/<plugin>/``, guarded by enablement and permissions.
+
+The "enabled for this tenant" guard runs before the permission guard, so a tenant that has
+not turned the plugin on learns nothing about its routes but ``plugin_disabled``.
+Handlers get a :class:`~pitstop.hooks.context.PluginContext` bound to the request's
+transaction and principal as ``ctx``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Router
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.errors import NotFound
+from pitstop.hooks.context import PluginContext
+from pitstop.hooks.manager import PluginHost
+from pitstop.identity.edge import permission_guard
+from pitstop.identity.principal import Principal
+from pitstop.tenancy.models import TenantPlugin
+
+
+def plugin_routers(host: PluginHost) -> list[Router]:
+    return [_router(name, loaded.routes) for name, loaded in host.plugins.items() if loaded.routes]
+
+
+def _router(name: str, handlers: list[Any]) -> Router:
+    async def enabled_guard(
+        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+    ) -> None:
+        principal: Principal | None = connection.scope.get("user")
+        if principal is None or principal.tenant_id is None:
+            permission_guard(connection, handler)  # 401 / 403 as for any core route
+            return
+        runtime = connection.scope["litestar_app"].state.runtime
+        async with runtime.sessions() as session:
+            enabled = (
+                await session.scalars(
+                    select(TenantPlugin.enabled).where(TenantPlugin.plugin == name)
+                )
+            ).one_or_none()
+        if not enabled:
+            raise NotFound(f"the {name} plugin is off for this tenant", code="plugin_disabled")
+
+    async def provide_ctx(
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        state: State,
+    ) -> PluginContext:
+        return await state.runtime.plugins.context(session, name, principal=principal)
+
+    return Router(
+        path=f"/api/v1/{name}",
+        route_handlers=handlers,
+        guards=[enabled_guard, permission_guard],
+        dependencies={"ctx": Provide(provide_ctx)},
+        tags=[name],
+    )

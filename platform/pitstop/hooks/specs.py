@@ -1,0 +1,117 @@
+"""The plugin contract: every hook a plugin may implement, with its exact arguments.
+
+Hooks are called with keyword arguments only, and an implementation may accept a subset
+of them (pluggy's rule), so a spec can grow by adding arguments without breaking any
+plugin. Hooks whose name says "per tenant" receive a :class:`~pitstop.sdk.PluginContext`
+bound to one tenant and one plugin, and are called only for plugins that tenant enabled.
+Async implementations return awaitables; the host awaits every result.
+
+``docs/plugins.md`` has one section per hook; a test fails when they disagree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from pitstop.hooks.context import PluginContext
+    from pitstop.hooks.types import EventHandler, PluginInfo, Schedule, Section, TaskHandler
+
+PROJECT = "pitstop"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def plugin_info() -> PluginInfo:  # type: ignore[empty-body]
+    """Who the plugin is: name, version, title, the SDK range it was written for, its
+    settings schema (a msgspec Struct whose defaults are the defaults), the permissions it
+    adds with their default role grants, and the plugins it depends on.
+
+    Required: a plugin without it is refused at load time.
+    """
+
+
+@hookspec
+def routes() -> Sequence[Any]:  # type: ignore[empty-body]
+    """Litestar controllers or route handlers, mounted under ``/api/v1/<plugin>/``.
+
+    The host guards every one of them with "enabled for this tenant" (404
+    ``plugin_disabled`` otherwise) and with the handler's ``opt={"permission": ...}``.
+    A handler receives its context as ``ctx: NamedDependency[PluginContext]``.
+    """
+
+
+@hookspec
+def migrations() -> Path:  # type: ignore[empty-body]
+    """The plugin's Alembic version directory; its branch label is the plugin's name."""
+
+
+@hookspec
+def subscriptions() -> Mapping[str, EventHandler]:  # type: ignore[empty-body]
+    """``{event type: async handler(ctx, event)}``, run on workers for tenants that enabled
+    the plugin. Delivery is at least once; the host makes the effect exactly once by
+    committing the handler's writes together with the delivery's ``done`` mark."""
+
+
+@hookspec
+def schedules() -> Sequence[Schedule]:  # type: ignore[empty-body]
+    """Periodic jobs: a cron expression evaluated in each tenant's time zone, run once per
+    tenant that enabled the plugin (six fields allow seconds: ``*/30 * * * * *`` is not
+    valid, use ``* * * * * */30``)."""
+
+
+@hookspec
+def tasks() -> Mapping[str, TaskHandler]:  # type: ignore[empty-body]
+    """``{name: async handler(ctx, **arguments)}``: work a plugin defers to an exact instant
+    with ``ctx.defer(name, at=..., **arguments)`` (a delayed broker message, sent after the
+    transaction commits). Handlers must tolerate duplicates and lateness."""
+
+
+@hookspec
+def on_tenant_enabled(ctx: PluginContext, settings: Any) -> Awaitable[None] | None:
+    """Called once when a tenant turns the plugin on (not when it is re-saved while on):
+    set up defaults, seed rows. Runs inside the same transaction as the switch."""
+
+
+@hookspec
+def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Awaitable[Section | None]:  # type: ignore[empty-body]
+    """A section of the customer 360° view (``GET /api/v1/customers/{id}/profile``), or
+    None when the plugin has nothing to say about this customer."""
+
+
+@hookspec
+def customer_attributes(  # type: ignore[empty-body]
+    ctx: PluginContext, customer_id: uuid.UUID
+) -> Awaitable[Mapping[str, Any]]:
+    """Facts about a customer other plugins may base rules on (``{"tier": "gold"}``).
+    Read by ``ctx.customer_attributes(customer_id)``, merged across enabled plugins."""
+
+
+@hookspec
+def export_customer(  # type: ignore[empty-body]
+    ctx: PluginContext, customer_id: uuid.UUID
+) -> Awaitable[Mapping[str, Any] | None]:
+    """Everything the plugin holds about the customer, for a data-subject access request
+    (PIPL/GDPR). Raw values: the export is itself audited and permission-guarded."""
+
+
+@hookspec
+def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> Awaitable[None]:  # type: ignore[empty-body]
+    """Anonymise the plugin's personal data about the customer, irreversibly, inside the
+    erase transaction. Keep financial and aggregate records (without personal data)."""
+
+
+PER_TENANT_HOOKS = (
+    "on_tenant_enabled",
+    "customer_summary",
+    "customer_attributes",
+    "export_customer",
+    "erase_customer",
+)
+"""Hooks the host calls one plugin at a time, each with its own context."""

@@ -1,0 +1,98 @@
+"""``pitstop.sdk``: the one module a plugin imports from the core.
+
+Everything a partner needs to add a capability is here: the hook marker, the value types
+of the contract, the plugin context, the tenant-owned model base, PII classes and masking,
+errors, pagination, business-time arithmetic and read-only views of core records.
+Nothing else of the core is public; first-party plugins use exactly this (an
+import-linter contract in ``make lint`` keeps it so). See ``docs/plugins.md``.
+
+:data:`SDK_VERSION` changes its major part only when a plugin written for the previous
+one could break; a plugin states the range it was written for in ``PluginInfo.sdk``.
+"""
+
+from __future__ import annotations
+
+from pitstop.access.masking import Sensitive, sensitive
+from pitstop.access.permissions import ROLE_TEMPLATES, Permission
+from pitstop.access.pii import PIIClass
+from pitstop.db.base import JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
+from pitstop.db.rls import enable_rls
+from pitstop.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
+from pitstop.hooks.context import PluginContext
+from pitstop.hooks.specs import hookimpl
+from pitstop.hooks.types import (
+    SDK_VERSION,
+    Event,
+    EventHandler,
+    NoSettings,
+    PluginInfo,
+    Schedule,
+    Section,
+    TaskHandler,
+    permission,
+)
+from pitstop.identity.principal import Principal
+from pitstop.pagination import MAX_LIMIT, Page, keyset, page_of
+from pitstop.sdk_views import (
+    CustomerView,
+    ServiceOrderView,
+    StaffView,
+    StoreView,
+    VehicleView,
+    get_customer,
+    get_service_order,
+    get_store,
+    get_vehicle,
+    list_staff,
+)
+from pitstop.tenancy.calendar import Calendar, Duration, calendar_for, parse_duration
+
+__all__ = [
+    "MAX_LIMIT",
+    "ROLE_TEMPLATES",
+    "SDK_VERSION",
+    "ApiError",
+    "Calendar",
+    "Conflict",
+    "CustomerView",
+    "Duration",
+    "Event",
+    "EventHandler",
+    "Forbidden",
+    "JSONDoc",
+    "NoSettings",
+    "NotFound",
+    "PIIClass",
+    "Page",
+    "Permission",
+    "PluginContext",
+    "PluginInfo",
+    "Principal",
+    "Schedule",
+    "Section",
+    "Sensitive",
+    "ServiceOrderView",
+    "StaffView",
+    "StoreView",
+    "TaskHandler",
+    "TenantModel",
+    "Timestamps",
+    "Unprocessable",
+    "VehicleView",
+    "calendar_for",
+    "enable_rls",
+    "get_customer",
+    "get_service_order",
+    "get_store",
+    "get_vehicle",
+    "hookimpl",
+    "keyset",
+    "list_staff",
+    "new_id",
+    "page_of",
+    "parse_duration",
+    "permission",
+    "sensitive",
+    "tenant_fk",
+    "utcnow",
+]

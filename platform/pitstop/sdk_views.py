@@ -1,0 +1,134 @@
+"""Read-only views of core records for plugins (re-exported by :mod:`pitstop.sdk`).
+
+Plugins reference customers, stores, service orders and staff by id; these functions
+answer "does it exist in this tenant, and what do I need to know about it" without
+handing out the core's ORM classes, which would freeze the core's schema into the SDK.
+Every read goes through the context's tenant-scoped session, so another tenant's id is
+simply not found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from pitstop.crm.models import Customer, ServiceOrder, Vehicle
+from pitstop.hooks.context import PluginContext
+from pitstop.identity.models import Membership
+from pitstop.tenancy.calendar import Calendar, calendar_for
+from pitstop.tenancy.models import Store
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: uuid.UUID
+    home_store_id: uuid.UUID | None
+    birthday: dt.date | None
+    erased: bool
+
+
+@dataclass(frozen=True)
+class StoreView:
+    id: uuid.UUID
+    code: str
+    name: str
+    timezone: str
+    hours: dict[str, str]
+    holidays: list[str]
+    active: bool
+
+    def calendar(self) -> Calendar:
+        """The store's business hours, split shifts and holidays, in its time zone."""
+        return calendar_for(
+            "store", hours=self.hours, holidays=self.holidays, timezone=self.timezone
+        )
+
+
+@dataclass(frozen=True)
+class ServiceOrderView:
+    id: uuid.UUID
+    store_id: uuid.UUID
+    customer_id: uuid.UUID
+    vehicle_id: uuid.UUID
+    status: str
+    total: int
+    completed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class VehicleView:
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    """The current owner."""
+    fuel: str
+    mileage_km: int | None
+
+
+@dataclass(frozen=True)
+class StaffView:
+    id: uuid.UUID
+    """The membership id: what ``Principal.actor_id`` is for a staff member."""
+    role: str
+    store_ids: frozenset[uuid.UUID] | None
+    active: bool
+
+    def works_at(self, store_id: uuid.UUID) -> bool:
+        return self.store_ids is None or store_id in self.store_ids
+
+
+async def get_customer(ctx: PluginContext, customer_id: uuid.UUID) -> CustomerView | None:
+    row = await ctx.session.get(Customer, (ctx.tenant_id, customer_id))
+    if row is None:
+        return None
+    return CustomerView(row.id, row.home_store_id, row.birthday, row.erased_at is not None)
+
+
+async def get_store(ctx: PluginContext, store_id: uuid.UUID) -> StoreView | None:
+    row = await ctx.session.get(Store, (ctx.tenant_id, store_id))
+    if row is None:
+        return None
+    return StoreView(row.id, row.code, row.name, row.timezone, row.hours, row.holidays, row.active)
+
+
+async def get_vehicle(ctx: PluginContext, vehicle_id: uuid.UUID) -> VehicleView | None:
+    row = await ctx.session.get(Vehicle, (ctx.tenant_id, vehicle_id))
+    if row is None:
+        return None
+    return VehicleView(row.id, row.customer_id, str(row.fuel), row.mileage_km)
+
+
+async def get_service_order(ctx: PluginContext, order_id: uuid.UUID) -> ServiceOrderView | None:
+    row = await ctx.session.get(ServiceOrder, (ctx.tenant_id, order_id))
+    if row is None:
+        return None
+    return ServiceOrderView(
+        row.id,
+        row.store_id,
+        row.customer_id,
+        row.vehicle_id,
+        str(row.status),
+        row.total,
+        row.completed_at,
+    )
+
+
+async def list_staff(
+    ctx: PluginContext, *, role: str | None = None, store_id: uuid.UUID | None = None
+) -> list[StaffView]:
+    """Active staff, oldest first (a stable order for round-robin assignment)."""
+    statement = select(Membership).where(Membership.active.is_(True)).order_by(Membership.id)
+    if role is not None:
+        statement = statement.where(Membership.role == role)
+    views = [
+        StaffView(
+            m.id,
+            m.role,
+            None if m.store_ids is None else frozenset(uuid.UUID(s) for s in m.store_ids),
+            m.active,
+        )
+        for m in (await ctx.session.scalars(statement)).all()
+    ]
+    return [v for v in views if store_id is None or v.works_at(store_id)]

@@ -1,0 +1,96 @@
+"""The platform's actors, bound to one runtime (its engine, plugins and clock).
+
+Registered with :func:`register_actors` only in processes that run workers (``pitstop
+worker``; ``pitstop serve`` when embedded; tests). Each actor is ``async``: Dramatiq's
+AsyncIO middleware runs it on the worker's event loop, where this runtime's engine lives.
+The tenant comes from the message (see :class:`~pitstop.worker.middleware.TenantMiddleware`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import dramatiq
+import structlog
+from sqlalchemy import select
+
+from pitstop.events.delivery import MAX_ATTEMPTS, deliver
+from pitstop.events.relay import publish_event
+from pitstop.tenancy.context import current_tenant_id
+from pitstop.tenancy.models import TenantPlugin
+from pitstop.worker.dispatch import DELIVER, PUBLISH, QUEUE, RUN_SCHEDULE, RUN_TASK
+
+if TYPE_CHECKING:
+    from pitstop.runtime import Runtime
+
+log = structlog.get_logger("pitstop.worker")
+TIME_LIMIT_MS = 60_000
+
+
+def register_actors(runtime: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
+    broker = runtime.broker
+
+    async def publish_event_actor(event_id: str) -> None:
+        current_tenant_id()  # fail closed: a message without a tenant does nothing
+        await publish_event(runtime, uuid.UUID(event_id))
+
+    async def deliver_event_actor(delivery_id: str) -> None:
+        current_tenant_id()
+        await deliver(runtime, uuid.UUID(delivery_id))
+
+    async def run_task_actor(plugin: str, task: str, arguments: dict[str, Any]) -> None:
+        await _run_in_plugin(runtime, plugin, task, arguments, kind="task")
+
+    async def run_schedule_actor(plugin: str, schedule: str) -> None:
+        await _run_in_plugin(runtime, plugin, schedule, {}, kind="schedule")
+
+    specs: dict[str, tuple[Callable[..., Awaitable[None]], dict[str, int]]] = {
+        PUBLISH: (publish_event_actor, {"max_retries": 20}),
+        DELIVER: (
+            deliver_event_actor,
+            {"max_retries": MAX_ATTEMPTS - 1, "min_backoff": 1000, "max_backoff": 300_000},
+        ),
+        RUN_TASK: (run_task_actor, {"max_retries": 5}),
+        RUN_SCHEDULE: (run_schedule_actor, {"max_retries": 0}),
+    }
+    return {
+        name: dramatiq.Actor(
+            fn,
+            broker=broker,
+            actor_name=name,
+            queue_name=QUEUE,
+            priority=0,
+            options={"time_limit": TIME_LIMIT_MS, **options},
+        )
+        for name, (fn, options) in specs.items()
+    }
+
+
+async def _run_in_plugin(
+    runtime: Runtime, plugin: str, name: str, arguments: dict[str, Any], *, kind: str
+) -> None:
+    """One transaction: a disabled (or uninstalled) plugin's job does nothing."""
+    current_tenant_id()
+    loaded = runtime.plugins.plugins.get(plugin)
+    if loaded is None:
+        log.warning("plugin_not_installed", plugin=plugin, job=name)
+        return
+    if kind == "task":
+        handler = loaded.tasks.get(name)
+    else:
+        handler = next((s.run for s in loaded.schedules if s.name == name), None)
+    if handler is None:
+        log.warning("plugin_job_unknown", plugin=plugin, job=name)
+        return
+    async with runtime.sessions() as session, session.begin():
+        row = (
+            await session.scalars(
+                select(TenantPlugin).where(TenantPlugin.plugin == plugin, TenantPlugin.enabled)
+            )
+        ).one_or_none()
+        if row is None:
+            return
+        ctx = await runtime.plugins.context(session, plugin, row=row)
+        await handler(ctx, **arguments)

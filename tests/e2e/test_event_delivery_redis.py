@@ -1,0 +1,231 @@
+"""End to end on real Redis and PostgreSQL with real ``pitstop worker`` processes.
+
+500 service orders complete through the API while a worker is killed with SIGKILL
+mid-batch and replaced, and while Redis itself is stopped and restarted. Every delivery
+still ends done with exactly one effect: the worker's transaction couples the handler's
+write and the done-mark, and the relay's sweep re-sends what the outage swallowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+from sqlalchemy.pool import NullPool
+
+from pitstop.app import create_app
+from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
+from pitstop.events.relay import sweep
+from pitstop.hooks.manager import PluginHost
+from pitstop.identity.models import AuditEntry
+from pitstop.runtime import Runtime
+from pitstop.settings import Settings
+from pitstop.tenancy.context import tenant_scope
+from tests.conftest import SECRET, _truncate_postgres
+from tests.crm.conftest import make_vin
+from tests.plugins import sample
+from tests.support.demo import Demo, provision_demo
+from tests.support.servers import RedisServer
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+ORDERS = tuple(
+    int(n) for n in os.environ.get("E2E_ORDERS", "250,150,100").split(",")
+)  # before the kill, while no worker runs, while Redis is down
+
+
+def _sample_site(tmp_path: Path) -> Path:
+    """Install the sample plugin's entry point for subprocesses only (a bare dist-info)."""
+    info = tmp_path / "site" / "pitstop_sample-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pitstop-sample\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pitstop]\nsample = tests.plugins.sample\n")
+    return info.parent
+
+
+def _worker(settings: Settings, site: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(ROOT), str(site)]),
+        PITSTOP_DATABASE_URL=settings.database_url,
+        PITSTOP_MIGRATION_DATABASE_URL=settings.migration_database_url,
+        PITSTOP_REDIS_URL=settings.redis_url or "",
+        PITSTOP_SECRET_KEY=SECRET,
+        PITSTOP_VAR_DIR=str(tmp_path),
+        PITSTOP_BROKER_HEARTBEAT_MS="3000",
+        PITSTOP_LOG_LEVEL="WARNING",
+    )
+    log = (tmp_path / f"worker-{time.monotonic_ns()}.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "pitstop.cli", "worker", "--threads", "4"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+class Shop:
+    """Completes service orders through the API as the demo chain's service advisor."""
+
+    def __init__(self, demo: Demo) -> None:
+        self.demo, self.mileage = demo, 10_000
+
+    async def setup(self) -> None:
+        self.headers = await self.demo.headers("hq_admin")
+        stores = await self.demo.client.get("/api/v1/stores", headers=self.headers)
+        self.store = stores.json()["items"][0]["id"]
+        customer = await self._post("/api/v1/customers", {"name": "王五", "phone": "13900001111"})
+        vehicle = await self._post(
+            "/api/v1/vehicles",
+            {"customer_id": customer["id"], "vin": make_vin(7), "plate": "沪A7E001"},
+        )
+        self.customer, self.vehicle = customer["id"], vehicle["id"]
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self.demo.client.post(path, json=body, headers=self.headers)
+        assert response.status_code in (200, 201), response.text
+        return dict(response.json())
+
+    async def complete(self, count: int) -> None:
+        for _ in range(count):
+            order = await self._post(
+                "/api/v1/service-orders",
+                {
+                    "store_id": self.store,
+                    "customer_id": self.customer,
+                    "vehicle_id": self.vehicle,
+                    "lines": [
+                        {
+                            "kind": "labor",
+                            "category": "maintenance",
+                            "description": "保养",
+                            "quantity": 1,
+                            "unit_price": 30_000,
+                        }
+                    ],
+                },
+            )
+            self.mileage += 10
+            await self._post(
+                f"/api/v1/service-orders/{order['id']}/complete", {"mileage_km": self.mileage}
+            )
+
+
+async def _tally(runtime: Runtime, tenant_id: Any) -> dict[str, int]:
+    async with runtime.sessions() as session:
+        with tenant_scope(tenant_id):
+            done = await session.scalar(
+                select(func.count())
+                .select_from(EventDelivery)
+                .where(EventDelivery.status == DeliveryStatus.done)
+            )
+            effects = await session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "sample.seen")
+            )
+            distinct = await session.scalar(
+                select(func.count(func.distinct(AuditEntry.resource_id))).where(
+                    AuditEntry.action == "sample.seen"
+                )
+            )
+            events = await session.scalar(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.type == "service_order.completed")
+            )
+    return {
+        "events": events or 0,
+        "done": done or 0,
+        "effects": effects or 0,
+        "distinct": distinct or 0,
+    }
+
+
+async def _wait_for(runtime: Runtime, tenant_id: Any, done: int, seconds: float) -> dict[str, int]:
+    deadline = time.monotonic() + seconds
+    tally = await _tally(runtime, tenant_id)
+    while tally["done"] < done and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        tally = await _tally(runtime, tenant_id)
+    return tally
+
+
+async def test_every_delivery_has_exactly_one_effect_through_kill_and_outage(
+    postgres_database: Settings, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    await _truncate_postgres(postgres_database)
+    settings = postgres_database.with_overrides(
+        redis_url=redis_server.url, broker_heartbeat_ms=3000
+    )
+    site = _sample_site(tmp_path)
+    host = PluginHost.from_entry_points()
+    host.register(sample)
+    runtime = Runtime.build(settings, plugins=host, poolclass=NullPool)
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        async with AsyncTestClient(app=create_app(runtime=runtime)) as client:
+            # Given the demo chain with the sample plugin subscribed to completed orders
+            demo = await provision_demo(runtime, client)
+            headers = await demo.headers("hq_admin")
+            enabled = await client.put(
+                "/api/v1/plugins/sample", json={"enabled": True}, headers=headers
+            )
+            assert enabled.status_code == 200
+            shop = Shop(demo)
+            await shop.setup()
+            tenant_id = await _tenant(runtime)
+            # When orders complete with a worker running, and it is killed mid-batch
+            workers.append(_worker(settings, site, tmp_path))
+            await shop.complete(ORDERS[0])
+            await _wait_for(runtime, tenant_id, 20, seconds=60)
+            workers[0].send_signal(signal.SIGKILL)
+            workers[0].wait(timeout=10)
+            # And more complete while no worker runs, then another worker starts
+            await shop.complete(ORDERS[1])
+            workers.append(_worker(settings, site, tmp_path))
+            # And Redis is stopped while the last orders complete, then restarted
+            redis_server.stop()
+            await shop.complete(ORDERS[2])
+            redis_server.start()
+            # And the scheduler's sweep runs (as it does every 10 s), seen two minutes on
+            later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)
+            runtime.clock = lambda: later
+            await asyncio.sleep(4)  # the restarted worker reconnects to Redis
+            await sweep(runtime)
+            tally = await _wait_for(runtime, tenant_id, sum(ORDERS), seconds=120)
+            if tally["done"] < sum(ORDERS):  # messages swallowed after the first sweep
+                await sweep(runtime)
+                tally = await _wait_for(runtime, tenant_id, sum(ORDERS), seconds=60)
+    finally:
+        for process in workers:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+        await runtime.close()
+    # Then every completed order's event was delivered, each with exactly one effect
+    logs = _worker_logs(tmp_path)
+    total = sum(ORDERS)
+    assert tally == {"events": total, "done": total, "effects": total, "distinct": total}, logs
+
+
+def _worker_logs(tmp_path: Path) -> str:
+    return "".join(p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("worker-*.log"))
+
+
+async def _tenant(runtime: Runtime) -> Any:
+    from pitstop.tenancy.models import Tenant
+
+    async with runtime.sessions() as session:
+        return (await session.scalars(select(Tenant.id).where(Tenant.slug == "demo-chain"))).one()

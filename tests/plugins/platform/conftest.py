@@ -1,0 +1,25 @@
+"""The platform tests run with the sample plugin registered on top of the installed ones."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.pool import NullPool
+
+from pitstop.hooks.manager import PluginHost
+from pitstop.runtime import Runtime
+from pitstop.settings import Settings
+from tests.plugins import sample
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    host = PluginHost.from_entry_points()
+    host.register(sample)
+    rt = Runtime.build(settings, plugins=host, poolclass=NullPool)
+    sample.FAILURES.clear()
+    try:
+        yield rt
+    finally:
+        await rt.close()

@@ -1,0 +1,86 @@
+"""Loading plugins: refused loudly when wrong, and never leaking from one host to another."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+from pitstop.hooks.manager import PluginHost, PluginRefused
+from pitstop.hooks.types import SDK_VERSION
+from pitstop.sdk import PluginInfo, hookimpl
+from tests.plugins import sample
+
+
+def _module(name: str, **functions: object) -> types.ModuleType:
+    module = types.ModuleType(name)
+    for attr, value in functions.items():
+        setattr(module, attr, value)
+    return module
+
+
+def _info(name: str = "odd", sdk: str = ">=1.0,<2", depends_on: tuple[str, ...] = ()) -> object:
+    @hookimpl
+    def plugin_info() -> PluginInfo:
+        return PluginInfo(name=name, version="0.1", title=name, sdk=sdk, depends_on=depends_on)
+
+    return plugin_info
+
+
+def test_a_plugin_registered_on_one_host_is_not_on_another() -> None:
+    # Given two hosts, When the sample plugin is registered on the first
+    first, second = PluginHost(), PluginHost()
+    first.register(sample)
+    # Then only the first knows it, its routes and its permissions
+    assert "sample" in first.plugins
+    assert "sample" not in second.plugins
+    assert [p.name for p in first.permissions()] == ["sample:read"]
+    assert second.permissions() == []
+
+
+def test_a_misspelt_hook_is_refused_with_its_name() -> None:
+    # Given a plugin implementing "subscription" (no such hook; "subscriptions" is meant)
+    @hookimpl
+    def subscription() -> dict[str, object]:
+        return {}
+
+    module = _module("typo", plugin_info=_info("typo"), subscription=subscription)
+    # When it is registered, Then it is refused naming the plugin and the unknown hook
+    with pytest.raises(PluginRefused, match=r"plugin typo: .*subscription"):
+        PluginHost().register(module)
+
+
+def test_an_incompatible_sdk_range_is_refused_clearly() -> None:
+    module = _module("future", plugin_info=_info("future", sdk=">=2.0"))
+    with pytest.raises(PluginRefused) as refused:
+        PluginHost().register(module)
+    assert str(refused.value) == (
+        f"plugin future needs Pitstop SDK >=2.0; this Pitstop provides SDK {SDK_VERSION}"
+    )
+
+
+def test_a_plugin_without_plugin_info_is_refused() -> None:
+    with pytest.raises(PluginRefused, match="plugin_info"):
+        PluginHost().register(_module("anonymous"))
+
+
+def test_a_missing_dependency_is_refused() -> None:
+    host = PluginHost()
+    host.register(_module("needy", plugin_info=_info("needy", depends_on=("nowhere",))))
+    with pytest.raises(PluginRefused, match=r"needy: depends on \['nowhere'\]"):
+        host.check_dependencies()
+
+
+def test_installed_plugins_load_from_entry_points_and_obey_the_lists() -> None:
+    # Given the first-party plugins installed through the `pitstop` entry-point group
+    everything = PluginHost.from_entry_points()
+    assert {"membership", "complaints"} <= set(everything.plugins)
+    # When one is blocked, or an allow-list names only the other
+    blocked = PluginHost.from_entry_points(blocked=("complaints",))
+    allowed = PluginHost.from_entry_points(allow=("complaints",))
+    # Then the lists are obeyed
+    assert "complaints" not in blocked.plugins
+    assert list(allowed.plugins) == ["complaints"]
+    # And an allow-list naming an uninstalled plugin fails loudly
+    with pytest.raises(PluginRefused, match="not installed"):
+        PluginHost.from_entry_points(allow=("nonexistent",))

@@ -1,0 +1,104 @@
+"""What the programme says about one customer: the 360 section, attributes for other
+plugins, the data-subject export, and erasure.
+
+The ledger holds no personal data by design (ids, figures, store, reasons typed by staff).
+Erasure therefore blanks the free-text reasons (staff may have typed a name or a phone
+into them) and the override note, and keeps every figure: points are money-like records
+the chain must still be able to settle and audit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from sqlalchemy import select, update
+
+from pitstop.sdk import PluginContext, Section
+from pitstop_membership import tiers, views
+from pitstop_membership.models import LedgerEntry, MemberAccount, PointLot
+from pitstop_membership.settings import MembershipSettings
+
+ERASED = "erased"
+
+
+async def _account(ctx: PluginContext, customer_id: uuid.UUID) -> MemberAccount | None:
+    statement = select(MemberAccount).where(MemberAccount.customer_id == customer_id)
+    return (await ctx.session.scalars(statement)).one_or_none()
+
+
+async def summary(ctx: PluginContext, customer_id: uuid.UUID) -> Section | None:
+    account = await _account(ctx, customer_id)
+    if account is None:
+        return None
+    settings: MembershipSettings = ctx.settings
+    code, source = tiers.effective_tier(account, ctx.now())
+    expiring = await views.expiring_soon(ctx, account)
+    return Section(
+        title="会员 Membership",
+        data={
+            "tier": code,
+            "tier_name": settings.tier(code).name,
+            "tier_source": source,
+            "balance": account.balance,
+            "expiring_soon": expiring.points,
+            "first_expires_at": (
+                expiring.first_expires_at.isoformat() if expiring.first_expires_at else None
+            ),
+        },
+    )
+
+
+async def attributes(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, Any]:
+    account = await _account(ctx, customer_id)
+    if account is None:
+        return {}
+    code, _ = tiers.effective_tier(account, ctx.now())
+    return {"tier": code, "points_balance": account.balance}
+
+
+async def export(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, Any] | None:
+    account = await _account(ctx, customer_id)
+    if account is None:
+        return None
+    entries = (
+        await ctx.session.scalars(
+            select(LedgerEntry).where(LedgerEntry.account_id == account.id).order_by(LedgerEntry.id)
+        )
+    ).all()
+    lots = (
+        await ctx.session.scalars(
+            select(PointLot).where(PointLot.account_id == account.id).order_by(PointLot.id)
+        )
+    ).all()
+    return {
+        "account": msgspec.to_builtins(await views.account_out(ctx, account)),
+        "override_reason": account.override_reason,
+        "ledger": [msgspec.to_builtins(views.entry_out(e)) for e in entries],
+        "lots": [
+            {
+                "id": str(lot.id),
+                "store_id": str(lot.store_id) if lot.store_id else None,
+                "points": lot.points,
+                "remaining": lot.remaining,
+                "earned_at": lot.earned_at.isoformat(),
+                "expires_at": lot.expires_at.isoformat() if lot.expires_at else None,
+            }
+            for lot in lots
+        ],
+    }
+
+
+async def erase(ctx: PluginContext, customer_id: uuid.UUID) -> None:
+    account = await _account(ctx, customer_id)
+    if account is None:
+        return
+    if account.override_reason is not None:
+        account.override_reason = ERASED
+    await ctx.session.execute(
+        update(LedgerEntry)
+        .where(LedgerEntry.account_id == account.id, LedgerEntry.reason != "")
+        .values(reason=ERASED)
+        .execution_options(synchronize_session=False)
+    )

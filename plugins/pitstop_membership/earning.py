@@ -1,0 +1,197 @@
+"""Earning on completed service orders and taking points back on refunds.
+
+Both run as subscriptions, so delivery is at least once and the host commits the handler's
+writes with the delivery mark (exactly-once effect). Each is also idempotent on its own,
+by an idempotency key per order (``earn:<order>``, ``reverse:<order>``): a second event
+for the same order, however it arrives, changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from pitstop.sdk import Event, PluginContext, get_customer
+from pitstop_membership import dates, ledger, tiers
+from pitstop_membership.ledger import Source
+from pitstop_membership.models import (
+    EntryKind,
+    LotKind,
+    LotMovement,
+    MemberAccount,
+    MovementKind,
+    PointLot,
+)
+from pitstop_membership.settings import AutoEnrol, Clawback, MembershipSettings, Rounding
+
+_ROUNDING = {
+    Rounding.down: ROUND_FLOOR,
+    Rounding.nearest: ROUND_HALF_UP,
+    Rounding.up: ROUND_CEILING,
+}
+
+
+def points_for(
+    settings: MembershipSettings,
+    total: int,
+    amounts: Mapping[str, int],
+    *,
+    tier_multiplier: float,
+    birthday: bool,
+) -> int:
+    """Points for an order of ``total`` fen split by category in ``amounts``.
+
+    Each category's yuan is weighted by its multiplier (any part of the total the split
+    does not explain counts at 1.0), then the earn rate, the tier's and the birthday
+    multiplier apply, and only the final figure is rounded: rounding per category would
+    lose a point on every multi-line order.
+    """
+    explained = sum(max(0, int(v)) for v in amounts.values())
+    weighted = sum(
+        Decimal(max(0, int(fen))) * settings.category_multiplier(category)
+        for category, fen in amounts.items()
+    )
+    weighted += Decimal(max(0, total - explained))
+    factor = Decimal(str(settings.points_per_yuan)) * Decimal(str(tier_multiplier))
+    if birthday:
+        factor *= Decimal(str(settings.birthday_multiplier))
+    exact = weighted / 100 * factor
+    return int(exact.to_integral_value(rounding=_ROUNDING[settings.rounding]))
+
+
+async def account_for_earning(
+    ctx: PluginContext, customer_id: uuid.UUID, at: dt.datetime
+) -> MemberAccount | None:
+    """The member's locked account; enrols a known, unerased customer when auto-enrol is on."""
+    account = await ledger.lock_account(ctx.session, customer_id)
+    if account is not None:
+        return account
+    settings: MembershipSettings = ctx.settings
+    if settings.auto_enrol == AutoEnrol.off:
+        return None
+    customer = await get_customer(ctx, customer_id)
+    if customer is None or customer.erased:
+        return None
+    return await tiers.enrol(ctx, customer_id, at)
+
+
+async def on_order_completed(ctx: PluginContext, event: Event) -> None:
+    facts = event.payload
+    order_id, customer_id = uuid.UUID(facts["order_id"]), uuid.UUID(facts["customer_id"])
+    at = event.occurred_at
+    account = await account_for_earning(ctx, customer_id, at)
+    if account is None or await ledger.entry_by_key(ctx.session, f"earn:{order_id}"):
+        return
+    settings: MembershipSettings = ctx.settings
+    tier_code, _ = tiers.effective_tier(account, at)
+    customer = await get_customer(ctx, customer_id)
+    birthday = dates.is_birthday_month(settings, customer.birthday if customer else None, at)
+    total = int(facts.get("total") or 0)
+    points = points_for(
+        settings,
+        total,
+        dict(facts.get("amounts") or {}),
+        tier_multiplier=settings.tier(tier_code).multiplier,
+        birthday=birthday,
+    )
+    source = Source(
+        key=f"earn:{order_id}",
+        reason="service order completed",
+        store_id=uuid.UUID(facts["store_id"]),
+        order_id=order_id,
+        event_id=event.id,
+    )
+    entry = await ledger.credit(
+        ctx.session,
+        account,
+        EntryKind.earn,
+        points,
+        source,
+        at,
+        available_at=dates.available_from(settings, at),
+        expires_at=dates.expiry_for(settings, at),
+        spend=total,
+    )
+    entry.detail = {"tier": tier_code, "birthday_month": birthday, "total": total}
+    await tiers.upgrade_if_qualified(ctx, account, at)
+
+
+async def on_order_refunded(ctx: PluginContext, event: Event) -> None:
+    facts = event.payload
+    order_id = uuid.UUID(facts["order_id"])
+    account = await ledger.lock_account(ctx.session, uuid.UUID(facts["customer_id"]))
+    if account is None:
+        return
+    source = Source(
+        key=f"reverse:{order_id}",
+        reason="service order refunded",
+        store_id=uuid.UUID(facts["store_id"]),
+        order_id=order_id,
+        event_id=event.id,
+    )
+    await clawback(ctx, account, source, ctx.now())
+
+
+async def clawback(
+    ctx: PluginContext, account: MemberAccount, source: Source, now: dt.datetime
+) -> None:
+    """Take back what the order earned, less what has expired meanwhile.
+
+    The order's own lot gives first, then other lots in expiry order; what is still
+    missing becomes a debt (``allow_negative``) or is forgiven (``cap_at_zero``).
+    """
+    session = ctx.session
+    if source.order_id is None or await ledger.entry_by_key(session, source.key):
+        return
+    earns = [
+        e
+        for e in await ledger.entries_of_order(session, account, source.order_id)
+        if e.kind == EntryKind.earn
+    ]
+    if not earns:
+        return
+    own = list(
+        (
+            await session.scalars(
+                select(PointLot).where(PointLot.entry_id.in_([e.id for e in earns]))
+            )
+        ).all()
+    )
+    target = sum(lot.points for lot in own) - await _expired_from(ctx, own)
+    entry = ledger.record(session, account, EntryKind.reverse, 0, source, now)
+    entry.spend = -sum(e.spend for e in earns)
+    await ledger.mature(session, account, now)
+    others = [lot for lot in await ledger.open_lots(session, account) if lot not in own]
+    taken = ledger.take(session, account, [*own, *others], entry, target, now)
+    owed = target - taken
+    policy: Clawback = ctx.settings.clawback
+    if owed and policy == Clawback.allow_negative:
+        await _owe(ctx, account, entry, owed, now)
+    else:
+        entry.detail = {"forgiven": owed}
+        owed = 0
+    ledger.settle_points(account, entry, -(taken + owed))
+
+
+async def _expired_from(ctx: PluginContext, lots: list[PointLot]) -> int:
+    statement = select(LotMovement.points).where(
+        LotMovement.lot_id.in_([lot.id for lot in lots]), LotMovement.kind == MovementKind.expire
+    )
+    return -sum((await ctx.session.scalars(statement)).all())
+
+
+async def _owe(
+    ctx: PluginContext, account: MemberAccount, entry: Any, owed: int, now: dt.datetime
+) -> None:
+    debts = [
+        lot for lot in await ledger.open_lots(ctx.session, account) if lot.kind == LotKind.debt
+    ]
+    if debts:
+        ledger.move(ctx.session, account, debts[0], entry, -owed, now)
+    else:
+        ledger.new_lot(ctx.session, account, entry, LotKind.debt, points=-owed, now=now)

@@ -1,0 +1,315 @@
+"""The points ledger: every change of points, applied to entries, lots and the account at once.
+
+Rules kept here and nowhere else:
+
+* the account row is locked first (``SELECT ... FOR UPDATE``), so concurrent redemptions
+  of one member queue up instead of both reading the same balance;
+* ``balance`` = sum of entries = sum of lot remainders; ``pending`` = sum of the
+  remainders of lots not yet spendable; each lot's remainder = its points + its movements;
+* redemptions and other deductions take from the lots that expire first;
+* a debt (clawback past zero) is one negative lot that later earnings repay first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.sdk import Unprocessable, new_id
+from pitstop_membership.models import (
+    EntryKind,
+    LedgerEntry,
+    LotKind,
+    LotMovement,
+    MemberAccount,
+    MovementKind,
+    PointLot,
+)
+
+FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Why and from where an entry happens (all optional but the idempotency key)."""
+
+    key: str
+    reason: str = ""
+    store_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = None
+    event_id: uuid.UUID | None = None
+    actor_id: uuid.UUID | None = None
+
+
+async def lock_account(session: AsyncSession, customer_id: uuid.UUID) -> MemberAccount | None:
+    """The member's account, locked for this transaction (re-read, never a stale copy)."""
+    statement = (
+        select(MemberAccount)
+        .where(MemberAccount.customer_id == customer_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def open_lots(session: AsyncSession, account: MemberAccount) -> list[PointLot]:
+    """Lots still holding (or owing) points, in the order deductions consume them."""
+    statement = select(PointLot).where(PointLot.account_id == account.id, PointLot.remaining != 0)
+    lots = list((await session.scalars(statement)).all())
+    return sorted(lots, key=consumption_order)
+
+
+def consumption_order(lot: PointLot) -> tuple[dt.datetime, dt.datetime, uuid.UUID]:
+    """Soonest expiry first; points that never expire go last; ties by age."""
+    return (lot.expires_at or FAR_FUTURE, lot.earned_at, lot.id)
+
+
+def spendable(account: MemberAccount) -> int:
+    return max(0, account.balance - account.pending)
+
+
+async def entry_by_key(session: AsyncSession, key: str) -> LedgerEntry | None:
+    return (
+        await session.scalars(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+    ).one_or_none()
+
+
+async def mature(session: AsyncSession, account: MemberAccount, now: dt.datetime) -> None:
+    """Pending lots whose waiting period is over become spendable."""
+    statement = select(PointLot).where(
+        PointLot.account_id == account.id,
+        PointLot.is_pending.is_(True),
+        PointLot.available_at <= now,
+    )
+    for lot in (await session.scalars(statement)).all():
+        lot.is_pending = False
+        account.pending -= lot.remaining
+
+
+async def pending_at(session: AsyncSession, account: MemberAccount, now: dt.datetime) -> int:
+    """What ``pending`` will be once matured lots are released, without writing (reads)."""
+    statement = select(func.coalesce(func.sum(PointLot.remaining), 0)).where(
+        PointLot.account_id == account.id,
+        PointLot.is_pending.is_(True),
+        PointLot.available_at > now,
+    )
+    return int(await session.scalar(statement) or 0)
+
+
+def record(
+    session: AsyncSession,
+    account: MemberAccount,
+    kind: EntryKind,
+    points: int,
+    source: Source,
+    now: dt.datetime,
+    **extra: object,
+) -> LedgerEntry:
+    entry = LedgerEntry(
+        id=new_id(),
+        account_id=account.id,
+        kind=kind,
+        points=points,
+        reason=source.reason,
+        event_id=source.event_id,
+        order_id=source.order_id,
+        store_id=source.store_id,
+        actor_id=source.actor_id,
+        idempotency_key=source.key,
+        occurred_at=now,
+        **extra,
+    )
+    session.add(entry)
+    account.balance += points
+    return entry
+
+
+def settle_points(account: MemberAccount, entry: LedgerEntry, points: int) -> None:
+    """Fix an entry's points once its effect on the lots is known (clawback)."""
+    account.balance += points - entry.points
+    entry.points = points
+
+
+def move(
+    session: AsyncSession,
+    account: MemberAccount,
+    lot: PointLot,
+    entry: LedgerEntry,
+    points: int,
+    now: dt.datetime,
+    kind: MovementKind | None = None,
+) -> None:
+    """Change one lot's remainder by ``points`` on behalf of ``entry``, recording it."""
+    lot.remaining += points
+    if lot.is_pending:
+        account.pending += points
+    session.add(
+        LotMovement(
+            lot_id=lot.id,
+            entry_id=entry.id,
+            kind=kind or MovementKind(entry.kind),
+            points=points,
+            lot_store_id=lot.store_id,
+            entry_store_id=entry.store_id,
+            at=now,
+        )
+    )
+
+
+def take(
+    session: AsyncSession,
+    account: MemberAccount,
+    lots: Iterable[PointLot],
+    entry: LedgerEntry,
+    wanted: int,
+    now: dt.datetime,
+) -> int:
+    """Take up to ``wanted`` points from ``lots`` in the order given; returns how many."""
+    taken = 0
+    for lot in lots:
+        if taken == wanted:
+            break
+        if lot.remaining <= 0:
+            continue
+        amount = min(lot.remaining, wanted - taken)
+        move(session, account, lot, entry, -amount, now)
+        taken += amount
+    return taken
+
+
+def new_lot(
+    session: AsyncSession,
+    account: MemberAccount,
+    entry: LedgerEntry,
+    kind: LotKind,
+    *,
+    points: int,
+    now: dt.datetime,
+    available_at: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+) -> PointLot:
+    available = available_at or now
+    lot = PointLot(
+        id=new_id(),
+        account_id=account.id,
+        entry_id=entry.id,
+        kind=kind,
+        store_id=entry.store_id,
+        points=points,
+        remaining=points,
+        earned_at=now,
+        available_at=available,
+        expires_at=expires_at,
+        is_pending=available > now,
+    )
+    session.add(lot)
+    if lot.is_pending:
+        account.pending += points
+    return lot
+
+
+async def credit(
+    session: AsyncSession,
+    account: MemberAccount,
+    kind: EntryKind,
+    points: int,
+    source: Source,
+    now: dt.datetime,
+    *,
+    available_at: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+    spend: int = 0,
+) -> LedgerEntry:
+    """Add points as a new lot (earn or positive adjust); a debt is repaid first."""
+    entry = record(session, account, kind, points, source, now, spend=spend)
+    if points == 0:
+        return entry
+    lot_kind = LotKind.earn if kind == EntryKind.earn else LotKind.adjust
+    lot = new_lot(
+        session,
+        account,
+        entry,
+        lot_kind,
+        points=points,
+        now=now,
+        available_at=available_at,
+        expires_at=expires_at,
+    )
+    for debt in await open_lots(session, account):
+        if debt.kind == LotKind.debt and debt.remaining < 0 and lot.remaining > 0:
+            repaid = min(lot.remaining, -debt.remaining)
+            move(session, account, debt, entry, repaid, now, MovementKind.repay)
+            move(session, account, lot, entry, -repaid, now, MovementKind.repay)
+    return entry
+
+
+async def redeem(
+    session: AsyncSession,
+    account: MemberAccount,
+    points: int,
+    source: Source,
+    now: dt.datetime,
+) -> LedgerEntry:
+    """Spend points: refused whole (422 ``insufficient_points``) if not all are spendable."""
+    await mature(session, account, now)
+    if points > spendable(account):
+        raise Unprocessable.field(
+            "points",
+            f"only {spendable(account)} points can be spent now",
+            code="insufficient_points",
+        )
+    entry = record(session, account, EntryKind.redeem, -points, source, now)
+    lots = [lot for lot in await open_lots(session, account) if not lot.is_pending]
+    take(session, account, lots, entry, points, now)
+    return entry
+
+
+async def debit(
+    session: AsyncSession,
+    account: MemberAccount,
+    points: int,
+    source: Source,
+    now: dt.datetime,
+) -> LedgerEntry:
+    """A negative adjustment: may take pending points too, never past zero."""
+    await mature(session, account, now)
+    if points > account.balance:
+        raise Unprocessable.field(
+            "points", f"the member holds only {account.balance} points", code="insufficient_points"
+        )
+    entry = record(session, account, EntryKind.adjust, -points, source, now)
+    take(session, account, await open_lots(session, account), entry, points, now)
+    return entry
+
+
+async def expire_due(
+    session: AsyncSession, account: MemberAccount, now: dt.datetime
+) -> tuple[LedgerEntry | None, list[PointLot]]:
+    """Expire every lot past its date that still holds points: one entry per run."""
+    due = [
+        lot
+        for lot in await open_lots(session, account)
+        if lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= now
+    ]
+    if not due:
+        return None, []
+    total = sum(lot.remaining for lot in due)
+    source = Source(key=f"expire:{new_id()}", reason="points expired")
+    entry = record(session, account, EntryKind.expire, -total, source, now)
+    for lot in due:
+        move(session, account, lot, entry, -lot.remaining, now)
+    return entry, due
+
+
+async def entries_of_order(
+    session: AsyncSession, account: MemberAccount, order_id: uuid.UUID
+) -> Sequence[LedgerEntry]:
+    statement = select(LedgerEntry).where(
+        LedgerEntry.account_id == account.id, LedgerEntry.order_id == order_id
+    )
+    return (await session.scalars(statement)).all()

@@ -1,0 +1,165 @@
+"""Tiers: earned from qualifying spend, reviewed yearly, overridden by hand for a while.
+
+Rules members can be told in one breath each:
+
+* **up at once** - the order that lifts rolling-window spend over a threshold upgrades the
+  member that moment;
+* **down slowly** - only at the yearly review (the anniversary of enrolment), and by one
+  tier, so one quiet year costs one step, not the card;
+* **overrides end** - a manual tier has an end date; when it passes the member is on the
+  tier they *earned*, never silently on the override as a floor.
+
+Every change of the earned or the effective tier emits ``membership.tier_changed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from pitstop.sdk import PluginContext
+from pitstop_membership import dates
+from pitstop_membership.models import LedgerEntry, MemberAccount
+from pitstop_membership.settings import MembershipSettings, Tier
+
+TIER_CHANGED = "membership.tier_changed"
+
+
+def effective_tier(account: MemberAccount, now: dt.datetime) -> tuple[str, str]:
+    """The tier in force and why: ``earned`` or ``override`` (until its end)."""
+    if account.override_tier and account.override_until and account.override_until > now:
+        return account.override_tier, "override"
+    return account.tier, "earned"
+
+
+def tier_for_spend(settings: MembershipSettings, spend: int) -> Tier:
+    qualified = [t for t in settings.tiers if t.threshold <= spend]
+    return qualified[-1] if qualified else settings.tiers[0]
+
+
+async def qualifying_spend(ctx: PluginContext, account: MemberAccount, since: dt.datetime) -> int:
+    """Spend (fen) of earn and reverse entries after ``since``: refunds count against it."""
+    statement = select(func.coalesce(func.sum(LedgerEntry.spend), 0)).where(
+        LedgerEntry.account_id == account.id, LedgerEntry.occurred_at > since
+    )
+    return int(await ctx.session.scalar(statement) or 0)
+
+
+async def enrol(ctx: PluginContext, customer_id: object, now: dt.datetime) -> MemberAccount:
+    settings: MembershipSettings = ctx.settings
+    account = MemberAccount(
+        customer_id=customer_id,
+        balance=0,
+        pending=0,
+        tier=settings.tiers[0].code,
+        tier_since=now,
+        enrolled_at=now,
+        next_review_on=dates.first_review(settings, now),
+    )
+    ctx.session.add(account)
+    await ctx.session.flush()
+    return account
+
+
+async def _announce(
+    ctx: PluginContext, account: MemberAccount, before: tuple[str, str], reason: str
+) -> None:
+    now = ctx.now()
+    after = effective_tier(account, now)
+    await ctx.emit(
+        TIER_CHANGED,
+        {
+            "customer_id": str(account.customer_id),
+            "from": before[0],
+            "to": after[0],
+            "earned_tier": account.tier,
+            "source": after[1],
+            "reason": reason,
+        },
+    )
+
+
+async def upgrade_if_qualified(ctx: PluginContext, account: MemberAccount, at: dt.datetime) -> None:
+    settings: MembershipSettings = ctx.settings
+    spend = await qualifying_spend(ctx, account, dates.window_start(settings, at))
+    reached = tier_for_spend(settings, spend)
+    if settings.rank(reached.code) > settings.rank(account.tier):
+        before = effective_tier(account, ctx.now())
+        account.tier, account.tier_since = reached.code, at
+        await _announce(ctx, account, before, "upgrade")
+
+
+async def review(ctx: PluginContext, account: MemberAccount, now: dt.datetime) -> None:
+    """The yearly review: down one tier if spend no longer qualifies, up if it does."""
+    settings: MembershipSettings = ctx.settings
+    spend = await qualifying_spend(ctx, account, dates.window_start(settings, now))
+    reached, rank = settings.rank(tier_for_spend(settings, spend).code), settings.rank(account.tier)
+    today = dates.local_date(settings, now)
+    while account.next_review_on <= today:
+        account.next_review_on = dates.add_months(account.next_review_on, 12)
+    if reached == rank and account.tier == settings.tiers[rank].code:
+        return
+    before = effective_tier(account, now)
+    new_rank = rank - 1 if reached < rank else reached
+    account.tier, account.tier_since = settings.tiers[new_rank].code, now
+    await _announce(ctx, account, before, "review")
+
+
+async def set_override(
+    ctx: PluginContext,
+    account: MemberAccount,
+    tier: str | None,
+    until: dt.datetime | None,
+    reason: str,
+) -> None:
+    before = effective_tier(account, ctx.now())
+    account.override_tier, account.override_until = tier, until
+    account.override_reason = reason if tier else None
+    if effective_tier(account, ctx.now()) != before:
+        await _announce(ctx, account, before, "override" if tier else "override_cleared")
+
+
+async def end_override_if_due(ctx: PluginContext, account: MemberAccount) -> bool:
+    """Clear an override whose end has passed; announce the tier the member returns to."""
+    now = ctx.now()
+    if account.override_tier is None or account.override_until is None:
+        return False
+    if account.override_until > now:
+        return False
+    before = (account.override_tier, "override")
+    account.override_tier = account.override_until = account.override_reason = None
+    if before[0] != account.tier:
+        await _announce(ctx, account, before, "override_ended")
+    return True
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a member stands: progress to the next tier and what keeps the current one."""
+
+    spend: int
+    next_tier: Tier | None
+    to_next: int
+    review_on: dt.date
+    counted_at_review: int
+    to_keep: int
+
+
+async def standing(ctx: PluginContext, account: MemberAccount, now: dt.datetime) -> Standing:
+    settings: MembershipSettings = ctx.settings
+    spend = await qualifying_spend(ctx, account, dates.window_start(settings, now))
+    rank = settings.rank(account.tier)
+    following = settings.tiers[rank + 1] if rank + 1 < len(settings.tiers) else None
+    review_at = dates.local_midnight(settings, account.next_review_on)
+    counted = await qualifying_spend(ctx, account, dates.window_start(settings, review_at))
+    threshold = settings.tier(account.tier).threshold
+    return Standing(
+        spend=spend,
+        next_tier=following,
+        to_next=max(0, following.threshold - spend) if following else 0,
+        review_on=account.next_review_on,
+        counted_at_review=counted,
+        to_keep=max(0, threshold - counted),
+    )

@@ -1,0 +1,97 @@
+"""Complaint handling with business-hours SLA clocks, escalation and follow-up.
+
+Intake routes a complaint to the right person and fixes its first-response and resolution
+deadlines in business time; delayed messages fire the 80% warning, the breach and each
+escalation level at their exact instants, with a 30-second sweep as the backstop; a
+follow-up survey closes the loop or reopens the complaint. Written against ``pitstop.sdk``
+only. See ``docs/plugins/complaints.md``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pitstop.sdk import (
+    PluginContext,
+    PluginInfo,
+    Schedule,
+    Section,
+    TaskHandler,
+    hookimpl,
+    permission,
+)
+
+from . import models as models  # the tables must be in the metadata
+from . import privacy
+from .api import ComplaintsController, KpisController, NotificationsController
+from .settings import ComplaintSettings
+from .sla import sla_check, sla_sweep
+
+_STAFF = {"hq_admin", "hq_analyst", "store_manager", "service_advisor"}
+
+
+@hookimpl
+def plugin_info() -> PluginInfo:
+    return PluginInfo(
+        name="complaints",
+        version="0.1.0",
+        title="客诉 SLA Complaints",
+        settings=ComplaintSettings,
+        permissions=(
+            permission("complaints:read", "Read complaints of one's stores", _STAFF),
+            permission(
+                "complaints:write",
+                "Log, acknowledge, work on, resolve and follow up complaints",
+                {"hq_admin", "store_manager", "service_advisor"},
+            ),
+            permission("complaints:assign", "Reassign complaints", {"hq_admin", "store_manager"}),
+            permission(
+                "complaints:kpis",
+                "See complaint KPIs (per store for HQ roles)",
+                {"hq_admin", "hq_analyst", "store_manager"},
+            ),
+        ),
+        description=(
+            "Complaints graded by severity, routed to the responsible staff, with first-response"
+            " and resolution deadlines in business time, escalation to HQ on breach, follow-up"
+            " surveys and KPIs."
+        ),
+    )
+
+
+@hookimpl
+def routes() -> Sequence[Any]:
+    return [ComplaintsController, NotificationsController, KpisController]
+
+
+@hookimpl
+def migrations() -> Path:
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def tasks() -> Mapping[str, TaskHandler]:
+    return {"sla_check": sla_check}
+
+
+@hookimpl
+def schedules() -> Sequence[Schedule]:
+    return [Schedule("sla_sweep", "* * * * * */30", sla_sweep)]
+
+
+@hookimpl
+async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Section | None:
+    return await privacy.customer_summary(ctx, customer_id)
+
+
+@hookimpl
+async def export_customer(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, Any] | None:
+    return await privacy.export_customer(ctx, customer_id)
+
+
+@hookimpl
+async def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> None:
+    await privacy.erase_customer(ctx, customer_id)

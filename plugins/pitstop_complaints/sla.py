@@ -1,0 +1,233 @@
+"""Firing warnings, breaches and escalation levels: once each, however many messages come.
+
+Two paths lead here. Timers: a delayed message (``sla_check``) is deferred for every
+instant at which something may fire. The sweep (``sla_sweep``, every 30 s per tenant) is
+the backstop for lost or late messages. Both take the complaint with :func:`lock` - a row
+lock on PostgreSQL plus a compare-and-set of ``revision`` that also serialises SQLite - and
+then look at what is due *now*. What fired is recorded on the row in the same transaction
+as its event and notifications, so a second message finds it done and does nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from pitstop.sdk import Calendar, Conflict, PluginContext
+
+from .clocks import CLOCKS, calendar_of, pending_instants, running
+from .models import Complaint
+from .notify import notify
+from .routing import staff_ids
+from .settings import ComplaintSettings
+
+MAX_LEVEL = 3
+SWEEP_BATCH = 2000
+LOCK_ATTEMPTS = 5
+OPEN_STATUSES = ("new", "acknowledged", "investigating", "awaiting_customer")
+
+
+async def lock(ctx: PluginContext, complaint_id: uuid.UUID) -> Complaint | None:
+    """The complaint, freshly read and claimed for this transaction (None if absent)."""
+    for _ in range(LOCK_ATTEMPTS):
+        complaint = (
+            await ctx.session.scalars(
+                select(Complaint)
+                .where(Complaint.id == complaint_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).one_or_none()
+        if complaint is None:
+            return None
+        claimed = await ctx.session.execute(
+            update(Complaint)
+            .where(Complaint.id == complaint_id, Complaint.revision == complaint.revision)
+            .values(revision=complaint.revision + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            set_committed_value(complaint, "revision", complaint.revision + 1)
+            return complaint
+    raise Conflict("the complaint is being changed by someone else; retry", code="busy")
+
+
+def schedule_timers(ctx: PluginContext, complaint: Complaint) -> None:
+    """Defer an ``sla_check`` for every instant at which something may fire."""
+    for instant in pending_instants(complaint):
+        ctx.defer("sla_check", at=instant, complaint_id=str(complaint.id))
+
+
+async def fire_due(ctx: PluginContext, complaint: Complaint) -> list[str]:
+    """Fire whatever is due at ``ctx.now()`` and not yet fired; returns what fired."""
+    now = ctx.now()
+    if complaint.paused_at is not None or complaint.status == "closed":
+        return []
+    calendar = await calendar_of(ctx, complaint.store_id, complaint.calendar)
+    fired: list[str] = []
+    for clock in CLOCKS:
+        if not running(complaint, clock):
+            continue
+        if now >= getattr(complaint, f"{clock}_due_at"):
+            await _breach(ctx, complaint, clock, calendar, now)
+            fired.append(f"{clock}.breached")
+        elif getattr(complaint, f"{clock}_warned_at") is None and now >= getattr(
+            complaint, f"{clock}_warn_at"
+        ):
+            await _warn(ctx, complaint, clock, now)
+            fired.append(f"{clock}.warning")
+    while complaint.escalation_next_at is not None and now >= complaint.escalation_next_at:
+        fired.append(f"escalated.{await _escalate(ctx, complaint, calendar, now)}")
+    if fired:
+        complaint.updated_at = now
+        await ctx.session.flush()
+    return fired
+
+
+def _cycle(complaint: Complaint, clock: str) -> str:
+    """Reasons repeat per resolution cycle: a reopened complaint can breach again."""
+    return f".r{complaint.reopen_count}" if clock == "resolution" else ""
+
+
+async def _warn(ctx: PluginContext, complaint: Complaint, clock: str, now: dt.datetime) -> None:
+    setattr(complaint, f"{clock}_warned_at", now)
+    await ctx.emit(
+        "complaint.warning",
+        {
+            "complaint_id": str(complaint.id),
+            "store_id": str(complaint.store_id),
+            "clock": clock,
+            "severity": complaint.severity,
+            "due_at": getattr(complaint, f"{clock}_due_at").isoformat(),
+        },
+    )
+    recipients: list[uuid.UUID | None] = [complaint.assignee_id]
+    if complaint.assignee_id is None:
+        recipients = list(await staff_ids(ctx, "store_manager", complaint.store_id))
+    await notify(ctx, complaint, recipients, f"{clock}.warning{_cycle(complaint, clock)}")
+
+
+async def _breach(
+    ctx: PluginContext, complaint: Complaint, clock: str, calendar: Calendar, now: dt.datetime
+) -> None:
+    """Record the breach; the first breach starts escalation, a later one advances it."""
+    due: dt.datetime = getattr(complaint, f"{clock}_due_at")
+    setattr(complaint, f"{clock}_breached_at", now)
+    await ctx.emit(
+        "complaint.breached",
+        {
+            "complaint_id": str(complaint.id),
+            "store_id": str(complaint.store_id),
+            "clock": clock,
+            "severity": complaint.severity,
+            "due_at": due.isoformat(),
+            "late_seconds": round((now - due).total_seconds(), 3),
+        },
+    )
+    reason = f"{clock}.breached{_cycle(complaint, clock)}"
+    await notify(ctx, complaint, [complaint.assignee_id], reason)
+    if complaint.escalation_next_at is None and complaint.escalation_level < MAX_LEVEL:
+        delays = _settings(ctx).escalation.delays()
+        step = dt.timedelta(seconds=delays[min(complaint.escalation_level, MAX_LEVEL - 1)])
+        complaint.escalation_next_at = calendar.shift(due, step)
+
+
+async def _escalate(
+    ctx: PluginContext, complaint: Complaint, calendar: Calendar, now: dt.datetime
+) -> int:
+    """Go up one level (a top-tier customer's complaint starts at level 2)."""
+    settings = _settings(ctx)
+    start = 2 if complaint.top_tier else 1
+    level = max(complaint.escalation_level + 1, start)
+    step_from = complaint.escalation_next_at or now
+    complaint.escalation_level, complaint.escalated_at = level, now
+    if level < MAX_LEVEL:
+        step = dt.timedelta(seconds=settings.escalation.delays()[level])
+        complaint.escalation_next_at = calendar.shift(step_from, step)
+    else:
+        complaint.escalation_next_at = None
+    await ctx.emit(
+        "complaint.escalated",
+        {
+            "complaint_id": str(complaint.id),
+            "store_id": str(complaint.store_id),
+            "level": level,
+            "severity": complaint.severity,
+            "top_tier": complaint.top_tier,
+        },
+    )
+    recipients = await escalation_recipients(ctx, complaint, level)
+    await notify(ctx, complaint, recipients, f"escalated.{level}")
+    return level
+
+
+async def escalation_recipients(
+    ctx: PluginContext, complaint: Complaint, level: int
+) -> list[uuid.UUID | None]:
+    """Level 1: assignee + store manager; 2: the HQ complaint owner role; 3: the top role."""
+    settings = _settings(ctx)
+    if level == 1:
+        managers = await staff_ids(ctx, "store_manager", complaint.store_id)
+        return [complaint.assignee_id, *managers]
+    role = settings.escalation.owner_role if level == 2 else settings.escalation.top_role
+    return list(await staff_ids(ctx, role, complaint.store_id))
+
+
+def _settings(ctx: PluginContext) -> ComplaintSettings:
+    settings: ComplaintSettings = ctx.settings
+    return settings
+
+
+async def sla_check(ctx: PluginContext, *, complaint_id: str) -> None:
+    """The timer task: duplicates and late arrivals find the work done and do nothing."""
+    complaint = await lock(ctx, uuid.UUID(complaint_id))
+    if complaint is not None and await fire_due(ctx, complaint):
+        schedule_escalation(ctx, complaint)
+
+
+def schedule_escalation(ctx: PluginContext, complaint: Complaint) -> None:
+    """A breach or an escalation sets the next level's instant: put a timer on it."""
+    if complaint.escalation_next_at is not None:
+        ctx.defer("sla_check", at=complaint.escalation_next_at, complaint_id=str(complaint.id))
+
+
+def due_filter(now: dt.datetime) -> list[object]:
+    """SQL conditions for "something is due and has not fired" (the sweep's query)."""
+    conditions: list[object] = [Complaint.escalation_next_at <= now]
+    for clock in CLOCKS:
+        met = getattr(Complaint, f"{clock}_met_at")
+        breached = getattr(Complaint, f"{clock}_breached_at")
+        warned = getattr(Complaint, f"{clock}_warned_at")
+        conditions.append(
+            met.is_(None)
+            & breached.is_(None)
+            & (
+                (getattr(Complaint, f"{clock}_due_at") <= now)
+                | (warned.is_(None) & (getattr(Complaint, f"{clock}_warn_at") <= now))
+            )
+        )
+    return conditions
+
+
+async def sla_sweep(ctx: PluginContext) -> None:
+    """The backstop: fire everything due for this tenant that no timer has handled."""
+    now = ctx.now()
+    ids = (
+        await ctx.session.scalars(
+            select(Complaint.id)
+            .where(
+                Complaint.status.in_(OPEN_STATUSES),
+                Complaint.paused_at.is_(None),
+                or_(*due_filter(now)),  # type: ignore[arg-type]
+            )
+            .order_by(Complaint.id)
+            .limit(SWEEP_BATCH)
+        )
+    ).all()
+    for complaint_id in ids:
+        complaint = await lock(ctx, complaint_id)
+        if complaint is not None and await fire_due(ctx, complaint):
+            schedule_escalation(ctx, complaint)

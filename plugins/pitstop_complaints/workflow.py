@@ -1,0 +1,165 @@
+"""The complaint's life: every transition checked against one table, every one recorded.
+
+``new`` -> ``acknowledged`` (the first response) -> ``investigating`` ->
+``awaiting_customer`` (both clocks paused; any customer reply or status change resumes
+them) -> ``resolved`` -> follow-up survey -> ``closed``. An unsatisfied survey, or an
+explicit reopen, sends the complaint back to ``investigating`` with a fresh resolution
+clock and the reopen counted. An illegal step is a 409 that names both states.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pitstop.sdk import Conflict, NotFound, PluginContext, Unprocessable, list_staff
+
+from .clocks import calendar_of, pause, restart_resolution, resume
+from .models import Complaint, ComplaintActivity
+from .notify import notify
+from .routing import staff_ids
+from .settings import ComplaintSettings
+from .sla import lock, schedule_timers
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "new": frozenset({"acknowledged", "resolved"}),
+    "acknowledged": frozenset({"investigating", "awaiting_customer", "resolved"}),
+    "investigating": frozenset({"awaiting_customer", "resolved"}),
+    "awaiting_customer": frozenset({"investigating", "resolved"}),
+    "resolved": frozenset({"closed", "investigating"}),
+    "closed": frozenset({"investigating"}),
+}
+
+
+async def visible(ctx: PluginContext, complaint_id: uuid.UUID) -> Complaint:
+    """The complaint, locked for change; 404 for another tenant's or another store's."""
+    complaint = await lock(ctx, complaint_id)
+    principal = ctx.principal
+    if complaint is None or (
+        principal is not None and not principal.sees_store(complaint.store_id)
+    ):
+        raise NotFound("no such complaint", code="complaint_not_found")
+    return complaint
+
+
+def check(complaint: Complaint, target: str) -> None:
+    if target not in TRANSITIONS[complaint.status]:
+        raise Conflict(
+            f"a complaint cannot go from {complaint.status} to {target}",
+            code="illegal_transition",
+            from_status=complaint.status,
+            to_status=target,
+            allowed=sorted(TRANSITIONS[complaint.status]),
+        )
+
+
+def _record(ctx: PluginContext, complaint: Complaint, kind: str, **fields: object) -> None:
+    actor = ctx.principal.actor_id if ctx.principal is not None else None
+    ctx.session.add(
+        ComplaintActivity(
+            complaint_id=complaint.id, kind=kind, actor_id=actor, at=ctx.now(), **fields
+        )
+    )
+
+
+async def move(ctx: PluginContext, complaint: Complaint, target: str, note: str | None) -> None:
+    """The one way a status changes: check, resume/pause the clocks, record, re-arm timers."""
+    check(complaint, target)
+    now, before = ctx.now(), complaint.status
+    calendar = await calendar_of(ctx, complaint.store_id, complaint.calendar)
+    resumed = resume(complaint, calendar, now) if before == "awaiting_customer" else None
+    if target == "awaiting_customer":
+        pause(complaint, now)
+    if target in ("acknowledged", "resolved") and complaint.response_met_at is None:
+        complaint.response_met_at = now
+    complaint.status, complaint.updated_at = target, now
+    _record(ctx, complaint, "transition", from_status=before, to_status=target, note=note)
+    await ctx.session.flush()
+    if resumed is not None:
+        schedule_timers(ctx, complaint)
+
+
+async def reply(ctx: PluginContext, complaint: Complaint, note: str | None) -> None:
+    """A customer's reply is recorded; when we were waiting for it, work resumes."""
+    _record(ctx, complaint, "reply", note=note)
+    if complaint.status == "awaiting_customer":
+        await move(ctx, complaint, "investigating", None)
+    await ctx.session.flush()
+
+
+async def resolve(ctx: PluginContext, complaint: Complaint, text: str, first_contact: bool) -> None:
+    await move(ctx, complaint, "resolved", text)
+    complaint.resolution_met_at = ctx.now()
+    complaint.resolution, complaint.first_contact = text.strip(), first_contact
+    complaint.escalation_next_at = None
+    await ctx.session.flush()
+    await ctx.emit(
+        "complaint.resolved",
+        {
+            "complaint_id": str(complaint.id),
+            "store_id": str(complaint.store_id),
+            "severity": complaint.severity,
+            "first_contact": first_contact,
+            "response_breached": complaint.response_breached_at is not None,
+            "resolution_breached": complaint.resolution_breached_at is not None,
+            "reopen_count": complaint.reopen_count,
+        },
+    )
+
+
+async def reopen(ctx: PluginContext, complaint: Complaint, note: str | None) -> None:
+    """Back to work with a fresh resolution clock; the store manager is alerted."""
+    await move(ctx, complaint, "investigating", note)
+    complaint.reopen_count += 1
+    complaint.closed_at = None
+    calendar = await calendar_of(ctx, complaint.store_id, complaint.calendar)
+    restart_resolution(complaint, calendar, ctx.now())
+    await ctx.session.flush()
+    managers = await staff_ids(ctx, "store_manager", complaint.store_id)
+    await notify(ctx, complaint, managers, f"reopened.{complaint.reopen_count}")
+    schedule_timers(ctx, complaint)
+
+
+async def survey(
+    ctx: PluginContext, complaint: Complaint, satisfaction: int, resolved: bool, note: str | None
+) -> None:
+    """The follow-up: satisfied closes the loop, anything else reopens the complaint."""
+    if complaint.status != "resolved":
+        raise Conflict(
+            f"a follow-up survey needs a resolved complaint, not {complaint.status}",
+            code="illegal_transition",
+            from_status=complaint.status,
+            to_status="closed",
+            allowed=sorted(TRANSITIONS[complaint.status]),
+        )
+    settings: ComplaintSettings = ctx.settings
+    complaint.satisfaction, complaint.survey_resolved = satisfaction, resolved
+    complaint.surveyed_at = ctx.now()
+    _record(ctx, complaint, "survey", note=f"satisfaction={satisfaction} resolved={resolved}")
+    if resolved and satisfaction >= settings.reopen_below:
+        await close(ctx, complaint, note)
+    else:
+        await reopen(ctx, complaint, note or "unsatisfied follow-up")
+
+
+async def close(ctx: PluginContext, complaint: Complaint, note: str | None) -> None:
+    await move(ctx, complaint, "closed", note)
+    complaint.closed_at = ctx.now()
+    await ctx.session.flush()
+
+
+async def assign(
+    ctx: PluginContext, complaint: Complaint, staff_id: uuid.UUID, note: str | None
+) -> None:
+    """Reassign to someone active at the complaint's store; the change is recorded."""
+    eligible = {s.id for s in await list_staff(ctx, store_id=complaint.store_id)}
+    if staff_id not in eligible:
+        raise Unprocessable.field(
+            "staff_id", "no such active staff member at this store", code="unknown_staff"
+        )
+    before = complaint.assignee_id
+    complaint.assignee_id, complaint.updated_at = staff_id, ctx.now()
+    _record(
+        ctx, complaint, "assignment", from_assignee_id=before, to_assignee_id=staff_id, note=note
+    )
+    await ctx.session.flush()
+    await notify(ctx, complaint, [staff_id], f"assigned.{complaint.revision}")

@@ -108,6 +108,20 @@ def tenants_apply(directory: Path) -> None:
     _run_manifests(directory, apply=True)
 
 
+@main.command()
+def permissions() -> None:
+    """Print the role × permission table (core and installed plugins) as Markdown."""
+    from pitstop.access.permissions import PermissionTable, as_markdown
+    from pitstop.hooks.manager import PluginHost
+
+    settings = _settings()
+    table = PermissionTable.core()
+    table.extend(
+        PluginHost.from_entry_points(settings.plugins_allow, settings.plugins_blocked).permissions()
+    )
+    click.echo(as_markdown(table), nl=False)
+
+
 @main.group()
 def plugins() -> None:
     """Installed plugins."""

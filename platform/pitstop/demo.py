@@ -10,24 +10,21 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from pitstop.access.permissions import ROLE_TEMPLATES
 from pitstop.crm.demo_data import load_demo_crm
 from pitstop.identity.models import Membership, User
 from pitstop.identity.passwords import hash_password
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
+from pitstop.tenancy.cli import provision
 from pitstop.tenancy.context import tenant_scope
-from pitstop.tenancy.manifests import load_directory
 from pitstop.tenancy.models import Tenant
-from pitstop.tenancy.provision import reconcile
 
 
 async def load_demo(settings: Settings, tenants_dir: Path) -> str:
-    manifests = load_directory(tenants_dir, roles=frozenset(ROLE_TEMPLATES))
     runtime = Runtime.build(settings)
     try:
-        await reconcile(runtime.sessions, manifests, permissions=runtime.permissions, apply=True)
-        logins = await _set_demo_passwords(runtime, [m.slug for m in manifests])
+        plans = await provision(runtime, tenants_dir, apply=True)
+        logins = await _set_demo_passwords(runtime, [p.slug for p in plans])
         books = await load_demo_crm(runtime.sessions, runtime.clock())
     finally:
         await runtime.close()

@@ -13,7 +13,6 @@ import datetime as dt
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -31,48 +30,17 @@ from pitstop.identity.models import AuditEntry
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.context import tenant_scope
-from tests.conftest import SECRET, _truncate_postgres
+from tests.conftest import _truncate_postgres
 from tests.crm.conftest import make_vin
 from tests.plugins import sample
 from tests.support.demo import Demo, provision_demo
+from tests.support.processes import pitstop_process, process_logs, sample_site
 from tests.support.servers import RedisServer
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 ORDERS = tuple(
     int(n) for n in os.environ.get("E2E_ORDERS", "250,150,100").split(",")
 )  # before the kill, while no worker runs, while Redis is down
-
-
-def _sample_site(tmp_path: Path) -> Path:
-    """Install the sample plugin's entry point for subprocesses only (a bare dist-info)."""
-    info = tmp_path / "site" / "pitstop_sample-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pitstop-sample\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[pitstop]\nsample = tests.plugins.sample\n")
-    return info.parent
-
-
-def _worker(settings: Settings, site: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(ROOT), str(site)]),
-        PITSTOP_DATABASE_URL=settings.database_url,
-        PITSTOP_MIGRATION_DATABASE_URL=settings.migration_database_url,
-        PITSTOP_REDIS_URL=settings.redis_url or "",
-        PITSTOP_SECRET_KEY=SECRET,
-        PITSTOP_VAR_DIR=str(tmp_path),
-        PITSTOP_BROKER_HEARTBEAT_MS="3000",
-        PITSTOP_LOG_LEVEL="WARNING",
-    )
-    log = (tmp_path / f"worker-{time.monotonic_ns()}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "pitstop.cli", "worker", "--threads", "4"],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
 
 
 class Shop:
@@ -128,7 +96,9 @@ async def _tally(runtime: Runtime, tenant_id: Any) -> dict[str, int]:
             done = await session.scalar(
                 select(func.count())
                 .select_from(EventDelivery)
-                .where(EventDelivery.status == DeliveryStatus.done)
+                .where(
+                    EventDelivery.status == DeliveryStatus.done, EventDelivery.plugin == "sample"
+                )
             )
             effects = await session.scalar(
                 select(func.count())
@@ -169,7 +139,7 @@ async def test_every_delivery_has_exactly_one_effect_through_kill_and_outage(
     settings = postgres_database.with_overrides(
         redis_url=redis_server.url, broker_heartbeat_ms=3000
     )
-    site = _sample_site(tmp_path)
+    site = sample_site(tmp_path)
     host = PluginHost.from_entry_points()
     host.register(sample)
     runtime = Runtime.build(settings, plugins=host, poolclass=NullPool)
@@ -187,14 +157,18 @@ async def test_every_delivery_has_exactly_one_effect_through_kill_and_outage(
             await shop.setup()
             tenant_id = await _tenant(runtime)
             # When orders complete with a worker running, and it is killed mid-batch
-            workers.append(_worker(settings, site, tmp_path))
+            workers.append(
+                pitstop_process("worker", settings, tmp_path, site=site, args=("--threads", "4"))
+            )
             await shop.complete(ORDERS[0])
             await _wait_for(runtime, tenant_id, 20, seconds=60)
             workers[0].send_signal(signal.SIGKILL)
             workers[0].wait(timeout=10)
             # And more complete while no worker runs, then another worker starts
             await shop.complete(ORDERS[1])
-            workers.append(_worker(settings, site, tmp_path))
+            workers.append(
+                pitstop_process("worker", settings, tmp_path, site=site, args=("--threads", "4"))
+            )
             # And Redis is stopped while the last orders complete, then restarted
             redis_server.stop()
             await shop.complete(ORDERS[2])
@@ -215,13 +189,13 @@ async def test_every_delivery_has_exactly_one_effect_through_kill_and_outage(
                 process.wait(timeout=10)
         await runtime.close()
     # Then every completed order's event was delivered, each with exactly one effect
-    logs = _worker_logs(tmp_path)
+    logs = process_logs(tmp_path, "worker")
     total = sum(ORDERS)
     assert tally == {"events": total, "done": total, "effects": total, "distinct": total}, logs
 
 
-def _worker_logs(tmp_path: Path) -> str:
-    return "".join(p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("worker-*.log"))
+def _worker(settings: Settings, tmp_path: Path, site: Path) -> subprocess.Popen[bytes]:
+    return pitstop_process("worker", settings, tmp_path, site=site, args=("--threads", "4"))
 
 
 async def _tenant(runtime: Runtime) -> Any:

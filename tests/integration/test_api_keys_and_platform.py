@@ -172,3 +172,39 @@ async def test_invite_sets_a_password_once(demo: Demo) -> None:
         },
     )
     assert login.status_code == 200
+
+
+async def test_a_custom_staff_clerk_sees_staff_personal_data_masked(demo: Demo) -> None:
+    # Given a custom role that may manage staff but has no masking policy of its own
+    admin = await demo.headers()
+    role = await demo.client.post(
+        "/api/v1/roles", headers=admin, json={"name": "hr_clerk", "permissions": ["staff:manage"]}
+    )
+    assert role.status_code == 201
+    hired = await demo.client.post(
+        "/api/v1/staff",
+        headers=admin,
+        json={"email": "hr@demo-chain.example", "name": "欧阳娜娜", "role": "hr_clerk"},
+    )
+    assert hired.status_code == 201
+    async with demo.runtime.sessions() as session, session.begin():
+        user = (
+            await session.scalars(select(User).where(User.email == "hr@demo-chain.example"))
+        ).one()
+        user.password_hash = hash_password(PASSWORD)
+    clerk = {"Authorization": f"Bearer {await demo.token('hr@demo-chain.example')}"}
+    # When the clerk lists staff and hires someone (masked staff can still create records)
+    listed = await demo.client.get("/api/v1/staff?limit=200", headers=clerk)
+    created = await demo.client.post(
+        "/api/v1/staff",
+        headers=clerk,
+        json={"email": "new@demo-chain.example", "name": "新人", "role": "technician"},
+    )
+    # Then every e-mail and name is masked for the clerk, and shown in full to HQ's admin
+    assert listed.status_code == 200 and created.status_code == 201
+    me = next(s for s in listed.json()["items"] if s["email"].startswith("h***"))
+    assert (me["email"], me["name"]) == ("h***@demo-chain.example", "欧阳**")
+    assert all("***" in s["email"] for s in listed.json()["items"])
+    assert created.json()["email"] == "n***@demo-chain.example"
+    full = await demo.client.get("/api/v1/staff?limit=200", headers=admin)
+    assert "hr@demo-chain.example" in [s["email"] for s in full.json()["items"]]

@@ -11,20 +11,17 @@ from sqlalchemy import select
 from pitstop.access.permissions import ROLE_TEMPLATES
 from pitstop.identity.models import Membership
 from pitstop.runtime import Runtime
+from pitstop.tenancy.cli import provision
 from pitstop.tenancy.context import tenant_scope
-from pitstop.tenancy.manifests import ManifestError, load_directory, load_manifest
+from pitstop.tenancy.manifests import ManifestError, load_manifest
 from pitstop.tenancy.models import Store, Tenant
-from pitstop.tenancy.provision import reconcile, render
+from pitstop.tenancy.provision import render
 
 ROLES = frozenset(ROLE_TEMPLATES)
 
 
 async def _run(runtime: Runtime, directory: Path, *, apply: bool) -> str:
-    manifests = load_directory(directory, roles=ROLES)
-    plans = await reconcile(
-        runtime.sessions, manifests, permissions=runtime.permissions, apply=apply
-    )
-    return render(plans)
+    return render(await provision(runtime, directory, apply=apply))
 
 
 async def test_plan_changes_nothing_then_apply_is_idempotent(
@@ -37,6 +34,7 @@ async def test_plan_changes_nothing_then_apply_is_idempotent(
     assert "+ tenant demo-chain (chain)" in planned
     assert "+ store SH001 上海徐汇店 (上海)" in planned
     assert "+ staff admin@demo-chain.example as hq_admin [all stores]" in planned
+    assert "~ plugin membership: enabled" in planned
     async with runtime.sessions() as session:
         assert (await session.scalars(select(Tenant))).all() == []
     # When applied, and planned again

@@ -9,12 +9,10 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from pitstop.access.permissions import ROLE_TEMPLATES
 from pitstop.identity.models import User
 from pitstop.identity.passwords import hash_password
 from pitstop.runtime import Runtime
-from pitstop.tenancy.manifests import load_directory
-from pitstop.tenancy.provision import reconcile
+from pitstop.tenancy.cli import provision
 
 PASSWORD = "correct-horse-battery"
 TENANTS_DIR = Path(__file__).resolve().parents[2] / "tenants"
@@ -50,8 +48,7 @@ class Demo:
 
 
 async def provision_demo(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Demo:
-    manifests = load_directory(TENANTS_DIR, roles=frozenset(ROLE_TEMPLATES))
-    await reconcile(runtime.sessions, manifests, permissions=runtime.permissions, apply=True)
+    await provision(runtime, TENANTS_DIR, apply=True)
     password_hash = hash_password(PASSWORD)
     async with runtime.sessions() as session, session.begin():
         for user in (await session.scalars(select(User))).all():

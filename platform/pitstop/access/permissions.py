@@ -97,3 +97,23 @@ class PermissionTable:
 
     def unknown(self, names: Iterable[str]) -> list[str]:
         return sorted(n for n in names if n not in self.permissions)
+
+
+def as_markdown(table: PermissionTable) -> str:
+    """The role × permission table as the docs show it (``pitstop permissions``)."""
+    header = "| permission | what it allows | " + " | ".join(ROLE_TEMPLATES) + " |"
+    rule = "|---|---|" + "---|" * len(ROLE_TEMPLATES)
+    rows = [
+        f"| `{p.name}` | {p.description} | "
+        + " | ".join("✓" if role in p.grants else "" for role in ROLE_TEMPLATES)
+        + " |"
+        for p in (table.permissions[name] for name in table.names())
+    ]
+    intro = (
+        "# Permissions and role templates\n\n"
+        "Generated from the permission table (`pitstop permissions > docs/permissions.md`):"
+        " the core's permissions and those of the installed plugins, with the built-in role"
+        " templates that hold them by default. Custom roles pick any subset"
+        " (`POST /api/v1/roles`).\n"
+    )
+    return "\n".join([intro, header, rule, *rows]) + "\n"

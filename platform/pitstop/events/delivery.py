@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
 from pitstop.hooks.types import Event
 from pitstop.logs import redact
+from pitstop.tenancy.models import TenantPlugin
 
 if TYPE_CHECKING:
     from pitstop.runtime import Runtime
@@ -63,8 +64,10 @@ async def deliver(runtime: Runtime, delivery_id: uuid.UUID) -> str:
 
 async def _run_handler(runtime: Runtime, session: AsyncSession, delivery: EventDelivery) -> str:
     event = await session.get(OutboxEvent, (delivery.tenant_id, delivery.event_id))
-    row = (await runtime.plugins.enabled(session)).get(delivery.plugin)
     loaded = runtime.plugins.plugins.get(delivery.plugin)
+    row = await session.scalar(
+        select(TenantPlugin).where(TenantPlugin.plugin == delivery.plugin, TenantPlugin.enabled)
+    )
     if event is None or row is None or loaded is None:
         return "skipped"
     handler = loaded.subscriptions.get(event.type)

@@ -52,18 +52,13 @@ async def _publish(runtime: Runtime, event_id: uuid.UUID) -> int:
         ).one_or_none()
         if event is None or event.published_at is not None:
             return 0
-        enabled = await runtime.plugins.enabled(session)
-        existing = set(
-            (
-                await session.scalars(
-                    select(EventDelivery.plugin).where(EventDelivery.event_id == event_id)
-                )
-            ).all()
-        )
+        # Deliveries and ``published_at`` commit together: an unpublished event has none.
+        subscribers = runtime.plugins.subscribers(event.type)
+        enabled = await runtime.plugins.enabled(session) if subscribers else {}
         created = [
             EventDelivery(event_id=event.id, plugin=plugin)
-            for plugin in runtime.plugins.subscribers(event.type)
-            if plugin in enabled and plugin not in existing
+            for plugin in subscribers
+            if plugin in enabled
         ]
         session.add_all(created)
         event.published_at = runtime.clock()

@@ -24,7 +24,9 @@ async def _audit_count(runtime: Runtime, slug: str, action: str) -> int:
         with tenant_scope(tenant.id):
             return int(
                 await session.scalar(
-                    select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+                    select(func.count())
+                    .select_from(AuditEntry)
+                    .where(AuditEntry.action == action, AuditEntry.resource_id == "sample")
                 )
                 or 0
             )

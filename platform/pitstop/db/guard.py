@@ -44,7 +44,15 @@ def _touches_tenant_table(state: ORMExecuteState) -> bool:
 
 
 def _tenant_table_names() -> frozenset[str]:
-    return frozenset(t.name for t in tenant_tables())
+    """Recomputed only when a model class is added (plugins load theirs after the core)."""
+    count = len(TenantModel.registry.mappers)
+    if _NAMES_CACHE[0] != count:
+        _NAMES_CACHE[:] = [count, frozenset(t.name for t in tenant_tables())]
+    names: frozenset[str] = _NAMES_CACHE[1]
+    return names
+
+
+_NAMES_CACHE: list[Any] = [-1, frozenset()]
 
 
 @event.listens_for(Session, "do_orm_execute")

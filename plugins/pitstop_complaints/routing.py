@@ -13,8 +13,10 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from pitstop.sdk import PluginContext, StaffView, list_staff
+from pitstop.sdk import PluginContext, StaffView, list_staff, new_id
 
 from .models import Complaint, RoutingCursor
 from .settings import ComplaintSettings, RoutingRule
@@ -64,20 +66,30 @@ async def round_robin(ctx: PluginContext, store_id: uuid.UUID, role: str) -> uui
     staff = await list_staff(ctx, role=role, store_id=store_id)
     if not staff:
         return None
-    cursor = (
+    cursor = await _locked_cursor(ctx, store_id, role)
+    picked = _after(staff, cursor.last_staff_id)
+    cursor.last_staff_id = picked.id
+    await ctx.session.flush()
+    return picked.id
+
+
+async def _locked_cursor(ctx: PluginContext, store_id: uuid.UUID, role: str) -> RoutingCursor:
+    """Create the (store, role) cursor if missing - two first complaints at once must not
+    collide on its unique key (``ON CONFLICT DO NOTHING``) - then lock it."""
+    dialect = ctx.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    await ctx.session.execute(
+        insert(RoutingCursor)
+        .values(tenant_id=ctx.tenant_id, id=new_id(), store_id=store_id, role=role)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "store_id", "role"])
+    )
+    return (
         await ctx.session.scalars(
             select(RoutingCursor)
             .where(RoutingCursor.store_id == store_id, RoutingCursor.role == role)
             .with_for_update()
         )
-    ).one_or_none()
-    if cursor is None:
-        cursor = RoutingCursor(store_id=store_id, role=role)
-        ctx.session.add(cursor)
-    picked = _after(staff, cursor.last_staff_id)
-    cursor.last_staff_id = picked.id
-    await ctx.session.flush()
-    return picked.id
+    ).one()
 
 
 def _after(staff: list[StaffView], last: uuid.UUID | None) -> StaffView:

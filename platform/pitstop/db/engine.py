@@ -1,7 +1,8 @@
 """Engines and sessions for both backends.
 
-SQLite (embedded) gets WAL, a busy timeout and enforced foreign keys on every connection:
-without ``foreign_keys=ON`` the composite tenant foreign keys would be decoration.
+SQLite (embedded) gets WAL, a busy timeout, enforced foreign keys (without
+``foreign_keys=ON`` the composite tenant foreign keys would be decoration) and
+``BEGIN IMMEDIATE`` transactions on every connection.
 PostgreSQL connections are used as the app role; the tenant reaches row-level security
 through ``set_config`` in :mod:`pitstop.db.guard`.
 """
@@ -41,6 +42,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if kwargs.get("poolclass") is None:
@@ -51,12 +53,27 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # We issue BEGIN ourselves (below); the driver's implicit BEGIN would be DEFERRED.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock when a transaction starts, waiting up to the busy timeout.
+
+    A DEFERRED transaction that reads and then writes must upgrade its lock; when another
+    writer holds it, SQLite fails at once with "database is locked" (waiting could
+    deadlock), and the busy timeout does not apply. Embedded mode runs the API, worker
+    threads and scheduler on one file, so writers meet often: IMMEDIATE makes them queue.
+    Readers in WAL mode are not blocked by the writer; transactions simply run one
+    writer at a time, which is what SQLite does anyway.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 SessionFactory = async_sessionmaker[AsyncSession]

@@ -34,7 +34,7 @@ from pitstop_membership.schemas import (
     RedeemIn,
     TierOverrideIn,
 )
-from pitstop_membership.settings import MembershipSettings
+from pitstop_membership.settings import MembershipSettings, programme
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key")]
 Json = Response[dict[str, Any]]
@@ -176,7 +176,7 @@ class MembershipController(Controller):
                 actor_id=_actor(ctx),
             )
             now = ctx.now()
-            settings: MembershipSettings = ctx.settings
+            settings = programme(ctx)
             if data.points > 0:
                 entry = await ledger.credit(
                     ctx.session,
@@ -215,7 +215,7 @@ class MembershipController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Json:
         """Put a member on a tier until a date (inclusive); it ends when it ends."""
-        settings: MembershipSettings = ctx.settings
+        settings = programme(ctx)
         until = _override_end(settings, data, ctx.now())
 
         async def work() -> tuple[int, dict[str, Any]]:
@@ -245,7 +245,7 @@ class MembershipController(Controller):
     ) -> LiabilityReport:
         """Per store issued/redeemed/expired/reversed within the dates (inclusive) and
         outstanding at the end, plus the cross-store redemptions HQ settles."""
-        settings: MembershipSettings = ctx.settings
+        settings = programme(ctx)
         today = dates.local_date(settings, ctx.now())
         first, last = start or today.replace(day=1), end or today
         if last < first:

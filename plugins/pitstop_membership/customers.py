@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from pitstop.sdk import PluginContext, Section
 from pitstop_membership import tiers, views
 from pitstop_membership.models import LedgerEntry, MemberAccount, PointLot
-from pitstop_membership.settings import MembershipSettings
+from pitstop_membership.settings import programme
 
 ERASED = "erased"
 
@@ -32,7 +32,7 @@ async def summary(ctx: PluginContext, customer_id: uuid.UUID) -> Section | None:
     account = await _account(ctx, customer_id)
     if account is None:
         return None
-    settings: MembershipSettings = ctx.settings
+    settings = programme(ctx)
     code, source = tiers.effective_tier(account, ctx.now())
     expiring = await views.expiring_soon(ctx, account)
     return Section(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from pitstop_membership.settings import MembershipSettings
 
@@ -25,12 +24,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def local_date(settings: MembershipSettings, at: dt.datetime) -> dt.date:
-    return at.astimezone(ZoneInfo(settings.timezone)).date()
+    return at.astimezone(settings.zone).date()
 
 
 def local_midnight(settings: MembershipSettings, day: dt.date) -> dt.datetime:
     """The start of local ``day`` as a UTC instant."""
-    local = dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(settings.timezone))
+    local = dt.datetime.combine(day, dt.time(0), tzinfo=settings.zone)
     return local.astimezone(dt.UTC)
 
 
@@ -46,7 +45,7 @@ def expiry_for(settings: MembershipSettings, earned_at: dt.datetime) -> dt.datet
     if settings.expire_at_month_end:
         last_month = add_months(local_date(settings, earned_at).replace(day=1), months)
         return local_midnight(settings, add_months(last_month, 1))
-    local = earned_at.astimezone(ZoneInfo(settings.timezone))
+    local = earned_at.astimezone(settings.zone)
     moved = add_months(local.date(), months)
     return dt.datetime.combine(moved, local.timetz()).astimezone(dt.UTC)
 

@@ -27,7 +27,7 @@ from pitstop_membership.models import (
     MovementKind,
     PointLot,
 )
-from pitstop_membership.settings import AutoEnrol, Clawback, MembershipSettings, Rounding
+from pitstop_membership.settings import AutoEnrol, Clawback, MembershipSettings, Rounding, programme
 
 _ROUNDING = {
     Rounding.down: ROUND_FLOOR,
@@ -71,7 +71,7 @@ async def account_for_earning(
     account = await ledger.lock_account(ctx.session, customer_id)
     if account is not None:
         return account
-    settings: MembershipSettings = ctx.settings
+    settings = programme(ctx)
     if settings.auto_enrol == AutoEnrol.off:
         return None
     customer = await get_customer(ctx, customer_id)
@@ -87,7 +87,7 @@ async def on_order_completed(ctx: PluginContext, event: Event) -> None:
     account = await account_for_earning(ctx, customer_id, at)
     if account is None or await ledger.entry_by_key(ctx.session, f"earn:{order_id}"):
         return
-    settings: MembershipSettings = ctx.settings
+    settings = programme(ctx)
     tier_code, _ = tiers.effective_tier(account, at)
     customer = await get_customer(ctx, customer_id)
     birthday = dates.is_birthday_month(settings, customer.birthday if customer else None, at)

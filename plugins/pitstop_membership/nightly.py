@@ -15,7 +15,7 @@ from sqlalchemy import select
 from pitstop.sdk import PluginContext
 from pitstop_membership import dates, ledger, tiers
 from pitstop_membership.models import MemberAccount, PointLot
-from pitstop_membership.settings import MembershipSettings
+from pitstop_membership.settings import programme
 
 EXPIRING_WITHIN = dt.timedelta(days=30)
 POINTS_EXPIRED = "membership.points_expired"
@@ -110,7 +110,7 @@ async def end_overrides(ctx: PluginContext) -> int:
 
 async def review_tiers(ctx: PluginContext) -> int:
     """Review every member whose yearly review date has come (local date)."""
-    settings: MembershipSettings = ctx.settings
+    settings = programme(ctx)
     now = ctx.now()
     today = dates.local_date(settings, now)
     statement = select(MemberAccount.customer_id).where(MemberAccount.next_review_on <= today)

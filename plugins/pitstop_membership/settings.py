@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from pitstop.sdk import PluginContext
+
 CATEGORIES = ("maintenance", "repair", "beauty", "tyre", "inspection", "other")
 """The CRM's line categories: what ``service_order.completed`` splits amounts by."""
 
@@ -73,8 +75,12 @@ class MembershipSettings(msgspec.Struct, forbid_unknown_fields=True):
     birthday_multiplier: Multiplier = 1.0
     auto_enrol: AutoEnrol = AutoEnrol.first_completed_order
     clawback: Clawback = Clawback.allow_negative
-    timezone: str = "Asia/Shanghai"
-    """Where month ends, birthdays and review dates are counted."""
+    timezone: str | None = None
+    """Where month ends, birthdays and review dates are counted; None: the tenant's zone."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone or "Asia/Shanghai")
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.category_multipliers) - set(CATEGORIES))
@@ -84,7 +90,7 @@ class MembershipSettings(msgspec.Struct, forbid_unknown_fields=True):
         if self.point_lifetime_months and self.pending_days > 28 * self.point_lifetime_months:
             raise ValueError("pending_days must end before the points expire")
         try:
-            ZoneInfo(self.timezone)
+            self.zone  # noqa: B018 - validates the name
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"timezone: {self.timezone!r} is not an IANA time zone") from None
 
@@ -114,3 +120,11 @@ class MembershipSettings(msgspec.Struct, forbid_unknown_fields=True):
 
     def category_multiplier(self, category: str) -> Decimal:
         return Decimal(str(self.category_multipliers.get(category, 1.0)))
+
+
+def programme(ctx: PluginContext) -> MembershipSettings:
+    """The tenant's settings with the time zone resolved: the tenant's own unless set here."""
+    settings: MembershipSettings = ctx.settings
+    if settings.timezone is None:
+        return msgspec.structs.replace(settings, timezone=ctx.timezone)
+    return settings

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from pitstop.sdk import PluginContext
 from pitstop_membership import dates
 from pitstop_membership.models import LedgerEntry, MemberAccount
-from pitstop_membership.settings import MembershipSettings, Tier
+from pitstop_membership.settings import MembershipSettings, Tier, programme
 
 TIER_CHANGED = "membership.tier_changed"
 
@@ -48,7 +48,7 @@ async def qualifying_spend(ctx: PluginContext, account: MemberAccount, since: dt
 
 
 async def enrol(ctx: PluginContext, customer_id: object, now: dt.datetime) -> MemberAccount:
-    settings: MembershipSettings = ctx.settings
+    settings = programme(ctx)
     account = MemberAccount(
         customer_id=customer_id,
         balance=0,
@@ -82,7 +82,7 @@ async def _announce(
 
 
 async def upgrade_if_qualified(ctx: PluginContext, account: MemberAccount, at: dt.datetime) -> None:
-    settings: MembershipSettings = ctx.settings
+    settings = programme(ctx)
     spend = await qualifying_spend(ctx, account, dates.window_start(settings, at))
     reached = tier_for_spend(settings, spend)
     if settings.rank(reached.code) > settings.rank(account.tier):
@@ -93,7 +93,7 @@ async def upgrade_if_qualified(ctx: PluginContext, account: MemberAccount, at: d
 
 async def review(ctx: PluginContext, account: MemberAccount, now: dt.datetime) -> None:
     """The yearly review: down one tier if spend no longer qualifies, up if it does."""
-    settings: MembershipSettings = ctx.settings
+    settings = programme(ctx)
     spend = await qualifying_spend(ctx, account, dates.window_start(settings, now))
     reached, rank = settings.rank(tier_for_spend(settings, spend).code), settings.rank(account.tier)
     today = dates.local_date(settings, now)
@@ -148,7 +148,7 @@ class Standing:
 
 
 async def standing(ctx: PluginContext, account: MemberAccount, now: dt.datetime) -> Standing:
-    settings: MembershipSettings = ctx.settings
+    settings = programme(ctx)
     spend = await qualifying_spend(ctx, account, dates.window_start(settings, now))
     rank = settings.rank(account.tier)
     following = settings.tiers[rank + 1] if rank + 1 < len(settings.tiers) else None

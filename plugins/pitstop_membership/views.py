@@ -11,7 +11,7 @@ from pitstop.sdk import NotFound, PluginContext, Unprocessable, get_customer, ge
 from pitstop_membership import ledger, tiers
 from pitstop_membership.models import LedgerEntry, MemberAccount, PointLot
 from pitstop_membership.schemas import AccountOut, EntryOut, ExpiringOut, TierOut
-from pitstop_membership.settings import MembershipSettings, Tier
+from pitstop_membership.settings import Tier, programme
 
 EXPIRING_SOON = dt.timedelta(days=30)
 
@@ -96,7 +96,7 @@ async def expiring_soon(ctx: PluginContext, account: MemberAccount) -> ExpiringO
 
 
 async def account_out(ctx: PluginContext, account: MemberAccount) -> AccountOut:
-    settings: MembershipSettings = ctx.settings
+    settings = programme(ctx)
     now = ctx.now()
     pending = await ledger.pending_at(ctx.session, account, now)
     code, source = tiers.effective_tier(account, now)

@@ -45,6 +45,8 @@ class PluginContext:
     host: Host
     principal: Principal | None = None
     """The caller of a route; None in subscriptions, schedules and tasks."""
+    timezone: str = "Asia/Shanghai"
+    """The tenant's IANA time zone: where its days, months and birthdays begin."""
 
     def now(self) -> dt.datetime:
         """The injected clock: tests move time instead of sleeping."""

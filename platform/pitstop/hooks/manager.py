@@ -32,7 +32,7 @@ from pitstop.hooks.settings import settings_from_stored
 from pitstop.hooks.types import SDK_VERSION, EventHandler, PluginInfo, Schedule, Section
 from pitstop.identity.principal import Principal
 from pitstop.tenancy.context import current_tenant_id
-from pitstop.tenancy.models import TenantPlugin
+from pitstop.tenancy.models import Tenant, TenantPlugin
 
 ENTRY_POINT_GROUP = "pitstop"
 TaskSender = Callable[[uuid.UUID, str, str, dict[str, Any], int], None]
@@ -161,14 +161,17 @@ class PluginHost:
                 await session.scalars(select(TenantPlugin).where(TenantPlugin.plugin == plugin))
             ).one_or_none()
         info = self.plugins[plugin].info
+        tenant_id = row.tenant_id if row is not None else current_tenant_id()
+        tenant = await session.get(Tenant, tenant_id)  # identity-mapped after the first
         return PluginContext(
             plugin=plugin,
-            tenant_id=row.tenant_id if row is not None else current_tenant_id(),
+            tenant_id=tenant_id,
             session=session,
             settings=settings_from_stored(info.settings, row.settings if row else {}),
             clock=self.clock,
             host=self,
             principal=principal,
+            timezone=tenant.timezone if tenant is not None else "Asia/Shanghai",
         )
 
     async def call_one(self, plugin: str, hook: str, ctx: PluginContext, **kwargs: Any) -> Any:

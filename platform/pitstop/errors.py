@@ -129,6 +129,20 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[
 
 
 _FIELD_RE = re.compile(r"`\$\.?([^`]*)`")
+_AT = re.compile(r" - at `\$\.?(.*)`$")
+
+
+def split_msgspec_error(message: str) -> tuple[str, str]:
+    """msgspec says ``Expected `str`, got `int` - at `$.stores[0].code```: (path, problem).
+
+    Manifests and plugin settings both name the bad key this way; the path is "" when
+    msgspec names none.
+    """
+    match = _AT.search(message)
+    if match:
+        return match.group(1), message[: match.start()]
+    field_match = re.search(r"field `([^`]+)`", message)
+    return (field_match.group(1) if field_match else "", message)
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

@@ -8,16 +8,14 @@ Settings are stored complete (defaults filled in), so what a tenant runs on is v
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import msgspec
 
-from pitstop.errors import Unprocessable
+from pitstop.errors import Unprocessable, split_msgspec_error
 
 S = TypeVar("S", bound=msgspec.Struct)
-_AT = re.compile(r" - at `\$\.?([^`]*)`$")
 
 
 def settings_from_stored(schema: type[S], stored: Mapping[str, Any]) -> S:
@@ -69,7 +67,6 @@ def _problem(schema: type[msgspec.Struct], data: Mapping[str, Any]) -> str | Non
 
 
 def _error(key: str, message: str) -> dict[str, str]:
-    match = _AT.search(message)
-    path = match.group(1) if match else key
-    text = message[: match.start()] if match else message
+    path, text = split_msgspec_error(message)
+    path = path or key
     return {"field": "settings" + (f".{path}" if path else ""), "message": text}

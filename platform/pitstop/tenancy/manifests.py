@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from pitstop.errors import Unprocessable
+from pitstop.errors import Unprocessable, split_msgspec_error
 from pitstop.hooks.settings import validate_settings
 from pitstop.tenancy.hours import (
     HoursInvalid,
@@ -102,7 +102,7 @@ def load_manifest(
     try:
         spec = msgspec.convert(raw, TenantSpec)
     except msgspec.ValidationError as exc:
-        raise ManifestError(name, *_split_msgspec_error(str(exc))) from None
+        raise ManifestError(name, *split_msgspec_error(str(exc))) from None
     return _validate(name, spec, roles, plugins or {})
 
 
@@ -119,15 +119,6 @@ def load_directory(
             raise ManifestError(manifest.path, "slug", f"also used by {seen[manifest.slug]}")
         seen[manifest.slug] = manifest.path
     return manifests
-
-
-def _split_msgspec_error(message: str) -> tuple[str, str]:
-    """msgspec says ``Expected `str`, got `int` - at `$.stores[0].code```: split the key off."""
-    match = re.search(r" - at `\$\.?(.*)`$", message)
-    if not match:
-        field_match = re.search(r"field `([^`]+)`", message)
-        return (field_match.group(1) if field_match else "", message)
-    return match.group(1), message[: match.start()]
 
 
 def _validate(

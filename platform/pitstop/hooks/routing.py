@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Router
+from litestar import Request, Router
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -24,6 +24,9 @@ from pitstop.hooks.manager import PluginHost
 from pitstop.identity.edge import permission_guard
 from pitstop.identity.principal import Principal
 from pitstop.tenancy.models import TenantPlugin
+
+_ROW_KEY = "pitstop_plugin_row"
+"""The guard's row (enabled, settings) handed to the context: one read per request."""
 
 
 def plugin_routers(host: PluginHost) -> list[Router]:
@@ -40,20 +43,21 @@ def _router(name: str, handlers: list[Any]) -> Router:
             return
         runtime = connection.scope["litestar_app"].state.runtime
         async with runtime.sessions() as session:
-            enabled = (
-                await session.scalars(
-                    select(TenantPlugin.enabled).where(TenantPlugin.plugin == name)
-                )
+            row = (
+                await session.scalars(select(TenantPlugin).where(TenantPlugin.plugin == name))
             ).one_or_none()
-        if not enabled:
+        if row is None or not row.enabled:
             raise NotFound(f"the {name} plugin is off for this tenant", code="plugin_disabled")
+        connection.scope.setdefault("state", {})[_ROW_KEY] = row  # read once per request
 
     async def provide_ctx(
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         state: State,
     ) -> PluginContext:
-        return await state.runtime.plugins.context(session, name, principal=principal)
+        row = request.scope.get("state", {}).get(_ROW_KEY)
+        return await state.runtime.plugins.context(session, name, principal=principal, row=row)
 
     return Router(
         path=f"/api/v1/{name}",

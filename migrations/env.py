@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any, Literal
 
 from alembic import context
@@ -41,6 +42,7 @@ def _run(connection: Connection, settings: Settings) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        on_version_apply=_note_applied,
     )
     with context.begin_transaction():
         parked = _park_uninstalled_heads(connection)
@@ -49,6 +51,16 @@ def _run(connection: Connection, settings: Settings) -> None:
         app_role = make_url(settings.database_url).username
         if app_role:
             grant_app_role(connection, app_role)
+
+
+def _note_applied(*, step: Any, **_: Any) -> None:
+    """Collect ``core 0003_core_crm`` lines for ``pitstop migrate`` to print."""
+    revision = step.up_revision if step.is_upgrade else step.down_revision
+    if revision is None:
+        return
+    label = ",".join(sorted(revision.branch_labels)) or "core"
+    stem = Path(revision.path).stem
+    config.attributes.setdefault("applied", []).append(f"{label} {stem}")
 
 
 def _park_uninstalled_heads(connection: Connection) -> list[str]:

@@ -35,8 +35,11 @@ def migrate() -> None:
     from pitstop.db.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings)
-    click.echo("Database is up to date.")
+    applied = upgrade(settings)
+    for line in applied:
+        click.echo(f"Applied {line}")
+    if not applied:
+        click.echo("Database is up to date.")
 
 
 @main.command()

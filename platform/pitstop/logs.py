@@ -80,3 +80,11 @@ def configure_logging(settings: Settings) -> None:
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
+
+
+READY_LINE = "pitstop {process} ready"
+"""Printed whatever the log level, so tests and supervisors wait for it instead of sleeping."""
+
+
+def announce_ready(process: str) -> None:
+    print(READY_LINE.format(process=process), file=sys.stderr, flush=True)

@@ -34,6 +34,25 @@ def test_migrate_plan_apply_plan(tmp_path: Path, tenants_dir: Path) -> None:
     assert again.stdout.strip() == "No changes."
 
 
+def test_migrate_says_what_it_applied_and_up_to_date_only_when_nothing_ran(
+    tmp_path: Path,
+) -> None:
+    # Given an empty embedded installation
+    env = {"PITSTOP_VAR_DIR": str(tmp_path)}
+    # When migrated twice
+    first = _pitstop("migrate", env=env)
+    second = _pitstop("migrate", env=env)
+    # Then the first run names every revision it applied, core and plugins, in order
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0] == "Applied core 0001_core_tenancy_and_identity"
+    assert "Applied core 0003_core_crm" in lines
+    assert "Applied membership membership_0001_membership_tables" in lines
+    assert "Database is up to date." not in first.stdout
+    # And the second applies nothing and says so
+    assert second.stdout.strip() == "Database is up to date."
+
+
 def test_bad_database_url_fails_fast_with_one_line(tmp_path: Path) -> None:
     # Given a wrong database URL
     env = {"PITSTOP_VAR_DIR": str(tmp_path), "PITSTOP_DATABASE_URL": "mysql://x@y/z"}

@@ -6,19 +6,21 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pitstop.logs import READY_LINE
 from pitstop.worker.scheduler import PeriodicJob, RedisLeaderLock, Scheduler
+from tests.support.processes import source_path, wait_for_line
 
 
 def _env(tmp_path: Path, redis_url: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}
     return {
         **base,
+        "PYTHONPATH": source_path(),
         "PITSTOP_VAR_DIR": str(tmp_path),
         "PITSTOP_REDIS_URL": redis_url,
         "PITSTOP_SECRET_KEY": "k" * 40,
@@ -34,8 +36,8 @@ def test_process_runs_until_sigterm(tmp_path: Path, redis_server: Any, command: 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    time.sleep(3)
-    # Then it is still running
+    # Then it says it is ready, however long a loaded machine takes, and is still running
+    wait_for_line(process, READY_LINE.format(process=command))
     assert process.poll() is None
     # When it receives SIGTERM, it stops cleanly
     process.send_signal(signal.SIGTERM)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +28,41 @@ def sample_site(tmp_path: Path) -> Path:
     return info.parent
 
 
+def source_path(site: Path | None = None) -> str:
+    """This checkout's source roots first, so a subprocess runs the code under test even
+    when the editable install points at another checkout (a git worktree)."""
+    roots = [ROOT, ROOT / "platform", ROOT / "plugins", *([site] if site else [])]
+    return os.pathsep.join(str(r) for r in roots)
+
+
+def wait_for_line(
+    process: subprocess.Popen[bytes], needle: str, timeout: float = 120.0
+) -> list[str]:
+    """Read the process's piped output until a line contains ``needle``.
+
+    Fails if the process exits first or the deadline passes; the deadline is a guard for
+    a hung process, not a guess at start-up time.
+    """
+    assert process.stdout is not None
+    lines: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for raw in iter(process.stdout.readline, b""):
+            lines.append(raw.decode(errors="replace"))
+            if needle in lines[-1]:
+                found.set()
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if not found.is_set():
+        raise AssertionError(f"no {needle!r} from the process; it printed:\n{''.join(lines)}")
+    return lines
+
+
 def pitstop_process(
     command: str,
     settings: Settings,
@@ -38,7 +74,7 @@ def pitstop_process(
     """Start ``pitstop <command>`` against ``settings``; output goes to ``<command>-*.log``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}
     env.update(
-        PYTHONPATH=os.pathsep.join([str(ROOT), *([str(site)] if site else [])]),
+        PYTHONPATH=source_path(site),
         PITSTOP_DATABASE_URL=settings.database_url,
         PITSTOP_MIGRATION_DATABASE_URL=settings.migration_database_url,
         PITSTOP_REDIS_URL=settings.redis_url or "",

@@ -46,8 +46,12 @@ def installed_plugin_dirs(settings: Settings) -> list[Path]:
     return host.migration_dirs()
 
 
-def upgrade(settings: Settings, plugin_version_dirs: Sequence[Path] | None = None) -> None:
-    """Upgrade every branch to its head: the core's and each installed plugin's."""
+def upgrade(settings: Settings, plugin_version_dirs: Sequence[Path] | None = None) -> list[str]:
+    """Upgrade every branch to its head: the core's and each installed plugin's.
+
+    Returns what ran, as ``<branch> <revision file>`` lines (``core 0003_core_crm``), so an
+    operator sees what changed and "up to date" is said only when nothing did.
+    """
     if plugin_version_dirs is None:
         plugin_version_dirs = installed_plugin_dirs(settings)
     if settings.database_url.startswith("sqlite"):
@@ -59,8 +63,9 @@ def upgrade(settings: Settings, plugin_version_dirs: Sequence[Path] | None = Non
         asyncio.get_running_loop()
     except RuntimeError:
         command.upgrade(config, "heads")
-        return
+        return list(config.attributes.get("applied", []))
     # Called from async code (tests, the demo loader): the env runs its own event loop,
     # which cannot nest, so it gets a thread of its own.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(command.upgrade, config, "heads").result()
+    return list(config.attributes.get("applied", []))

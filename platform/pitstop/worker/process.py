@@ -12,7 +12,7 @@ import threading
 import dramatiq
 import structlog
 
-from pitstop.logs import configure_logging
+from pitstop.logs import announce_ready, configure_logging
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.worker.actors import register_actors
@@ -29,12 +29,15 @@ def start_worker(runtime: Runtime, threads: int) -> dramatiq.Worker:
 
 
 def run_worker(settings: Settings, *, threads: int) -> None:
-    configure_logging(settings)
-    runtime = Runtime.build(settings)
+    # Handlers first: a SIGTERM that arrives while the runtime is still being built must
+    # stop the process cleanly rather than kill it with the default action.
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    configure_logging(settings)
+    runtime = Runtime.build(settings)
     worker = start_worker(runtime, threads)
     log.info("worker_started", threads=threads, plugins=sorted(runtime.plugins.plugins))
+    announce_ready("worker")
     stop.wait()
     worker.stop()

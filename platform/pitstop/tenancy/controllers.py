@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -27,8 +25,14 @@ from pitstop.tenancy.hours import (
     parse_weekly_hours,
 )
 from pitstop.tenancy.models import RegionClass, Store, Tenant, TenantKind, TenantStatus
-
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+from pitstop.tenancy.types import (
+    CurrencyCode,
+    DisplayName,
+    Slug,
+    StoreCode,
+    TimeZoneName,
+    zone_problem,
+)
 
 
 class StoreOut(msgspec.Struct):
@@ -44,11 +48,11 @@ class StoreOut(msgspec.Struct):
 
 
 class StoreCreate(msgspec.Struct, forbid_unknown_fields=True):
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+    code: StoreCode
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     region: RegionClass = RegionClass.urban
-    timezone: str | None = None
+    timezone: TimeZoneName | None = None
     hours: dict[str, str] = msgspec.field(default_factory=dict)
     holidays: list[str] = msgspec.field(default_factory=list)
 
@@ -70,10 +74,9 @@ def store_out(s: Store) -> StoreOut:
 
 
 def _checked_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Unprocessable.field("timezone", f"unknown time zone {name!r}") from None
+    problem = zone_problem(name)
+    if problem is not None:
+        raise Unprocessable.field("timezone", problem)
     return name
 
 
@@ -160,11 +163,11 @@ class TenantOut(msgspec.Struct):
 
 
 class TenantCreate(msgspec.Struct, forbid_unknown_fields=True):
-    slug: str
-    name: str
+    slug: Slug
+    name: DisplayName
     kind: TenantKind
-    timezone: str = "Asia/Shanghai"
-    currency: str = "CNY"
+    timezone: TimeZoneName = "Asia/Shanghai"
+    currency: CurrencyCode = "CNY"
 
 
 def tenant_out(t: Tenant) -> TenantOut:
@@ -190,8 +193,9 @@ class PlatformTenantsController(Controller):
         session: NamedDependency[AsyncSession],
         runtime: NamedDependency[Runtime],
     ) -> TenantOut:
-        if not SLUG_RE.match(data.slug):
-            raise Unprocessable.field("slug", "use lower-case letters, digits and dashes")
+        if not data.name.strip():
+            raise Unprocessable.field("name", "must not be blank")
+        _checked_zone(data.timezone)
         if (await session.scalars(select(Tenant).where(Tenant.slug == data.slug))).first():
             raise Conflict(f"tenant {data.slug} exists", code="duplicate_tenant")
         tenant = Tenant(

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -31,10 +30,15 @@ from pitstop.tenancy.hours import (
     parse_holidays,
     parse_weekly_hours,
 )
+from pitstop.tenancy.types import (
+    CurrencyCode,
+    DisplayName,
+    Slug,
+    StoreCode,
+    TimeZoneName,
+    zone_problem,
+)
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -47,11 +51,11 @@ class ManifestError(ValueError):
 
 
 class StoreSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    code: str
+    code: StoreCode
     name: str
     city: str
     region: Literal["urban", "county", "township"] = "urban"
-    timezone: str | None = None
+    timezone: TimeZoneName | None = None
     hours: dict[str, str] = msgspec.field(default_factory=dict)
     holidays: list[str] = msgspec.field(default_factory=list)
 
@@ -64,11 +68,11 @@ class StaffSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class TenantSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    slug: str
-    name: str
+    slug: Slug
+    name: DisplayName
     kind: Literal["chain", "shop"]
-    timezone: str = "Asia/Shanghai"
-    currency: str = "CNY"
+    timezone: TimeZoneName = "Asia/Shanghai"
+    currency: CurrencyCode = "CNY"
     stores: list[StoreSpec] | None = None
     staff: list[StaffSpec] | None = None
     plugins: dict[str, dict[str, Any]] | None = None
@@ -124,13 +128,9 @@ def load_directory(
 def _validate(
     path: str, spec: TenantSpec, roles: frozenset[str], plugins: Mapping[str, Any]
 ) -> Manifest:
-    if not SLUG_RE.match(spec.slug):
-        raise ManifestError(path, "slug", "use lower-case letters, digits and dashes")
     if not spec.name.strip():
         raise ManifestError(path, "name", "must not be empty")
     _check_timezone(path, "timezone", spec.timezone)
-    if not CURRENCY_RE.match(spec.currency):
-        raise ManifestError(path, "currency", "must be an ISO 4217 code such as CNY")
     manifest = Manifest(path=path, spec=spec)
     codes = _validate_stores(manifest)
     _validate_staff(path, spec, roles, codes)
@@ -160,8 +160,6 @@ def _validate_stores(manifest: Manifest) -> set[str]:
     path, codes = manifest.path, set()
     for i, store in enumerate(manifest.spec.stores or []):
         key = f"stores[{i}]"
-        if not CODE_RE.match(store.code):
-            raise ManifestError(path, f"{key}.code", "use letters, digits, '-' or '_'")
         if store.code in codes:
             raise ManifestError(path, f"{key}.code", f"duplicate store code {store.code!r}")
         codes.add(store.code)
@@ -196,7 +194,6 @@ def _validate_staff(path: str, spec: TenantSpec, roles: frozenset[str], codes: s
 
 
 def _check_timezone(path: str, key: str, name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ManifestError(path, key, f"unknown time zone {name!r}") from None
+    problem = zone_problem(name)
+    if problem is not None:
+        raise ManifestError(path, key, problem)

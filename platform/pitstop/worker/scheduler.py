@@ -25,6 +25,7 @@ from pitstop.events import relay
 from pitstop.settings import Settings
 from pitstop.tenancy.context import system_scope
 from pitstop.tenancy.models import Tenant, TenantPlugin, TenantStatus
+from pitstop.tenancy.types import zone_problem
 
 if TYPE_CHECKING:
     from pitstop.runtime import Runtime
@@ -72,13 +73,14 @@ class Scheduler:
         """Fire every due job once; a failing job is logged and never stops the others."""
         now, fired = self.clock(), []
         for job in self.jobs:
-            if job.due(now):
+            try:
+                if not job.due(now):
+                    continue
                 job.advance(now)
-                try:
-                    job.run()
-                    fired.append(job.name)
-                except Exception:
-                    log.exception("scheduled_job_failed", job=job.name)
+                job.run()
+                fired.append(job.name)
+            except Exception:
+                log.exception("scheduled_job_failed", job=job.name)
         return fired
 
     def run(self, stop: threading.Event, is_leader: Callable[[], bool] = lambda: True) -> None:
@@ -161,7 +163,10 @@ async def _tenant_timezones(runtime: Runtime) -> list[str]:
     async with runtime.sessions() as session:
         with system_scope("scheduler: tenant time zones"):
             zones = (await session.scalars(select(Tenant.timezone).distinct())).all()
-    return sorted(set(zones) | {DEFAULT_TIMEZONE})
+    usable = {zone for zone in zones if zone_problem(zone) is None}
+    if len(usable) < len(set(zones)):
+        log.warning("tenant_timezones_unusable", count=len(set(zones) - usable))
+    return sorted(usable | {DEFAULT_TIMEZONE})
 
 
 def _fire_schedule(runtime: Runtime, plugin: str, schedule: str, timezone: str) -> None:
@@ -191,17 +196,18 @@ def run_scheduler(settings: Settings) -> None:
 
     from sqlalchemy.pool import NullPool
 
-    from pitstop.logs import configure_logging
+    from pitstop.logs import announce_ready, configure_logging
     from pitstop.runtime import Runtime
 
-    configure_logging(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    configure_logging(settings)
     runtime = Runtime.build(settings, poolclass=NullPool)
     scheduler = build_scheduler(runtime)
     assert settings.redis_url is not None
     log.info("scheduler_started", jobs=[j.name for j in scheduler.jobs])
+    announce_ready("scheduler")
     lock = RedisLeaderLock(settings.redis_url)
     try:
         scheduler.run(stop, lock)

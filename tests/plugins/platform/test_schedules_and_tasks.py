@@ -1,11 +1,13 @@
-"""Plugin schedules fire per enabled tenant in its time zone; deferred tasks run after commit."""
+"""Plugin schedules fire per enabled tenant in its time zone; deferred tasks run after commit;
+one tenant's bad data never stops another tenant's jobs."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pitstop.identity.models import AuditEntry
 from pitstop.runtime import Runtime
@@ -82,3 +84,28 @@ async def test_a_deferred_task_is_sent_after_commit_and_not_on_rollback(
                 )
             ).all()
     assert [n["note"] for n in notes] == ["committed"]
+
+
+async def test_a_tenant_with_a_broken_zone_stops_no_other_tenants_jobs(
+    demo: Demo, runtime: Runtime, worker: Drain
+) -> None:
+    # Given the sample plugin enabled for the chain, and the shop's row holding a zone
+    # written before the shared types existed
+    await demo.client.put(
+        "/api/v1/plugins/sample", json={"enabled": True}, headers=await demo.headers()
+    )
+    async with runtime.sessions() as session, session.begin():
+        await session.execute(
+            update(Tenant).where(Tenant.slug == "demo-shop").values(timezone="Mars/Base")
+        )
+    now = [dt.datetime(2026, 11, 24, 17, 59, 59, tzinfo=dt.UTC)]
+    runtime.clock = lambda: now[0]
+    # When the scheduler is built and 02:00 Shanghai time comes
+    scheduler = await asyncio.to_thread(build_scheduler, runtime)
+    await asyncio.to_thread(scheduler.tick)
+    now[0] = dt.datetime(2026, 11, 24, 18, 0, 0, tzinfo=dt.UTC)
+    fired = await asyncio.to_thread(scheduler.tick)
+    # Then the chain's nightly job and the relay sweep still fire
+    assert "sample.nightly@Asia/Shanghai" in fired
+    assert "relay.sweep" in fired
+    assert not any("Mars" in job.name for job in scheduler.jobs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, get, put
+from litestar import Controller, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
@@ -34,6 +34,13 @@ class PluginOut(msgspec.Struct):
 
 class PluginChange(msgspec.Struct, forbid_unknown_fields=True):
     enabled: bool
+    settings: dict[str, Any] | None = None
+
+
+class PluginPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Either or both: change settings without restating ``enabled``, or the reverse."""
+
+    enabled: bool | None = None
     settings: dict[str, Any] | None = None
 
 
@@ -92,6 +99,20 @@ class PluginsController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> PluginOut:
         """Omitted ``settings`` keep the current ones; given keys are merged over them."""
+        row, _ = await configure_plugin(
+            session, runtime, name, enabled=data.enabled, settings=data.settings
+        )
+        return plugin_out(runtime.plugins.plugins[name], row)
+
+    @patch("/{name:str}", opt={"permission": "plugins:manage"})
+    async def change(
+        self,
+        name: FromPath[str],
+        data: JSONBody[PluginPatch],
+        session: NamedDependency[AsyncSession],
+        runtime: NamedDependency[Runtime],
+    ) -> PluginOut:
+        """Only what is given changes; given settings keys are merged over the current ones."""
         row, _ = await configure_plugin(
             session, runtime, name, enabled=data.enabled, settings=data.settings
         )

@@ -97,6 +97,26 @@ async def test_omitted_settings_keep_the_current_ones_and_setup_runs_once(
     assert await _audit_count(runtime, "demo-chain", "sample.setup") == 2
 
 
+async def test_patch_changes_settings_without_restating_enabled(demo: Demo) -> None:
+    # Given the plugin enabled with limit 3
+    await _put(demo, {"enabled": True, "settings": {"limit": 3}})
+    headers = await demo.headers("hq_admin")
+    # When only a setting is patched
+    response = await demo.client.patch(
+        "/api/v1/plugins/sample", json={"settings": {"greeting": "hi"}}, headers=headers
+    )
+    # Then it stays enabled and keeps its other settings
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["enabled"] is True
+    assert body["settings"] == {"greeting": "hi", "limit": 3}
+    # And a patch of enabled alone keeps the settings
+    off = await demo.client.patch(
+        "/api/v1/plugins/sample", json={"enabled": False}, headers=headers
+    )
+    assert off.json()["enabled"] is False and off.json()["settings"]["greeting"] == "hi"
+
+
 async def test_only_plugins_manage_may_switch_and_everyone_may_list(demo: Demo) -> None:
     status, _ = await _put(demo, {"enabled": True}, role="store_manager")
     assert status == 403

@@ -29,6 +29,7 @@ from pitstop.identity.keys_and_roles import ApiKeysController, RolesController
 from pitstop.logs import configure_logging
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
+from pitstop.system import apidocs
 from pitstop.system.health import health, ready
 from pitstop.tenancy.controllers import PlatformTenantsController, StoresController
 
@@ -60,7 +61,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         runtime = Runtime.build(settings or Settings.from_env())
     configure_logging(runtime.settings)
     return Litestar(
-        route_handlers=[health, ready, api_router(), *plugin_routers(runtime.plugins)],
+        route_handlers=[
+            health,
+            ready,
+            apidocs.assets_router(),
+            api_router(),
+            *plugin_routers(runtime.plugins),
+        ],
         state=State({"runtime": runtime}),
         dependencies=DEPENDENCIES,
         middleware=[EdgeMiddleware],
@@ -71,6 +78,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             title="Pitstop API",
             version=pitstop.__version__,
             path="/schema",
+            render_plugins=apidocs.render_plugins(),
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")

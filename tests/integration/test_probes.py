@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Litestar
@@ -39,6 +40,21 @@ async def test_openapi_is_served(client: AsyncTestClient[Litestar]) -> None:
     response = await client.get("/schema/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Pitstop API"
+
+
+async def test_api_docs_page_loads_nothing_from_outside(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    # When the docs page is opened
+    page = await client.get("/schema")
+    # Then every script and stylesheet it names is served by the app itself
+    assert page.status_code == 200
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert urls and all(u.startswith("/schema/") for u in urls), urls
+    for url in urls:
+        asset = await client.get(url)
+        assert asset.status_code == 200, url
+        assert len(asset.content) > 1000
 
 
 async def test_unknown_route_is_a_problem_document(client: AsyncTestClient[Litestar]) -> None:

@@ -56,12 +56,12 @@ async def _set_demo_passwords(runtime: Runtime, slugs: list[str]) -> list[tuple[
                     await session.execute(
                         select(User, Membership.role)
                         .join(Membership, Membership.user_id == User.id)
-                        .where(Membership.active.is_(True))
+                        .where(Membership.active.is_(True), Membership.pending.is_(False))
                         .order_by(User.email)
                     )
                 ).all()
                 for user, role in rows:
-                    user.password_hash = password_hash
+                    user.replace_password(password_hash)
                     logins.append((tenant.slug, role, user.email))
                 await session.flush()
     return logins

@@ -118,8 +118,15 @@ async def get_service_order(ctx: PluginContext, order_id: uuid.UUID) -> ServiceO
 async def list_staff(
     ctx: PluginContext, *, role: str | None = None, store_id: uuid.UUID | None = None
 ) -> list[StaffView]:
-    """Active staff, oldest first (a stable order for round-robin assignment)."""
-    statement = select(Membership).where(Membership.active.is_(True)).order_by(Membership.id)
+    """Active staff, oldest first (a stable order for round-robin assignment).
+
+    A pending membership is not staff yet: the person has not accepted it.
+    """
+    statement = (
+        select(Membership)
+        .where(Membership.active.is_(True), Membership.pending.is_(False))
+        .order_by(Membership.id)
+    )
     if role is not None:
         statement = statement.where(Membership.role == role)
     views = [

@@ -8,6 +8,7 @@ opens short-lived connections from its own thread.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import structlog
 import uvicorn
@@ -22,6 +23,16 @@ from pitstop.worker.scheduler import build_scheduler
 log = structlog.get_logger("pitstop.serve")
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Believe ``X-Forwarded-For`` only from ``PITSTOP_TRUSTED_PROXIES``.
+
+    Left alone, uvicorn trusts it from 127.0.0.1, so anything on the host (or a proxy
+    that passes the header through) could pick the address the login limits count.
+    """
+    trusted = list(settings.trusted_proxies)
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+
+
 def run_server(settings: Settings) -> None:
     runtime = Runtime.build(settings)
     app = create_app(runtime=runtime)
@@ -34,7 +45,13 @@ def run_server(settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
     log.info("serving", api=f"{base}/api/v1", openapi=f"{base}/schema", embedded=settings.embedded)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            **uvicorn_options(settings),
+        )
     finally:
         stop.set()
         if worker is not None:

@@ -8,6 +8,7 @@ a misconfigured server must stop at start-up with one line naming the setting, n
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -43,6 +44,8 @@ class Settings:
     plugins_blocked: tuple[str, ...] = field(default_factory=tuple)
     broker_heartbeat_ms: int = 60_000
     """How long a silent worker is presumed alive before Redis hands its messages to others."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Peers whose ``X-Forwarded-For`` names the client (addresses or networks); none by default."""
 
     @property
     def embedded(self) -> bool:
@@ -82,6 +85,7 @@ class Settings:
             plugins_allow=_names(env.get("PITSTOP_PLUGINS")),
             plugins_blocked=_names(env.get("PITSTOP_PLUGINS_BLOCKED")) or (),
             broker_heartbeat_ms=_int(env, "PITSTOP_BROKER_HEARTBEAT_MS", 60_000),
+            trusted_proxies=_networks(env, "PITSTOP_TRUSTED_PROXIES"),
         )
 
 
@@ -151,6 +155,19 @@ def _names(raw: str | None) -> tuple[str, ...] | None:
     if raw is None or raw.strip() == "":
         return None
     return tuple(name.strip() for name in raw.split(",") if name.strip())
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Addresses or CIDR networks, normalised so the server cannot misread one as a name."""
+    entries = []
+    for raw in _names(env.get(name)) or ():
+        try:
+            network = ipaddress.ip_network(raw, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name} lists {raw!r}, not an address or network") from None
+        single = network.num_addresses == 1 and "/" not in raw
+        entries.append(str(network.network_address) if single else str(network))
+    return tuple(entries)
 
 
 def _redact(url: str) -> str:

@@ -46,6 +46,18 @@ class Demo:
     async def headers(self, role: str = "hq_admin") -> dict[str, str]:
         return {"Authorization": f"Bearer {await self.token(CHAIN_LOGINS[role])}"}
 
+    async def add_operator(self, email: str = "ops@pitstop.example") -> None:
+        """A platform operator whose password is ``PASSWORD``."""
+        async with self.runtime.sessions() as session, session.begin():
+            session.add(
+                User(
+                    email=email,
+                    name="Ops",
+                    platform_admin=True,
+                    password_hash=hash_password(PASSWORD),
+                )
+            )
+
 
 async def provision_demo(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Demo:
     await provision(runtime, TENANTS_DIR, apply=True)

@@ -1,7 +1,8 @@
 """Turn a bearer credential into a :class:`Principal`, checking everything on every request.
 
 JWTs are checked for signature and expiry, then the user, membership and tenant are read
-again, so a deactivation or suspension takes effect immediately. API keys (``psk_...``)
+again, so a deactivation or suspension takes effect immediately, and the token's epochs
+must still match, so a password change or a past deactivation has ended it. API keys (``psk_...``)
 are looked up by their public prefix and verified against a hash; the secret is never stored.
 """
 
@@ -42,6 +43,8 @@ async def authenticate(runtime: Runtime, credential: str) -> Principal:
         user = await session.get(User, claims.user_id)
         if user is None or not user.active:
             raise Unauthorized("the account is inactive", code="invalid_token")
+        if claims.credentials_epoch != user.credentials_epoch:
+            raise Unauthorized("the password changed since this token", code="invalid_token")
         if claims.platform:
             if not user.platform_admin:
                 raise Unauthorized("the token is invalid or expired", code="invalid_token")
@@ -51,7 +54,12 @@ async def authenticate(runtime: Runtime, credential: str) -> Principal:
         tenant = await _active_tenant(session, claims.tenant_id)
         with tenant_scope(tenant.id):
             membership = await session.get(Membership, (tenant.id, claims.membership_id))
-            if membership is None or not membership.active or membership.user_id != user.id:
+            if (
+                membership is None
+                or not membership.can_act
+                or membership.user_id != user.id
+                or membership.epoch != claims.membership_epoch
+            ):
                 raise Unauthorized("the membership is inactive", code="invalid_token")
             permissions = await _role_permissions(session, membership.role)
     return Principal(
@@ -112,7 +120,7 @@ async def _api_key_principal(runtime: Runtime, credential: str) -> Principal:
                     break
                 tenant = await _active_tenant(session, tenant_id)
                 creator = await session.get(Membership, (tenant_id, key.created_by))
-                if creator is None or not creator.active:
+                if creator is None or not creator.can_act:
                     break
                 # A key never exceeds what its creator may do today, whatever it was given.
                 allowed = await _role_permissions(session, creator.role)

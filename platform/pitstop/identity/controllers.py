@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 import uuid
 from typing import Any
 
@@ -18,12 +16,18 @@ from pitstop.access.audit import record
 from pitstop.access.masking import Sensitive
 from pitstop.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from pitstop.identity import staff as staff_service
-from pitstop.identity.authenticate import hash_api_secret
-from pitstop.identity.login import issue_login_token
-from pitstop.identity.models import InviteToken, Membership, User
-from pitstop.identity.passwords import hash_password
+from pitstop.identity.invites import InviteRefused, issue_invite, redeem_password
+from pitstop.identity.login import (
+    Credentials,
+    accept_invite,
+    change_password,
+    issue_login_token,
+)
+from pitstop.identity.models import Membership, User
 from pitstop.identity.principal import Principal
 from pitstop.identity.schemas import (
+    AcceptRequest,
+    ChangePasswordRequest,
     InviteOut,
     SetPasswordRequest,
     StaffCreate,
@@ -34,10 +38,19 @@ from pitstop.identity.schemas import (
 )
 from pitstop.pagination import Page, keyset, page_of
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
-from pitstop.tenancy.models import Store, Tenant
+from pitstop.tenancy.models import Store
 
-INVITE_TTL = dt.timedelta(days=3)
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The peer as the server reports it: uvicorn replaces it with ``X-Forwarded-For``
+    only when the peer is one of ``PITSTOP_TRUSTED_PROXIES`` (see ``serve.py``)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _credentials(
+    data: TokenRequest | AcceptRequest | ChangePasswordRequest, request: Request[Any, Any, Any]
+) -> Credentials:
+    return Credentials(data.tenant, data.email, data.password, client_address(request))
 
 
 class AuthController(Controller):
@@ -51,57 +64,56 @@ class AuthController(Controller):
         runtime: NamedDependency[Runtime],
         request: Request[Any, Any, Any],
     ) -> TokenResponse:
-        address = request.client.host if request.client else "unknown"
-        token, ttl = await issue_login_token(
-            runtime,
-            tenant_slug=data.tenant,
-            email=data.email,
-            password=data.password,
-            address=address,
-        )
+        token, ttl = await issue_login_token(runtime, _credentials(data, request))
         return TokenResponse(access_token=token, expires_in=ttl)
+
+    @post("/accept", exclude_from_auth=True, status_code=200)
+    async def accept(
+        self,
+        data: JSONBody[AcceptRequest],
+        runtime: NamedDependency[Runtime],
+        request: Request[Any, Any, Any],
+    ) -> TokenResponse:
+        """Join a tenant that hired you: your own password plus the invite it gave you."""
+        token, ttl = await accept_invite(runtime, _credentials(data, request), data.token)
+        return TokenResponse(access_token=token, expires_in=ttl)
+
+    @post("/change-password", exclude_from_auth=True, status_code=204)
+    async def change_password(
+        self,
+        data: JSONBody[ChangePasswordRequest],
+        runtime: NamedDependency[Runtime],
+        request: Request[Any, Any, Any],
+    ) -> None:
+        """Takes what logging in takes; every token issued before stops working."""
+        await change_password(runtime, _credentials(data, request), data.new_password)
 
     @post("/set-password", exclude_from_auth=True, status_code=204)
     async def set_password(
         self, data: JSONBody[SetPasswordRequest], runtime: NamedDependency[Runtime]
     ) -> None:
-        """Redeem a one-time invite token; the same 401 for every bad token."""
-        digest = hash_api_secret(data.token, runtime.settings.secret_key)
-        now = runtime.clock()
-        async with runtime.sessions() as session, session.begin():
-            tenant = (
-                await session.scalars(select(Tenant).where(Tenant.slug == data.tenant))
-            ).first()
-            if tenant is None:
-                raise Unauthorized("the token is invalid or expired", code="invalid_token")
-            with tenant_scope(tenant.id):
-                invite = (
-                    await session.scalars(
-                        select(InviteToken).where(InviteToken.token_hash == digest)
-                    )
-                ).one_or_none()
-                if invite is None or invite.used_at is not None or invite.expires_at <= now:
-                    raise Unauthorized("the token is invalid or expired", code="invalid_token")
-                membership = await session.get(Membership, (tenant.id, invite.membership_id))
-                assert membership is not None
-                user = await session.get(User, membership.user_id)
-                assert user is not None
-                user.password_hash = hash_password(data.password)
-                invite.used_at = now
-                await session.flush()
+        """Redeem an invite for a first password; the same 401 for every token that may not."""
+        redeemed = await redeem_password(
+            runtime, tenant_slug=data.tenant, token=data.token, password=data.password
+        )
+        if not redeemed:
+            raise Unauthorized("the token is invalid or expired", code="invalid_token")
 
 
 def staff_out(membership: Membership, user: User) -> StaffOut:
+    """The person as this tenant knows them: its display name, and nothing of the identity's
+    own state (name, password) until they have accepted the membership."""
     return StaffOut(
         id=membership.id,
         email=Sensitive(user.email, "email"),
-        name=Sensitive(user.name, "name"),
+        name=Sensitive(membership.display_name or user.name, "name"),
         role=membership.role,
         stores=None
         if membership.store_ids is None
         else [uuid.UUID(s) for s in membership.store_ids],
         active=membership.active,
-        has_password=user.password_hash is not None,
+        has_password=not membership.pending and user.password_hash is not None,
+        pending=membership.pending,
     )
 
 
@@ -152,16 +164,19 @@ class StaffController(Controller):
                 raise Conflict(
                     "this person already works here", code="duplicate_staff", id=str(member.id)
                 )
-        membership, _ = await staff_service.upsert_member(
-            session, email=data.email, name=data.name, role=data.role, store_ids=data.stores
-        )
+        try:
+            membership, _ = await staff_service.upsert_member(
+                session, email=data.email, name=data.name, role=data.role, store_ids=data.stores
+            )
+        except staff_service.HireRefused:
+            raise Unprocessable.field("email", "this address cannot be hired") from None
         await session.flush()
         await record(
             session,
             "staff.changed",
             resource="staff",
             resource_id=membership.id,
-            detail={"change": "hired", "role": data.role},
+            detail={"change": "hired", "role": data.role, "pending": membership.pending},
         )
         user = await session.get(User, membership.user_id)
         assert user is not None
@@ -195,7 +210,7 @@ class StaffController(Controller):
                 membership.store_ids = scope
         if data.active is not None and data.active != membership.active:
             changes["active"] = data.active
-            membership.active = data.active
+            membership.set_active(data.active)
         if changes:
             await record(
                 session,
@@ -215,21 +230,24 @@ class StaffController(Controller):
         session: NamedDependency[AsyncSession],
         runtime: NamedDependency[Runtime],
     ) -> InviteOut:
-        """A one-time set-password token, shown once; only its hash is stored."""
+        """A one-time token, shown once: for a first password, or to accept (``purpose``)."""
         membership = (
             await session.scalars(select(Membership).where(Membership.id == staff_id))
         ).one_or_none()
         if membership is None:
             raise NotFound("no such staff member")
-        token = secrets.token_urlsafe(32)
-        expires_at = runtime.clock() + INVITE_TTL
-        session.add(
-            InviteToken(
-                membership_id=membership.id,
-                token_hash=hash_api_secret(token, runtime.settings.secret_key),
-                expires_at=expires_at,
+        user = await session.get(User, membership.user_id)
+        assert user is not None
+        try:
+            token, expires_at, purpose = await issue_invite(
+                session,
+                membership,
+                user,
+                secret=runtime.settings.secret_key,
+                now=runtime.clock(),
             )
-        )
+        except InviteRefused as refused:
+            raise Conflict(refused.message, code=refused.code) from None
         await record(
             session,
             "staff.changed",
@@ -237,4 +255,4 @@ class StaffController(Controller):
             resource_id=membership.id,
             detail={"change": "invited"},
         )
-        return InviteOut(token=token, expires_at=expires_at)
+        return InviteOut(token=token, expires_at=expires_at, purpose=purpose)

@@ -1,7 +1,9 @@
 """People, their memberships in tenants, API keys and the audit log.
 
 A user is a person and is platform-level (one person may work for two tenants); what they
-may do lives in the tenant-owned membership: one role and a store scope.
+may do lives in the tenant-owned membership: one role and a store scope. Because a person
+is shared, a tenant may name an identity or give it its first password only while it owns
+it (``owner_tenant_id``); see docs/security/identity.md.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pitstop.db.base import Base, JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
@@ -25,6 +27,18 @@ class User(Timestamps, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    """The tenant that created this identity and alone may name it or set its first
+    password; None once a second tenant's membership was accepted, or for operators.
+    No foreign key: tenants are suspended, never deleted, and an id naming no tenant
+    owns nothing."""
+    credentials_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Counts password changes; a token carries the epoch it was issued in."""
+
+    def replace_password(self, password_hash: str) -> None:
+        """Every password change ends the sessions opened with the old password."""
+        self.password_hash = password_hash
+        self.credentials_epoch = (self.credentials_epoch or 0) + 1
 
 
 class LoginFailure(Base):
@@ -53,7 +67,12 @@ class Role(Timestamps, TenantModel):
 
 
 class Membership(Timestamps, TenantModel):
-    """A user's job at a tenant; ``store_ids`` None means every store of the tenant."""
+    """A user's job at a tenant; ``store_ids`` None means every store of the tenant.
+
+    A membership of an identity the tenant does not own starts ``pending``: it cannot sign
+    in or act until the person accepts it with their own password and the tenant's invite.
+    ``display_name`` is what the tenant calls the person, so hiring renames nobody.
+    """
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("tenant_id", "user_id"),)
@@ -62,6 +81,20 @@ class Membership(Timestamps, TenantModel):
     role: Mapped[str] = mapped_column(String(63))
     store_ids: Mapped[list[str] | None] = mapped_column(JSONDoc, default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    display_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Counts deactivations; a token carries the epoch it was issued in, so reactivating
+    a person does not revive tokens issued before they were let go."""
+
+    @property
+    def can_act(self) -> bool:
+        return self.active and not self.pending
+
+    def set_active(self, active: bool) -> None:
+        if self.active and not active:
+            self.epoch = (self.epoch or 0) + 1
+        self.active = active
 
 
 class ApiKey(Timestamps, TenantModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -35,6 +35,24 @@ class SetPasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
     password: Password
 
 
+class AcceptRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Join a tenant that hired an existing identity: its own password plus the invite."""
+
+    tenant: str
+    email: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class ChangePasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """What logging in takes (``tenant`` None for a platform operator), plus the new one."""
+
+    email: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    new_password: Password
+    tenant: str | None = None
+
+
 class StaffOut(msgspec.Struct):
     id: uuid.UUID
     email: Sensitive
@@ -43,6 +61,8 @@ class StaffOut(msgspec.Struct):
     stores: list[uuid.UUID] | None
     active: bool
     has_password: bool
+    pending: bool
+    """Hired, but the person has not yet accepted with their own password and the invite."""
 
 
 class StaffCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -61,6 +81,8 @@ class StaffPatch(msgspec.Struct, forbid_unknown_fields=True):
 class InviteOut(msgspec.Struct):
     token: str
     expires_at: dt.datetime
+    purpose: Literal["set_password", "accept"]
+    """Redeem at ``/auth/set-password`` (a first password) or ``/auth/accept``."""
 
 
 class RoleOut(msgspec.Struct):

@@ -1,7 +1,9 @@
 """Staff and role administration shared by the API and tenant manifests.
 
 Both paths call these functions so a manifest can never do what the API would refuse
-(and vice versa). They return human-readable change descriptions for ``tenants plan``.
+(and vice versa): in particular, hiring never renames or re-passwords an identity the
+tenant does not own (see docs/security/identity.md). They return human-readable change
+descriptions for ``tenants plan``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.permissions import ROLE_TEMPLATES, PermissionTable
 from pitstop.identity.models import Membership, Role, User
+from pitstop.tenancy.context import current_tenant_id
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,15 @@ async def find_user(session: AsyncSession, email: str) -> User | None:
     ).one_or_none()
 
 
+class HireRefused(Exception):
+    """This e-mail cannot be hired by any tenant (it is a platform operator's)."""
+
+
+def owns(user: User, tenant_id: uuid.UUID) -> bool:
+    """Only the tenant that created an identity, while nobody else has accepted it, owns it."""
+    return user.owner_tenant_id == tenant_id and not user.platform_admin
+
+
 async def upsert_member(
     session: AsyncSession,
     *,
@@ -58,24 +70,53 @@ async def upsert_member(
     role: str,
     store_ids: Sequence[uuid.UUID] | None,
 ) -> tuple[Membership, StaffChange | None]:
-    """Hire (or re-hire) a person with a role and store scope; None when nothing changes."""
+    """Hire (or re-hire) a person with a role and store scope; None when nothing changes.
+
+    A new e-mail becomes an identity this tenant owns. An e-mail that already has an
+    identity elsewhere gets a *pending* membership the person must accept, and its name
+    and password are never touched: ``name`` is kept as the tenant's display name.
+    """
+    tenant_id = current_tenant_id()
     email = email.strip().lower()
     user = await find_user(session, email)
+    if user is not None and user.platform_admin:
+        raise HireRefused("platform operators cannot be hired")
     if user is None:
-        user = User(email=email, name=name)
+        user = User(email=email, name=name, owner_tenant_id=tenant_id)
         session.add(user)
         await session.flush()
-    elif user.name != name:
+    owned = owns(user, tenant_id)
+    if owned and user.name != name:
         user.name = name
     scope = None if store_ids is None else sorted(str(s) for s in store_ids)
     membership = (
         await session.scalars(select(Membership).where(Membership.user_id == user.id))
     ).one_or_none()
     if membership is None:
-        membership = Membership(user_id=user.id, role=role, store_ids=scope, active=True)
+        membership = Membership(
+            user_id=user.id,
+            role=role,
+            store_ids=scope,
+            active=True,
+            pending=not owned,
+            display_name=name,
+        )
         session.add(membership)
-        return membership, StaffChange("+", f"staff {email} as {role}{_scope_text(scope)}")
+        note = "" if owned else " (pending acceptance)"
+        return membership, StaffChange("+", f"staff {email} as {role}{_scope_text(scope)}{note}")
+    diffs = _update_membership(membership, name=name, role=role, scope=scope)
+    if not diffs:
+        return membership, None
+    return membership, StaffChange("~", f"staff {email}: {', '.join(diffs)}")
+
+
+def _update_membership(
+    membership: Membership, *, name: str, role: str, scope: list[str] | None
+) -> list[str]:
     diffs = []
+    if membership.display_name is not None and membership.display_name != name:
+        diffs.append("name")
+    membership.display_name = name
     if membership.role != role:
         diffs.append(f"role {membership.role} -> {role}")
         membership.role = role
@@ -84,10 +125,8 @@ async def upsert_member(
         membership.store_ids = scope
     if not membership.active:
         diffs.append("reactivated")
-        membership.active = True
-    if not diffs:
-        return membership, None
-    return membership, StaffChange("~", f"staff {email}: {', '.join(diffs)}")
+        membership.set_active(True)
+    return diffs
 
 
 async def deactivate_others(session: AsyncSession, keep_emails: set[str]) -> list[StaffChange]:
@@ -101,7 +140,7 @@ async def deactivate_others(session: AsyncSession, keep_emails: set[str]) -> lis
     changes = []
     for membership, email in rows:
         if email.lower() not in keep_emails:
-            membership.active = False
+            membership.set_active(False)
             changes.append(StaffChange("-", f"staff {email} (deactivated)"))
     return changes
 

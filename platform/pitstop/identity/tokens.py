@@ -2,7 +2,10 @@
 
 A token names the user, tenant and membership; the role and store scope it carries are a
 snapshot for clients. The edge re-reads the membership on every request, so a role change
-or deactivation takes effect at once rather than when the token expires.
+or deactivation takes effect at once rather than when the token expires. It also carries
+the user's credentials epoch and the membership's epoch: a password change or a
+deactivation moves them on, so tokens issued before stay dead even if the person is
+reactivated (see docs/security/identity.md).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ class TokenClaims:
     role: str | None
     stores: list[str] | None
     platform: bool = False
+    credentials_epoch: int = 0
+    membership_epoch: int = 0
 
 
 def issue_token(claims: TokenClaims, secret: str, now: dt.datetime, ttl_seconds: int) -> str:
@@ -39,6 +44,8 @@ def issue_token(claims: TokenClaims, secret: str, now: dt.datetime, ttl_seconds:
         "role": claims.role,
         "stores": claims.stores,
         "platform": claims.platform,
+        "cep": claims.credentials_epoch,
+        "mep": claims.membership_epoch,
         "iat": int(now.timestamp()),
         "exp": int(now.timestamp()) + ttl_seconds,
         "aud": AUDIENCE,
@@ -65,6 +72,8 @@ def read_token(token: str, secret: str, now: dt.datetime) -> TokenClaims:
             role=payload.get("role"),
             stores=payload.get("stores"),
             platform=bool(payload.get("platform")),
+            credentials_epoch=int(payload.get("cep") or 0),
+            membership_epoch=int(payload.get("mep") or 0),
         )
     except (jwt.PyJWTError, ValueError, KeyError, TypeError) as exc:
         raise TokenInvalid(str(exc)) from None

@@ -19,7 +19,7 @@ from pitstop.access.permissions import PermissionTable
 from pitstop.db.engine import SessionFactory
 from pitstop.identity import staff as staff_service
 from pitstop.tenancy.context import tenant_scope
-from pitstop.tenancy.manifests import Manifest, StoreSpec
+from pitstop.tenancy.manifests import Manifest, ManifestError, StoreSpec
 from pitstop.tenancy.models import Store, Tenant, TenantKind, TenantPlugin
 
 PluginApplier = Callable[[AsyncSession, Tenant, str, Mapping[str, Any]], Any]
@@ -161,11 +161,16 @@ async def _reconcile_staff(
 ) -> None:
     if manifest.spec.staff is None:
         return
-    for person in manifest.spec.staff:
+    for i, person in enumerate(manifest.spec.staff):
         scope = None if person.stores is None else [stores[c] for c in person.stores]
-        _, change = await staff_service.upsert_member(
-            session, email=person.email, name=person.name, role=person.role, store_ids=scope
-        )
+        try:
+            _, change = await staff_service.upsert_member(
+                session, email=person.email, name=person.name, role=person.role, store_ids=scope
+            )
+        except staff_service.HireRefused:
+            raise ManifestError(
+                manifest.path, f"staff[{i}].email", "this address cannot be hired"
+            ) from None
         if change is not None:
             plan.add(change.symbol, change.text)
     keep = {p.email.strip().lower() for p in manifest.spec.staff}

@@ -44,7 +44,7 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/token", exclude_from_auth=True, status_code=200)
+    @post("/token", status_code=200, opt={"public": True})
     async def token(
         self,
         data: JSONBody[TokenRequest],
@@ -61,7 +61,7 @@ class AuthController(Controller):
         )
         return TokenResponse(access_token=token, expires_in=ttl)
 
-    @post("/set-password", exclude_from_auth=True, status_code=204)
+    @post("/set-password", status_code=204, opt={"public": True})
     async def set_password(
         self, data: JSONBody[SetPasswordRequest], runtime: NamedDependency[Runtime]
     ) -> None:

@@ -34,7 +34,16 @@ def run_server(settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
     log.info("serving", api=f"{base}/api/v1", openapi=f"{base}/schema", embedded=settings.embedded)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        # Each request in a fresh context: without it, a request whose body was refused unread
+        # hands its context to the next one on the connection (docs/security/edge.md). The
+        # edge's RequestScope holds on its own; this keeps other servers' habits out too.
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            reset_contextvars=True,
+        )
     finally:
         stop.set()
         if worker is not None:

@@ -4,27 +4,24 @@ An ASGI middleware (not a dependency) because Litestar guards cannot see DI valu
 because the tenant must be in context for the whole request — handler, serialisation
 (masking) and any logging — and be reset afterwards. No tenant, no data: every route
 needs a principal unless it declares ``opt={"public": True}``; a route that declares no
-rule at all is treated as closed (``access/route_access.py``).
+rule at all is treated as closed (``access/route_access.py``). Everything request-scoped
+is set in one :class:`~pitstop.identity.request_scope.RequestScope`.
 """
 
 from __future__ import annotations
 
 import uuid
-from contextlib import ExitStack
 from typing import Any
 
-import structlog
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from pitstop.access.audit import acting_as
-from pitstop.access.masking import pii_visibility
 from pitstop.access.route_access import Access, route_access
 from pitstop.errors import ApiError, Forbidden, Unauthorized
 from pitstop.identity.authenticate import authenticate
 from pitstop.identity.principal import Principal
-from pitstop.tenancy.context import no_tenant, tenant_scope
+from pitstop.identity.request_scope import RequestScope
 
 
 class EdgeMiddleware:
@@ -38,24 +35,12 @@ class EdgeMiddleware:
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         rule = route_access(scope.get("route_handler"))
-        with structlog.contextvars.bound_contextvars(request_id=request_id), ExitStack() as stack:
-            if rule.public:
-                stack.enter_context(no_tenant())
-            else:
+        with RequestScope(request_id) as request:
+            if not rule.public:
                 runtime = scope["litestar_app"].state.runtime
                 principal = await authenticate(runtime, _bearer(scope))
                 scope["user"] = principal
-                stack.enter_context(
-                    structlog.contextvars.bound_contextvars(
-                        tenant_id=str(principal.tenant_id or ""), actor_id=str(principal.actor_id)
-                    )
-                )
-                if principal.tenant_id is None:
-                    stack.enter_context(no_tenant())
-                else:
-                    stack.enter_context(tenant_scope(principal.tenant_id))
-                stack.enter_context(pii_visibility(principal.pii_full))
-                stack.enter_context(acting_as(principal.kind, principal.actor_id))
+                request.act_as(principal)
             await self.app(scope, receive, send)
 
 

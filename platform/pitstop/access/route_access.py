@@ -21,6 +21,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
 
+from litestar import Litestar
 from litestar.handlers.base import BaseRouteHandler
 
 PLUGIN_KEY = "pitstop_plugin"
@@ -88,7 +89,7 @@ def _generated_options(handler: BaseRouteHandler) -> bool:
     )
 
 
-def check_routes(app: Any, permissions: Container[str], guard: Callable[..., Any]) -> None:
+def check_routes(app: Litestar, permissions: Container[str], guard: Callable[..., Any]) -> None:
     """Raise :class:`RouteAccessRefused` naming every route whose rule cannot be honoured."""
     problems = []
     for route in app.routes:

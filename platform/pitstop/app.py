@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 import pitstop
 from pitstop.access.controllers import AuditController
 from pitstop.access.masking import TYPE_ENCODERS, SensitiveSchemaPlugin
+from pitstop.access.route_access import check_routes
 from pitstop.crm.api_customers import CustomersController
 from pitstop.crm.api_orders import ServiceOrdersController
 from pitstop.crm.api_vehicles import VehiclesController
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     if runtime is None:
         runtime = Runtime.build(settings or Settings.from_env())
     configure_logging(runtime.settings)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             ready,
@@ -79,6 +80,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             version=pitstop.__version__,
             path="/schema",
             render_plugins=apidocs.render_plugins(),
+            openapi_router=Router(
+                "/schema", route_handlers=[], include_in_schema=False, opt={"public": True}
+            ),
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
@@ -88,3 +92,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         on_shutdown=[runtime.close],
         debug=False,
     )
+    check_routes(app, runtime.permissions, permission_guard)  # deny by default, at start-up
+    return app

@@ -24,13 +24,21 @@ log = structlog.get_logger("pitstop.serve")
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """Believe ``X-Forwarded-For`` only from ``PITSTOP_TRUSTED_PROXIES``.
+    """Believe ``X-Forwarded-For`` only from ``PITSTOP_TRUSTED_PROXIES``; a fresh context
+    for every request.
 
-    Left alone, uvicorn trusts it from 127.0.0.1, so anything on the host (or a proxy
-    that passes the header through) could pick the address the login limits count.
+    Left alone, uvicorn trusts the header from 127.0.0.1, so anything on the host (or a
+    proxy that passes it through) could pick the address the login limits count. And a
+    request whose body was refused unread hands its context to the next request on the
+    connection (docs/security/edge.md): the edge's RequestScope holds on its own, and
+    ``reset_contextvars`` keeps the server's habit out as well.
     """
     trusted = list(settings.trusted_proxies)
-    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+    return {
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted,
+        "reset_contextvars": True,
+    }
 
 
 def run_server(settings: Settings) -> None:

@@ -59,10 +59,15 @@ class Demo:
             )
 
 
-async def provision_demo(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Demo:
+async def provision_demo_tenants(runtime: Runtime) -> None:
+    """The demo tenants in the runtime's database, every login's password :data:`PASSWORD`."""
     await provision(runtime, TENANTS_DIR, apply=True)
     password_hash = hash_password(PASSWORD)
     async with runtime.sessions() as session, session.begin():
         for user in (await session.scalars(select(User))).all():
             user.password_hash = password_hash
+
+
+async def provision_demo(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Demo:
+    await provision_demo_tenants(runtime)
     return Demo(runtime, client)

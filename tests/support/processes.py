@@ -7,6 +7,7 @@ point exists for that process only and never leaks into the test process.
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from pitstop.settings import Settings
 from tests.conftest import SECRET
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,6 +74,17 @@ def pitstop_process(
     args: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
     """Start ``pitstop <command>`` against ``settings``; output goes to ``<command>-*.log``."""
+    log = (tmp_path / f"{command}-{time.monotonic_ns()}.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "pitstop.cli", command, *args],
+        env=_environment(settings, tmp_path, site),
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _environment(settings: Settings, tmp_path: Path, site: Path | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}
     env.update(
         PYTHONPATH=source_path(site),
@@ -83,15 +96,63 @@ def pitstop_process(
         PITSTOP_BROKER_HEARTBEAT_MS=str(settings.broker_heartbeat_ms),
         PITSTOP_LOG_LEVEL="WARNING",
     )
-    log = (tmp_path / f"{command}-{time.monotonic_ns()}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "pitstop.cli", command, *args],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    return env
 
 
 def process_logs(tmp_path: Path, command: str) -> str:
     return "".join(p.read_text(errors="replace")[-2000:] for p in tmp_path.glob(f"{command}-*.log"))
+
+
+class UvicornServer:
+    """A real ``uvicorn`` serving an app factory on 127.0.0.1, its output read line by line.
+
+    A reader thread queues every output line, so the test waits for the line it needs
+    (readiness, a probe) instead of sleeping; a process that dies is reported with its output.
+    """
+
+    def __init__(self, factory: str, settings: Settings, tmp_path: Path) -> None:
+        self.port = free_port()
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.output: list[str] = []
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1"),
+                *("--port", str(self.port), "--log-level", "info", "--no-access-log"),
+            ],
+            env=_environment(settings, tmp_path, None),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait_for("Uvicorn running on")
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)  # end of output: the process is exiting
+
+    def wait_for(self, marker: str, timeout: float = 60) -> str:
+        """The next line containing ``marker``; fails with the output if it never comes."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.output.append(line)
+            if marker in line:
+                return line
+        raise AssertionError(f"no line with {marker!r}; output:\n" + "\n".join(self.output))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)

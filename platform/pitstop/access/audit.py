@@ -46,6 +46,16 @@ def acting_as(kind: str, actor_id: uuid.UUID) -> Iterator[None]:
         _actor.reset(token)
 
 
+@contextmanager
+def no_actor() -> Iterator[None]:
+    """Nobody acting (an anonymous request): whatever actor the context held is hidden."""
+    token = _actor.set(None)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
 async def record(
     session: AsyncSession,
     action: str,

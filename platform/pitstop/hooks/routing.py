@@ -18,6 +18,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.route_access import PLUGIN_KEY
 from pitstop.errors import NotFound
 from pitstop.hooks.context import PluginContext
 from pitstop.hooks.manager import PluginHost
@@ -65,4 +66,5 @@ def _router(name: str, handlers: list[Any]) -> Router:
         guards=[enabled_guard, permission_guard],
         dependencies={"ctx": Provide(provide_ctx)},
         tags=[name],
+        opt={PLUGIN_KEY: name},
     )

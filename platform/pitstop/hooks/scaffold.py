@@ -74,8 +74,10 @@ README = """\
 
 Install it next to Pitstop (`pip install -e .`), run `pitstop migrate`, then turn it on for
 a tenant: `PUT /api/v1/plugins/NAME {"enabled": true}`. Its route answers at
-`GET /api/v1/NAME/notes`; it records a note for every `service_order.completed` event.
-See Pitstop's `docs/plugins.md` for every hook.
+`GET /api/v1/NAME/notes` for roles holding `NAME:read`; it records a note for every
+`service_order.completed` event. Every route must declare a permission (or
+`opt={"authenticated": True}`) or Pitstop refuses to start. See Pitstop's
+`docs/plugins.md` for every hook.
 """
 
 PACKAGE = '''\
@@ -104,6 +106,8 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True):
 class NotesController(Controller):
     path = "/notes"
 
+    # Every route says who may call it: a permission (declared in plugin_info below) or
+    # opt={"authenticated": True}. A route that declares neither stops Pitstop at start-up.
     @get("/", opt={"permission": "NAME:read"})
     async def list_notes(self, ctx: NamedDependency[PluginContext]) -> dict[str, Any]:
         notes = (await ctx.session.scalars(select(Note).order_by(Note.id))).all()

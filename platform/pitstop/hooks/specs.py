@@ -42,8 +42,10 @@ def routes() -> Sequence[Any]:  # type: ignore[empty-body]
     """Litestar controllers or route handlers, mounted under ``/api/v1/<plugin>/``.
 
     The host guards every one of them with "enabled for this tenant" (404
-    ``plugin_disabled`` otherwise) and with the handler's ``opt={"permission": ...}``.
-    A handler receives its context as ``ctx: NamedDependency[PluginContext]``.
+    ``plugin_disabled`` otherwise) and with the handler's ``opt={"permission": ...}``
+    (or ``opt={"authenticated": True}``); a handler that declares neither stops the app at
+    start-up, naming the route. A handler receives its context as
+    ``ctx: NamedDependency[PluginContext]``.
     """
 
 

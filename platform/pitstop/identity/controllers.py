@@ -57,7 +57,7 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/token", exclude_from_auth=True, status_code=200)
+    @post("/token", status_code=200, opt={"public": True})
     async def token(
         self,
         data: JSONBody[TokenRequest],
@@ -67,7 +67,7 @@ class AuthController(Controller):
         token, ttl = await issue_login_token(runtime, _credentials(data, request))
         return TokenResponse(access_token=token, expires_in=ttl)
 
-    @post("/accept", exclude_from_auth=True, status_code=200)
+    @post("/accept", status_code=200, opt={"public": True})
     async def accept(
         self,
         data: JSONBody[AcceptRequest],
@@ -78,7 +78,7 @@ class AuthController(Controller):
         token, ttl = await accept_invite(runtime, _credentials(data, request), data.token)
         return TokenResponse(access_token=token, expires_in=ttl)
 
-    @post("/change-password", exclude_from_auth=True, status_code=204)
+    @post("/change-password", status_code=204, opt={"public": True})
     async def change_password(
         self,
         data: JSONBody[ChangePasswordRequest],
@@ -88,7 +88,7 @@ class AuthController(Controller):
         """Takes what logging in takes; every token issued before stops working."""
         await change_password(runtime, _credentials(data, request), data.new_password)
 
-    @post("/set-password", exclude_from_auth=True, status_code=204)
+    @post("/set-password", status_code=204, opt={"public": True})
     async def set_password(
         self, data: JSONBody[SetPasswordRequest], runtime: NamedDependency[Runtime]
     ) -> None:

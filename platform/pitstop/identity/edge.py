@@ -3,29 +3,25 @@
 An ASGI middleware (not a dependency) because Litestar guards cannot see DI values, and
 because the tenant must be in context for the whole request — handler, serialisation
 (masking) and any logging — and be reset afterwards. No tenant, no data: every route
-needs a principal unless it opts out with ``exclude_from_auth``.
+needs a principal unless it declares ``opt={"public": True}``; a route that declares no
+rule at all is treated as closed (``access/route_access.py``). Everything request-scoped
+is set in one :class:`~pitstop.identity.request_scope.RequestScope`.
 """
 
 from __future__ import annotations
 
 import uuid
-from contextlib import ExitStack
 from typing import Any
 
-import structlog
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from pitstop.access.audit import acting_as
-from pitstop.access.masking import pii_visibility
+from pitstop.access.route_access import Access, route_access
 from pitstop.errors import ApiError, Forbidden, Unauthorized
 from pitstop.identity.authenticate import authenticate
 from pitstop.identity.principal import Principal
-from pitstop.tenancy.context import no_tenant, tenant_scope
-
-PUBLIC_PREFIXES = ("/schema",)
-"""The OpenAPI document and its viewers describe the API; they hold no tenant data."""
+from pitstop.identity.request_scope import RequestScope
 
 
 class EdgeMiddleware:
@@ -38,28 +34,13 @@ class EdgeMiddleware:
             return
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
-        handler = scope.get("route_handler")
-        public = scope["path"].startswith(PUBLIC_PREFIXES) or (
-            handler is not None and handler.opt.get("exclude_from_auth", False)
-        )
-        with structlog.contextvars.bound_contextvars(request_id=request_id), ExitStack() as stack:
-            if public:
-                stack.enter_context(no_tenant())
-            else:
+        rule = route_access(scope.get("route_handler"))
+        with RequestScope(request_id) as request:
+            if not rule.public:
                 runtime = scope["litestar_app"].state.runtime
                 principal = await authenticate(runtime, _bearer(scope))
                 scope["user"] = principal
-                stack.enter_context(
-                    structlog.contextvars.bound_contextvars(
-                        tenant_id=str(principal.tenant_id or ""), actor_id=str(principal.actor_id)
-                    )
-                )
-                if principal.tenant_id is None:
-                    stack.enter_context(no_tenant())
-                else:
-                    stack.enter_context(tenant_scope(principal.tenant_id))
-                stack.enter_context(pii_visibility(principal.pii_full))
-                stack.enter_context(acting_as(principal.kind, principal.actor_id))
+                request.act_as(principal)
             await self.app(scope, receive, send)
 
 
@@ -82,21 +63,28 @@ def _bearer(scope: Scope) -> str:
 def permission_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Handlers declare ``opt={"permission": "area:action"}``; the permission table decides."""
-    if handler.opt.get("exclude_from_auth"):
+    """Enforce the handler's declared rule; a route that declares none is refused (403)."""
+    rule = route_access(handler)
+    if rule.public:
         return
     principal: Principal | None = connection.scope.get("user")
     if principal is None:
         raise Unauthorized("a bearer token is required")
-    if handler.opt.get("platform"):
+    if rule.access is Access.platform:
         if not principal.is_platform:
             raise Forbidden("platform operators only", code="permission_denied")
         return
     if principal.is_platform:
         raise Forbidden("platform operators read no tenant's data", code="permission_denied")
-    needed = handler.opt.get("permission")
-    if needed is not None and not principal.can(needed):
-        raise Forbidden(f"this needs the permission {needed}", code="permission_denied")
+    if rule.access is Access.authenticated:
+        return
+    if rule.access is Access.permission and rule.permission is not None:
+        if not principal.can(rule.permission):
+            raise Forbidden(
+                f"this needs the permission {rule.permission}", code="permission_denied"
+            )
+        return
+    raise Forbidden("this route declares no access rule", code="route_undeclared")
 
 
 def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

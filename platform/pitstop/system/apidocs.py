@@ -36,5 +36,5 @@ def assets_router() -> Router:
         path=ASSETS_PATH,
         directories=[Path(swagger_ui_bundle.swagger_ui_path)],
         include_in_schema=False,
-        opt={"exclude_from_auth": True},
+        opt={"public": True},
     )

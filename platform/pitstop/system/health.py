@@ -17,7 +17,7 @@ from pitstop.runtime import Runtime
 from pitstop.worker.broker import broker_ok
 
 
-@get("/health", exclude_from_auth=True, tags=["probes"], sync_to_thread=False)
+@get("/health", opt={"public": True}, tags=["probes"], sync_to_thread=False)
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -31,7 +31,7 @@ async def _database_ok(runtime: Runtime) -> bool:
         return False
 
 
-@get("/ready", exclude_from_auth=True, tags=["probes"])
+@get("/ready", opt={"public": True}, tags=["probes"])
 async def ready(state: State) -> Response[dict[str, Any]]:
     runtime: Runtime = state.runtime
     checks = {

@@ -26,6 +26,7 @@ from pitstop.hooks.routing import plugin_routers
 from pitstop.identity.controllers import AuthController, StaffController
 from pitstop.identity.edge import EdgeMiddleware, permission_guard
 from pitstop.identity.keys_and_roles import ApiKeysController, RolesController
+from pitstop.inputs import CheckedRequest, NulGuardMiddleware
 from pitstop.logs import configure_logging
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         route_handlers=[health, ready, api_router(), *plugin_routers(runtime.plugins)],
         state=State({"runtime": runtime}),
         dependencies=DEPENDENCIES,
-        middleware=[EdgeMiddleware],
+        request_class=CheckedRequest,
+        middleware=[NulGuardMiddleware, EdgeMiddleware],
         type_encoders=TYPE_ENCODERS,
         plugins=[SensitiveSchemaPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -73,7 +73,7 @@ def _checked_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Unprocessable.field("timezone", f"unknown time zone {name!r}") from None
+        raise Unprocessable.field("timezone", "not an IANA time zone name") from None
     return name
 
 

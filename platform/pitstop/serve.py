@@ -10,10 +10,10 @@ from __future__ import annotations
 import threading
 
 import structlog
-import uvicorn
 from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
+from pitstop.http_server import serve_http
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.worker.process import start_worker
@@ -34,7 +34,7 @@ def run_server(settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
     log.info("serving", api=f"{base}/api/v1", openapi=f"{base}/schema", embedded=settings.embedded)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        serve_http(app, settings.host, settings.port)
     finally:
         stop.set()
         if worker is not None:

@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 import pitstop
 from pitstop.access.controllers import AuditController
 from pitstop.access.masking import TYPE_ENCODERS, SensitiveSchemaPlugin
+from pitstop.contract import StrictStructSchemaPlugin, document_problems
 from pitstop.crm.api_customers import CustomersController
 from pitstop.crm.api_orders import ServiceOrdersController
 from pitstop.crm.api_vehicles import VehiclesController
@@ -60,14 +61,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     if runtime is None:
         runtime = Runtime.build(settings or Settings.from_env())
     configure_logging(runtime.settings)
-    return Litestar(
+    app = Litestar(
         route_handlers=[health, ready, api_router(), *plugin_routers(runtime.plugins)],
         state=State({"runtime": runtime}),
         dependencies=DEPENDENCIES,
         request_class=CheckedRequest,
         middleware=[NulGuardMiddleware, EdgeMiddleware],
         type_encoders=TYPE_ENCODERS,
-        plugins=[SensitiveSchemaPlugin()],
+        plugins=[SensitiveSchemaPlugin(), StrictStructSchemaPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Pitstop API",
@@ -82,3 +83,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         on_shutdown=[runtime.close],
         debug=False,
     )
+    document_problems(app, tuple(f"/api/v1/{name}" for name in runtime.plugins.plugins))
+    return app

@@ -228,7 +228,7 @@ def _query_name(request: Request[Any, Any, Any], key: str) -> str:
     except Exception:  # no handler resolved: the key is all there is
         return key
     definition = getattr(field, "kwarg_definition", None)
-    return str(getattr(definition, "query", None) or key)
+    return str(getattr(definition, "query", None) or getattr(definition, "name", None) or key)
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

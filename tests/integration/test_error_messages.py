@@ -176,3 +176,16 @@ async def test_free_text_checked_in_code_is_not_echoed_either(demo: Demo) -> Non
     assert "13912345678" not in store.text
     assert staff.status_code == 422 and staff.json()["errors"][0]["field"] == "role"
     assert "110105199003071234" not in staff.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_parameter_is_named_as_the_client_spells_it(demo: Demo) -> None:
+    # When the KPI report gets a "to" that is not a date (the handler calls it "end")
+    response = await demo.client.get(
+        "/api/v1/complaints/kpis?to=13912345678x", headers=await demo.headers()
+    )
+    # Then the error names "to"
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "to", "message": "Invalid RFC3339 encoded datetime"}
+    ]

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench migrate demo clean
+.PHONY: run test lint bench fuzz migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ demo: $(STAMP)
 	$(BIN)/pitstop demo
 
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/bench $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/bench --ignore=tests/fuzz $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check platform plugins tests migrations
@@ -41,6 +41,11 @@ lint: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m pytest tests/bench -s -p no:xdist $(PYTEST_ARGS)
+
+# Schemathesis over the whole API (both databases, a few minutes); not part of `make test`.
+# PITSTOP_FUZZ_EXAMPLES sets the requests per operation and mode (default 15).
+fuzz: $(TEST_STAMP)
+	$(BIN)/python -m pytest tests/fuzz -s -p no:xdist $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var

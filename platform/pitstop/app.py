@@ -16,6 +16,7 @@ import pitstop
 from pitstop.access.controllers import AuditController
 from pitstop.access.masking import TYPE_ENCODERS, SensitiveSchemaPlugin
 from pitstop.access.route_access import check_routes
+from pitstop.contract import StrictStructSchemaPlugin, document_problems
 from pitstop.crm.api_customers import CustomersController
 from pitstop.crm.api_orders import ServiceOrdersController
 from pitstop.crm.api_vehicles import VehiclesController
@@ -27,6 +28,7 @@ from pitstop.hooks.routing import plugin_routers
 from pitstop.identity.controllers import AuthController, StaffController
 from pitstop.identity.edge import EdgeMiddleware, permission_guard
 from pitstop.identity.keys_and_roles import ApiKeysController, RolesController
+from pitstop.inputs import CheckedRequest, NulGuardMiddleware
 from pitstop.logs import configure_logging
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
@@ -71,9 +73,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ],
         state=State({"runtime": runtime}),
         dependencies=DEPENDENCIES,
-        middleware=[EdgeMiddleware],
+        request_class=CheckedRequest,
+        middleware=[NulGuardMiddleware, EdgeMiddleware],
         type_encoders=TYPE_ENCODERS,
-        plugins=[SensitiveSchemaPlugin()],
+        plugins=[SensitiveSchemaPlugin(), StrictStructSchemaPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Pitstop API",
@@ -93,4 +96,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         debug=False,
     )
     check_routes(app, runtime.permissions, permission_guard)  # deny by default, at start-up
+    document_problems(app, tuple(f"/api/v1/{name}" for name in runtime.plugins.plugins))
     return app

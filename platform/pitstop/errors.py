@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import (
@@ -128,42 +129,113 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[
     )
 
 
-_FIELD_RE = re.compile(r"`\$\.?([^`]*)`")
 _AT = re.compile(r" - at `\$\.?(.*)`$")
+_ENUM = re.compile(r"^Invalid enum value\b")
+_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field\b")
+_QUOTED = re.compile(r"'[^']*'")
+_STEP = re.compile(r"\[(\d+|\.\.\.)\]|\.?([^.\[]+)")
 
 
-def split_msgspec_error(message: str) -> tuple[str, str]:
-    """msgspec says ``Expected `str`, got `int` - at `$.stores[0].code```: (path, problem).
+def split_msgspec_error(message: str, target: Any = None) -> tuple[str, str]:
+    """msgspec says ``Expected `str`, got `int` - at `$.stores[0].code```: (path, rule).
 
-    Manifests and plugin settings both name the bad key this way; the path is "" when
-    msgspec names none.
+    The rule never carries the submitted value (it may be personal data): an enum error
+    lists the allowed values when ``target`` (the type decoded into) names them, and an
+    unknown key is reported on its object, since the key itself was typed by the client.
+    The path is "" when msgspec names none.
     """
     match = _AT.search(message)
-    if match:
-        return match.group(1), message[: match.start()]
-    field_match = re.search(r"field `([^`]+)`", message)
-    return (field_match.group(1) if field_match else "", message)
+    path, text = (match.group(1), message[: match.start()]) if match else ("", message)
+    if _ENUM.match(text):
+        allowed = _allowed_values(target, path)
+        text = f"must be one of: {', '.join(allowed)}" if allowed else "is not an allowed value"
+    elif _UNKNOWN_FIELD.match(text):
+        text = "unknown fields are not allowed"
+    elif "matching regex" not in text:
+        text = _QUOTED.sub("the value", text)
+    return path, text
+
+
+def _allowed_values(target: Any, path: str) -> list[str]:
+    """The enum or literal values at ``path`` of ``target`` (empty if it cannot tell)."""
+    if target is None:
+        return []
+    try:
+        node: Any = msgspec.inspect.type_info(target)
+    except (TypeError, ValueError):
+        return []
+    for index, name in _STEP.findall(path):
+        node = _step(node, name or index)
+        if node is None:
+            return []
+    for leaf in _members(node):
+        if isinstance(leaf, msgspec.inspect.EnumType):
+            return [str(m.value) for m in leaf.cls]
+        if isinstance(leaf, msgspec.inspect.LiteralType):
+            return [str(v) for v in leaf.values]
+    return []
+
+
+def _members(node: Any) -> list[Any]:
+    return list(node.types) if isinstance(node, msgspec.inspect.UnionType) else [node]
+
+
+def _step(node: Any, part: str) -> Any:
+    for member in _members(node):
+        if isinstance(member, msgspec.inspect.StructType):
+            for field in member.fields:
+                if field.encode_name == part:
+                    return field.type
+        elif isinstance(member, msgspec.inspect.DictType):
+            return member.value_type
+        elif isinstance(member, msgspec.inspect.ListType | msgspec.inspect.SetType):
+            return member.item_type
+    return None
+
+
+def _body_type(request: Request[Any, Any, Any], source: str) -> Any:
+    """The type a body (or a query/path parameter) was decoded into, for allowed values."""
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+    except Exception:  # no handler resolved (routing failed): no type to consult
+        return None
+    field = parameters.get(source)
+    return field.annotation if field is not None else None
 
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    """Name each bad field; never echo the submitted value (it may be personal data)."""
+    """Name each bad field and the rule it broke; never echo the submitted value."""
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            message = str(item.get("message", "invalid"))
-            match = _FIELD_RE.search(message)
-            field = match.group(1) if match else str(item.get("key") or "body")
-            errors.append({"field": field or "body", "message": _FIELD_RE.sub("", message)})
+            key = str(item.get("key") or "body")
+            body = item.get("source") == "body"
+            target = _body_type(request, "data" if body else key.split(".")[0])
+            path = "$." + key if body and key != "data" else "$"
+            _, rule = split_msgspec_error(f"{item.get('message', 'invalid')} - at `{path}`", target)
+            field = "body" if key == "data" else _query_name(request, key)
+            errors.append({"field": field, "message": rule})
     if not errors:
         errors = [{"field": "body", "message": str(exc.detail)}]
-    detail = "; ".join(f"{e['field']}: {e['message'].rstrip(' -')}" for e in errors)
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "validation_failed", detail, errors=errors)
+
+
+def _query_name(request: Request[Any, Any, Any], key: str) -> str:
+    """The name the client used: ``from`` for a parameter the handler calls ``start``."""
+    try:
+        field = request.route_handler.parsed_fn_signature.parameters.get(key)
+    except Exception:  # no handler resolved: the key is all there is
+        return key
+    definition = getattr(field, "kwarg_definition", None)
+    return str(getattr(definition, "query", None) or getattr(definition, "name", None) or key)
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
     status = exc.status_code
-    return problem(status, codes.get(status, "http_error"), str(exc.detail))
+    # Keep the exception's headers: a 405 must say which methods are allowed (``Allow``).
+    return problem(status, codes.get(status, "http_error"), str(exc.detail), headers=exc.headers)
 
 
 def _tenant_missing(request: Request[Any, Any, Any], exc: TenantContextMissing) -> Response[Any]:

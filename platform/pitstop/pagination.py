@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 from sqlalchemy import Select
 
 from pitstop.errors import Unprocessable
 
 MAX_LIMIT = 200
+Limit = Annotated[
+    int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")
+]
+"""``limit: Limit = 50``: the bounds are enforced and stated in the OpenAPI document."""
 T = TypeVar("T")
 SelectT = TypeVar("SelectT", bound=Select)
 

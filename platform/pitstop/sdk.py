@@ -32,7 +32,8 @@ from pitstop.hooks.types import (
     permission,
 )
 from pitstop.identity.principal import Principal
-from pitstop.pagination import MAX_LIMIT, Page, keyset, page_of
+from pitstop.inputs import checked_day, checked_instant
+from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
 from pitstop.sdk_views import (
     CustomerView,
     ServiceOrderView,
@@ -60,6 +61,7 @@ __all__ = [
     "EventHandler",
     "Forbidden",
     "JSONDoc",
+    "Limit",
     "NoSettings",
     "NotFound",
     "PIIClass",
@@ -80,6 +82,8 @@ __all__ = [
     "Unprocessable",
     "VehicleView",
     "calendar_for",
+    "checked_day",
+    "checked_instant",
     "enable_rls",
     "get_customer",
     "get_service_order",

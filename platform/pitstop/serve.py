@@ -11,10 +11,10 @@ import threading
 from typing import Any
 
 import structlog
-import uvicorn
 from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
+from pitstop.http_server import serve_http
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.worker.process import start_worker
@@ -53,13 +53,7 @@ def run_server(settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
     log.info("serving", api=f"{base}/api/v1", openapi=f"{base}/schema", embedded=settings.embedded)
     try:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            **uvicorn_options(settings),
-        )
+        serve_http(app, settings.host, settings.port, **uvicorn_options(settings))
     finally:
         stop.set()
         if worker is not None:

@@ -19,10 +19,12 @@ from sqlalchemy import select
 
 from pitstop.sdk import (
     Conflict,
+    Limit,
     NotFound,
     Page,
     PluginContext,
     Unprocessable,
+    checked_instant,
     get_store,
     keyset,
     page_of,
@@ -90,7 +92,7 @@ class ComplaintsController(Controller):
         customer_id: FromQuery[uuid.UUID | None] = None,
         severity: FromQuery[str | None] = None,
         mine: FromQuery[bool] = False,
-        limit: FromQuery[int] = 50,
+        limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[ComplaintOut]:
         statement = _scoped(ctx, select(Complaint))
@@ -244,7 +246,7 @@ class NotificationsController(Controller):
         ctx: NamedDependency[PluginContext],
         mine: FromQuery[bool] = False,
         complaint_id: FromQuery[uuid.UUID | None] = None,
-        limit: FromQuery[int] = 50,
+        limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[NotificationOut]:
         """``mine=1``: the caller's inbox, only what is due (business hours respected)."""
@@ -309,6 +311,8 @@ class KpisController(Controller):
 
 
 def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise Unprocessable.field(field, "needs a time zone, e.g. 2026-11-01T00:00:00+08:00")
-    return value
+    return checked_instant(value, field)

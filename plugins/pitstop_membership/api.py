@@ -20,7 +20,16 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from litestar.response import Response
 from sqlalchemy import select
 
-from pitstop.sdk import Page, PluginContext, Unprocessable, get_service_order, keyset, page_of
+from pitstop.sdk import (
+    Limit,
+    Page,
+    PluginContext,
+    Unprocessable,
+    checked_day,
+    get_service_order,
+    keyset,
+    page_of,
+)
 from pitstop_membership import dates, ledger, reports, tiers, views
 from pitstop_membership.idempotency import idempotent, request_hash
 from pitstop_membership.ledger import Source
@@ -108,7 +117,7 @@ class MembershipController(Controller):
         self,
         customer_id: FromPath[uuid.UUID],
         ctx: NamedDependency[PluginContext],
-        limit: FromQuery[int] = 50,
+        limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[EntryOut]:
         """Newest last (UUIDv7 order), ``?limit=&after=`` keyset pages."""
@@ -248,6 +257,8 @@ class MembershipController(Controller):
         settings = programme(ctx)
         today = dates.local_date(settings, ctx.now())
         first, last = start or today.replace(day=1), end or today
+        checked_day(first, "from")
+        checked_day(last, "to")
         if last < first:
             raise Unprocessable.field("to", "is before from")
         return await reports.liability(
@@ -267,6 +278,7 @@ def _override_end(
         raise Unprocessable.field("tier", "no such tier in this programme", code="unknown_tier")
     if data.until is None:
         raise Unprocessable.field("until", "an override needs an end date")
+    checked_day(data.until, "until")
     end = dates.local_midnight(settings, data.until + dt.timedelta(days=1))
     if end <= now:
         raise Unprocessable.field("until", "is in the past")

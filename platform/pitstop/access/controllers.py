@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.errors import Unprocessable
 from pitstop.identity.models import AuditEntry
-from pitstop.pagination import Page, keyset, page_of
+from pitstop.inputs import checked_instant
+from pitstop.pagination import Limit, Page, keyset, page_of
 
 
 class AuditOut(msgspec.Struct):
@@ -37,6 +38,7 @@ def _since(value: str | None) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise Unprocessable.field("since", "use an ISO 8601 timestamp") from None
+    checked_instant(parsed, "since")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
@@ -53,7 +55,7 @@ class AuditController(Controller):
         actor: FromQuery[uuid.UUID | None] = None,
         resource: FromQuery[str | None] = None,
         since: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
+        limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[AuditOut]:
         statement = select(AuditEntry)

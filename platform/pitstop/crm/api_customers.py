@@ -29,7 +29,8 @@ from pitstop.crm.schemas import (
 from pitstop.crm.views import customer_out
 from pitstop.events.outbox import emit
 from pitstop.identity.principal import Principal
-from pitstop.pagination import Page, keyset, page_of
+from pitstop.inputs import SearchText
+from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.runtime import Runtime
 
 
@@ -48,11 +49,11 @@ class CustomersController(Controller):
         self,
         session: NamedDependency[AsyncSession],
         runtime: NamedDependency[Runtime],
-        q: FromQuery[str | None] = None,
+        q: SearchText = None,
         tag: FromQuery[str | None] = None,
         store_id: FromQuery[uuid.UUID | None] = None,
         lifecycle: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
+        limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[CustomerOut]:
         """``q`` finds by exact phone, its last four digits, plate, VIN or name prefix."""

@@ -25,7 +25,7 @@ from pitstop.crm.schemas import (
 )
 from pitstop.crm.views import order_out
 from pitstop.identity.principal import Principal
-from pitstop.pagination import Page, keyset, page_of
+from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.runtime import Runtime
 
 
@@ -43,7 +43,7 @@ class ServiceOrdersController(Controller):
         customer_id: FromQuery[uuid.UUID | None] = None,
         vehicle_id: FromQuery[uuid.UUID | None] = None,
         status: FromQuery[OrderStatus | None] = None,
-        limit: FromQuery[int] = 50,
+        limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[ServiceOrderOut]:
         statement = service.list_statement(

@@ -29,7 +29,8 @@ from pitstop.crm.schemas import (
 )
 from pitstop.crm.views import mileage_out, order_out, ownership_out, vehicle_out
 from pitstop.identity.principal import Principal
-from pitstop.pagination import Page, keyset, page_of
+from pitstop.inputs import SearchText
+from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.runtime import Runtime
 
 
@@ -42,9 +43,9 @@ class VehiclesController(Controller):
         self,
         session: NamedDependency[AsyncSession],
         runtime: NamedDependency[Runtime],
-        q: FromQuery[str | None] = None,
+        q: SearchText = None,
         customer_id: FromQuery[uuid.UUID | None] = None,
-        limit: FromQuery[int] = 50,
+        limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[VehicleOut]:
         """``q`` finds by exact plate or VIN, or by the VIN's last digits."""

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.db.on_commit import on_commit
 from pitstop.errors import Conflict, NotFound
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
-from pitstop.pagination import Page, keyset, page_of
+from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.runtime import Runtime
 
 
@@ -58,7 +58,7 @@ class DeliveriesController(Controller):
         session: NamedDependency[AsyncSession],
         status: FromQuery[DeliveryStatus | None] = None,
         plugin: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
+        limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[DeliveryOut]:
         statement = select(EventDelivery, OutboxEvent.type).join(

@@ -36,7 +36,7 @@ from pitstop.identity.schemas import (
     TokenRequest,
     TokenResponse,
 )
-from pitstop.pagination import Page, keyset, page_of
+from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Store
 
@@ -121,7 +121,7 @@ async def _check_role_and_stores(
     session: AsyncSession, role: str | None, stores: list[uuid.UUID] | None
 ) -> None:
     if role is not None and role not in await staff_service.role_names(session):
-        raise Unprocessable.field("role", f"unknown role {role!r}")
+        raise Unprocessable.field("role", "no such role in this tenant")
     if stores:
         known = set((await session.scalars(select(Store.id).where(Store.id.in_(stores)))).all())
         for i, store_id in enumerate(stores):
@@ -138,7 +138,7 @@ class StaffController(Controller):
     async def list_staff(
         self,
         session: NamedDependency[AsyncSession],
-        limit: FromQuery[int] = 50,
+        limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[StaffOut]:
         statement = keyset(

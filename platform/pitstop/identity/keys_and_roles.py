@@ -24,7 +24,7 @@ from pitstop.identity.schemas import (
     RoleOut,
     RolePatch,
 )
-from pitstop.pagination import Page, keyset, page_of
+from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.runtime import Runtime
 
 
@@ -124,7 +124,7 @@ class ApiKeysController(Controller):
     async def list_keys(
         self,
         session: NamedDependency[AsyncSession],
-        limit: FromQuery[int] = 50,
+        limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[ApiKeyOut]:
         rows = (await session.scalars(keyset(select(ApiKey), ApiKey.id, after, limit))).all()

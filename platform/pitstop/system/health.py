@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import text
 
 from pitstop.runtime import Runtime
@@ -31,7 +32,12 @@ async def _database_ok(runtime: Runtime) -> bool:
         return False
 
 
-@get("/ready", opt={"public": True}, tags=["probes"])
+NOT_READY = {
+    503: ResponseSpec(dict[str, Any], description="A dependency is down; the body names it.")
+}
+
+
+@get("/ready", opt={"public": True}, tags=["probes"], responses=NOT_READY)
 async def ready(state: State) -> Response[dict[str, Any]]:
     runtime: Runtime = state.runtime
     checks = {

@@ -14,7 +14,15 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
-PUBLIC = {"/health", "/ready", "/api/v1/auth/token", "/api/v1/auth/set-password"}
+PUBLIC = {
+    "/health",
+    "/ready",
+    "/api/v1/auth/token",
+    "/api/v1/auth/set-password",
+    "/api/v1/auth/accept",
+    "/api/v1/auth/change-password",
+}
+"""Reviewed: each authenticates by what its body carries (password, invite), not a token."""
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from pitstop.crm.models import ServiceOrder, ServiceOrderLine
+from pitstop.crm.pricing import OrderLimits
 from pitstop.crm.schemas import Quantity
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
@@ -294,3 +295,19 @@ async def test_a_discount_may_bring_the_total_to_zero(crm: Crm) -> None:
     # Then the total is zero
     assert response.status_code == 201, response.text
     assert (response.json()["total"], response.json()["discount_total"]) == (0, 12_000)
+
+
+def test_limits_read_from_tenant_settings_fall_back_to_the_default_when_malformed() -> None:
+    # Given settings with a decimal quantity limit, a good price limit and a broken total
+    settings = {
+        "orders.max_line_quantity": 12.5,
+        "orders.max_unit_price": 5_000,
+        "orders.max_order_total": "lots",
+        "service_interval_km": 7_500,
+    }
+    # When the limits are read
+    limits = OrderLimits.of(settings)
+    # Then the good ones apply and the broken one is the default, never "no limit"
+    assert limits == OrderLimits(Decimal("12.5"), 5_000, OrderLimits().max_order_total)
+    assert OrderLimits.of({"orders.max_unit_price": True}) == OrderLimits()
+    assert OrderLimits.of({"orders.max_line_quantity": 0}) == OrderLimits()

@@ -54,10 +54,11 @@ def _run(connection: Connection, settings: Settings) -> None:
 
 
 def _note_applied(*, step: Any, **_: Any) -> None:
-    """Collect ``core 0003_core_crm`` lines for ``pitstop migrate`` to print."""
-    revision = step.up_revision if step.is_upgrade else step.down_revision
-    if revision is None:
+    """Collect ``core 0003_core_crm`` lines for ``pitstop migrate`` to print (upgrades only:
+    a downgrade step has no ``down_revision`` to name)."""
+    if not step.is_upgrade:
         return
+    revision = step.up_revision
     label = ",".join(sorted(revision.branch_labels)) or "core"
     stem = Path(revision.path).stem
     config.attributes.setdefault("applied", []).append(f"{label} {stem}")

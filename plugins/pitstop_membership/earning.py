@@ -44,19 +44,21 @@ def points_for(
     tier_multiplier: float,
     birthday: bool,
 ) -> int:
-    """Points for an order of ``total`` fen split by category in ``amounts``.
+    """Points for an order of ``total`` fen (after discounts) split by category in ``amounts``.
 
     Each category's yuan is weighted by its multiplier (any part of the total the split
     does not explain counts at 1.0), then the earn rate, the tier's and the birthday
     multiplier apply, and only the final figure is rounded: rounding per category would
-    lose a point on every multi-line order.
+    lose a point on every multi-line order. A category is net of the discounts booked to
+    it, so one can be negative (a voucher booked to ``other``): it is weighted like the
+    rest, so the member earns on what was paid, and never below zero in all.
     """
-    explained = sum(max(0, int(v)) for v in amounts.values())
+    unexplained = Decimal(max(0, total - sum(int(v) for v in amounts.values())))
     weighted = sum(
-        Decimal(max(0, int(fen))) * settings.category_multiplier(category)
-        for category, fen in amounts.items()
+        (Decimal(int(fen)) * settings.category_multiplier(c) for c, fen in amounts.items()),
+        unexplained,
     )
-    weighted += Decimal(max(0, total - explained))
+    weighted = max(Decimal(0), weighted)
     factor = Decimal(str(settings.points_per_yuan)) * Decimal(str(tier_multiplier))
     if birthday:
         factor *= Decimal(str(settings.birthday_multiplier))
@@ -89,6 +91,7 @@ async def on_order_completed(ctx: PluginContext, event: Event) -> None:
         return
     settings = programme(ctx)
     tier_code, _ = tiers.effective_tier(account, at)
+    earned_before = account.tier
     customer = await get_customer(ctx, customer_id)
     birthday = dates.is_birthday_month(settings, customer.birthday if customer else None, at)
     total = int(facts.get("total") or 0)
@@ -117,7 +120,12 @@ async def on_order_completed(ctx: PluginContext, event: Event) -> None:
         expires_at=dates.expiry_for(settings, at),
         spend=total,
     )
-    entry.detail = {"tier": tier_code, "birthday_month": birthday, "total": total}
+    entry.detail = {
+        "tier": tier_code,
+        "earned_tier": earned_before,
+        "birthday_month": birthday,
+        "total": total,
+    }
     await tiers.upgrade_if_qualified(ctx, account, at)
 
 
@@ -176,6 +184,7 @@ async def clawback(
         entry.detail = {"forgiven": owed}
         owed = 0
     ledger.settle_points(account, entry, -(taken + owed))
+    await tiers.reassess_after_refund(ctx, account, earns, now)
 
 
 async def _expired_from(ctx: PluginContext, lots: list[PointLot]) -> int:

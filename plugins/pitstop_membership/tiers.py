@@ -7,7 +7,10 @@ Rules members can be told in one breath each:
 * **down slowly** - only at the yearly review (the anniversary of enrolment), and by one
   tier, so one quiet year costs one step, not the card;
 * **overrides end** - a manual tier has an end date; when it passes the member is on the
-  tier they *earned*, never silently on the override as a floor.
+  tier they *earned*, never silently on the override as a floor;
+* **refunds undo their own upgrade** - a refunded order's spend leaves the window it was
+  earned in, and a tier reached only through it is taken back at once (never below the
+  tier held before that order).
 
 Every change of the earned or the effective tier emits ``membership.tier_changed``.
 """
@@ -15,13 +18,15 @@ Every change of the earned or the effective tier emits ``membership.tier_changed
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from pitstop.sdk import PluginContext
 from pitstop_membership import dates
-from pitstop_membership.models import LedgerEntry, MemberAccount
+from pitstop_membership.models import EntryKind, LedgerEntry, MemberAccount
 from pitstop_membership.settings import MembershipSettings, Tier, programme
 
 TIER_CHANGED = "membership.tier_changed"
@@ -40,9 +45,21 @@ def tier_for_spend(settings: MembershipSettings, spend: int) -> Tier:
 
 
 async def qualifying_spend(ctx: PluginContext, account: MemberAccount, since: dt.datetime) -> int:
-    """Spend (fen) of earn and reverse entries after ``since``: refunds count against it."""
+    """Spend (fen) of the orders earned after ``since`` that have not been refunded.
+
+    A refund takes the order's spend out of the window it was *earned* in: an order that
+    left the window months ago takes nothing from today's window when it is refunded.
+    """
+    refunded = aliased(LedgerEntry)
     statement = select(func.coalesce(func.sum(LedgerEntry.spend), 0)).where(
-        LedgerEntry.account_id == account.id, LedgerEntry.occurred_at > since
+        LedgerEntry.account_id == account.id,
+        LedgerEntry.kind == EntryKind.earn,
+        LedgerEntry.occurred_at > since,
+        ~exists().where(
+            refunded.account_id == account.id,
+            refunded.kind == EntryKind.reverse,
+            refunded.order_id == LedgerEntry.order_id,
+        ),
     )
     return int(await ctx.session.scalar(statement) or 0)
 
@@ -105,6 +122,32 @@ async def review(ctx: PluginContext, account: MemberAccount, now: dt.datetime) -
     new_rank = rank - 1 if reached < rank else reached
     account.tier, account.tier_since = settings.tiers[new_rank].code, now
     await _announce(ctx, account, before, "review")
+
+
+async def reassess_after_refund(
+    ctx: PluginContext, account: MemberAccount, refunded: Sequence[LedgerEntry], at: dt.datetime
+) -> None:
+    """Take back a tier that was reached only through the refunded order's spend.
+
+    The member drops to the higher of the tier their remaining qualifying spend earns and
+    the tier they had earned before that order (recorded on its earn entry): a tier held
+    before the order, or kept at a review, is not theirs to lose by a refund. An override
+    that has not ended stays in force; only the earned tier under it changes.
+    """
+    settings = programme(ctx)
+    spend = await qualifying_spend(ctx, account, dates.window_start(settings, at))
+    held_before = min(settings.rank(_earned_before(entry)) for entry in refunded)
+    deserved = max(settings.rank(tier_for_spend(settings, spend).code), held_before)
+    if deserved >= settings.rank(account.tier):
+        return
+    before = effective_tier(account, ctx.now())
+    account.tier, account.tier_since = settings.tiers[deserved].code, at
+    await _announce(ctx, account, before, "refund")
+
+
+def _earned_before(entry: LedgerEntry) -> str:
+    """Entries written before ``earned_tier`` was recorded have the tier in force instead."""
+    return str(entry.detail.get("earned_tier") or entry.detail.get("tier") or "")
 
 
 async def set_override(

@@ -8,7 +8,14 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from pitstop.crm.demo_data import SIZES, load_demo_crm
-from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle
+from pitstop.crm.models import (
+    Customer,
+    LineKind,
+    OrderStatus,
+    ServiceOrder,
+    ServiceOrderLine,
+    Vehicle,
+)
 from pitstop.crm.validators import normalize_phone, normalize_plate, normalize_vin
 from pitstop.tenancy.context import tenant_scope
 from tests.crm.conftest import Crm
@@ -52,3 +59,20 @@ async def test_demo_book_is_valid_and_a_second_run_adds_nothing(crm: Crm) -> Non
     assert (max(opened) - min(opened)).days > 2 * 365
     assert Counter(status for _, status, _ in orders)["completed"] > 0.9 * size.orders
     assert spend is not None and spend > 0
+
+
+async def test_demo_orders_are_priced_by_the_api_rules(crm: Crm) -> None:
+    # Given the demo book
+    factory = crm.demo.runtime.sessions
+    await load_demo_crm(factory, NOW)
+    # When its orders and lines are read
+    async with factory() as session:
+        with tenant_scope(crm.tenant_id):
+            orders = (await session.scalars(select(ServiceOrder))).all()
+            lines = (await session.scalars(select(ServiceOrderLine))).all()
+    # Then some quantities are decimal (4.5 L of oil, 1.5 h) and some lines are discounts
+    assert any(line.quantity != int(line.quantity) for line in lines)
+    assert any(line.kind == LineKind.discount for line in lines)
+    # And every order adds up: charges less discounts, and the categories to the total
+    assert all(o.total == o.labor_total + o.parts_total - o.discount_total for o in orders)
+    assert all(sum(o.amounts.values()) == o.total >= 0 for o in orders)

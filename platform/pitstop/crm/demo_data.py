@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.crm.demo_people import Book, PeopleMaker
 from pitstop.crm.models import (
     Customer,
+    LineCategory,
+    LineKind,
     MileageReading,
     ServiceOrder,
     ServiceOrderLine,
@@ -32,6 +34,8 @@ from pitstop.crm.models import (
     VehicleOwnership,
 )
 from pitstop.crm.orders import next_service
+from pitstop.crm.pricing import OrderLimits, price_lines
+from pitstop.crm.schemas import Fen, LineIn, Quantity
 from pitstop.db.base import new_id
 from pitstop.db.engine import SessionFactory
 from pitstop.identity.models import Membership
@@ -54,30 +58,33 @@ SIZES = {
     "demo-shop": BookSize(customers=300, vehicles=360, orders=1_200),
 }
 
-# (category, kind, description, unit price in fen, quantity range)
-JOBS: dict[str, list[tuple[str, str, str, int, tuple[int, int]]]] = {
+# (category, kind, description, unit price in fen, the quantities one may see)
+JOBS: dict[str, list[tuple[str, str, str, int, tuple[str, ...]]]] = {
     "maintenance": [
-        ("maintenance", "labor", "常规保养工时", 8_000, (1, 1)),
-        ("maintenance", "part", "全合成机油 1L", 9_800, (4, 5)),
-        ("maintenance", "part", "机油滤清器", 6_500, (1, 1)),
-        ("maintenance", "part", "空气滤清器", 8_800, (1, 1)),
+        ("maintenance", "labor", "常规保养工时", 8_000, ("1",)),
+        ("maintenance", "part", "全合成机油 1L", 9_800, ("4", "4.5", "5")),
+        ("maintenance", "part", "机油滤清器", 6_500, ("1",)),
+        ("maintenance", "part", "空气滤清器", 8_800, ("1",)),
     ],
     "tyre": [
-        ("tyre", "part", "轮胎 225/55 R17", 68_000, (1, 4)),
-        ("tyre", "labor", "四轮定位", 19_800, (1, 1)),
+        ("tyre", "part", "轮胎 225/55 R17", 68_000, ("1", "2", "4")),
+        ("tyre", "labor", "四轮定位", 19_800, ("1",)),
     ],
     "beauty": [
-        ("beauty", "labor", "精致洗车", 4_800, (1, 1)),
-        ("beauty", "labor", "漆面打蜡", 28_800, (1, 1)),
-        ("beauty", "labor", "内饰清洗", 38_000, (1, 1)),
+        ("beauty", "labor", "精致洗车", 4_800, ("1",)),
+        ("beauty", "labor", "漆面打蜡", 28_800, ("1",)),
+        ("beauty", "labor", "内饰清洗", 38_000, ("1",)),
     ],
     "repair": [
-        ("repair", "part", "前刹车片", 42_000, (1, 1)),
-        ("repair", "labor", "刹车系统维修工时", 20_000, (1, 2)),
-        ("repair", "part", "蓄电池", 68_000, (1, 1)),
+        ("repair", "part", "前刹车片", 42_000, ("1",)),
+        ("repair", "labor", "刹车系统维修工时", 20_000, ("1", "1.5", "2")),
+        ("repair", "part", "蓄电池", 68_000, ("1",)),
     ],
-    "inspection": [("inspection", "labor", "年检代办", 30_000, (1, 1))],
+    "inspection": [("inspection", "labor", "年检代办", 30_000, ("1",))],
 }
+DISCOUNT = ("maintenance", "discount", "会员保养优惠", 2_000, ("1",))
+"""Given on about one maintenance visit in ten."""
+LINE_COLUMNS = ("position", "kind", "category", "description", "quantity", "unit_price", "amount")
 JOB_WEIGHTS = (("maintenance", 50), ("beauty", 20), ("tyre", 10), ("repair", 15), ("inspection", 5))
 
 
@@ -197,6 +204,7 @@ class _History:
                 "total": total,
                 "labor_total": labor,
                 "parts_total": parts,
+                "discount_total": labor + parts - total,
                 "amounts": amounts,
                 "mileage_km": km if finished else None,
                 "opened_at": at,
@@ -224,28 +232,30 @@ class _History:
             )
 
     def _lines(self, order_id: uuid.UUID, job: str) -> tuple[int, int, int, dict[str, int]]:
+        """Priced by the API's own rules (rounding half up, discounts off their category)."""
         picked = JOBS[job][:1] + [j for j in JOBS[job][1:] if self.rng.random() < 0.6]
-        total = labor = parts = 0
-        amounts: dict[str, int] = {}
-        for position, (category, kind, text, price, (low, high)) in enumerate(picked):
-            quantity = self.rng.randint(low, high)
-            amount = quantity * price
+        if job == "maintenance" and self.rng.random() < 0.1:
+            picked.append(DISCOUNT)
+        priced = price_lines(
+            [
+                LineIn(
+                    kind=LineKind(kind),
+                    category=LineCategory(category),
+                    description=text,
+                    quantity=Quantity(self.rng.choice(quantities)),
+                    unit_price=Fen(price),
+                )
+                for category, kind, text, price, quantities in picked
+            ],
+            OrderLimits(),
+        )
+        for line in priced.lines:
             self.lines.append(
                 {
                     "tenant_id": self.tenant_id,
                     "id": new_id(),
                     "order_id": order_id,
-                    "position": position,
-                    "kind": kind,
-                    "category": category,
-                    "description": text,
-                    "quantity": quantity,
-                    "unit_price": price,
-                    "amount": amount,
+                    **{key: getattr(line, key) for key in LINE_COLUMNS},
                 }
             )
-            total += amount
-            labor += amount if kind == "labor" else 0
-            parts += amount if kind == "part" else 0
-            amounts[category] = amounts.get(category, 0) + amount
-        return total, labor, parts, amounts
+        return priced.total, priced.labor, priced.parts, priced.by_category

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Enum,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -82,6 +84,8 @@ class OrderStatus(enum.StrEnum):
 class LineKind(enum.StrEnum):
     labor = "labor"
     part = "part"
+    discount = "discount"
+    """Money given back (a voucher, a referral reward): a positive amount off the total."""
 
 
 class LineCategory(enum.StrEnum):
@@ -230,8 +234,11 @@ class ServiceOrder(Timestamps, TenantModel):
     total: Mapped[int] = mapped_column(BigInteger, default=0)
     labor_total: Mapped[int] = mapped_column(BigInteger, default=0)
     parts_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """``total`` = ``labor_total`` + ``parts_total`` - ``discount_total``, never below zero."""
     amounts: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
-    """Per line category, in fen: what ``service_order.completed`` carries to plugins."""
+    """Per line category, in fen, net of that category's discounts (they add up to
+    ``total``): what ``service_order.completed`` carries to plugins."""
     mileage_km: Mapped[int | None] = mapped_column(Integer, default=None)
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
@@ -254,9 +261,11 @@ class ServiceOrderLine(TenantModel):
     kind: Mapped[LineKind] = mapped_column(_enum(LineKind, "line_kind"))
     category: Mapped[LineCategory] = mapped_column(_enum(LineCategory, "line_category"))
     description: Mapped[str] = mapped_column(String(300))
-    quantity: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    """Exact, up to three decimals (4.5 L of oil): never a float in the database."""
     unit_price: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
+    """``quantity x unit_price`` rounded half up to the fen; positive for every kind."""
 
 
 CRM_TABLES = (

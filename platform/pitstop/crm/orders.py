@@ -2,9 +2,10 @@
 
 Orders are store-owned. A store-scoped principal never learns that another store's order
 exists (404, and lists are filtered in SQL). Money is integer fen and every total is
-computed here from the lines; the client's arithmetic is never trusted. Completing an order
-records the odometer, computes when the next service is due, and writes
-``service_order.completed`` to the outbox in the same transaction.
+computed from the lines by :mod:`pitstop.crm.pricing` within the tenant's limits; the
+client's arithmetic is never trusted. Completing an order records the odometer, computes
+when the next service is due, and writes ``service_order.completed`` to the outbox in the
+same transaction.
 """
 
 from __future__ import annotations
@@ -12,22 +13,20 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.crm.models import (
-    LineKind,
     MileageSource,
     OrderStatus,
     ServiceOrder,
     ServiceOrderLine,
     Vehicle,
 )
-from pitstop.crm.schemas import LineIn, ServiceOrderCreate
+from pitstop.crm.pricing import OrderLimits, price_lines
+from pitstop.crm.schemas import ServiceOrderCreate
 from pitstop.crm.vehicles import get_vehicle, owner_for, record_mileage
 from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.events.outbox import emit
@@ -81,39 +80,6 @@ async def _advisor_for(
     return advisor_id
 
 
-@dataclass(frozen=True)
-class Priced:
-    lines: list[ServiceOrderLine]
-    total: int
-    labor: int
-    parts: int
-    by_category: dict[str, int]
-
-
-def price_lines(lines: Sequence[LineIn]) -> Priced:
-    """Order lines with their amounts, and the totals: overall, labor, parts, per category."""
-    rows: list[ServiceOrderLine] = []
-    by_kind = {LineKind.labor: 0, LineKind.part: 0}
-    by_category: dict[str, int] = {}
-    for position, line in enumerate(lines):
-        amount = line.quantity * line.unit_price
-        rows.append(
-            ServiceOrderLine(
-                position=position,
-                kind=line.kind,
-                category=line.category,
-                description=line.description.strip(),
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                amount=amount,
-            )
-        )
-        by_kind[line.kind] += amount
-        by_category[str(line.category)] = by_category.get(str(line.category), 0) + amount
-    total = by_kind[LineKind.labor] + by_kind[LineKind.part]
-    return Priced(rows, total, by_kind[LineKind.labor], by_kind[LineKind.part], by_category)
-
-
 async def open_order(
     session: AsyncSession, data: ServiceOrderCreate, principal: Principal, now: dt.datetime
 ) -> tuple[ServiceOrder, list[ServiceOrderLine]]:
@@ -128,8 +94,8 @@ async def open_order(
         raise Unprocessable.field(
             "vehicle_id", "this vehicle belongs to another customer", code="vehicle_not_owned"
         )
-    priced = price_lines(data.lines)
     tenant = await session.get(Tenant, current_tenant_id())
+    priced = price_lines(data.lines, OrderLimits.of(tenant.settings if tenant else {}))
     order = ServiceOrder(
         store_id=store.id,
         customer_id=customer.id,
@@ -140,6 +106,7 @@ async def open_order(
         total=priced.total,
         labor_total=priced.labor,
         parts_total=priced.parts,
+        discount_total=priced.discount,
         amounts=priced.by_category,
         opened_at=now,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
@@ -30,7 +31,7 @@ from pitstop.crm.models import (
     VehicleOwnership,
 )
 from pitstop.crm.schemas import CustomerProfile, RevealOut, ServiceDue, Totals
-from pitstop.crm.views import ERASED_NAME, customer_out, order_out, vehicle_out
+from pitstop.crm.views import ERASED_NAME, customer_out, order_out, quantity_out, vehicle_out
 from pitstop.errors import Conflict
 from pitstop.events.outbox import emit
 from pitstop.identity.models import AuditEntry
@@ -72,6 +73,8 @@ def _columns(row: Any, skip: tuple[str, ...] = ("tenant_id",)) -> dict[str, Any]
         value = getattr(row, column.key)
         if isinstance(value, uuid.UUID | dt.date):
             value = value.isoformat() if isinstance(value, dt.date) else str(value)
+        elif isinstance(value, Decimal):
+            value = quantity_out(value)  # a number, as the API shows it
         out[column.key] = value
     return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -45,8 +46,8 @@ Lifecycle = Literal["in_warranty", "out_of_warranty", "no_vehicle"]
 class StrictInt(int):
     """An integer decoded strictly: ``"100"``, ``100.0`` and ``true`` are refused.
 
-    Litestar converts request bodies leniently (a numeric string becomes an int); money and
-    quantities must never be guessed at, so these types reach :func:`decode_strict_int`.
+    Litestar converts request bodies leniently (a numeric string becomes an int); money
+    must never be guessed at, so these types reach :func:`decode_strict`.
     """
 
     minimum = 0
@@ -67,19 +68,44 @@ class Fen(StrictInt):
     maximum = MAX_FEN
 
 
-class Quantity(StrictInt):
-    minimum, maximum = 1, 10_000
+QUANTITY_STEP = Decimal("0.001")
+MAX_QUANTITY = 1_000_000
+"""A hard ceiling whatever a tenant sets: ``Numeric(12, 3)`` holds it with room to spare."""
 
 
-def is_strict_int(target: Any) -> bool:
-    return isinstance(target, type) and issubclass(target, StrictInt)
+class Quantity(Decimal):
+    """How much of a line: a count or a measure (4.5 L of oil, 1.5 h of labour).
+
+    A JSON number above zero with at most three decimals; strings (``"1e1"``), booleans
+    and infinities are refused. The request body reaches this type already parsed, so a
+    fraction arrives as a float: it is read back through its shortest decimal form
+    (``repr``), which is exact for every number of up to 15 significant digits, far more
+    than a quantity under the ceiling can have. Arithmetic on it is then Decimal only.
+    """
+
+    @classmethod
+    def check(cls, value: object) -> Quantity:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise TypeError("must be a number such as 2 or 4.5")
+        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not exact.is_finite():
+            raise ValueError("must be a finite number")
+        if not 0 < exact <= MAX_QUANTITY:
+            raise ValueError(f"must be above 0 and at most {MAX_QUANTITY}")
+        if exact != exact.quantize(QUANTITY_STEP):
+            raise ValueError("at most 3 decimals")
+        return cls(exact)
 
 
-def decode_strict_int(target: type[StrictInt], value: object) -> StrictInt:
+def is_strict_number(target: Any) -> bool:
+    return isinstance(target, type) and issubclass(target, StrictInt | Quantity)
+
+
+def decode_strict(target: type[StrictInt | Quantity], value: object) -> StrictInt | Quantity:
     return target.check(value)
 
 
-STRICT_DECODERS = [(is_strict_int, decode_strict_int)]
+STRICT_DECODERS = [(is_strict_number, decode_strict)]
 """``type_decoders`` for controllers whose bodies carry money or quantities."""
 
 
@@ -96,7 +122,23 @@ def _documented(kind: type[StrictInt], description: str) -> KwargDefinition:
 
 
 FenField = Annotated[Fen, _documented(Fen, "Money in integer fen (1 yuan = 100 fen).")]
-QuantityField = Annotated[Quantity, _documented(Quantity, "Whole units.")]
+QuantityField = Annotated[
+    Quantity,
+    KwargDefinition(
+        schema_extra={
+            "type": OpenAPIType.NUMBER,
+            "exclusiveMinimum": 0,
+            "maximum": MAX_QUANTITY,
+            "multipleOf": 0.001,
+            "description": "A JSON number above 0 with at most 3 decimals (4.5 L, 1.5 h); "
+            "the tenant's orders.max_line_quantity applies.",
+        }
+    ),
+]
+QuantityOut = Annotated[
+    int | float,
+    msgspec.Meta(description="A JSON number as entered: 2, 4.5 (at most 3 decimals)."),
+]
 
 
 class CustomerCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -265,6 +307,9 @@ class MileageOut(msgspec.Struct):
 
 
 class LineIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A charge (``labor``, ``part``) or a ``discount``, priced alike: the amount is
+    ``quantity x unit_price`` rounded half up to the fen, and a discount's is taken off."""
+
     kind: LineKind
     category: LineCategory
     description: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -290,10 +335,12 @@ class RefundRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LineOut(msgspec.Struct):
+    """``amount`` is always positive; a ``discount`` line's amount is taken off the total."""
+
     kind: str
     category: str
     description: str
-    quantity: int
+    quantity: QuantityOut
     unit_price: int
     amount: int
 
@@ -309,6 +356,7 @@ class ServiceOrderOut(msgspec.Struct):
     total: int
     labor_total: int
     parts_total: int
+    discount_total: int
     amounts: dict[str, int]
     mileage_km: int | None
     opened_at: dt.datetime

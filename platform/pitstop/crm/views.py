@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 
 from pitstop.access.masking import Sensitive, sensitive
 from pitstop.crm.customers import Derived, age_band
@@ -100,9 +101,21 @@ def vehicle_out(vehicle: Vehicle, today: dt.date) -> VehicleOut:
     )
 
 
+def quantity_out(quantity: Decimal) -> int | float:
+    """A JSON number as entered (2, 4.5), never a string: at most 10 significant digits,
+    which a float carries exactly, so the number written is the decimal stored."""
+    whole = quantity.to_integral_value()
+    return int(whole) if quantity == whole else float(quantity)
+
+
 def line_out(line: ServiceOrderLine) -> LineOut:
     return LineOut(
-        line.kind, line.category, line.description, line.quantity, line.unit_price, line.amount
+        line.kind,
+        line.category,
+        line.description,
+        quantity_out(line.quantity),
+        line.unit_price,
+        line.amount,
     )
 
 
@@ -120,6 +133,7 @@ def order_out(
         total=order.total,
         labor_total=order.labor_total,
         parts_total=order.parts_total,
+        discount_total=order.discount_total,
         amounts={k: int(v) for k, v in order.amounts.items()},
         mileage_km=order.mileage_km,
         opened_at=order.opened_at,

@@ -12,13 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.crm import orders as order_service
 from pitstop.crm import vehicles as service
-from pitstop.crm.models import (
-    MileageReading,
-    MileageSource,
-    ServiceOrder,
-    Vehicle,
-    VehicleOwnership,
-)
+from pitstop.crm.models import MileageSource, ServiceOrder, Vehicle, VehicleOwnership
 from pitstop.crm.schemas import (
     MileageOut,
     MileageRequest,
@@ -118,18 +112,15 @@ class VehiclesController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> VehicleHistoryOut:
-        """Owners, the odometer timeline and service orders (of the principal's stores)."""
+        """Owners, the odometer timeline and service orders; a store-scoped reader sees only
+        its own stores' visits and the readings they took (and readings no visit took)."""
         vehicle = await service.get_vehicle(session, vehicle_id)
         owners = await session.scalars(
             select(VehicleOwnership)
             .where(VehicleOwnership.vehicle_id == vehicle.id)
             .order_by(VehicleOwnership.started_at, VehicleOwnership.id)
         )
-        readings = await session.scalars(
-            select(MileageReading)
-            .where(MileageReading.vehicle_id == vehicle.id)
-            .order_by(MileageReading.read_at, MileageReading.id)
-        )
+        readings = await session.scalars(service.timeline_statement(principal, vehicle.id))
         orders = await session.scalars(
             order_service.list_statement(principal, vehicle_id=vehicle.id).order_by(
                 ServiceOrder.opened_at, ServiceOrder.id

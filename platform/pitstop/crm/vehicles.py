@@ -4,6 +4,10 @@ A vehicle's life outlasts its owners, so ownership is history (``vehicle_ownersh
 the odometer is a timeline (``mileage_readings``). A reading lower than the last one is
 almost always a typo; it is refused unless the caller flags it as a correction, which is
 then recorded with the previous value so nobody wonders later why the line went down.
+
+The timeline is the vehicle's, but a reading taken at a visit is also that store's business:
+a store-scoped reader sees the readings of its own stores' visits and the readings no visit
+made (registration, manual), never when or at what odometer another store had the car in.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pitstop.crm.models import (
     Customer,
     MileageReading,
     MileageSource,
+    ServiceOrder,
     Vehicle,
     VehicleOwnership,
 )
@@ -26,6 +31,7 @@ from pitstop.crm.schemas import VehicleCreate, VehiclePatch
 from pitstop.crm.validators import looks_like_plate, normalize_plate, normalize_vin
 from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.events.outbox import emit
+from pitstop.identity.principal import Principal
 
 
 async def get_vehicle(session: AsyncSession, vehicle_id: uuid.UUID) -> Vehicle:
@@ -185,6 +191,23 @@ async def record_mileage(
     vehicle.mileage_km = mileage_km
     await session.flush()
     return reading
+
+
+def timeline_statement(principal: Principal, vehicle_id: uuid.UUID) -> Select[MileageReading]:
+    """The odometer readings the principal may see, oldest first (filtered in SQL)."""
+    statement = select(MileageReading).where(MileageReading.vehicle_id == vehicle_id)
+    if principal.store_ids is not None:
+        own_visits = select(ServiceOrder.id).where(
+            ServiceOrder.vehicle_id == vehicle_id,
+            ServiceOrder.store_id.in_(sorted(principal.store_ids)),
+        )
+        statement = statement.where(
+            or_(
+                MileageReading.service_order_id.is_(None),
+                MileageReading.service_order_id.in_(own_visits),
+            )
+        )
+    return statement.order_by(MileageReading.read_at, MileageReading.id)
 
 
 def vehicle_matches(q: str) -> ColumnElement[bool]:

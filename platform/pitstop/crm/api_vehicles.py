@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.search_limits import check_search
 from pitstop.crm import orders as order_service
 from pitstop.crm import vehicles as service
 from pitstop.crm.models import MileageSource, ServiceOrder, Vehicle, VehicleOwnership
@@ -36,15 +37,26 @@ class VehiclesController(Controller):
         self,
         session: NamedDependency[AsyncSession],
         runtime: NamedDependency[Runtime],
+        principal: NamedDependency[Principal],
         q: FromQuery[str | None] = None,
         customer_id: FromQuery[uuid.UUID | None] = None,
         limit: FromQuery[int] = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[VehicleOut]:
-        """``q`` finds by exact plate or VIN, or by the VIN's last digits."""
+        """``q`` finds by exact plate or VIN, or by the VIN's last digits; limited and audited
+        like a customer search for a role that sees plates or VINs masked."""
+        now = runtime.clock()
+        await check_search(
+            session,
+            principal,
+            service.searched_classes(q),
+            (q or "").strip(),
+            now=now,
+            secret_key=runtime.settings.secret_key,
+        )
         statement = keyset(service.list_statement(q, customer_id), Vehicle.id, after, limit)
         rows = (await session.scalars(statement)).all()
-        today = runtime.clock().date()
+        today = now.date()
         return page_of(rows, limit, [vehicle_out(v, today) for v in rows], lambda v: v.id)
 
     @post("/", status_code=201, opt={"permission": "vehicles:write"})

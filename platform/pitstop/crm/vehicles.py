@@ -19,6 +19,7 @@ import msgspec
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.pii import PIIClass
 from pitstop.crm.models import (
     Customer,
     MileageReading,
@@ -32,6 +33,7 @@ from pitstop.crm.validators import looks_like_plate, normalize_plate, normalize_
 from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.events.outbox import emit
 from pitstop.identity.principal import Principal
+from pitstop.personal_data import find
 
 
 async def get_vehicle(session: AsyncSession, vehicle_id: uuid.UUID) -> Vehicle:
@@ -210,18 +212,31 @@ def timeline_statement(principal: Principal, vehicle_id: uuid.UUID) -> Select[Mi
     return statement.order_by(MileageReading.read_at, MileageReading.id)
 
 
-def vehicle_matches(q: str) -> ColumnElement[bool]:
-    """Exact plate or VIN, or the tail of a VIN (the last six, as printed on receipts)."""
+def search_keys(q: str) -> list[tuple[PIIClass, ColumnElement[bool]]]:
+    """Exact plate or VIN, or the tail of a VIN (the last six, as printed on receipts),
+    each with the PII class an answer could reveal."""
     text = q.strip().upper()
     if not text:
         raise Unprocessable.field("q", "must not be empty")
-    conditions: list[ColumnElement[bool]] = [Vehicle.vin == text]
+    keys: list[tuple[PIIClass, ColumnElement[bool]]] = [(PIIClass.vin, Vehicle.vin == text)]
     plate = looks_like_plate(text)
     if plate is not None:
-        conditions.append(Vehicle.plate == plate)
+        keys.append((PIIClass.plate, Vehicle.plate == plate))
     if 4 <= len(text) < 17 and text.isalnum():
-        conditions.append(Vehicle.vin.endswith(text, autoescape=True))
-    return or_(*conditions)
+        keys.append((PIIClass.vin, Vehicle.vin.endswith(text, autoescape=True)))
+    return keys
+
+
+def vehicle_matches(q: str) -> ColumnElement[bool]:
+    return or_(*(condition for _, condition in search_keys(q)))
+
+
+def searched_classes(q: str | None) -> set[str]:
+    """The PII classes a vehicle search targets (see :func:`search_keys`), and whatever
+    the free-text detectors find in ``q``."""
+    if q is None:
+        return set()
+    return {str(c) for c, _ in search_keys(q)} | {f.pii_class for f in find(q)}
 
 
 def list_statement(q: str | None, customer_id: uuid.UUID | None) -> Select[Vehicle]:

@@ -219,3 +219,33 @@ async def test_no_role_reads_a_masked_class_raw_from_any_free_text(crm: Crm, app
         "/api/v1/complaints/{id}/activities",
         "/api/v1/membership/accounts/{id}/ledger",
     } <= routes
+
+
+async def test_a_replayed_answer_is_masked_for_whoever_replays_it(crm: Crm) -> None:
+    # Given a member with points, and an advisor (sees phones, not ID numbers or e-mails)
+    seeded = Seeded()
+    await seed_core(crm, seeded)
+    await seed_membership(crm, seeded)
+    url = f"/api/v1/membership/accounts/{seeded.ids['customer_id'][0]}/redeem"
+    body = {"points": 10, "reason": NOTE, "store_id": crm.stores["SH001"]}
+    key = {"Idempotency-Key": "redeem-free-text-1"}
+    # When the advisor redeems with a reason holding personal data, then replays it, and
+    # the SH001 store manager (sees every class) replays the same key
+    first = await crm.demo.client.post(
+        url, json=body, headers={**await crm.headers("service_advisor"), **key}
+    )
+    again = await crm.demo.client.post(
+        url, json=body, headers={**await crm.headers("service_advisor"), **key}
+    )
+    manager = await crm.demo.client.post(
+        url, json=body, headers={**await crm.headers("store_manager"), **key}
+    )
+    # Then the advisor reads the ID number and e-mail masked, the first time and on replay
+    for response in (first, again):
+        assert response.status_code == 200, response.text
+        reason = response.json()["entry"]["reason"]
+        assert SECRETS["phone"] in reason and mask(SECRETS["id_number"], "id_number") in reason
+        assert SECRETS["id_number"] not in reason and SECRETS["email"] not in reason
+    assert again.headers["Idempotent-Replayed"] == "true"
+    # And the manager's replay of the same answer shows what the manager may see: all of it
+    assert manager.status_code == 200 and manager.json()["entry"]["reason"] == NOTE

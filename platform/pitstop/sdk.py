@@ -1,7 +1,9 @@
 """``pitstop.sdk``: the one module a plugin imports from the core.
 
 Everything a partner needs to add a capability is here: the hook marker, the value types
-of the contract, the plugin context, the tenant-owned model base, PII classes and masking,
+of the contract, the plugin context, the tenant-owned model base, PII classes and masking
+(``Sensitive`` for a personal field, ``FreeText`` for every text staff type: a response
+declares them and serialisation masks them by the reader's role),
 errors, pagination, business-time arithmetic and read-only views of core records.
 Nothing else of the core is public; first-party plugins use exactly this (an
 import-linter contract in ``make lint`` keeps it so). See ``docs/plugins.md``.
@@ -12,7 +14,14 @@ one could break; a plugin states the range it was written for in ``PluginInfo.sd
 
 from __future__ import annotations
 
-from pitstop.access.masking import Sensitive, sensitive
+from pitstop.access.masking import (
+    FreeText,
+    Sensitive,
+    free_text,
+    from_builtins,
+    sensitive,
+    unmasked_builtins,
+)
 from pitstop.access.permissions import ROLE_TEMPLATES, Permission
 from pitstop.access.pii import PIIClass
 from pitstop.db.base import JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
@@ -60,6 +69,7 @@ __all__ = [
     "Event",
     "EventHandler",
     "Forbidden",
+    "FreeText",
     "JSONDoc",
     "Limit",
     "NoSettings",
@@ -85,6 +95,8 @@ __all__ = [
     "checked_day",
     "checked_instant",
     "enable_rls",
+    "free_text",
+    "from_builtins",
     "get_customer",
     "get_service_order",
     "get_store",
@@ -98,5 +110,6 @@ __all__ = [
     "permission",
     "sensitive",
     "tenant_fk",
+    "unmasked_builtins",
     "utcnow",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from pitstop.sdk import PluginContext, Section
+from pitstop.sdk import PluginContext, Section, unmasked_builtins
 
 from .models import Complaint, ComplaintActivity
 from .schemas import activity_out, complaint_out
@@ -56,8 +56,7 @@ async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Sectio
 
 
 async def export_customer(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, Any] | None:
-    import msgspec
-
+    """The customer's own complaints, raw: it is their data (the export route is audited)."""
     complaints = await _of_customer(ctx, customer_id)
     if not complaints:
         return None
@@ -70,8 +69,8 @@ async def export_customer(ctx: PluginContext, customer_id: uuid.UUID) -> dict[st
                 .order_by(ComplaintActivity.id)
             )
         ).all()
-        item = msgspec.to_builtins(complaint_out(c))
-        item["activities"] = msgspec.to_builtins([activity_out(a) for a in activities])
+        item = unmasked_builtins(complaint_out(c))
+        item["activities"] = unmasked_builtins([activity_out(a) for a in activities])
         out.append(item)
     return {"complaints": out}
 

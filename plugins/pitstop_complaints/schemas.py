@@ -1,4 +1,8 @@
-"""Request and response shapes of the complaints API (strict: unknown fields are 422s)."""
+"""Request and response shapes of the complaints API (strict: unknown fields are 422s).
+
+What staff type (description, resolution, notes) leaves as :class:`~pitstop.sdk.FreeText`:
+a customer's phone or ID number written into it is masked for a reader who sees it masked.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
+
+from pitstop.sdk import FreeText, free_text
 
 from .clocks import sla_view
 from .models import Complaint, ComplaintActivity, ComplaintNotification
@@ -81,14 +87,14 @@ class ComplaintOut(msgspec.Struct):
     channel: str
     category: str
     severity: str
-    description: str
+    description: FreeText
     status: str
     assignee_id: uuid.UUID | None
     tier: str | None
     escalation_level: int
     reopen_count: int
     sla: SlaOut
-    resolution: str | None
+    resolution: FreeText | None
     first_contact: bool | None
     satisfaction: int | None
     survey_resolved: bool | None
@@ -104,7 +110,7 @@ class ActivityOut(msgspec.Struct):
     to_status: str | None
     from_assignee_id: uuid.UUID | None
     to_assignee_id: uuid.UUID | None
-    note: str | None
+    note: FreeText | None
     actor_id: uuid.UUID | None
     at: dt.datetime
 
@@ -142,14 +148,14 @@ def complaint_out(c: Complaint) -> ComplaintOut:
         channel=c.channel,
         category=c.category,
         severity=c.severity,
-        description=c.description,
+        description=FreeText(c.description),
         status=c.status,
         assignee_id=c.assignee_id,
         tier=c.tier,
         escalation_level=c.escalation_level,
         reopen_count=c.reopen_count,
         sla=sla,
-        resolution=c.resolution,
+        resolution=free_text(c.resolution),
         first_contact=c.first_contact,
         satisfaction=c.satisfaction,
         survey_resolved=c.survey_resolved,
@@ -167,7 +173,7 @@ def activity_out(a: ComplaintActivity) -> ActivityOut:
         a.to_status,
         a.from_assignee_id,
         a.to_assignee_id,
-        a.note,
+        free_text(a.note),
         a.actor_id,
         a.at,
     )

@@ -46,7 +46,6 @@ from pitstop_membership.schemas import (
 from pitstop_membership.settings import MembershipSettings, programme
 
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key")]
-Json = Response[dict[str, Any]]
 
 
 def _digest(request: Request[Any, Any, Any], data: msgspec.Struct) -> str:
@@ -87,8 +86,8 @@ async def _named_or_own_store(ctx: PluginContext, store_id: uuid.UUID | None) ->
     return next(iter(scope))
 
 
-def _posting(entry: LedgerEntry, balance: int, spendable: int) -> dict[str, Any]:
-    return msgspec.to_builtins(PostingOut(views.entry_out(entry), balance, spendable))
+def _posting(entry: LedgerEntry, balance: int, spendable: int) -> PostingOut:
+    return PostingOut(views.entry_out(entry), balance, spendable)
 
 
 class MembershipController(Controller):
@@ -138,10 +137,10 @@ class MembershipController(Controller):
         ctx: NamedDependency[PluginContext],
         request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey = None,
-    ) -> Json:
+    ) -> Response[PostingOut]:
         """Spend points; 422 ``insufficient_points`` writes nothing, even under concurrency."""
 
-        async def work() -> tuple[int, dict[str, Any]]:
+        async def work() -> tuple[int, PostingOut]:
             store_id = await _spending_store(ctx, customer_id, data)
             account = await views.member(ctx, customer_id, lock=True)
             source = Source(
@@ -154,7 +153,7 @@ class MembershipController(Controller):
             entry = await ledger.redeem(ctx.session, account, data.points, source, ctx.now())
             return 200, _posting(entry, account.balance, ledger.spendable(account))
 
-        return await idempotent(ctx, idempotency_key, _digest(request, data), work)
+        return await idempotent(ctx, idempotency_key, _digest(request, data), work, PostingOut)
 
     @post(
         "/accounts/{customer_id:uuid}/adjust",
@@ -168,14 +167,14 @@ class MembershipController(Controller):
         ctx: NamedDependency[PluginContext],
         request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey = None,
-    ) -> Json:
+    ) -> Response[PostingOut]:
         """Grant (a new lot, expiring like earned points) or take points; audited."""
         if data.points == 0:
             raise Unprocessable.field("points", "must not be zero")
         if not data.reason.strip():
             raise Unprocessable.field("reason", "must not be blank")
 
-        async def work() -> tuple[int, dict[str, Any]]:
+        async def work() -> tuple[int, PostingOut]:
             store_id = await _named_or_own_store(ctx, data.store_id)
             account = await views.member_or_enrol(ctx, customer_id)
             source = Source(
@@ -212,7 +211,7 @@ class MembershipController(Controller):
             )
             return 200, _posting(entry, account.balance, ledger.spendable(account))
 
-        return await idempotent(ctx, idempotency_key, _digest(request, data), work)
+        return await idempotent(ctx, idempotency_key, _digest(request, data), work, PostingOut)
 
     @put("/accounts/{customer_id:uuid}/tier", opt={"permission": "membership:manage"})
     async def override_tier(
@@ -222,12 +221,12 @@ class MembershipController(Controller):
         ctx: NamedDependency[PluginContext],
         request: Request[Any, Any, Any],
         idempotency_key: IdempotencyKey = None,
-    ) -> Json:
+    ) -> Response[AccountOut]:
         """Put a member on a tier until a date (inclusive); it ends when it ends."""
         settings = programme(ctx)
         until = _override_end(settings, data, ctx.now())
 
-        async def work() -> tuple[int, dict[str, Any]]:
+        async def work() -> tuple[int, AccountOut]:
             account = await views.member_or_enrol(ctx, customer_id)
             await tiers.set_override(ctx, account, data.tier, until, data.reason.strip())
             await ctx.audit(
@@ -241,9 +240,9 @@ class MembershipController(Controller):
                     "reason": data.reason.strip(),
                 },
             )
-            return 200, msgspec.to_builtins(await views.account_out(ctx, account))
+            return 200, await views.account_out(ctx, account)
 
-        return await idempotent(ctx, idempotency_key, _digest(request, data), work)
+        return await idempotent(ctx, idempotency_key, _digest(request, data), work, AccountOut)
 
     @get("/reports/liability", opt={"permission": "membership:read"})
     async def liability(

@@ -12,10 +12,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import msgspec
 from sqlalchemy import select, update
 
-from pitstop.sdk import PluginContext, Section
+from pitstop.sdk import PluginContext, Section, unmasked_builtins
 from pitstop_membership import tiers, views
 from pitstop_membership.models import LedgerEntry, MemberAccount, PointLot
 from pitstop_membership.settings import programme
@@ -73,9 +72,9 @@ async def export(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, Any] |
         )
     ).all()
     return {
-        "account": msgspec.to_builtins(await views.account_out(ctx, account)),
+        "account": unmasked_builtins(await views.account_out(ctx, account)),
         "override_reason": account.override_reason,
-        "ledger": [msgspec.to_builtins(views.entry_out(e)) for e in entries],
+        "ledger": [unmasked_builtins(views.entry_out(e)) for e in entries],
         "lots": [
             {
                 "id": str(lot.id),

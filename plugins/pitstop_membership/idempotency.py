@@ -9,26 +9,36 @@ The key is claimed (inserted) *before* the work, inside a savepoint: on PostgreS
 concurrent request with the same key blocks on the unique index until the first commits,
 then finds its answer. Only successful answers are kept: an error rolls the whole request
 back, key included, so a corrected retry with the same key can still succeed.
+
+The answer is kept unmasked and served again through its response shape, so a replay is
+masked for whoever replays it, exactly like the first answer was for its caller.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from pitstop.sdk import Conflict, PluginContext, Unprocessable
+from pitstop.sdk import (
+    Conflict,
+    PluginContext,
+    Unprocessable,
+    from_builtins,
+    unmasked_builtins,
+)
 from pitstop_membership.models import IdempotentRequest
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
 
-Work = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
+Answer = TypeVar("Answer", bound=msgspec.Struct)
+Work = Callable[[], Awaitable[tuple[int, Answer]]]
 
 
 def request_hash(method: str, path: str, body: Any) -> str:
@@ -41,13 +51,14 @@ async def _find(ctx: PluginContext, key: str) -> IdempotentRequest | None:
     return (await ctx.session.scalars(statement)).one_or_none()
 
 
-def _replay(row: IdempotentRequest, digest: str) -> Response[dict[str, Any]]:
+def _replay(row: IdempotentRequest, digest: str, shape: type[Answer]) -> Response[Answer]:
     if row.request_hash != digest:
         raise Conflict(
             "this Idempotency-Key was used with a different request",
             code="idempotency_conflict",
         )
-    return Response(row.body, status_code=row.status, headers={REPLAYED_HEADER: "true"})
+    body = from_builtins(row.body, shape)
+    return Response(body, status_code=row.status, headers={REPLAYED_HEADER: "true"})
 
 
 async def _claim(ctx: PluginContext, key: str, digest: str) -> IdempotentRequest | None:
@@ -63,9 +74,9 @@ async def _claim(ctx: PluginContext, key: str, digest: str) -> IdempotentRequest
 
 
 async def idempotent(
-    ctx: PluginContext, key: str | None, digest: str, work: Work
-) -> Response[dict[str, Any]]:
-    """Run ``work`` once per key; ``work`` returns (status, JSON body)."""
+    ctx: PluginContext, key: str | None, digest: str, work: Work[Answer], shape: type[Answer]
+) -> Response[Answer]:
+    """Run ``work`` once per key; ``work`` returns (status, answer of type ``shape``)."""
     if key is None:
         status, body = await work()
         return Response(body, status_code=status)
@@ -73,13 +84,13 @@ async def idempotent(
         raise Unprocessable.field("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters")
     existing = await _find(ctx, key)
     if existing is not None:
-        return _replay(existing, digest)
+        return _replay(existing, digest, shape)
     row = await _claim(ctx, key, digest)
     if row is None:
         existing = await _find(ctx, key)
         if existing is None:
             raise Conflict("the same Idempotency-Key is in flight", code="idempotency_conflict")
-        return _replay(existing, digest)
+        return _replay(existing, digest, shape)
     status, body = await work()
-    row.status, row.body = status, body
+    row.status, row.body = status, unmasked_builtins(body)
     return Response(body, status_code=status)

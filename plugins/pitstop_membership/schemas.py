@@ -8,6 +8,8 @@ from typing import Annotated
 
 import msgspec
 
+from pitstop.sdk import FreeText
+
 MAX_POINTS = 100_000_000
 Points = Annotated[int, msgspec.Meta(gt=0, le=MAX_POINTS)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -73,7 +75,8 @@ class EntryOut(msgspec.Struct):
     id: uuid.UUID
     kind: str
     points: int
-    reason: str
+    reason: FreeText
+    """Typed by staff: personal data in it is masked for a reader who sees it masked."""
     spend: int
     store_id: uuid.UUID | None
     order_id: uuid.UUID | None

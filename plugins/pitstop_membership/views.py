@@ -7,7 +7,14 @@ import uuid
 
 from sqlalchemy import func, select
 
-from pitstop.sdk import NotFound, PluginContext, Unprocessable, get_customer, get_store
+from pitstop.sdk import (
+    FreeText,
+    NotFound,
+    PluginContext,
+    Unprocessable,
+    get_customer,
+    get_store,
+)
 from pitstop_membership import ledger, tiers
 from pitstop_membership.models import LedgerEntry, MemberAccount, PointLot
 from pitstop_membership.schemas import AccountOut, EntryOut, ExpiringOut, TierOut
@@ -71,7 +78,7 @@ def entry_out(entry: LedgerEntry) -> EntryOut:
         id=entry.id,
         kind=str(entry.kind),
         points=entry.points,
-        reason=entry.reason,
+        reason=FreeText(entry.reason),
         spend=entry.spend,
         store_id=entry.store_id,
         order_id=entry.order_id,

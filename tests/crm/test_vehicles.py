@@ -140,3 +140,27 @@ async def test_transfer_keeps_ownership_history(crm: Crm) -> None:
     owners = history.json()["owners"]
     assert [o["customer_id"] for o in owners] == [seller["id"], buyer["id"]]
     assert owners[0]["ended_at"] is not None and owners[1]["ended_at"] is None
+
+
+async def test_store_scoped_history_hides_other_stores_mileage_readings(crm: Crm) -> None:
+    # Given a vehicle registered at 1,000 km, serviced at SH001 (2,000 km) and at HZ001
+    # (3,000 km)
+    customer = await crm.customer()
+    vehicle = await crm.vehicle(customer["id"], mileage_km=1_000)
+    ours = await crm.order("SH001", customer["id"], vehicle["id"])
+    await crm.complete(ours["id"], 2_000)
+    theirs = await crm.order("HZ001", customer["id"], vehicle["id"])
+    await crm.complete(theirs["id"], 3_000)
+    url = f"/api/v1/vehicles/{vehicle['id']}/history"
+    # When SH001's technician and store manager read the vehicle's history
+    for role in ("technician", "store_manager"):
+        history = (await crm.demo.client.get(url, headers=await crm.headers(role))).json()
+        # Then they see SH001's order and reading and the registration reading, and
+        # nothing of HZ001's visit: no order, no order id, no date, no odometer reading
+        assert [o["id"] for o in history["service_orders"]] == [ours["id"]], role
+        readings = [(m["mileage_km"], m["service_order_id"]) for m in history["mileage"]]
+        assert readings == [(1_000, None), (2_000, ours["id"])], role
+        assert theirs["id"] not in str(history)
+    # And HQ sees the whole timeline
+    everything = (await crm.demo.client.get(url, headers=await crm.headers())).json()
+    assert [m["mileage_km"] for m in everything["mileage"]] == [1_000, 2_000, 3_000]

@@ -7,6 +7,7 @@ app role has no UPDATE or DELETE on the table, so history cannot be rewritten.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ AUDIT_ACTIONS = frozenset(
         "customer.erase",
         "plugin.changed",
         "membership.adjust",
+        "customer.search",
     }
 )
 
@@ -63,7 +65,9 @@ async def record(
     resource: str = "",
     resource_id: str | uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
 ) -> AuditEntry:
+    """``at`` is the injected clock's now where the entry is later counted by time."""
     actor = _actor.get()
     request_id = structlog.contextvars.get_contextvars().get("request_id")
     entry = AuditEntry(
@@ -75,6 +79,8 @@ async def record(
         detail=detail or {},
         request_id=request_id,
     )
+    if at is not None:
+        entry.at = at
     session.add(entry)
     await session.flush()
     return entry

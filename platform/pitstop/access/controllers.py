@@ -1,4 +1,8 @@
-"""HTTP API of the audit log (read-only: nothing can change history)."""
+"""HTTP API of the audit log (read-only: nothing can change history).
+
+Details hold ids and the reasons staff typed; the reasons are free text, so every string of
+a detail is masked for a reader whose role sees that class of personal data masked.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from litestar.params import FromQuery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.masking import free_text_in
 from pitstop.errors import Unprocessable
 from pitstop.identity.models import AuditEntry
 from pitstop.inputs import checked_instant
@@ -78,7 +83,7 @@ class AuditController(Controller):
                 r.actor_id,
                 r.resource,
                 r.resource_id,
-                r.detail,
+                free_text_in(r.detail),
                 r.request_id,
             )
             for r in rows

@@ -14,6 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.search_limits import check_search
 from pitstop.crm import customers as service
 from pitstop.crm import privacy
 from pitstop.crm.models import Customer
@@ -49,6 +50,7 @@ class CustomersController(Controller):
         self,
         session: NamedDependency[AsyncSession],
         runtime: NamedDependency[Runtime],
+        principal: NamedDependency[Principal],
         q: SearchText = None,
         tag: FromQuery[str | None] = None,
         store_id: FromQuery[uuid.UUID | None] = None,
@@ -56,8 +58,20 @@ class CustomersController(Controller):
         limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[CustomerOut]:
-        """``q`` finds by exact phone, its last four digits, plate, VIN or name prefix."""
-        today = runtime.clock().date()
+        """``q`` finds by exact phone, its last four digits, plate, VIN or name prefix.
+
+        Searching by a class your role sees masked is limited (30 a minute, 300 a day, then
+        429 with ``Retry-After``) and audited as ``customer.search``."""
+        now = runtime.clock()
+        await check_search(
+            session,
+            principal,
+            service.searched_classes(q, tag),
+            "\n".join(p for p in (q and q.strip(), tag) if p),
+            now=now,
+            secret_key=runtime.settings.secret_key,
+        )
+        today = now.date()
         statement = service.search_statement(
             q=q,
             tag=tag,

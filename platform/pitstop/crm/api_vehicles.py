@@ -10,15 +10,10 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.search_limits import check_search
 from pitstop.crm import orders as order_service
 from pitstop.crm import vehicles as service
-from pitstop.crm.models import (
-    MileageReading,
-    MileageSource,
-    ServiceOrder,
-    Vehicle,
-    VehicleOwnership,
-)
+from pitstop.crm.models import MileageSource, ServiceOrder, Vehicle, VehicleOwnership
 from pitstop.crm.schemas import (
     MileageOut,
     MileageRequest,
@@ -43,15 +38,26 @@ class VehiclesController(Controller):
         self,
         session: NamedDependency[AsyncSession],
         runtime: NamedDependency[Runtime],
+        principal: NamedDependency[Principal],
         q: SearchText = None,
         customer_id: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[VehicleOut]:
-        """``q`` finds by exact plate or VIN, or by the VIN's last digits."""
+        """``q`` finds by exact plate or VIN, or by the VIN's last digits; limited and audited
+        like a customer search for a role that sees plates or VINs masked."""
+        now = runtime.clock()
+        await check_search(
+            session,
+            principal,
+            service.searched_classes(q),
+            (q or "").strip(),
+            now=now,
+            secret_key=runtime.settings.secret_key,
+        )
         statement = keyset(service.list_statement(q, customer_id), Vehicle.id, after, limit)
         rows = (await session.scalars(statement)).all()
-        today = runtime.clock().date()
+        today = now.date()
         return page_of(rows, limit, [vehicle_out(v, today) for v in rows], lambda v: v.id)
 
     @post("/", status_code=201, opt={"permission": "vehicles:write"})
@@ -119,18 +125,15 @@ class VehiclesController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> VehicleHistoryOut:
-        """Owners, the odometer timeline and service orders (of the principal's stores)."""
+        """Owners, the odometer timeline and service orders; a store-scoped reader sees only
+        its own stores' visits and the readings they took (and readings no visit took)."""
         vehicle = await service.get_vehicle(session, vehicle_id)
         owners = await session.scalars(
             select(VehicleOwnership)
             .where(VehicleOwnership.vehicle_id == vehicle.id)
             .order_by(VehicleOwnership.started_at, VehicleOwnership.id)
         )
-        readings = await session.scalars(
-            select(MileageReading)
-            .where(MileageReading.vehicle_id == vehicle.id)
-            .order_by(MileageReading.read_at, MileageReading.id)
-        )
+        readings = await session.scalars(service.timeline_statement(principal, vehicle.id))
         orders = await session.scalars(
             order_service.list_statement(principal, vehicle_id=vehicle.id).order_by(
                 ServiceOrder.opened_at, ServiceOrder.id

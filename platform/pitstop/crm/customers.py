@@ -19,6 +19,7 @@ import msgspec
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.pii import PIIClass
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle
 from pitstop.crm.schemas import CustomerCreate, CustomerPatch, Lifecycle
 from pitstop.crm.validators import (
@@ -30,6 +31,7 @@ from pitstop.crm.validators import (
     phone_last4,
 )
 from pitstop.errors import Conflict, NotFound, Unprocessable
+from pitstop.personal_data import find
 from pitstop.tenancy.models import Store
 
 VISIT_STATUSES = (OrderStatus.completed, OrderStatus.refunded)
@@ -233,28 +235,44 @@ def lifecycle_filter(lifecycle: str, today: dt.date) -> ColumnElement[bool]:
     raise Unprocessable.field("lifecycle", "use in_warranty, out_of_warranty or no_vehicle")
 
 
-def matches(q: str) -> ColumnElement[bool]:
-    """Exact phone, last four digits, plate, VIN, or else a name prefix."""
+def search_keys(q: str) -> list[tuple[PIIClass, ColumnElement[bool]]]:
+    """What ``q`` is compared with, by PII class: exact phone, last four digits, plate,
+    VIN, or else a name prefix. The class says what an answer could reveal."""
     text = q.strip()
     if not text:
         raise Unprocessable.field("q", "must not be empty")
-    conditions: list[ColumnElement[bool]] = []
+    keys: list[tuple[PIIClass, ColumnElement[bool]]] = []
     phone = looks_like_phone(text)
     if phone is not None:
-        conditions.append(Customer.phone == phone)
+        keys.append((PIIClass.phone, Customer.phone == phone))
     if re.fullmatch(r"\d{4}", text):
-        conditions.append(Customer.phone_last4 == text)
+        keys.append((PIIClass.phone, Customer.phone_last4 == text))
     plate = looks_like_plate(text)
     if plate is not None:
-        conditions.append(
-            Customer.id.in_(select(Vehicle.customer_id).where(Vehicle.plate == plate))
-        )
+        owners = select(Vehicle.customer_id).where(Vehicle.plate == plate)
+        keys.append((PIIClass.plate, Customer.id.in_(owners)))
     if _VIN_QUERY.match(text.upper()):
-        vin = text.upper()
-        conditions.append(Customer.id.in_(select(Vehicle.customer_id).where(Vehicle.vin == vin)))
-    if not conditions:
-        conditions.append(Customer.name.startswith(text, autoescape=True))
-    return or_(*conditions)
+        owners = select(Vehicle.customer_id).where(Vehicle.vin == text.upper())
+        keys.append((PIIClass.vin, Customer.id.in_(owners)))
+    if not keys:
+        keys.append((PIIClass.name, Customer.name.startswith(text, autoescape=True)))
+    return keys
+
+
+def matches(q: str) -> ColumnElement[bool]:
+    return or_(*(condition for _, condition in search_keys(q)))
+
+
+def searched_classes(q: str | None, tag: str | None) -> set[str]:
+    """The PII classes a customer search targets: the columns ``q`` is compared with, and
+    whatever the free-text detectors find in ``q`` and ``tag`` (tags are free text)."""
+    classes: set[str] = set()
+    if q is not None:
+        classes |= {str(pii_class) for pii_class, _ in search_keys(q)}
+        classes |= {f.pii_class for f in find(q)}
+    if tag:
+        classes |= {f.pii_class for f in find(tag)}
+    return classes
 
 
 def tag_filter(tag: str, dialect: str) -> ColumnElement[bool]:

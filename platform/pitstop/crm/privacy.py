@@ -16,10 +16,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
+from pitstop.access.masking import free_text_in
 from pitstop.crm.customers import derive
 from pitstop.crm.models import (
     Customer,
@@ -209,11 +211,14 @@ async def profile(
         await session.scalars(recent.order_by(ServiceOrder.id.desc()).limit(RECENT_ORDERS))
     ).all()
     sections = await runtime.plugins.customer_sections(session, customer_id=customer.id)
+    # A plugin's section is its own JSON: every string in it is read as free text, so
+    # personal data a plugin puts there is masked like the core's own fields.
+    sections = [msgspec.structs.replace(s, data=free_text_in(s.data)) for s in sections]
     return CustomerProfile(
         customer=customer_out(customer, derived),
         vehicles=[vehicle_out(v, today) for v in vehicles],
         recent_orders=[order_out(o) for o in orders],
         totals=Totals(derived.visit_count, derived.total_spend, derived.last_visit_at),
         next_service_due=await _service_due(session, [v.id for v in vehicles]),
-        sections=list(sections),
+        sections=sections,
     )

@@ -2,8 +2,9 @@
 
 Requests are strict msgspec Structs: an unknown field, a float where fen are expected or an
 unknown category is a 422 naming the field before any handler runs. Responses declare every
-personal field as :class:`~pitstop.access.masking.Sensitive`, so masking happens at
-serialisation, by the reader's role, and nowhere else.
+personal field as :class:`~pitstop.access.masking.Sensitive` and every field staff type
+freely (tags, city, make, descriptions, reasons) as :class:`~pitstop.access.masking.FreeText`,
+so masking happens at serialisation, by the reader's role, and nowhere else.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import msgspec
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import KwargDefinition
 
-from pitstop.access.masking import Sensitive
+from pitstop.access.masking import FreeText, Sensitive
 from pitstop.crm.models import (
     Fuel,
     Gender,
@@ -190,7 +191,7 @@ class CustomerPatch(msgspec.Struct, forbid_unknown_fields=True):
 class Consent(msgspec.Struct):
     granted: bool
     at: dt.datetime | None
-    channel: str | None
+    channel: FreeText | None
 
 
 class CustomerOut(msgspec.Struct):
@@ -202,13 +203,13 @@ class CustomerOut(msgspec.Struct):
     id_number: Sensitive | None
     email: Sensitive | None
     address: Sensitive | None
-    city: str | None
+    city: FreeText | None
     region: str | None
     occupation: str
     usage: str
     source: str
     home_store_id: uuid.UUID | None
-    tags: list[str]
+    tags: list[FreeText]
     marketing_consent: Consent
     age_band: str | None
     lifecycle: Lifecycle
@@ -278,10 +279,10 @@ class VehicleOut(msgspec.Struct):
     manufacturer: str | None
     country: str | None
     model_year: int | None
-    make: str | None
-    model: str | None
+    make: FreeText | None
+    model: FreeText | None
     year: int | None
-    colour: str | None
+    colour: FreeText | None
     fuel: str
     purchase_date: dt.date | None
     warranty_end: dt.date | None
@@ -339,7 +340,7 @@ class LineOut(msgspec.Struct):
 
     kind: str
     category: str
-    description: str
+    description: FreeText
     quantity: QuantityOut
     unit_price: int
     amount: int
@@ -363,7 +364,7 @@ class ServiceOrderOut(msgspec.Struct):
     started_at: dt.datetime | None
     completed_at: dt.datetime | None
     refunded_at: dt.datetime | None
-    refund_reason: str | None
+    refund_reason: FreeText | None
     next_service_km: int | None
     next_service_date: dt.date | None
     lines: list[LineOut] | None = None

@@ -4,6 +4,10 @@ A vehicle's life outlasts its owners, so ownership is history (``vehicle_ownersh
 the odometer is a timeline (``mileage_readings``). A reading lower than the last one is
 almost always a typo; it is refused unless the caller flags it as a correction, which is
 then recorded with the previous value so nobody wonders later why the line went down.
+
+The timeline is the vehicle's, but a reading taken at a visit is also that store's business:
+a store-scoped reader sees the readings of its own stores' visits and the readings no visit
+made (registration, manual), never when or at what odometer another store had the car in.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ import msgspec
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.pii import PIIClass
 from pitstop.crm.models import (
     Customer,
     MileageReading,
     MileageSource,
+    ServiceOrder,
     Vehicle,
     VehicleOwnership,
 )
@@ -26,6 +32,8 @@ from pitstop.crm.schemas import VehicleCreate, VehiclePatch
 from pitstop.crm.validators import looks_like_plate, normalize_plate, normalize_vin
 from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.events.outbox import emit
+from pitstop.identity.principal import Principal
+from pitstop.personal_data import find
 
 
 async def get_vehicle(session: AsyncSession, vehicle_id: uuid.UUID) -> Vehicle:
@@ -187,18 +195,48 @@ async def record_mileage(
     return reading
 
 
-def vehicle_matches(q: str) -> ColumnElement[bool]:
-    """Exact plate or VIN, or the tail of a VIN (the last six, as printed on receipts)."""
+def timeline_statement(principal: Principal, vehicle_id: uuid.UUID) -> Select[MileageReading]:
+    """The odometer readings the principal may see, oldest first (filtered in SQL)."""
+    statement = select(MileageReading).where(MileageReading.vehicle_id == vehicle_id)
+    if principal.store_ids is not None:
+        own_visits = select(ServiceOrder.id).where(
+            ServiceOrder.vehicle_id == vehicle_id,
+            ServiceOrder.store_id.in_(sorted(principal.store_ids)),
+        )
+        statement = statement.where(
+            or_(
+                MileageReading.service_order_id.is_(None),
+                MileageReading.service_order_id.in_(own_visits),
+            )
+        )
+    return statement.order_by(MileageReading.read_at, MileageReading.id)
+
+
+def search_keys(q: str) -> list[tuple[PIIClass, ColumnElement[bool]]]:
+    """Exact plate or VIN, or the tail of a VIN (the last six, as printed on receipts),
+    each with the PII class an answer could reveal."""
     text = q.strip().upper()
     if not text:
         raise Unprocessable.field("q", "must not be empty")
-    conditions: list[ColumnElement[bool]] = [Vehicle.vin == text]
+    keys: list[tuple[PIIClass, ColumnElement[bool]]] = [(PIIClass.vin, Vehicle.vin == text)]
     plate = looks_like_plate(text)
     if plate is not None:
-        conditions.append(Vehicle.plate == plate)
+        keys.append((PIIClass.plate, Vehicle.plate == plate))
     if 4 <= len(text) < 17 and text.isalnum():
-        conditions.append(Vehicle.vin.endswith(text, autoescape=True))
-    return or_(*conditions)
+        keys.append((PIIClass.vin, Vehicle.vin.endswith(text, autoescape=True)))
+    return keys
+
+
+def vehicle_matches(q: str) -> ColumnElement[bool]:
+    return or_(*(condition for _, condition in search_keys(q)))
+
+
+def searched_classes(q: str | None) -> set[str]:
+    """The PII classes a vehicle search targets (see :func:`search_keys`), and whatever
+    the free-text detectors find in ``q``."""
+    if q is None:
+        return set()
+    return {str(c) for c, _ in search_keys(q)} | {f.pii_class for f in find(q)}
 
 
 def list_statement(q: str | None, customer_id: uuid.UUID | None) -> Select[Vehicle]:

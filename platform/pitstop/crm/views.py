@@ -1,4 +1,5 @@
-"""Rows to response shapes: every personal value leaves wrapped in ``Sensitive``.
+"""Rows to response shapes: every personal value leaves wrapped in ``Sensitive``, every
+text staff typed in ``FreeText``.
 
 Kept apart from the handlers so that lists, details, the vehicle history and the customer
 profile all render a record the same way (and mask it the same way).
@@ -10,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from pitstop.access.masking import Sensitive, sensitive
+from pitstop.access.masking import FreeText, Sensitive, free_text, sensitive
 from pitstop.crm.customers import Derived, age_band
 from pitstop.crm.models import (
     Customer,
@@ -48,15 +49,15 @@ def customer_out(customer: Customer, derived: Derived) -> CustomerOut:
         id_number=sensitive(customer.id_number, "id_number"),
         email=sensitive(customer.email, "email"),
         address=sensitive(customer.address, "address"),
-        city=customer.city,
+        city=free_text(customer.city),
         region=customer.region,
         occupation=customer.occupation,
         usage=customer.usage,
         source=customer.source,
         home_store_id=customer.home_store_id,
-        tags=list(customer.tags),
+        tags=[FreeText(tag) for tag in customer.tags],
         marketing_consent=Consent(
-            customer.marketing_consent, customer.consent_at, customer.consent_channel
+            customer.marketing_consent, customer.consent_at, free_text(customer.consent_channel)
         ),
         age_band=age_band(customer.birthday),
         lifecycle=derived.lifecycle,
@@ -88,10 +89,10 @@ def vehicle_out(vehicle: Vehicle, today: dt.date) -> VehicleOut:
         manufacturer=decoded.manufacturer if decoded else None,
         country=decoded.country if decoded else None,
         model_year=decoded.model_year if decoded else None,
-        make=vehicle.make,
-        model=vehicle.model,
+        make=free_text(vehicle.make),
+        model=free_text(vehicle.model),
         year=vehicle.year,
-        colour=vehicle.colour,
+        colour=free_text(vehicle.colour),
         fuel=vehicle.fuel,
         purchase_date=vehicle.purchase_date,
         warranty_end=vehicle.warranty_end,
@@ -112,7 +113,7 @@ def line_out(line: ServiceOrderLine) -> LineOut:
     return LineOut(
         line.kind,
         line.category,
-        line.description,
+        FreeText(line.description),
         quantity_out(line.quantity),
         line.unit_price,
         line.amount,
@@ -140,7 +141,7 @@ def order_out(
         started_at=order.started_at,
         completed_at=order.completed_at,
         refunded_at=order.refunded_at,
-        refund_reason=order.refund_reason,
+        refund_reason=free_text(order.refund_reason),
         next_service_km=order.next_service_km,
         next_service_date=order.next_service_date,
         lines=None if lines is None else [line_out(line) for line in lines],

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
 from pitstop.hooks.types import Event
-from pitstop.logs import redact
+from pitstop.personal_data import redact
 from pitstop.tenancy.models import TenantPlugin
 
 if TYPE_CHECKING:

@@ -2,8 +2,8 @@
 
 Payloads carry IDs and facts (amounts, mileage, categories), never personal data: they
 travel through the broker and sit in Redis, outside the masking at the API's edge. As a
-second line of defence ``emit`` refuses a payload in which any string looks like a phone
-number, a resident ID number or an e-mail address.
+second line of defence ``emit`` refuses a payload in which any string looks like personal
+data, by the same detectors that redact logs and mask free text (:mod:`pitstop.personal_data`).
 
 After the transaction commits, the relay is nudged with the new event's ID (see
 :mod:`pitstop.events.relay`); if that nudge is lost, the periodic sweep finds the row.
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.db.base import utcnow
 from pitstop.db.on_commit import on_commit
 from pitstop.events.models import OutboxEvent
-from pitstop.logs import redact
+from pitstop.personal_data import find
 
 NUDGE_KEY = "pitstop_outbox_nudge"
 Nudge = Callable[[uuid.UUID, uuid.UUID], None]
@@ -35,7 +35,7 @@ class PersonalDataInEvent(ValueError):
 
 def _check_payload(value: Any, path: str = "payload") -> None:
     if isinstance(value, str):
-        if redact(value) != value:
+        if find(value):
             raise PersonalDataInEvent(f"{path} looks like personal data; events carry IDs only")
     elif isinstance(value, Mapping):
         for key, item in value.items():

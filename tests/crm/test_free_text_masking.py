@@ -1,0 +1,251 @@
+"""Free text carries no personal data past masking, in the core and in every plugin.
+
+Staff type phones, ID numbers, e-mails, plates and VINs into tags, notes, reasons and
+descriptions. Every free-text field of the core and of every installed plugin is seeded
+with all five; then every GET route of the app (generated from its routes, not listed) is
+read as every role, and no class a role sees masked appears raw in any answer: it appears
+in the structured mask format instead. Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Litestar
+
+from pitstop.access.masking import policy_for
+from pitstop.access.permissions import ROLE_TEMPLATES
+from pitstop.access.pii import mask
+from tests.crm.conftest import LINE, Crm, make_vin
+
+SECRETS = {
+    "phone": "13912345678",
+    "id_number": "11010519491231002X",
+    "email": "nana@example.com",
+    "plate": "沪A54321",
+    "vin": make_vin(4242),
+}
+NOTE = (
+    f"联系电话{SECRETS['phone']}，身份证{SECRETS['id_number']}，邮箱{SECRETS['email']}，"
+    f"车牌{SECRETS['plate']}，车架号{SECRETS['vin']}"
+)
+
+
+@dataclass
+class Seeded:
+    """Ids of the records whose free text was seeded, by the path parameter naming them."""
+
+    ids: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, value: str) -> None:
+        self.ids.setdefault(name, []).append(value)
+
+
+async def _ok(response: Any, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    return dict(response.json())
+
+
+async def seed_core(crm: Crm, seeded: Seeded) -> None:
+    """Tags, city, consent channel, vehicle make/model/colour, mileage note, order line,
+    refund reason."""
+    client, admin = crm.demo.client, await crm.headers()
+    customer = await crm.customer(
+        tags=list(SECRETS.values()),
+        city=NOTE,
+        marketing_consent=True,
+        consent_channel=SECRETS["email"],
+        home_store_id=crm.stores["SH001"],
+    )
+    vehicle = await crm.vehicle(customer["id"], make=NOTE, model=NOTE, colour=SECRETS["plate"])
+    await _ok(
+        await client.post(
+            f"/api/v1/vehicles/{vehicle['id']}/mileage",
+            json={"mileage_km": 100, "note": NOTE},
+            headers=admin,
+        ),
+        201,
+    )
+    order = await crm.order(
+        "SH001", customer["id"], vehicle["id"], lines=[{**LINE, "description": NOTE}]
+    )
+    await crm.complete(order["id"], 200)
+    await _ok(
+        await client.post(
+            f"/api/v1/service-orders/{order['id']}/refund", json={"reason": NOTE}, headers=admin
+        )
+    )
+    seeded.add("customer_id", customer["id"])
+    seeded.add("vehicle_id", vehicle["id"])
+    seeded.add("order_id", order["id"])
+
+
+async def seed_membership(crm: Crm, seeded: Seeded) -> None:
+    """Ledger reasons (a grant and a redemption) and the tier override reason."""
+    client, admin = crm.demo.client, await crm.headers()
+    customer_id = seeded.ids["customer_id"][0]
+    base = f"/api/v1/membership/accounts/{customer_id}"
+    await _ok(await client.post(f"{base}/enrol", headers=admin))
+    for path, body in (
+        ("adjust", {"points": 500, "reason": NOTE, "store_id": crm.stores["SH001"]}),
+        ("redeem", {"points": 100, "reason": NOTE, "store_id": crm.stores["SH001"]}),
+    ):
+        await _ok(await client.post(f"{base}/{path}", json=body, headers=admin))
+    until = "2099-01-01"
+    await _ok(
+        await client.put(
+            f"{base}/tier", json={"tier": None, "reason": NOTE, "until": until}, headers=admin
+        )
+    )
+
+
+async def seed_complaints(crm: Crm, seeded: Seeded) -> None:
+    """Description, resolution and a note on every step of the workflow."""
+    client, admin = crm.demo.client, await crm.headers()
+    body = {
+        "customer_id": seeded.ids["customer_id"][0],
+        "store_id": crm.stores["SH001"],
+        "severity": "B",
+        "category": "service_quality",
+        "channel": "phone",
+        "description": NOTE,
+    }
+    complaint = await _ok(await client.post("/api/v1/complaints", json=body, headers=admin), 201)
+    url = f"/api/v1/complaints/{complaint['id']}"
+    staff = (await _ok(await client.get("/api/v1/staff?limit=200", headers=admin)))["items"]
+    manager = next(s["id"] for s in staff if s["role"] == "store_manager")
+    for step, extra in (
+        ("acknowledge", {}),
+        ("status", {"status": "awaiting_customer"}),
+        ("reply", {}),
+        ("assign", {"staff_id": manager}),
+    ):
+        await _ok(await client.post(f"{url}/{step}", json={**extra, "note": NOTE}, headers=admin))
+    await _ok(await client.post(f"{url}/resolve", json={"resolution": NOTE}, headers=admin))
+    survey = {"satisfaction": 5, "resolved": True, "note": NOTE}
+    await _ok(await client.post(f"{url}/survey", json=survey, headers=admin))
+    await _ok(await client.post(f"{url}/reopen", json={"note": NOTE}, headers=admin))
+    seeded.add("complaint_id", complaint["id"])
+
+
+PLUGIN_SEEDERS: dict[str, Callable[[Crm, Seeded], Awaitable[None]]] = {
+    "membership": seed_membership,
+    "complaints": seed_complaints,
+}
+
+
+def get_routes(app: Litestar) -> list[str]:
+    """Every GET route a tenant's staff can call (public and platform routes hold none)."""
+    paths = []
+    for route in app.routes:
+        handler_map = getattr(route, "route_handler_map", {})
+        if "GET" not in handler_map or route.path.startswith("/schema"):
+            continue
+        entry = handler_map["GET"]
+        handler = entry[0] if isinstance(entry, tuple) else entry
+        if handler.opt.get("exclude_from_auth") or route.path.startswith("/api/v1/platform"):
+            continue
+        paths.append(route.path)
+    return sorted(paths)
+
+
+def urls_for(path: str, seeded: Seeded, plugins: list[str]) -> list[str]:
+    """The route with each path parameter filled by a seeded id (every combination)."""
+    names = re.findall(r"\{(\w+)(?::\w+)?\}", path)
+    values = {**seeded.ids, "name": plugins}
+    missing = [n for n in names if n not in values]
+    assert not missing, f"{path}: seed a record for {missing}"
+    urls = [path]
+    for name in names:
+        urls = [
+            re.sub(r"\{" + name + r"(?::\w+)?\}", value, url, count=1)
+            for url in urls
+            for value in values[name]
+        ]
+    return urls
+
+
+def masked_for(role: str) -> dict[str, str]:
+    visible = policy_for(role)
+    return {cls: raw for cls, raw in SECRETS.items() if cls not in visible}
+
+
+async def test_no_role_reads_a_masked_class_raw_from_any_free_text(crm: Crm, app: Litestar) -> None:
+    # Given every free-text field of the core and of every installed plugin holding a
+    # phone, an ID number, an e-mail, a plate and a VIN
+    plugins = sorted(crm.demo.runtime.plugins.plugins)
+    assert set(plugins) == set(PLUGIN_SEEDERS), "seed the free text of every plugin"
+    seeded = Seeded()
+    await seed_core(crm, seeded)
+    for name in plugins:
+        await PLUGIN_SEEDERS[name](crm, seeded)
+    urls = [u for path in get_routes(app) for u in urls_for(path, seeded, plugins)]
+    # When every GET route is read by HQ admin (sees all) and by every other role
+    carriers: set[str] = set()
+    leaks: list[tuple[str, str, str]] = []
+    unmasked: list[tuple[str, str, str]] = []
+    for role in ["hq_admin", *(r for r in ROLE_TEMPLATES if r != "hq_admin")]:
+        headers = await crm.headers(role)
+        hidden = masked_for(role)
+        for url in urls:
+            response = await crm.demo.client.get(url, headers=headers)
+            assert response.status_code < 500, (role, url, response.text)
+            if response.status_code != 200:
+                continue
+            body = response.text
+            if role == "hq_admin" and SECRETS["phone"] in body:
+                carriers.add(url)
+            # Then no class the role sees masked appears raw anywhere in the answer
+            leaks += [(role, url, cls) for cls, raw in hidden.items() if raw in body]
+            # And where HQ saw the raw value, this role sees it in the structured format
+            if url in carriers:
+                unmasked += [
+                    (role, url, c) for c, raw in hidden.items() if mask(raw, c) not in body
+                ]
+    assert leaks == []
+    assert unmasked == []
+    # And the walk really passed through every kind of free text (the seeding took)
+    routes = {re.sub(r"[0-9a-f-]{36}", "{id}", u) for u in carriers}
+    assert {
+        "/api/v1/customers",
+        "/api/v1/customers/{id}",
+        "/api/v1/customers/{id}/profile",
+        "/api/v1/vehicles/{id}/history",
+        "/api/v1/service-orders/{id}",
+        "/api/v1/complaints/{id}",
+        "/api/v1/complaints/{id}/activities",
+        "/api/v1/membership/accounts/{id}/ledger",
+    } <= routes
+
+
+async def test_a_replayed_answer_is_masked_for_whoever_replays_it(crm: Crm) -> None:
+    # Given a member with points, and an advisor (sees phones, not ID numbers or e-mails)
+    seeded = Seeded()
+    await seed_core(crm, seeded)
+    await seed_membership(crm, seeded)
+    url = f"/api/v1/membership/accounts/{seeded.ids['customer_id'][0]}/redeem"
+    body = {"points": 10, "reason": NOTE, "store_id": crm.stores["SH001"]}
+    key = {"Idempotency-Key": "redeem-free-text-1"}
+    # When the advisor redeems with a reason holding personal data, then replays it, and
+    # the SH001 store manager (sees every class) replays the same key
+    first = await crm.demo.client.post(
+        url, json=body, headers={**await crm.headers("service_advisor"), **key}
+    )
+    again = await crm.demo.client.post(
+        url, json=body, headers={**await crm.headers("service_advisor"), **key}
+    )
+    manager = await crm.demo.client.post(
+        url, json=body, headers={**await crm.headers("store_manager"), **key}
+    )
+    # Then the advisor reads the ID number and e-mail masked, the first time and on replay
+    for response in (first, again):
+        assert response.status_code == 200, response.text
+        reason = response.json()["entry"]["reason"]
+        assert SECRETS["phone"] in reason and mask(SECRETS["id_number"], "id_number") in reason
+        assert SECRETS["id_number"] not in reason and SECRETS["email"] not in reason
+    assert again.headers["Idempotent-Replayed"] == "true"
+    # And the manager's replay of the same answer shows what the manager may see: all of it
+    assert manager.status_code == 200 and manager.json()["entry"]["reason"] == NOTE

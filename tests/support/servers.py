@@ -130,7 +130,9 @@ class PostgresServer:
             ],
             capture_output=True,
             text=True,
-            timeout=60,
+            # A guard against a hung server, not an expectation: a bulk insert of 30,000
+            # customers took over a minute on a loaded 2-core machine.
+            timeout=900,
             check=False,
         )
         if result.returncode != 0:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
-from pitstop.db.guard import install_database_wall
+from pitstop.db.guard import install_database_wall, install_orm_wall
 from pitstop.db.on_commit import install_on_commit
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -32,6 +32,7 @@ class PitstopSession(Session):
     """The sync session class behind every AsyncSession; the walls hang off it."""
 
 
+install_orm_wall(PitstopSession)
 install_database_wall(PitstopSession)
 install_on_commit(PitstopSession)
 

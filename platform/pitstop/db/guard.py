@@ -101,8 +101,18 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
 
 
 def _allow_discovery(state: ORMExecuteState) -> None:
+    """Without a tenant, only ``system_scope()`` reads pass, and only on embedded SQLite.
+
+    PostgreSQL's row-level security shows the app role no row without a tenant (there is
+    no switch to flip): discovery there goes through :mod:`pitstop.db.discovery`, and a
+    system-scope read would silently find nothing, so it is refused loudly instead.
+    """
     if in_system_scope() and state.is_select:
-        return  # named cross-tenant discovery (scheduler, relay): reads only
+        if state.session.get_bind().dialect.name != "postgresql":
+            return
+        raise TenantContextMissing(
+            "system_scope() cannot read tenant tables on PostgreSQL: use pitstop.db.discovery"
+        )
     raise TenantContextMissing("ORM statement on a tenant table with no tenant in context")
 
 
@@ -158,24 +168,20 @@ def _check_owned(obj: TenantModel, tenant_id: uuid.UUID | None) -> None:
         raise CrossTenantWrite(f"{type(obj).__name__} belongs to another tenant")
 
 
-_SET_TENANT = text(
-    "SELECT set_config('pitstop.tenant_id', :tenant, true),"
-    " set_config('pitstop.system', :system, true)"
-)
+_SET_TENANT = text("SELECT set_config('pitstop.tenant_id', :tenant, true)")
 _INFO_KEY = "pitstop_rls_context"
 
 
-def _wanted_setting() -> tuple[str, str]:
+def _wanted_setting() -> str:
     ctx = current_context()
-    tenant = "" if ctx is None or ctx.tenant_id is None else str(ctx.tenant_id)
-    return tenant, "on" if ctx is not None and ctx.system else ""
+    return "" if ctx is None or ctx.tenant_id is None else str(ctx.tenant_id)
 
 
 def _apply_setting(session: Session, connection: Connection) -> None:
     wanted = _wanted_setting()
     if session.info.get(_INFO_KEY) == wanted:
         return
-    connection.execute(_SET_TENANT, {"tenant": wanted[0], "system": wanted[1]})
+    connection.execute(_SET_TENANT, {"tenant": wanted})
     session.info[_INFO_KEY] = wanted
 
 

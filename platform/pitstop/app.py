@@ -79,4 +79,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ),
         on_shutdown=[runtime.close],
         debug=False,
+        # configure_logging owns the root logger: Litestar's default config would replace
+        # its handler with one whose tracebacks print the values bound into failed SQL.
+        logging_config=None,
     )

@@ -34,7 +34,11 @@ def run_server(settings: Settings) -> None:
     base = f"http://{settings.host}:{settings.port}"
     log.info("serving", api=f"{base}/api/v1", openapi=f"{base}/schema", embedded=settings.embedded)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        # log_config=None: uvicorn's loggers reach the root handler of configure_logging,
+        # whose tracebacks hide SQL values, instead of uvicorn's own formatter.
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_level="warning", log_config=None
+        )
     finally:
         stop.set()
         if worker is not None:

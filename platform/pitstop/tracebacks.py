@@ -33,6 +33,7 @@ _SQLITE_CONSTRAINT = re.compile(
 )
 """SQLite's constraint messages name columns only (``UNIQUE constraint failed: t.a, t.b``)."""
 
+
 def format_exception(exc: BaseException) -> str:
     """The whole chain, oldest cause first, as ``traceback`` would print it."""
     parts: list[str] = []

@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 
 from pitstop.settings import Settings
+from pitstop.tracebacks import SafeFormatter, format_exc_info
 
 _PATTERNS = (
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail
@@ -70,7 +71,7 @@ def configure_logging(settings: Settings) -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
+        format_exc_info,  # tracebacks without the values bound into a failed statement
         redact_pii,
     ]
     structlog.configure(
@@ -79,7 +80,20 @@ def configure_logging(settings: Settings) -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
+    _stdlib_handler(level)
+
+
+def _stdlib_handler(level: int) -> None:
+    """One stderr handler on the root logger (replaced on reconfiguration), whose
+    tracebacks go through :class:`SafeFormatter` like structlog's."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "pitstop", False)]:
+        root.removeHandler(handler)
+    handler = logging.StreamHandler()
+    handler.pitstop = True  # type: ignore[attr-defined]
+    handler.setFormatter(SafeFormatter("%(levelname)s %(name)s %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 READY_LINE = "pitstop {process} ready"

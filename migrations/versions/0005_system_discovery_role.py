@@ -1,7 +1,7 @@
 """core: cross-tenant discovery through SECURITY DEFINER functions, no switch for the app role
 
 Revision ID: 0005
-Revises: 0007
+Revises: 0004
 Until now every tenant table had a ``system_discovery`` policy: SELECT across tenants when
 ``pitstop.system = 'on'``, a setting the app role could flip with one ``SET``. This
 revision drops that policy from every table that has it (core and plugin tables alike,
@@ -31,7 +31,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -125,6 +125,15 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
 
 
 @pytest.fixture
+def census(runtime: Runtime, request: pytest.FixtureRequest) -> Any:
+    """Whole-table row counts across tenants, read above the walls (tests/support/census.py)."""
+    from tests.support.census import Census
+
+    server = request.getfixturevalue("postgres_server") if runtime.settings.is_postgres else None
+    return Census(runtime, server)
+
+
+@pytest.fixture
 def app(runtime: Runtime) -> Litestar:
     return create_app(runtime=runtime)
 

@@ -94,6 +94,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ),
         on_shutdown=[runtime.close],
         debug=False,
+        # configure_logging owns the root logger: Litestar's default config would replace
+        # its handler with one whose tracebacks print the values bound into failed SQL.
+        logging_config=None,
     )
     check_routes(app, runtime.permissions, permission_guard)  # deny by default, at start-up
     document_problems(app, tuple(f"/api/v1/{name}" for name in runtime.plugins.plugins))

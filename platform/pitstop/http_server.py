@@ -100,6 +100,9 @@ def serve_http(app: Any, host: str, port: int, **options: Any) -> None:
         host=host,
         port=port,
         log_level="warning",
+        # uvicorn's loggers reach the root handler of configure_logging, whose tracebacks
+        # hide the values bound into failed SQL, instead of uvicorn's own formatter.
+        log_config=None,
         http=BoundedH11Protocol,
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
         **options,

@@ -17,6 +17,7 @@ import structlog
 
 from pitstop.personal_data import map_strings, redact
 from pitstop.settings import Settings
+from pitstop.tracebacks import SafeFormatter, format_exc_info
 
 
 def redact_pii(
@@ -38,7 +39,7 @@ def configure_logging(settings: Settings) -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
+        format_exc_info,  # tracebacks without the values bound into a failed statement
         redact_pii,
     ]
     structlog.configure(
@@ -47,7 +48,20 @@ def configure_logging(settings: Settings) -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
+    _stdlib_handler(level)
+
+
+def _stdlib_handler(level: int) -> None:
+    """One stderr handler on the root logger (replaced on reconfiguration), whose
+    tracebacks go through :class:`SafeFormatter` like structlog's."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "pitstop", False)]:
+        root.removeHandler(handler)
+    handler = logging.StreamHandler()
+    handler.pitstop = True  # type: ignore[attr-defined]
+    handler.setFormatter(SafeFormatter("%(levelname)s %(name)s %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 READY_LINE = "pitstop {process} ready"

@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 from litestar import Litestar
-from sqlalchemy import func, select
 
 from pitstop.crm.models import CRM_TABLES
-from pitstop.db.base import tenant_tables
-from pitstop.tenancy.context import system_scope
 from tests.crm.conftest import LINE, Crm, make_plate, make_vin
+from tests.support.census import Census
 from tests.support.demo import Demo
 
 SHOP_OWNER = "owner@demo-shop.example"
@@ -108,27 +106,20 @@ async def _victim(demo: Demo) -> Victim:
     return Victim(store, customer.json()["id"], vehicle.json()["id"], order.json()["id"])
 
 
-async def _snapshot(demo: Demo) -> dict[str, int]:
+async def _snapshot(census: Census) -> dict[str, int]:
     """Row counts of every CRM, outbox and audit table, across all tenants."""
-    tables = {t.name: t for t in tenant_tables()}
-    counts = {}
-    async with demo.runtime.sessions() as session:
-        with system_scope("isolation test snapshot"):
-            for name in COUNTED:
-                table = tables[name]
-                counts[name] = int(
-                    await session.scalar(select(func.count()).select_from(table)) or 0
-                )
-    return counts
+    return await census(COUNTED)
 
 
-async def test_every_crm_route_answers_404_for_another_tenants_ids(crm: Crm, app: Litestar) -> None:
+async def test_every_crm_route_answers_404_for_another_tenants_ids(
+    crm: Crm, app: Litestar, census: Census
+) -> None:
     # Given the shop's customer, vehicle and order, and the chain's HQ admin as attacker
     victim = await _victim(crm.demo)
     headers = await crm.headers("hq_admin")
     routes = crm_routes_with_ids(app)
     assert set(routes) == set(BODIES), "a CRM route with an id needs an attack body here"
-    before = await _snapshot(crm.demo)
+    before = await _snapshot(census)
     ids = {
         "customer_id": victim.customer_id,
         "vehicle_id": victim.vehicle_id,
@@ -144,16 +135,18 @@ async def test_every_crm_route_answers_404_for_another_tenants_ids(crm: Crm, app
         answers[(method, path)] = response.status_code
     # Then every route answers 404, and nothing anywhere was written
     assert {route: 404 for route in routes} == answers
-    assert await _snapshot(crm.demo) == before
+    assert await _snapshot(census) == before
 
 
-async def test_bodies_referencing_another_tenants_rows_are_refused(crm: Crm) -> None:
+async def test_bodies_referencing_another_tenants_rows_are_refused(
+    crm: Crm, census: Census
+) -> None:
     # Given the shop's rows, and the chain's own customer and vehicle
     victim = await _victim(crm.demo)
     own = await crm.customer()
     own_vehicle = await crm.vehicle(own["id"])
     headers = await crm.headers("hq_admin")
-    before = await _snapshot(crm.demo)
+    before = await _snapshot(census)
     order = {
         "store_id": crm.stores["SH001"],
         "customer_id": own["id"],
@@ -183,7 +176,7 @@ async def test_bodies_referencing_another_tenants_rows_are_refused(crm: Crm) -> 
         assert response.status_code == 422, (url, body, response.status_code)
         assert response.json()["errors"][0]["field"] in body
     # And nothing was written
-    assert await _snapshot(crm.demo) == before
+    assert await _snapshot(census) == before
 
 
 async def test_list_filters_with_another_tenants_ids_return_nothing(crm: Crm) -> None:

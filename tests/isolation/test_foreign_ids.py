@@ -17,7 +17,7 @@ from litestar import Litestar
 from sqlalchemy import func, select
 
 from pitstop.access.permissions import ROLE_TEMPLATES
-from pitstop.db.base import tenant_tables
+from pitstop.db.base import Base, TenantModel
 from pitstop.runtime import Runtime
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
@@ -104,11 +104,16 @@ def _targets(app: Litestar, ids: dict[str, str]) -> list[tuple[str, str]]:
 
 
 async def _snapshot(runtime: Runtime, tenant_id: uuid.UUID) -> dict[str, int]:
+    """The tenant's row count in every tenant table (through the mapped classes, which the
+    ORM wall filters; a bare ``Table`` is refused under a tenant)."""
+    models = [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantModel)]
     async with runtime.sessions() as session:
         with tenant_scope(tenant_id):
             return {
-                table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
-                for table in tenant_tables()
+                model.__tablename__: int(
+                    await session.scalar(select(func.count()).select_from(model)) or 0
+                )
+                for model in models
             }
 
 

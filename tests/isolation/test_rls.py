@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import NullPool
 
+from pitstop.crm import demo_data
 from pitstop.db.base import tenant_tables
+from pitstop.db.engine import create_engine
 from pitstop.db.models import load_models
 from pitstop.runtime import Runtime
 from tests.support.factories import make_tenant
@@ -120,3 +125,92 @@ async def test_app_role_cannot_change_audit_rows(runtime: Runtime) -> None:
             # Then PostgreSQL refuses: the privilege was never granted
             with pytest.raises(DBAPIError, match="permission denied"):
                 await connection.execute(text(statement))
+
+
+SWITCHES = {
+    "SET": "SET pitstop.system = 'on'",
+    "SET LOCAL": "SET LOCAL pitstop.system = 'on'",
+    "set_config session": "SELECT set_config('pitstop.system', 'on', false)",
+    "set_config transaction": "SELECT set_config('pitstop.system', 'on', true)",
+    "the discovery functions' own setting": "SET pitstop.discovery = 'on'",
+}
+
+
+async def _rows_by_tenant(engine: AsyncEngine, tables: list[str]) -> dict[str, set[uuid.UUID]]:
+    async with engine.connect() as connection:
+        seen = {
+            table: set(
+                (await connection.execute(text(f'SELECT DISTINCT tenant_id FROM "{table}"')))
+                .scalars()
+                .all()
+            )
+            for table in tables
+        }
+        await connection.rollback()
+    return seen
+
+
+@pytest.mark.parametrize("switch", list(SWITCHES), ids=list(SWITCHES))
+async def test_the_app_role_has_no_switch_that_opens_other_tenants(
+    demo: Any,
+    runtime: Runtime,
+    postgres_server: Any,
+    switch: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the demo chain and shop with a small CRM book each, every tenant table as a
+    # superuser (above every wall) sees it
+    for slug in demo_data.SIZES:
+        monkeypatch.setitem(demo_data.SIZES, slug, demo_data.BookSize(3, 3, 6))
+    await demo_data.load_demo_crm(runtime.sessions, runtime.clock())
+    tables = sorted(t.name for t in tenant_tables())
+    superuser = create_engine(postgres_server.dsn("pitstop_test"), poolclass=NullPool)
+    try:
+        truth = await _rows_by_tenant(superuser, tables)
+    finally:
+        await superuser.dispose()
+    chain = (await _raw(runtime, "SELECT id FROM tenants WHERE slug = 'demo-chain'", None))[0][0]
+    foreign = {t: ids - {chain} for t, ids in truth.items() if ids - {chain}}
+    assert len(foreign) >= 9, f"the shop should have rows in many tables: {sorted(foreign)}"
+    # When the app role flips the switch, with the chain set and with no tenant set
+    for tenant in (str(chain), ""):
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text(SWITCHES[switch]))
+            await connection.execute(
+                text("SELECT set_config('pitstop.tenant_id', :t, false)"), {"t": tenant}
+            )
+            leaked = {}
+            for table in tables:
+                ids = set(
+                    (await connection.execute(text(f'SELECT DISTINCT tenant_id FROM "{table}"')))
+                    .scalars()
+                    .all()
+                )
+                if ids - {uuid.UUID(tenant) if tenant else None}:
+                    leaked[table] = len(ids)
+            await connection.rollback()
+        # Then no tenant table shows a single foreign row
+        assert leaked == {}, f"with tenant {tenant or 'unset'}: {leaked}"
+
+
+async def test_no_policy_on_a_tenant_table_reads_a_setting_the_app_role_can_change(
+    runtime: Runtime,
+) -> None:
+    # Given every tenant table, core and plugin
+    names = sorted(t.name for t in tenant_tables())
+    # When the policies that apply to the app role (its own or PUBLIC's) are read
+    async with runtime.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT tablename, policyname, qual FROM pg_policies"
+                    " WHERE tablename = ANY(:names)"
+                    " AND ('public' = ANY(roles) OR current_user = ANY(roles))"
+                ),
+                {"names": names},
+            )
+        ).all()
+    # Then each table has exactly tenant_isolation, keyed on pitstop.tenant_id alone
+    by_table = {name: [r[1] for r in rows if r[0] == name] for name in names}
+    assert by_table == {name: ["tenant_isolation"] for name in names}
+    assert all("pitstop.system" not in (r[2] or "") for r in rows)

@@ -5,6 +5,8 @@ SQLite (embedded) gets WAL, a busy timeout, enforced foreign keys (without
 ``BEGIN IMMEDIATE`` transactions on every connection.
 PostgreSQL connections are used as the app role; the tenant reaches row-level security
 through ``set_config`` in :mod:`pitstop.db.guard`.
+Every engine runs with ``hide_parameters=True``: a failing statement's error (and so any
+traceback that prints it) shows the SQL, never the customer's values bound into it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
-from pitstop.db.guard import install_database_wall
+from pitstop.db.guard import install_database_wall, install_orm_wall
 from pitstop.db.on_commit import install_on_commit
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -32,11 +34,13 @@ class PitstopSession(Session):
     """The sync session class behind every AsyncSession; the walls hang off it."""
 
 
+install_orm_wall(PitstopSession)
 install_database_wall(PitstopSession)
 install_on_commit(PitstopSession)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs

@@ -1,11 +1,21 @@
-"""The ORM wall: every ORM statement is filtered to the tenant in context.
+"""The ORM wall: every ORM statement is filtered to, and writes only, the tenant in context.
 
 ``do_orm_execute`` adds ``with_loader_criteria(TenantModel, tenant_id == current)`` to every
 SELECT, UPDATE and DELETE that touches a tenant table; with no tenant in context it raises
-instead of returning every tenant's rows. ``before_flush`` stamps ``tenant_id`` on new rows
-and refuses rows of another tenant. On PostgreSQL the same tenant is also set with
-``set_config('pitstop.tenant_id', ..., true)`` at the start of each transaction, so raw SQL
-that slips past the ORM still meets row-level security (the database wall).
+instead of returning every tenant's rows. INSERTs and the values of UPDATEs are checked by
+:mod:`pitstop.db.tenant_values` (stamped with the tenant, or refused when they name
+another). Statements written against a tenant ``Table`` instead of its mapped class are
+refused under a tenant: loader criteria only reach mapped entities, so such a statement
+would read or change every tenant's rows on SQLite. ``before_flush`` stamps ``tenant_id``
+on new objects and refuses objects of another tenant.
+
+The listeners hang off the project's own session class (:func:`install_orm_wall`, called
+for ``PitstopSession``), never off SQLAlchemy's global ``Session``: another library using
+SQLAlchemy in the same process keeps its own rules.
+
+On PostgreSQL the same tenant is also set with ``set_config('pitstop.tenant_id', ..., true)``
+at the start of each transaction, so raw SQL that slips past the ORM still meets row-level
+security (the database wall).
 """
 
 from __future__ import annotations
@@ -17,8 +27,10 @@ from sqlalchemy import Table, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import ColumnClause
 
 from pitstop.db.base import TenantModel, tenant_tables
+from pitstop.db.tenant_values import CrossTenantWrite, check_insert, check_update
 from pitstop.tenancy.context import (
     TenantContextMissing,
     current_context,
@@ -26,9 +38,17 @@ from pitstop.tenancy.context import (
     maybe_tenant_id,
 )
 
+__all__ = ["CrossTenantWrite", "UnfilteredStatement", "install_orm_wall"]
 
-class CrossTenantWrite(RuntimeError):
-    """A flush tried to write a row that belongs to another tenant."""
+
+class UnfilteredStatement(RuntimeError):
+    """A statement names a tenant table through its ``Table``: the tenant filter cannot apply."""
+
+
+def install_orm_wall(session_class: type[Session]) -> None:
+    """Filter, stamp and check every statement and flush of ``session_class`` sessions."""
+    event.listen(session_class, "do_orm_execute", _filter_by_tenant)
+    event.listen(session_class, "before_flush", _stamp_and_check)
 
 
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
@@ -55,10 +75,7 @@ def _tenant_table_names() -> frozenset[str]:
 _NAMES_CACHE: list[Any] = [-1, frozenset()]
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _filter_by_tenant(state: ORMExecuteState) -> None:
-    if not (state.is_select or state.is_update or state.is_delete):
-        return
     if state.is_column_load or state.is_relationship_load:
         return  # the parent statement's criteria already propagate to these loads
     if not _touches_tenant_table(state):
@@ -66,9 +83,14 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     sync_database_tenant(state.session)
     tenant_id = maybe_tenant_id()
     if tenant_id is None:
-        if in_system_scope() and state.is_select:
-            return  # named cross-tenant discovery (scheduler, relay): reads only
-        raise TenantContextMissing("ORM statement on a tenant table with no tenant in context")
+        _allow_discovery(state)
+        return
+    if state.is_insert:
+        check_insert(state, tenant_id)
+        return
+    _refuse_table_statements(state)
+    if state.is_update or state.is_delete:
+        check_update(state, tenant_id)
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantModel,
@@ -78,7 +100,47 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     )
 
 
-@event.listens_for(Session, "before_flush")
+def _allow_discovery(state: ORMExecuteState) -> None:
+    """Without a tenant, only ``system_scope()`` reads pass, and only on embedded SQLite.
+
+    PostgreSQL's row-level security shows the app role no row without a tenant (there is
+    no switch to flip): discovery there goes through :mod:`pitstop.db.discovery`, and a
+    system-scope read would silently find nothing, so it is refused loudly instead.
+    """
+    if in_system_scope() and state.is_select:
+        if state.session.get_bind().dialect.name != "postgresql":
+            return
+        raise TenantContextMissing(
+            "system_scope() cannot read tenant tables on PostgreSQL: use pitstop.db.discovery"
+        )
+    raise TenantContextMissing("ORM statement on a tenant table with no tenant in context")
+
+
+def _refuse_table_statements(state: ORMExecuteState) -> None:
+    """Loader criteria reach mapped entities only: a ``Table`` would escape the filter.
+
+    A Core statement (no entity at all) is refused outright. In an ORM statement, a plain
+    column is fine when its table is one of the statement's entities (``session.get``
+    builds its primary-key clause that way) and refused otherwise (a join or subquery on
+    ``Store.__table__`` inside a customer query would read every tenant's stores).
+    """
+    if not state.is_orm_statement:
+        raise UnfilteredStatement("a Core statement on a tenant table: use its mapped class")
+    entities = {m.local_table.name for m in state.all_mappers}  # type: ignore[attr-defined]
+    names = _tenant_table_names() - entities
+    for element in visitors.iterate(state.statement):  # type: ignore[arg-type]
+        if (
+            isinstance(element, ColumnClause)
+            and isinstance(element.table, Table)
+            and element.table.name in names
+            and "parententity" not in element._annotations
+        ):
+            raise UnfilteredStatement(
+                f"{element.table.name}.{element.name} is named through its Table: use its"
+                " mapped class"
+            )
+
+
 def _stamp_and_check(session: Session, flush_context: Any, instances: Any) -> None:
     sync_database_tenant(session)
     tenant_id = maybe_tenant_id()
@@ -106,24 +168,20 @@ def _check_owned(obj: TenantModel, tenant_id: uuid.UUID | None) -> None:
         raise CrossTenantWrite(f"{type(obj).__name__} belongs to another tenant")
 
 
-_SET_TENANT = text(
-    "SELECT set_config('pitstop.tenant_id', :tenant, true),"
-    " set_config('pitstop.system', :system, true)"
-)
+_SET_TENANT = text("SELECT set_config('pitstop.tenant_id', :tenant, true)")
 _INFO_KEY = "pitstop_rls_context"
 
 
-def _wanted_setting() -> tuple[str, str]:
+def _wanted_setting() -> str:
     ctx = current_context()
-    tenant = "" if ctx is None or ctx.tenant_id is None else str(ctx.tenant_id)
-    return tenant, "on" if ctx is not None and ctx.system else ""
+    return "" if ctx is None or ctx.tenant_id is None else str(ctx.tenant_id)
 
 
 def _apply_setting(session: Session, connection: Connection) -> None:
     wanted = _wanted_setting()
     if session.info.get(_INFO_KEY) == wanted:
         return
-    connection.execute(_SET_TENANT, {"tenant": wanted[0], "system": wanted[1]})
+    connection.execute(_SET_TENANT, {"tenant": wanted})
     session.info[_INFO_KEY] = wanted
 
 

@@ -1,15 +1,19 @@
 """The database wall on PostgreSQL: row-level security on every tenant table.
 
 Each tenant table gets ``ENABLE`` + ``FORCE ROW LEVEL SECURITY`` (FORCE so that even the
-table owner is filtered) and two policies:
+table owner is filtered) and one policy, ``tenant_isolation``: rows whose ``tenant_id``
+equals ``current_setting('pitstop.tenant_id')``, for reads and writes. An unset setting
+matches nothing, so forgetting it fails closed.
 
-* ``tenant_isolation`` — rows whose ``tenant_id`` equals ``current_setting('pitstop.tenant_id')``,
-  for reads and writes. An unset setting matches nothing, so forgetting it fails closed.
-* ``system_discovery`` — SELECT only, when ``pitstop.system`` is ``on``: the scheduler and
-  relay discover work across tenants (IDs), then act inside a tenant scope.
+There is deliberately no second policy the app role could open: the old
+``system_discovery`` policy (SELECT across tenants while ``pitstop.system = 'on'``) was a
+switch any session of the app role could flip. ``enable_rls`` drops it if a table still
+has it; cross-tenant discovery goes through the ``SECURITY DEFINER`` functions of
+migration 0005 (see :mod:`pitstop.db.discovery`).
 
 The app connects as a role that owns no table and lacks BYPASSRLS; ``pitstop migrate``
-runs as the owner and grants the app role exactly the DML it needs.
+runs as the owner and grants the app role exactly the DML it needs, and EXECUTE on the
+discovery functions.
 """
 
 from __future__ import annotations
@@ -33,8 +37,6 @@ def rls_statements(table: str) -> list[str]:
         f'CREATE POLICY tenant_isolation ON "{table}" USING (tenant_id = {_TENANT})'
         f" WITH CHECK (tenant_id = {_TENANT})",
         f'DROP POLICY IF EXISTS system_discovery ON "{table}"',
-        f'CREATE POLICY system_discovery ON "{table}" FOR SELECT'
-        " USING (current_setting('pitstop.system', true) = 'on')",
     ]
 
 
@@ -64,6 +66,7 @@ def grant_app_role(connection: Connection, app_role: str) -> None:
     tables = connection.execute(
         text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
     ).scalars()
+    _grant_discovery_functions(connection, quoted)
     for table in tables:
         if table == "alembic_version" or table.startswith("alembic_"):
             connection.execute(text(f'GRANT SELECT ON "{table}" TO {quoted}'))
@@ -74,3 +77,16 @@ def grant_app_role(connection: Connection, app_role: str) -> None:
             connection.execute(
                 text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{table}" TO {quoted}')
             )
+
+
+def _grant_discovery_functions(connection: Connection, quoted_role: str) -> None:
+    """EXECUTE on the ``pitstop_discover_*`` functions, revoked from PUBLIC at creation."""
+    functions = connection.execute(
+        text(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = 'public' AND p.proname LIKE 'pitstop\\_discover\\_%'"
+        )
+    ).scalars()
+    for function in functions:
+        connection.execute(text(f"GRANT EXECUTE ON FUNCTION {function} TO {quoted_role}"))

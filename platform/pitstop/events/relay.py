@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from pitstop.db.discovery import STALE_DELIVERIES, UNPUBLISHED_EVENTS, discover
 from pitstop.db.on_commit import on_commit
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
-from pitstop.tenancy.context import system_scope
 
 if TYPE_CHECKING:
     from pitstop.runtime import Runtime
@@ -77,32 +77,39 @@ async def sweep(runtime: Runtime) -> tuple[int, int]:
     """Re-send what was left behind, across tenants; returns (events, deliveries) re-sent."""
     now = runtime.clock()
     async with runtime.sessions() as session, session.begin():
-        with system_scope("outbox relay sweep"):
-            events = (
-                await session.execute(
-                    select(OutboxEvent.tenant_id, OutboxEvent.id)
-                    .where(
-                        OutboxEvent.published_at.is_(None),
-                        OutboxEvent.occurred_at < now - SWEEP_AFTER,
-                    )
-                    .order_by(OutboxEvent.occurred_at)
-                    .limit(SWEEP_BATCH)
+        events = await discover(
+            session,
+            UNPUBLISHED_EVENTS,
+            {"occurred_before": now - SWEEP_AFTER, "batch": SWEEP_BATCH},
+            fallback=select(OutboxEvent.tenant_id, OutboxEvent.id)
+            .where(
+                OutboxEvent.published_at.is_(None),
+                OutboxEvent.occurred_at < now - SWEEP_AFTER,
+            )
+            .order_by(OutboxEvent.occurred_at)
+            .limit(SWEEP_BATCH),
+            reason="outbox relay sweep",
+        )
+        deliveries = await discover(
+            session,
+            STALE_DELIVERIES,
+            {
+                "pending_before": now - STALE_DELIVERY,
+                "retrying_before": now - STALE_RETRY,
+                "batch": SWEEP_BATCH,
+            },
+            fallback=select(EventDelivery.tenant_id, EventDelivery.id)
+            .where(
+                or_(
+                    (EventDelivery.status == DeliveryStatus.pending)
+                    & (EventDelivery.updated_at < now - STALE_DELIVERY),
+                    (EventDelivery.status == DeliveryStatus.retrying)
+                    & (EventDelivery.updated_at < now - STALE_RETRY),
                 )
-            ).all()
-            deliveries = (
-                await session.execute(
-                    select(EventDelivery.tenant_id, EventDelivery.id)
-                    .where(
-                        or_(
-                            (EventDelivery.status == DeliveryStatus.pending)
-                            & (EventDelivery.updated_at < now - STALE_DELIVERY),
-                            (EventDelivery.status == DeliveryStatus.retrying)
-                            & (EventDelivery.updated_at < now - STALE_RETRY),
-                        )
-                    )
-                    .limit(SWEEP_BATCH)
-                )
-            ).all()
+            )
+            .limit(SWEEP_BATCH),
+            reason="outbox relay sweep",
+        )
     for tenant_id, event_id in events:
         runtime.dispatch.publish(tenant_id, event_id)
     for tenant_id, delivery_id in deliveries:

@@ -15,12 +15,13 @@ import uuid
 from sqlalchemy import select
 
 from pitstop.access.masking import policy_for
+from pitstop.db.discovery import API_KEYS_BY_PREFIX, discover
 from pitstop.errors import Forbidden, Unauthorized
 from pitstop.identity.models import ApiKey, Membership, Role, User
 from pitstop.identity.principal import Principal
 from pitstop.identity.tokens import TokenInvalid, read_token
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import system_scope, tenant_scope
+from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant, TenantStatus
 
 API_KEY_PREFIX = "psk_"
@@ -105,12 +106,13 @@ async def _api_key_principal(runtime: Runtime, credential: str) -> Principal:
     prefix, secret = split_api_key(credential)
     digest = hash_api_secret(secret, runtime.settings.secret_key)
     async with runtime.sessions() as session:
-        with system_scope("api key lookup by public prefix"):
-            candidates = (
-                await session.execute(
-                    select(ApiKey.tenant_id, ApiKey.id).where(ApiKey.prefix == prefix)
-                )
-            ).all()
+        candidates = await discover(
+            session,
+            API_KEYS_BY_PREFIX,
+            {"key_prefix": prefix},
+            fallback=select(ApiKey.tenant_id, ApiKey.id).where(ApiKey.prefix == prefix),
+            reason="api key lookup by public prefix",
+        )
         for tenant_id, key_id in candidates:
             with tenant_scope(tenant_id):
                 key = await session.get(ApiKey, (tenant_id, key_id))

@@ -21,9 +21,9 @@ import structlog
 from croniter import croniter
 from sqlalchemy import select
 
+from pitstop.db.discovery import TENANTS_RUNNING, discover
 from pitstop.events import relay
 from pitstop.settings import Settings
-from pitstop.tenancy.context import system_scope
 from pitstop.tenancy.models import Tenant, TenantPlugin, TenantStatus
 from pitstop.tenancy.types import zone_problem
 
@@ -160,9 +160,9 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def _tenant_timezones(runtime: Runtime) -> list[str]:
+    # ``tenants`` is the platform table (not tenant-owned): no discovery needed to read it.
     async with runtime.sessions() as session:
-        with system_scope("scheduler: tenant time zones"):
-            zones = (await session.scalars(select(Tenant.timezone).distinct())).all()
+        zones = (await session.scalars(select(Tenant.timezone).distinct())).all()
     usable = {zone for zone in zones if zone_problem(zone) is None}
     if len(usable) < len(set(zones)):
         log.warning("tenant_timezones_unusable", count=len(set(zones) - usable))
@@ -177,18 +177,21 @@ def _fire_schedule(runtime: Runtime, plugin: str, schedule: str, timezone: str) 
 
 async def _tenants_with(runtime: Runtime, plugin: str, timezone: str) -> list[uuid.UUID]:
     async with runtime.sessions() as session:
-        with system_scope(f"scheduler: tenants running {plugin}"):
-            rows = await session.scalars(
-                select(TenantPlugin.tenant_id)
-                .join(Tenant, Tenant.id == TenantPlugin.tenant_id)
-                .where(
-                    TenantPlugin.plugin == plugin,
-                    TenantPlugin.enabled,
-                    Tenant.timezone == timezone,
-                    Tenant.status == TenantStatus.active,
-                )
-            )
-            return list(rows.all())
+        rows = await discover(
+            session,
+            TENANTS_RUNNING,
+            {"plugin_name": plugin, "zone": timezone},
+            fallback=select(TenantPlugin.tenant_id)
+            .join(Tenant, Tenant.id == TenantPlugin.tenant_id)
+            .where(
+                TenantPlugin.plugin == plugin,
+                TenantPlugin.enabled,
+                Tenant.timezone == timezone,
+                Tenant.status == TenantStatus.active,
+            ),
+            reason=f"scheduler: tenants running {plugin}",
+        )
+    return [row[0] for row in rows]
 
 
 def run_scheduler(settings: Settings) -> None:

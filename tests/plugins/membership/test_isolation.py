@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from pitstop_membership.models import LedgerEntry, MemberAccount
 from tests.crm.conftest import make_phone, make_plate, make_vin
 from tests.plugins.membership.conftest import BASE, Club
+from tests.support.census import Census
 
 SHOP_OWNER = "owner@demo-shop.example"
 
@@ -61,15 +61,10 @@ async def _shop_member(club: Club) -> dict[str, str]:
     return {"customer_id": customer.json()["id"], "order_id": order.json()["id"]}
 
 
-async def _rows(club: Club) -> tuple[int, int]:
+async def _rows(census: Census) -> tuple[int, int]:
     """Accounts and ledger entries in the whole database (both tenants)."""
-    from pitstop.tenancy.context import system_scope
-
-    async with club.demo.runtime.sessions() as session:
-        with system_scope("membership isolation test counts rows"):
-            accounts = await session.scalar(select(func.count()).select_from(MemberAccount))
-            entries = await session.scalar(select(func.count()).select_from(LedgerEntry))
-    return int(accounts or 0), int(entries or 0)
+    counts = await census([MemberAccount.__tablename__, LedgerEntry.__tablename__])
+    return counts[MemberAccount.__tablename__], counts[LedgerEntry.__tablename__]
 
 
 ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -84,11 +79,11 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
 
 @pytest.mark.parametrize(("method", "suffix", "body"), ROUTES)
 async def test_another_tenants_customer_is_not_found_and_nothing_is_written(
-    club: Club, method: str, suffix: str, body: dict[str, Any] | None
+    club: Club, method: str, suffix: str, body: dict[str, Any] | None, census: Census
 ) -> None:
     # Given a member of the demo shop (tenant B)
     theirs = await _shop_member(club)
-    before = await _rows(club)
+    before = await _rows(census)
     # When the chain's HQ admin (tenant A) calls the route with B's customer id
     kwargs = {"json": body} if body is not None else {}
     response = await getattr(club.client, method)(
@@ -97,29 +92,33 @@ async def test_another_tenants_customer_is_not_found_and_nothing_is_written(
     # Then it is 404 and no row was written anywhere
     assert response.status_code == 404, response.text
     assert response.json()["code"] == "customer_not_found"
-    assert await _rows(club) == before
+    assert await _rows(census) == before
 
 
-async def test_redemption_naming_another_tenants_order_names_order_id(club: Club) -> None:
+async def test_redemption_naming_another_tenants_order_names_order_id(
+    club: Club, census: Census
+) -> None:
     # Given a chain member with points and a shop order (tenant B)
     theirs = await _shop_member(club)
     who = await club.customer()
     await club.spend(who, 30_000)
-    before = await _rows(club)
+    before = await _rows(census)
     # When the chain redeems against B's order
     response = await club.redeem(who[0], 10, order_id=theirs["order_id"])
     # Then 422 naming order_id, nothing written
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "order_id"
-    assert await _rows(club) == before
+    assert await _rows(census) == before
 
 
-async def test_store_scoped_advisor_cannot_spend_at_another_store(club: Club) -> None:
+async def test_store_scoped_advisor_cannot_spend_at_another_store(
+    club: Club, census: Census
+) -> None:
     # Given a member, and an order of theirs at SH002
     who = await club.customer()
     await club.spend(who, 30_000)
     order = await club.crm.order("SH002", who[0], who[1])
-    before = await _rows(club)
+    before = await _rows(census)
     # When SH001's advisor redeems at SH002, or against the SH002 order
     at_store = await club.redeem(
         who[0], 10, role="service_advisor", store_id=club.crm.stores["SH002"]
@@ -128,7 +127,7 @@ async def test_store_scoped_advisor_cannot_spend_at_another_store(club: Club) ->
     # Then each is a 422 naming the field, and nothing is written
     assert at_store.status_code == 422 and at_store.json()["errors"][0]["field"] == "store_id"
     assert on_order.status_code == 422 and on_order.json()["errors"][0]["field"] == "order_id"
-    assert await _rows(club) == before
+    assert await _rows(census) == before
     # And at their own store it works, recorded at SH001
     own = await club.redeem(who[0], 10, role="service_advisor")
     assert own.status_code == 200 and own.json()["entry"]["store_id"] == club.crm.stores["SH001"]

@@ -106,8 +106,22 @@ def load_manifest(
     try:
         spec = msgspec.convert(raw, TenantSpec)
     except msgspec.ValidationError as exc:
-        raise ManifestError(name, *split_msgspec_error(str(exc))) from None
+        raise ManifestError(name, *_manifest_problem(str(exc))) from None
     return _validate(name, spec, roles, plugins or {})
+
+
+def _manifest_problem(message: str) -> tuple[str, str]:
+    """(key, problem); an unknown key is named, since the file's author wrote it, not a
+    customer (the API keeps such keys out of its answers instead)."""
+    key, problem = split_msgspec_error(message, TenantSpec)
+    unknown = _UNKNOWN_KEY.search(message)
+    if unknown is not None:
+        key = f"{key}.{unknown.group(1)}" if key else unknown.group(1)
+        problem = "unknown key"
+    return key, problem
+
+
+_UNKNOWN_KEY = re.compile(r"^Object contains unknown field `([^`]+)`")
 
 
 def load_directory(

@@ -33,6 +33,7 @@ from pitstop.logs import configure_logging
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.system import apidocs
+from pitstop.system.access_log import AccessLog
 from pitstop.system.health import health, ready
 from pitstop.tenancy.controllers import PlatformTenantsController, StoresController
 
@@ -100,4 +101,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     check_routes(app, runtime.permissions, permission_guard)  # deny by default, at start-up
     document_problems(app, tuple(f"/api/v1/{name}" for name in runtime.plugins.plugins))
+    # Outermost, around routing itself, so refused and unknown requests are logged too.
+    app.asgi_handler = AccessLog(app.asgi_handler)
     return app

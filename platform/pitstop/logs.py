@@ -9,7 +9,9 @@ plate or a VIN: the detectors of :mod:`pitstop.personal_data`) in any value, so 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -62,6 +64,23 @@ def _stdlib_handler(level: int) -> None:
     handler.setFormatter(SafeFormatter("%(levelname)s %(name)s %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def request_id_of(scope: Any) -> str:
+    """The client's ``X-Request-ID`` when it is a plain token, else a fresh one.
+
+    A client-chosen id ends up in every log line of the request: anything but letters,
+    digits and ``._:-`` could forge lines or carry personal data into the logs.
+    """
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            if _REQUEST_ID.match(text):
+                return text
+    return uuid.uuid4().hex
 
 
 READY_LINE = "pitstop {process} ready"

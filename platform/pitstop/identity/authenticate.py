@@ -71,6 +71,7 @@ async def authenticate(runtime: Runtime, credential: str) -> Principal:
         permissions=permissions,
         store_ids=_store_scope(membership.store_ids),
         pii_full=policy_for(membership.role, tenant.settings.get("pii_policy")),
+        tenant_slug=tenant.slug,
     )
 
 
@@ -133,5 +134,6 @@ async def _api_key_principal(runtime: Runtime, credential: str) -> Principal:
                     role=None,
                     permissions=frozenset(key.permissions) & allowed,
                     store_ids=_store_scope(creator.store_ids),
+                    tenant_slug=tenant.slug,
                 )
     raise Unauthorized("the API key is invalid or revoked", code="invalid_token")

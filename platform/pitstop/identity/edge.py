@@ -10,7 +10,6 @@ is set in one :class:`~pitstop.identity.request_scope.RequestScope`.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -22,6 +21,7 @@ from pitstop.errors import ApiError, Forbidden, Unauthorized
 from pitstop.identity.authenticate import authenticate
 from pitstop.identity.principal import Principal
 from pitstop.identity.request_scope import RequestScope
+from pitstop.logs import request_id_of
 
 
 class EdgeMiddleware:
@@ -32,8 +32,9 @@ class EdgeMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        request_id = _request_id(scope)
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        request_id = state.get("request_id") or request_id_of(scope)
+        state["request_id"] = request_id
         rule = route_access(scope.get("route_handler"))
         with RequestScope(request_id) as request:
             if not rule.public:
@@ -42,13 +43,6 @@ class EdgeMiddleware:
                 scope["user"] = principal
                 request.act_as(principal)
             await self.app(scope, receive, send)
-
-
-def _request_id(scope: Scope) -> str:
-    for name, value in scope.get("headers", []):
-        if name == b"x-request-id" and 0 < len(value) <= 64:
-            return value.decode("latin-1")
-    return uuid.uuid4().hex
 
 
 def _bearer(scope: Scope) -> str:

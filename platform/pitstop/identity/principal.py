@@ -20,6 +20,8 @@ class Principal:
     permissions: frozenset[str]
     store_ids: frozenset[uuid.UUID] | None = None
     pii_full: frozenset[str] = frozenset()
+    tenant_slug: str | None = None
+    """For logs, which name tenants by slug; isolation always goes by ``tenant_id``."""
 
     @property
     def is_platform(self) -> bool:

@@ -15,6 +15,7 @@ import uuid
 from sqlalchemy import select
 
 from pitstop.access.masking import policy_for
+from pitstop.access.permissions import STORE_SCOPED_ROLES
 from pitstop.errors import Forbidden, Unauthorized
 from pitstop.identity.models import ApiKey, Membership, Role, User
 from pitstop.identity.principal import Principal
@@ -61,14 +62,14 @@ async def authenticate(runtime: Runtime, credential: str) -> Principal:
                 or membership.epoch != claims.membership_epoch
             ):
                 raise Unauthorized("the membership is inactive", code="invalid_token")
-            permissions = await _role_permissions(session, membership.role)
+            permissions, store_ids = await role_grants(session, membership)
     return Principal(
         kind="user",
         actor_id=membership.id,
         tenant_id=tenant.id,
         role=membership.role,
         permissions=permissions,
-        store_ids=_store_scope(membership.store_ids),
+        store_ids=store_ids,
         pii_full=policy_for(membership.role, tenant.settings.get("pii_policy")),
     )
 
@@ -82,15 +83,23 @@ async def _active_tenant(session: object, tenant_id: uuid.UUID) -> Tenant:
     return tenant
 
 
-async def _role_permissions(session: object, role: str) -> frozenset[str]:
-    row = (
-        await session.scalars(select(Role.permissions).where(Role.name == role))  # type: ignore[attr-defined]
+async def role_grants(
+    session: object, membership: Membership
+) -> tuple[frozenset[str], frozenset[uuid.UUID] | None]:
+    """What a membership may do, and at which stores (None: every store).
+
+    Fails closed: a role that is gone grants nothing and no store, and a store-scoped role
+    with no stores (an old row, a database edit) sees no store rather than all of them.
+    """
+    role = (
+        await session.scalars(select(Role).where(Role.name == membership.role))  # type: ignore[attr-defined]
     ).one_or_none()
-    return frozenset(row or ())
-
-
-def _store_scope(store_ids: list[str] | None) -> frozenset[uuid.UUID] | None:
-    return None if store_ids is None else frozenset(uuid.UUID(s) for s in store_ids)
+    if role is None:
+        return frozenset(), frozenset()
+    scoped = role.store_scoped or membership.role in STORE_SCOPED_ROLES
+    if membership.store_ids is None:
+        return frozenset(role.permissions), frozenset() if scoped else None
+    return frozenset(role.permissions), frozenset(uuid.UUID(s) for s in membership.store_ids)
 
 
 def split_api_key(credential: str) -> tuple[str, str]:
@@ -122,14 +131,15 @@ async def _api_key_principal(runtime: Runtime, credential: str) -> Principal:
                 creator = await session.get(Membership, (tenant_id, key.created_by))
                 if creator is None or not creator.can_act:
                     break
-                # A key never exceeds what its creator may do today, whatever it was given.
-                allowed = await _role_permissions(session, creator.role)
+                # A key never exceeds what its creator may do today, whatever it was given,
+                # nor sees a store its creator does not.
+                allowed, store_ids = await role_grants(session, creator)
                 return Principal(
                     kind="api_key",
                     actor_id=key.id,
                     tenant_id=tenant.id,
                     role=None,
                     permissions=frozenset(key.permissions) & allowed,
-                    store_ids=_store_scope(creator.store_ids),
+                    store_ids=store_ids,
                 )
     raise Unauthorized("the API key is invalid or revoked", code="invalid_token")

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
 from pitstop.access.masking import Sensitive
+from pitstop.access.permissions import STORES_REQUIRED
 from pitstop.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from pitstop.identity import staff as staff_service
 from pitstop.identity.invites import InviteRefused, issue_invite, redeem_password
@@ -114,6 +115,7 @@ def staff_out(membership: Membership, user: User) -> StaffOut:
         active=membership.active,
         has_password=not membership.pending and user.password_hash is not None,
         pending=membership.pending,
+        managed_by=membership.managed_by.value,
     )
 
 
@@ -127,6 +129,14 @@ async def _check_role_and_stores(
         for i, store_id in enumerate(stores):
             if store_id not in known:
                 raise Unprocessable.field(f"stores[{i}]", "no such store")
+
+
+async def _require_stores_for_scope(
+    session: AsyncSession, role: str, stores: list[uuid.UUID] | list[str] | None
+) -> None:
+    """A store-scoped role without a store would see nothing, or (before) everything."""
+    if not stores and await staff_service.is_store_scoped(session, role):
+        raise Unprocessable.field("stores", STORES_REQUIRED)
 
 
 class StaffController(Controller):
@@ -155,6 +165,7 @@ class StaffController(Controller):
         self, data: JSONBody[StaffCreate], session: NamedDependency[AsyncSession]
     ) -> StaffOut:
         await _check_role_and_stores(session, data.role, data.stores)
+        await _require_stores_for_scope(session, data.role, data.stores)
         existing = await staff_service.find_user(session, data.email)
         if existing is not None:
             member = (
@@ -197,6 +208,9 @@ class StaffController(Controller):
             raise NotFound("no such staff member")
         stores = data.stores if isinstance(data.stores, list) else None
         await _check_role_and_stores(session, data.role, stores)
+        if data.role is not None or data.stores is not msgspec.UNSET:
+            after = membership.store_ids if data.stores is msgspec.UNSET else stores
+            await _require_stores_for_scope(session, data.role or membership.role, after)
         if membership.id == principal.actor_id and data.active is False:
             raise Unprocessable.field("active", "you cannot deactivate yourself")
         changes: dict[str, Any] = {}

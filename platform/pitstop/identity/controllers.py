@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -26,10 +27,12 @@ from pitstop.identity.login import (
 )
 from pitstop.identity.models import Membership, User
 from pitstop.identity.principal import Principal
+from pitstop.identity.refresh import IssuedSession, end_session, refresh_session
 from pitstop.identity.schemas import (
     AcceptRequest,
     ChangePasswordRequest,
     InviteOut,
+    RefreshRequest,
     SetPasswordRequest,
     StaffCreate,
     StaffOut,
@@ -54,6 +57,15 @@ def _credentials(
     return Credentials(data.tenant, data.email, data.password, client_address(request))
 
 
+def _tokens(issued: IssuedSession) -> TokenResponse:
+    return TokenResponse(
+        access_token=issued.access_token,
+        expires_in=issued.expires_in,
+        refresh_token=issued.refresh_token,
+        refresh_expires_in=issued.refresh_expires_in,
+    )
+
+
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
@@ -65,8 +77,27 @@ class AuthController(Controller):
         runtime: NamedDependency[Runtime],
         request: Request[Any, Any, Any],
     ) -> TokenResponse:
-        token, ttl = await issue_login_token(runtime, _credentials(data, request))
-        return TokenResponse(access_token=token, expires_in=ttl)
+        """Opens a session: an access token and a refresh token (see ``/auth/refresh``)."""
+        return _tokens(await issue_login_token(runtime, _credentials(data, request)))
+
+    @post("/refresh", exclude_from_auth=True, status_code=200)
+    async def refresh(
+        self, data: JSONBody[RefreshRequest], runtime: NamedDependency[Runtime]
+    ) -> TokenResponse:
+        """A new access and refresh token for a refresh token, which is then spent; a spent
+        one presented again ends the whole session. Authenticated by the refresh token."""
+        return _tokens(await refresh_session(runtime, data.refresh_token))
+
+    @post("/logout", status_code=204, opt={"any_principal": True})
+    async def logout(
+        self, principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]
+    ) -> None:
+        """Ends the session of the access token used: it and its refresh token stop working."""
+        if principal.session_id is None:
+            raise Unprocessable.field(
+                "authorization", "only a login session can log out; revoke API keys instead"
+            )
+        await end_session(runtime, principal.session_id)
 
     @post("/accept", exclude_from_auth=True, status_code=200)
     async def accept(
@@ -76,8 +107,7 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
     ) -> TokenResponse:
         """Join a tenant that hired you: your own password plus the invite it gave you."""
-        token, ttl = await accept_invite(runtime, _credentials(data, request), data.token)
-        return TokenResponse(access_token=token, expires_in=ttl)
+        return _tokens(await accept_invite(runtime, _credentials(data, request), data.token))
 
     @post("/change-password", exclude_from_auth=True, status_code=204)
     async def change_password(
@@ -259,6 +289,7 @@ class StaffController(Controller):
                 user,
                 secret=runtime.settings.secret_key,
                 now=runtime.clock(),
+                ttl=dt.timedelta(seconds=runtime.settings.invite_ttl_seconds),
             )
         except InviteRefused as refused:
             raise Conflict(refused.message, code=refused.code) from None

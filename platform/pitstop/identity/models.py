@@ -97,6 +97,10 @@ class Membership(Timestamps, TenantModel):
     def can_act(self) -> bool:
         return self.active and not self.pending
 
+    def still_signs_in(self, user_id: uuid.UUID, epoch: int) -> bool:
+        """Whether a token or session issued for this membership at ``epoch`` still holds."""
+        return self.can_act and self.user_id == user_id and self.epoch == epoch
+
     def set_active(self, active: bool) -> None:
         if self.active and not active:
             self.epoch = (self.epoch or 0) + 1

@@ -20,6 +20,8 @@ class Principal:
     permissions: frozenset[str]
     store_ids: frozenset[uuid.UUID] | None = None
     pii_full: frozenset[str] = frozenset()
+    session_id: uuid.UUID | None = None
+    """The login session of a JWT (what ``POST /auth/logout`` ends); None for API keys."""
 
     @property
     def is_platform(self) -> bool:

@@ -26,7 +26,16 @@ class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
 class TokenResponse(msgspec.Struct):
     access_token: str
     expires_in: int
+    """Seconds the access token lives (``PITSTOP_TOKEN_TTL_SECONDS``)."""
+    refresh_token: str
+    """``psr_...``: exchange it at ``/auth/refresh`` for a new pair; it works once."""
+    refresh_expires_in: int
+    """Seconds the refresh token lives unused (``PITSTOP_REFRESH_TTL_SECONDS``)."""
     token_type: str = "bearer"
+
+
+class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
+    refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class SetPasswordRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -55,7 +55,7 @@ def _run(connection: Connection, settings: Settings) -> None:
 
 def _note_applied(*, step: Any, **_: Any) -> None:
     """Collect ``core 0003_core_crm`` lines for ``pitstop migrate`` to print."""
-    revision = step.up_revision if step.is_upgrade else step.down_revision
+    revision = step.up_revision  # on a downgrade: the revision being undone
     if revision is None:
         return
     label = ",".join(sorted(revision.branch_labels)) or "core"

@@ -35,6 +35,7 @@ async def _open_store_and_hire(demo: Demo) -> tuple[str, str]:
     admin = await demo.headers()
     store = await demo.client.post("/api/v1/stores", headers=admin, json=SZ001)
     assert store.status_code == 201, store.text
+    assert store.json()["managed_by"] == "api"
     hired = await demo.client.post(
         "/api/v1/staff",
         headers=admin,
@@ -94,6 +95,8 @@ async def test_reapplying_manifests_leaves_api_records_alone(demo: Demo) -> None
     stores, staff = await _rows(demo)
     assert stores["SZ001"].active and stores["SZ001"].managed_by == "api"
     assert staff[HIRED].active and staff[HIRED].managed_by == "api"
+    listed = await demo.client.get("/api/v1/stores", headers=await demo.headers())
+    assert {s["code"]: s["managed_by"] for s in listed.json()["items"]}["SH001"] == "manifest"
     assert await _login(demo) == 200
     # And the manifest's own records say who manages them
     assert stores["SH001"].managed_by == "manifest"

@@ -84,13 +84,13 @@ def tenants() -> None:
     """Provision tenants from declarative manifests (tenants/*.toml)."""
 
 
-def _run_manifests(directory: Path, apply: bool) -> None:
+def _run_manifests(directory: Path, apply: bool, adopt: bool = False) -> None:
     from pitstop.tenancy.cli import reconcile_directory
     from pitstop.tenancy.manifests import ManifestError
 
     settings = _settings()
     try:
-        output = asyncio.run(reconcile_directory(settings, directory, apply=apply))
+        output = asyncio.run(reconcile_directory(settings, directory, apply=apply, adopt=adopt))
     except ManifestError as exc:
         click.echo(f"pitstop: invalid manifest: {exc}", err=True)
         sys.exit(1)
@@ -99,16 +99,25 @@ def _run_manifests(directory: Path, apply: bool) -> None:
 
 @tenants.command("plan")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def tenants_plan(directory: Path) -> None:
+@click.option("--adopt", is_flag=True, help="Show what `tenants adopt` would do instead.")
+def tenants_plan(directory: Path, adopt: bool) -> None:
     """Print what apply would change; changes nothing."""
-    _run_manifests(directory, apply=False)
+    _run_manifests(directory, apply=False, adopt=adopt)
 
 
 @tenants.command("apply")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def tenants_apply(directory: Path) -> None:
-    """Apply the manifests, one transaction per tenant."""
+    """Apply the manifests, one transaction per tenant; records the API manages stay as
+    they are."""
     _run_manifests(directory, apply=True)
+
+
+@tenants.command("adopt")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def tenants_adopt(directory: Path) -> None:
+    """Apply the manifests, first taking over the API-managed stores and staff they name."""
+    _run_manifests(directory, apply=True, adopt=True)
 
 
 @main.command()

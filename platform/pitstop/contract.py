@@ -58,7 +58,7 @@ _WHY = {
 
 
 def is_public(handler: HTTPRouteHandler) -> bool:
-    return bool(handler.opt.get("exclude_from_auth") or handler.opt.get("public"))
+    return bool(handler.opt.get("public"))
 
 
 def problem_statuses(handler: HTTPRouteHandler, route: HTTPRoute, plugin: bool) -> list[int]:

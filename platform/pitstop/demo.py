@@ -2,6 +2,7 @@
 
 Idempotent: it re-applies the manifests (no change the second time) and resets every demo
 staff member's password to ``PITSTOP_DEMO_PASSWORD`` so the printed logins always work.
+It never deactivates anything and never touches what was added through the API.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.cli import provision
 from pitstop.tenancy.context import tenant_scope
-from pitstop.tenancy.models import Tenant
+from pitstop.tenancy.models import ManagedBy, Tenant
 
 
 async def load_demo(settings: Settings, tenants_dir: Path) -> str:
     runtime = Runtime.build(settings)
     try:
-        plans = await provision(runtime, tenants_dir, apply=True)
-        logins = await _set_demo_passwords(runtime, [p.slug for p in plans])
+        logins = await prepare_demo_tenants(runtime, tenants_dir)
         books = await load_demo_crm(runtime.sessions, runtime.clock())
     finally:
         await runtime.close()
@@ -45,6 +45,17 @@ async def load_demo(settings: Settings, tenants_dir: Path) -> str:
     return "\n".join(lines)
 
 
+async def prepare_demo_tenants(runtime: Runtime, tenants_dir: Path) -> list[tuple[str, str, str]]:
+    """Apply the demo manifests without deactivating anything, then set demo passwords.
+
+    The records the demo manifests name are the demo's own, so they are adopted (which also
+    brings a database from before ``managed_by`` back to the demo). Anything else, such as
+    a store or a person added through the API while trying Pitstop out, is left alone.
+    """
+    plans = await provision(runtime, tenants_dir, apply=True, adopt=True, deactivate=False)
+    return await _set_demo_passwords(runtime, [p.slug for p in plans])
+
+
 async def _set_demo_passwords(runtime: Runtime, slugs: list[str]) -> list[tuple[str, str, str]]:
     password_hash = hash_password(runtime.settings.demo_password)
     logins = []
@@ -52,11 +63,18 @@ async def _set_demo_passwords(runtime: Runtime, slugs: list[str]) -> list[tuple[
         tenants = (await session.scalars(select(Tenant).where(Tenant.slug.in_(slugs)))).all()
         for tenant in sorted(tenants, key=lambda t: t.slug):
             with tenant_scope(tenant.id):
+                # Only the manifests' people whose identity this tenant owns: never someone
+                # hired through the API, nor another tenant's (or the person's own) identity.
                 rows = (
                     await session.execute(
                         select(User, Membership.role)
                         .join(Membership, Membership.user_id == User.id)
-                        .where(Membership.active.is_(True), Membership.pending.is_(False))
+                        .where(
+                            Membership.active.is_(True),
+                            Membership.pending.is_(False),
+                            Membership.managed_by == ManagedBy.manifest,
+                            User.owner_tenant_id == tenant.id,
+                        )
                         .order_by(User.email)
                     )
                 ).all()

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from pitstop.access.permissions import STORE_SCOPED_ROLES
 from pitstop.crm.models import Customer, ServiceOrder, Vehicle
 from pitstop.hooks.context import PluginContext
-from pitstop.identity.models import Membership
+from pitstop.identity.models import Membership, Role
 from pitstop.tenancy.calendar import Calendar, calendar_for
 from pitstop.tenancy.models import Store
 
@@ -115,13 +116,22 @@ async def get_service_order(ctx: PluginContext, order_id: uuid.UUID) -> ServiceO
     )
 
 
+def _works_at(membership: Membership, scoped: frozenset[str]) -> frozenset[uuid.UUID] | None:
+    if membership.store_ids is None:
+        return frozenset() if membership.role in scoped else None
+    return frozenset(uuid.UUID(s) for s in membership.store_ids)
+
+
 async def list_staff(
     ctx: PluginContext, *, role: str | None = None, store_id: uuid.UUID | None = None
 ) -> list[StaffView]:
     """Active staff, oldest first (a stable order for round-robin assignment).
 
-    A pending membership is not staff yet: the person has not accepted it.
+    A pending membership is not staff yet: the person has not accepted it. A person of a
+    store-scoped role with no stores works at no store (never at all of them).
     """
+    custom = await ctx.session.scalars(select(Role.name).where(Role.store_scoped.is_(True)))
+    scoped = STORE_SCOPED_ROLES | frozenset(custom.all())
     statement = (
         select(Membership)
         .where(Membership.active.is_(True), Membership.pending.is_(False))
@@ -133,7 +143,7 @@ async def list_staff(
         StaffView(
             m.id,
             m.role,
-            None if m.store_ids is None else frozenset(uuid.UUID(s) for s in m.store_ids),
+            _works_at(m, scoped),
             m.active,
         )
         for m in (await ctx.session.scalars(statement)).all()

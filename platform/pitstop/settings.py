@@ -40,6 +40,9 @@ class Settings:
     log_json: bool = False
     demo_password: str = "pitstop-demo-2026"
     token_ttl_seconds: int = 1800
+    refresh_ttl_seconds: int = 30 * 24 * 3600
+    """How long an unused refresh token lives; each refresh issues a new one."""
+    invite_ttl_seconds: int = 72 * 3600
     plugins_allow: tuple[str, ...] | None = None
     plugins_blocked: tuple[str, ...] = field(default_factory=tuple)
     broker_heartbeat_ms: int = 60_000
@@ -82,6 +85,8 @@ class Settings:
             log_json=env.get("PITSTOP_LOG_JSON", "").lower() in {"1", "true", "yes"},
             demo_password=env.get("PITSTOP_DEMO_PASSWORD", "pitstop-demo-2026"),
             token_ttl_seconds=_int(env, "PITSTOP_TOKEN_TTL_SECONDS", 1800),
+            refresh_ttl_seconds=_int(env, "PITSTOP_REFRESH_TTL_SECONDS", 30 * 24 * 3600),
+            invite_ttl_seconds=_int(env, "PITSTOP_INVITE_TTL_SECONDS", 72 * 3600),
             plugins_allow=_names(env.get("PITSTOP_PLUGINS")),
             plugins_blocked=_names(env.get("PITSTOP_PLUGINS_BLOCKED")) or (),
             broker_heartbeat_ms=_int(env, "PITSTOP_BROKER_HEARTBEAT_MS", 60_000),

@@ -146,7 +146,7 @@ def get_routes(app: Litestar) -> list[str]:
             continue
         entry = handler_map["GET"]
         handler = entry[0] if isinstance(entry, tuple) else entry
-        if handler.opt.get("exclude_from_auth") or route.path.startswith("/api/v1/platform"):
+        if handler.opt.get("public") or route.path.startswith("/api/v1/platform"):
             continue
         paths.append(route.path)
     return sorted(paths)

@@ -49,7 +49,11 @@ async def test_api_key_cannot_exceed_its_creator(demo: Demo) -> None:
     role = await demo.client.post(
         "/api/v1/roles",
         headers=admin,
-        json={"name": "integrator", "permissions": ["api_keys:manage", "stores:read"]},
+        json={
+            "name": "integrator",
+            "permissions": ["api_keys:manage", "stores:read"],
+            "store_scoped": False,
+        },
     )
     assert role.status_code == 201
     hired = await demo.client.post(
@@ -153,7 +157,12 @@ async def test_invite_sets_a_password_once(demo: Demo) -> None:
     hired = await demo.client.post(
         "/api/v1/staff",
         headers=admin,
-        json={"email": "new@demo-chain.example", "name": "New", "role": "technician"},
+        json={
+            "email": "new@demo-chain.example",
+            "name": "New",
+            "role": "technician",
+            "stores": [await demo.store_id()],
+        },
     )
     invite = await demo.client.post(f"/api/v1/staff/{hired.json()['id']}/invite", headers=admin)
     token = invite.json()["token"]
@@ -178,7 +187,9 @@ async def test_a_custom_staff_clerk_sees_staff_personal_data_masked(demo: Demo) 
     # Given a custom role that may manage staff but has no masking policy of its own
     admin = await demo.headers()
     role = await demo.client.post(
-        "/api/v1/roles", headers=admin, json={"name": "hr_clerk", "permissions": ["staff:manage"]}
+        "/api/v1/roles",
+        headers=admin,
+        json={"name": "hr_clerk", "permissions": ["staff:manage"], "store_scoped": False},
     )
     assert role.status_code == 201
     hired = await demo.client.post(
@@ -198,7 +209,12 @@ async def test_a_custom_staff_clerk_sees_staff_personal_data_masked(demo: Demo) 
     created = await demo.client.post(
         "/api/v1/staff",
         headers=clerk,
-        json={"email": "new@demo-chain.example", "name": "新人", "role": "technician"},
+        json={
+            "email": "new@demo-chain.example",
+            "name": "新人",
+            "role": "technician",
+            "stores": [await demo.store_id()],
+        },
     )
     # Then every e-mail and name is masked for the clerk, and shown in full to HQ's admin
     assert listed.status_code == 200 and created.status_code == 201

@@ -90,3 +90,16 @@ def test_bad_manifest_exits_nonzero_naming_file_and_key(tmp_path: Path) -> None:
     # Then it fails naming the file and key
     assert result.returncode == 1
     assert "x.toml" in result.stderr and "stores[0].region" in result.stderr
+
+
+def test_adopt_is_a_command_and_plan_can_preview_it(tmp_path: Path, tenants_dir: Path) -> None:
+    # Given an embedded installation with the demo manifests applied
+    env = {"PITSTOP_VAR_DIR": str(tmp_path)}
+    assert _pitstop("migrate", env=env).returncode == 0
+    assert _pitstop("tenants", "apply", str(tenants_dir), env=env).returncode == 0
+    # When adoption is previewed and run on records the manifests already manage
+    preview = _pitstop("tenants", "plan", "--adopt", str(tenants_dir), env=env)
+    adopted = _pitstop("tenants", "adopt", str(tenants_dir), env=env)
+    # Then there is nothing to adopt or change
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout.strip() == adopted.stdout.strip() == "No changes."

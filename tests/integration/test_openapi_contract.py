@@ -21,6 +21,7 @@ PUBLIC = {
     "/api/v1/auth/set-password",
     "/api/v1/auth/accept",
     "/api/v1/auth/change-password",
+    "/api/v1/auth/refresh",
 }
 """Reviewed: each authenticates by what its body carries (password, invite), not a token."""
 

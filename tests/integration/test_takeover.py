@@ -118,7 +118,12 @@ async def test_the_person_accepts_with_their_own_password_and_the_invite(demo: D
     hired = await demo.client.post(
         "/api/v1/staff",
         headers=admin,
-        json={"email": VICTIM, "name": "刘顾问", "role": "technician"},
+        json={
+            "email": VICTIM,
+            "name": "刘顾问",
+            "role": "technician",
+            "stores": [await demo.store_id()],
+        },
     )
     assert await _login(demo, "demo-chain", VICTIM, PASSWORD) == 401
     invite = await demo.client.post(f"/api/v1/staff/{hired.json()['id']}/invite", headers=admin)
@@ -152,7 +157,14 @@ async def test_an_invite_without_the_persons_password_accepts_nothing(demo: Demo
     # Given the chain hires the shop owner and holds the invite
     admin = await demo.headers()
     hired = await demo.client.post(
-        "/api/v1/staff", headers=admin, json={"email": VICTIM, "name": "X", "role": "technician"}
+        "/api/v1/staff",
+        headers=admin,
+        json={
+            "email": VICTIM,
+            "name": "X",
+            "role": "technician",
+            "stores": [await demo.store_id()],
+        },
     )
     token = (
         await demo.client.post(f"/api/v1/staff/{hired.json()['id']}/invite", headers=admin)

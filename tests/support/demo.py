@@ -46,6 +46,11 @@ class Demo:
     async def headers(self, role: str = "hq_admin") -> dict[str, str]:
         return {"Authorization": f"Bearer {await self.token(CHAIN_LOGINS[role])}"}
 
+    async def store_id(self, code: str = "SH001") -> str:
+        """The id of one of the demo chain's stores (a store-scoped role needs one)."""
+        response = await self.client.get("/api/v1/stores", headers=await self.headers())
+        return str(next(s["id"] for s in response.json()["items"] if s["code"] == code))
+
     async def add_operator(self, email: str = "ops@pitstop.example") -> None:
         """A platform operator whose password is ``PASSWORD``."""
         async with self.runtime.sessions() as session, session.begin():

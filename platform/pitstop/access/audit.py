@@ -33,15 +33,22 @@ AUDIT_ACTIONS = frozenset(
         "plugin.changed",
         "membership.adjust",
         "customer.search",
+        "store.created",
+        "store.changed",
+        "store.deactivated",
+        "tenant.changed",
     }
 )
 
-_actor: ContextVar[tuple[str, uuid.UUID] | None] = ContextVar("pitstop_actor", default=None)
+_Actor = tuple[str, uuid.UUID | None, dict[str, str]]
+_actor: ContextVar[_Actor | None] = ContextVar("pitstop_actor", default=None)
 
 
 @contextmanager
-def acting_as(kind: str, actor_id: uuid.UUID) -> Iterator[None]:
-    token = _actor.set((kind, actor_id))
+def acting_as(kind: str, actor_id: uuid.UUID | None, **context: str) -> Iterator[None]:
+    """Who acts from here on; ``context`` joins every entry's detail (a manifest's file:
+    ``acting_as("manifest", None, manifest="demo-chain.toml")``)."""
+    token = _actor.set((kind, actor_id, context))
     try:
         yield
     finally:
@@ -76,7 +83,7 @@ async def record(
         actor_id=actor[1] if actor else None,
         resource=resource,
         resource_id=None if resource_id is None else str(resource_id),
-        detail=detail or {},
+        detail={**(actor[2] if actor else {}), **(detail or {})},
         request_id=request_id,
     )
     if at is not None:

@@ -21,6 +21,10 @@ ROLE_TEMPLATES = (
 )
 HQ_ROLES = frozenset({"hq_admin", "hq_analyst", "marketing"})
 """Roles that look across all the tenant's stores by default (a store list narrows them)."""
+STORE_SCOPED_ROLES = frozenset({"store_manager", "service_advisor", "technician"})
+"""Templates whose people work at named stores: hired with at least one store, and with
+none they see no store's records (never all of them)."""
+STORES_REQUIRED = "required for a store-scoped role"
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,12 @@ def as_markdown(table: PermissionTable) -> str:
         "Generated from the permission table (`pitstop permissions > docs/permissions.md`):"
         " the core's permissions and those of the installed plugins, with the built-in role"
         " templates that hold them by default. Custom roles pick any subset"
-        " (`POST /api/v1/roles`).\n"
+        " (`POST /api/v1/roles`) and say whether they are store-scoped.\n\n"
+        "Store-scoped templates: "
+        + ", ".join(f"`{r}`" for r in ROLE_TEMPLATES if r in STORE_SCOPED_ROLES)
+        + ". Their people are hired with at least one store (`stores`: required for a"
+        " store-scoped role) and see only those stores' records; with none they see no"
+        " store's records, never all. The other templates see every store unless a store"
+        " list narrows them (docs/security/administration.md).\n"
     )
     return "\n".join([intro, header, rule, *rows]) + "\n"

@@ -5,7 +5,9 @@ Deny by default: a route is callable only as its handler declares, in ``opt``, e
 - ``{"permission": "area:action"}`` — a tenant principal whose role holds the permission;
 - ``{"authenticated": True}`` — any tenant principal, whatever its role (e.g. "who am I");
 - ``{"public": True}`` — anyone, with no token and no tenant (login, probes, the schema);
-- ``{"platform": True}`` — platform operators only.
+- ``{"platform": True}`` — platform operators only;
+- ``{"session": True}`` — anyone signed in, staff or operator, for routes about the
+  caller's own session (log out); such a route reads no tenant's data.
 
 Before this rule a handler that named nothing was open to every role, and a plugin route
 that forgot its permission answered a technician with 200. Now :func:`check_routes` runs
@@ -37,6 +39,7 @@ class Access(enum.StrEnum):
     authenticated = "authenticated"
     public = "public"
     platform = "platform"
+    session = "session"
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,11 @@ def _problem(
         return rule.problem
     if rule.permission is not None and rule.permission not in permissions:
         return f"names the permission {rule.permission}, which no one declares"
-    if handler.opt.get(PLUGIN_KEY) and rule.access in (Access.public, Access.platform):
+    if handler.opt.get(PLUGIN_KEY) and rule.access in (
+        Access.public,
+        Access.platform,
+        Access.session,
+    ):
         return f"is {rule.access.value}, but a plugin route serves a tenant's principal"
     if not rule.public and not any(guard in (o.guards or ()) for o in handler.ownership_layers):
         return "is not behind the permission guard, so its rule would not be enforced"

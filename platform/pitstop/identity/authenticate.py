@@ -12,12 +12,14 @@ import hashlib
 import hmac
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.masking import policy_for
+from pitstop.access.permissions import STORE_SCOPED_ROLES
 from pitstop.db.discovery import API_KEYS_BY_PREFIX, discover
 from pitstop.errors import Forbidden, Unauthorized
-from pitstop.identity.models import ApiKey, Membership, Role, User
+from pitstop.identity.models import ApiKey, Membership, RefreshToken, Role, User
 from pitstop.identity.principal import Principal
 from pitstop.identity.tokens import TokenInvalid, read_token
 from pitstop.runtime import Runtime
@@ -46,33 +48,48 @@ async def authenticate(runtime: Runtime, credential: str) -> Principal:
             raise Unauthorized("the account is inactive", code="invalid_token")
         if claims.credentials_epoch != user.credentials_epoch:
             raise Unauthorized("the password changed since this token", code="invalid_token")
+        if claims.session_id is not None and await _session_ended(session, claims.session_id):
+            raise Unauthorized("the session has ended", code="invalid_token")
         if claims.platform:
             if not user.platform_admin:
                 raise Unauthorized("the token is invalid or expired", code="invalid_token")
-            return Principal("platform", user.id, None, None, PLATFORM_PERMISSIONS)
+            return Principal(
+                "platform",
+                user.id,
+                None,
+                None,
+                PLATFORM_PERMISSIONS,
+                session_id=claims.session_id,
+            )
         if claims.tenant_id is None or claims.membership_id is None:
             raise Unauthorized("the token names no tenant", code="invalid_token")
         tenant = await _active_tenant(session, claims.tenant_id)
         with tenant_scope(tenant.id):
             membership = await session.get(Membership, (tenant.id, claims.membership_id))
-            if (
-                membership is None
-                or not membership.can_act
-                or membership.user_id != user.id
-                or membership.epoch != claims.membership_epoch
+            if membership is None or not membership.still_signs_in(
+                user.id, claims.membership_epoch
             ):
                 raise Unauthorized("the membership is inactive", code="invalid_token")
-            permissions = await _role_permissions(session, membership.role)
+            permissions, store_ids = await role_grants(session, membership)
     return Principal(
         kind="user",
         actor_id=membership.id,
         tenant_id=tenant.id,
         role=membership.role,
         permissions=permissions,
-        store_ids=_store_scope(membership.store_ids),
+        store_ids=store_ids,
         pii_full=policy_for(membership.role, tenant.settings.get("pii_policy")),
         tenant_slug=tenant.slug,
+        session_id=claims.session_id,
     )
+
+
+async def _session_ended(session: AsyncSession, family_id: uuid.UUID) -> bool:
+    """Logged out, or revoked because a spent refresh token came back (identity/refresh.py)."""
+    ended = exists().where(
+        RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None)
+    )
+    return bool(await session.scalar(select(ended)))
 
 
 async def _active_tenant(session: object, tenant_id: uuid.UUID) -> Tenant:
@@ -84,15 +101,21 @@ async def _active_tenant(session: object, tenant_id: uuid.UUID) -> Tenant:
     return tenant
 
 
-async def _role_permissions(session: object, role: str) -> frozenset[str]:
-    row = (
-        await session.scalars(select(Role.permissions).where(Role.name == role))  # type: ignore[attr-defined]
-    ).one_or_none()
-    return frozenset(row or ())
+async def role_grants(
+    session: AsyncSession, membership: Membership
+) -> tuple[frozenset[str], frozenset[uuid.UUID] | None]:
+    """What a membership may do, and at which stores (None: every store).
 
-
-def _store_scope(store_ids: list[str] | None) -> frozenset[uuid.UUID] | None:
-    return None if store_ids is None else frozenset(uuid.UUID(s) for s in store_ids)
+    Fails closed: a role that is gone grants nothing and no store, and a store-scoped role
+    with no stores (an old row, a database edit) sees no store rather than all of them.
+    """
+    role = (await session.scalars(select(Role).where(Role.name == membership.role))).one_or_none()
+    if role is None:
+        return frozenset(), frozenset()
+    scoped = role.store_scoped or membership.role in STORE_SCOPED_ROLES
+    if membership.store_ids is None:
+        return frozenset(role.permissions), frozenset() if scoped else None
+    return frozenset(role.permissions), frozenset(uuid.UUID(s) for s in membership.store_ids)
 
 
 def split_api_key(credential: str) -> tuple[str, str]:
@@ -125,15 +148,16 @@ async def _api_key_principal(runtime: Runtime, credential: str) -> Principal:
                 creator = await session.get(Membership, (tenant_id, key.created_by))
                 if creator is None or not creator.can_act:
                     break
-                # A key never exceeds what its creator may do today, whatever it was given.
-                allowed = await _role_permissions(session, creator.role)
+                # A key never exceeds what its creator may do today, whatever it was given,
+                # nor sees a store its creator does not.
+                allowed, store_ids = await role_grants(session, creator)
                 return Principal(
                     kind="api_key",
                     actor_id=key.id,
                     tenant_id=tenant.id,
                     role=None,
                     permissions=frozenset(key.permissions) & allowed,
-                    store_ids=_store_scope(creator.store_ids),
+                    store_ids=store_ids,
                     tenant_slug=tenant.slug,
                 )
     raise Unauthorized("the API key is invalid or revoked", code="invalid_token")

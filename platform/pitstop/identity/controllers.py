@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
 from pitstop.access.masking import Sensitive
+from pitstop.access.permissions import STORES_REQUIRED
 from pitstop.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from pitstop.identity import staff as staff_service
 from pitstop.identity.invites import InviteRefused, issue_invite, redeem_password
@@ -25,10 +27,12 @@ from pitstop.identity.login import (
 )
 from pitstop.identity.models import Membership, User
 from pitstop.identity.principal import Principal
+from pitstop.identity.refresh import IssuedSession, end_session, refresh_session
 from pitstop.identity.schemas import (
     AcceptRequest,
     ChangePasswordRequest,
     InviteOut,
+    RefreshRequest,
     SetPasswordRequest,
     StaffCreate,
     StaffOut,
@@ -53,6 +57,15 @@ def _credentials(
     return Credentials(data.tenant, data.email, data.password, client_address(request))
 
 
+def _tokens(issued: IssuedSession) -> TokenResponse:
+    return TokenResponse(
+        access_token=issued.access_token,
+        expires_in=issued.expires_in,
+        refresh_token=issued.refresh_token,
+        refresh_expires_in=issued.refresh_expires_in,
+    )
+
+
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
@@ -64,8 +77,27 @@ class AuthController(Controller):
         runtime: NamedDependency[Runtime],
         request: Request[Any, Any, Any],
     ) -> TokenResponse:
-        token, ttl = await issue_login_token(runtime, _credentials(data, request))
-        return TokenResponse(access_token=token, expires_in=ttl)
+        """Opens a session: an access token and a refresh token (see ``/auth/refresh``)."""
+        return _tokens(await issue_login_token(runtime, _credentials(data, request)))
+
+    @post("/refresh", status_code=200, opt={"public": True})
+    async def refresh(
+        self, data: JSONBody[RefreshRequest], runtime: NamedDependency[Runtime]
+    ) -> TokenResponse:
+        """A new access and refresh token for a refresh token, which is then spent; a spent
+        one presented again ends the whole session. Authenticated by the refresh token."""
+        return _tokens(await refresh_session(runtime, data.refresh_token))
+
+    @post("/logout", status_code=204, opt={"session": True})
+    async def logout(
+        self, principal: NamedDependency[Principal], runtime: NamedDependency[Runtime]
+    ) -> None:
+        """Ends the session of the access token used: it and its refresh token stop working."""
+        if principal.session_id is None:
+            raise Unprocessable.field(
+                "authorization", "only a login session can log out; revoke API keys instead"
+            )
+        await end_session(runtime, principal.session_id)
 
     @post("/accept", status_code=200, opt={"public": True})
     async def accept(
@@ -75,8 +107,7 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
     ) -> TokenResponse:
         """Join a tenant that hired you: your own password plus the invite it gave you."""
-        token, ttl = await accept_invite(runtime, _credentials(data, request), data.token)
-        return TokenResponse(access_token=token, expires_in=ttl)
+        return _tokens(await accept_invite(runtime, _credentials(data, request), data.token))
 
     @post("/change-password", status_code=204, opt={"public": True})
     async def change_password(
@@ -114,6 +145,7 @@ def staff_out(membership: Membership, user: User) -> StaffOut:
         active=membership.active,
         has_password=not membership.pending and user.password_hash is not None,
         pending=membership.pending,
+        managed_by=membership.managed_by.value,
     )
 
 
@@ -127,6 +159,14 @@ async def _check_role_and_stores(
         for i, store_id in enumerate(stores):
             if store_id not in known:
                 raise Unprocessable.field(f"stores[{i}]", "no such store")
+
+
+async def _require_stores_for_scope(
+    session: AsyncSession, role: str, stores: list[uuid.UUID] | list[str] | None
+) -> None:
+    """A store-scoped role without a store would see nothing, or (before) everything."""
+    if not stores and await staff_service.is_store_scoped(session, role):
+        raise Unprocessable.field("stores", STORES_REQUIRED)
 
 
 class StaffController(Controller):
@@ -155,6 +195,7 @@ class StaffController(Controller):
         self, data: JSONBody[StaffCreate], session: NamedDependency[AsyncSession]
     ) -> StaffOut:
         await _check_role_and_stores(session, data.role, data.stores)
+        await _require_stores_for_scope(session, data.role, data.stores)
         existing = await staff_service.find_user(session, data.email)
         if existing is not None:
             member = (
@@ -197,6 +238,9 @@ class StaffController(Controller):
             raise NotFound("no such staff member")
         stores = data.stores if isinstance(data.stores, list) else None
         await _check_role_and_stores(session, data.role, stores)
+        if data.role is not None or data.stores is not msgspec.UNSET:
+            after = membership.store_ids if data.stores is msgspec.UNSET else stores
+            await _require_stores_for_scope(session, data.role or membership.role, after)
         if membership.id == principal.actor_id and data.active is False:
             raise Unprocessable.field("active", "you cannot deactivate yourself")
         changes: dict[str, Any] = {}
@@ -245,6 +289,7 @@ class StaffController(Controller):
                 user,
                 secret=runtime.settings.secret_key,
                 now=runtime.clock(),
+                ttl=dt.timedelta(seconds=runtime.settings.invite_ttl_seconds),
             )
         except InviteRefused as refused:
             raise Conflict(refused.message, code=refused.code) from None

@@ -22,7 +22,7 @@ import secrets
 import uuid
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import acting_as, record
@@ -33,7 +33,6 @@ from pitstop.runtime import Runtime
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 
-INVITE_TTL = dt.timedelta(days=3)
 Purpose = Literal["set_password", "accept"]
 SET_PASSWORD: Purpose = "set_password"
 ACCEPT: Purpose = "accept"
@@ -61,12 +60,27 @@ def purpose_of(membership: Membership, user: User, tenant_id: uuid.UUID) -> Purp
 
 
 async def issue_invite(
-    session: AsyncSession, membership: Membership, user: User, *, secret: str, now: dt.datetime
+    session: AsyncSession,
+    membership: Membership,
+    user: User,
+    *,
+    secret: str,
+    now: dt.datetime,
+    ttl: dt.timedelta,
 ) -> tuple[str, dt.datetime, Purpose]:
-    """A fresh token, its expiry and its purpose; raises InviteRefused."""
+    """A fresh token, its expiry and its purpose; raises InviteRefused.
+
+    The newest invite is the only one that works: issuing one revokes (deletes) the
+    person's unused older ones, so a token sent to a wrong address can be replaced.
+    """
     purpose = purpose_of(membership, user, membership.tenant_id)
+    await session.execute(
+        delete(InviteToken).where(
+            InviteToken.membership_id == membership.id, InviteToken.used_at.is_(None)
+        )
+    )
     token = secrets.token_urlsafe(32)
-    expires_at = now + INVITE_TTL
+    expires_at = now + ttl
     session.add(
         InviteToken(
             membership_id=membership.id,
@@ -94,6 +108,25 @@ async def _live_invite(
     return invite, membership, user
 
 
+async def _spend(session: AsyncSession, invite: InviteToken, now: dt.datetime) -> bool:
+    """Mark the invite used if nobody has: one conditional UPDATE, so it works once even
+    when two redemptions race. Called last, once every other check has passed."""
+    result = await session.execute(
+        update(InviteToken)
+        .where(
+            InviteToken.tenant_id == invite.tenant_id,
+            InviteToken.id == invite.id,
+            InviteToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    invite.used_at = now
+    return True
+
+
 def _purpose_now(membership: Membership, user: User) -> Purpose | None:
     try:
         return purpose_of(membership, user, membership.tenant_id)
@@ -113,8 +146,9 @@ async def redeem_password(runtime: Runtime, *, tenant_slug: str, token: str, pas
             if found is None or _purpose_now(found[1], found[2]) != SET_PASSWORD:
                 return False
             invite, membership, user = found
+            if not await _spend(session, invite, now):
+                return False
             user.replace_password(hash_password(password))
-            invite.used_at = now
             with acting_as("user", membership.id):
                 await _audit(session, membership, "password_set")
     return True
@@ -130,8 +164,9 @@ async def take_pending(
     invite, membership, invited = found
     if invited.id != user.id or _purpose_now(membership, invited) != ACCEPT:
         return None
+    if not await _spend(session, invite, now):
+        return None
     membership.pending = False
-    invite.used_at = now
     # Accepted by a second tenant, the identity belongs to the person: no tenant may
     # rename it or set its password any more.
     user.owner_tenant_id = None

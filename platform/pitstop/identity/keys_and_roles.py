@@ -29,7 +29,15 @@ from pitstop.runtime import Runtime
 
 
 def role_out(role: Role) -> RoleOut:
-    return RoleOut(role.id, role.name, role.title, sorted(role.permissions), role.builtin)
+    return RoleOut(
+        role.id,
+        role.name,
+        role.title,
+        sorted(role.permissions),
+        role.builtin,
+        role.store_scoped,
+        role.managed_by.value,
+    )
 
 
 def _check_permissions(runtime: Runtime, permissions: list[str]) -> list[str]:
@@ -64,7 +72,12 @@ class RolesController(Controller):
         permissions = _check_permissions(runtime, data.permissions)
         if (await session.scalars(select(Role).where(Role.name == data.name))).first():
             raise Conflict(f"a role named {data.name} exists", code="duplicate_role")
-        role = Role(name=data.name, title=data.title or data.name, permissions=permissions)
+        role = Role(
+            name=data.name,
+            title=data.title or data.name,
+            permissions=permissions,
+            store_scoped=data.store_scoped,
+        )
         session.add(role)
         await session.flush()
         await record(
@@ -72,7 +85,11 @@ class RolesController(Controller):
             "role.changed",
             resource="role",
             resource_id=role.id,
-            detail={"change": "created", "permissions": permissions},
+            detail={
+                "change": "created",
+                "permissions": permissions,
+                "store_scoped": data.store_scoped,
+            },
         )
         return role_out(role)
 
@@ -93,12 +110,19 @@ class RolesController(Controller):
             role.permissions = _check_permissions(runtime, data.permissions)
         if data.title is not None:
             role.title = data.title
+        if data.store_scoped is not None:
+            # Its people without a store then see none: store scope fails closed.
+            role.store_scoped = data.store_scoped
         await record(
             session,
             "role.changed",
             resource="role",
             resource_id=role.id,
-            detail={"change": "updated", "permissions": sorted(role.permissions)},
+            detail={
+                "change": "updated",
+                "permissions": sorted(role.permissions),
+                "store_scoped": role.store_scoped,
+            },
         )
         return role_out(role)
 

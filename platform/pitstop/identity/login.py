@@ -21,8 +21,9 @@ from pitstop.identity import lockout
 from pitstop.identity.invites import take_pending
 from pitstop.identity.models import Membership, User
 from pitstop.identity.passwords import hash_password, verify_password
+from pitstop.identity.refresh import IssuedSession, open_session
 from pitstop.identity.staff import find_user
-from pitstop.identity.tokens import TokenClaims, issue_token
+from pitstop.identity.tokens import TokenClaims, membership_claims
 from pitstop.runtime import Runtime
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant, TenantStatus
@@ -58,14 +59,14 @@ async def _with_credentials(runtime: Runtime, credentials: Credentials, then: Th
     return result
 
 
-async def issue_login_token(runtime: Runtime, credentials: Credentials) -> tuple[str, int]:
+async def issue_login_token(runtime: Runtime, credentials: Credentials) -> IssuedSession:
     async def claims(session: AsyncSession, user: User) -> TokenClaims | None:
         return await _claims(session, credentials.tenant_slug, user)
 
-    return _token(runtime, await _with_credentials(runtime, credentials, claims))
+    return await open_session(runtime, await _with_credentials(runtime, credentials, claims))
 
 
-async def accept_invite(runtime: Runtime, credentials: Credentials, token: str) -> tuple[str, int]:
+async def accept_invite(runtime: Runtime, credentials: Credentials, token: str) -> IssuedSession:
     """Accept a pending membership: the person's own password plus the tenant's invite."""
 
     async def accept(session: AsyncSession, user: User) -> TokenClaims | None:
@@ -79,7 +80,7 @@ async def accept_invite(runtime: Runtime, credentials: Credentials, token: str) 
             await session.flush()
         return await _claims(session, credentials.tenant_slug, user)
 
-    return _token(runtime, await _with_credentials(runtime, credentials, accept))
+    return await open_session(runtime, await _with_credentials(runtime, credentials, accept))
 
 
 async def change_password(runtime: Runtime, credentials: Credentials, new_password: str) -> None:
@@ -92,11 +93,6 @@ async def change_password(runtime: Runtime, credentials: Credentials, new_passwo
         return True
 
     await _with_credentials(runtime, credentials, change)
-
-
-def _token(runtime: Runtime, claims: TokenClaims) -> tuple[str, int]:
-    ttl = runtime.settings.token_ttl_seconds
-    return issue_token(claims, runtime.settings.secret_key, runtime.clock(), ttl), ttl
 
 
 async def _tenant(session: AsyncSession, slug: str | None) -> Tenant | None:
@@ -123,12 +119,4 @@ async def _claims(session: AsyncSession, tenant_slug: str | None, user: User) ->
         return None
     if tenant.status == TenantStatus.suspended:
         raise Forbidden("this tenant is suspended", code="tenant_suspended")
-    return TokenClaims(
-        user.id,
-        tenant.id,
-        membership.id,
-        membership.role,
-        membership.store_ids,
-        credentials_epoch=epoch,
-        membership_epoch=membership.epoch,
-    )
+    return membership_claims(user.id, membership, epoch)

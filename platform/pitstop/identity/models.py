@@ -16,6 +16,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pitstop.db.base import Base, JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
+from pitstop.tenancy.models import ManagedBy, managed_by_column
 
 
 class User(Timestamps, Base):
@@ -64,6 +65,10 @@ class Role(Timestamps, TenantModel):
     title: Mapped[str] = mapped_column(String(200), default="")
     permissions: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    store_scoped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Its people work at named stores: hired with at least one, and with none they see no
+    store's records (see docs/security/administration.md)."""
+    managed_by: Mapped[ManagedBy] = managed_by_column()
 
 
 class Membership(Timestamps, TenantModel):
@@ -86,10 +91,15 @@ class Membership(Timestamps, TenantModel):
     epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Counts deactivations; a token carries the epoch it was issued in, so reactivating
     a person does not revive tokens issued before they were let go."""
+    managed_by: Mapped[ManagedBy] = managed_by_column()
 
     @property
     def can_act(self) -> bool:
         return self.active and not self.pending
+
+    def still_signs_in(self, user_id: uuid.UUID, epoch: int) -> bool:
+        """Whether a token or session issued for this membership at ``epoch`` still holds."""
+        return self.can_act and self.user_id == user_id and self.epoch == epoch
 
     def set_active(self, active: bool) -> None:
         if self.active and not active:
@@ -126,6 +136,38 @@ class InviteToken(TenantModel):
     token_hash: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class RefreshToken(Base):
+    """One link of a login session's chain of refresh tokens; only its hash is stored.
+
+    Platform-level and keyed by user, like ``users``: a platform operator has sessions too,
+    and a password change ends a person's sessions in every tenant. ``family_id`` names the
+    session (it is the access token's ``sid``); each refresh spends one link and adds the
+    next. The epochs are those the session was opened under: once the password changes or
+    the membership is deactivated they no longer match, and the session is over.
+    """
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (
+        UniqueConstraint("token_hash"),
+        Index("ix_refresh_tokens_family_id", "family_id"),
+        Index("ix_refresh_tokens_user_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(128))
+    family_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    tenant_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    """None for a platform operator's session. No foreign key, as ``owner_tenant_id``."""
+    membership_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    credentials_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    membership_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    issued_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class AuditEntry(TenantModel):

@@ -22,6 +22,8 @@ class Principal:
     pii_full: frozenset[str] = frozenset()
     tenant_slug: str | None = None
     """For logs, which name tenants by slug; isolation always goes by ``tenant_id``."""
+    session_id: uuid.UUID | None = None
+    """The login session of a JWT (what ``POST /auth/logout`` ends); None for API keys."""
 
     @property
     def is_platform(self) -> bool:

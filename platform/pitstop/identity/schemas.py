@@ -26,7 +26,16 @@ class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
 class TokenResponse(msgspec.Struct):
     access_token: str
     expires_in: int
+    """Seconds the access token lives (``PITSTOP_TOKEN_TTL_SECONDS``)."""
+    refresh_token: str
+    """``psr_...``: exchange it at ``/auth/refresh`` for a new pair; it works once."""
+    refresh_expires_in: int
+    """Seconds the refresh token lives unused (``PITSTOP_REFRESH_TTL_SECONDS``)."""
     token_type: str = "bearer"
+
+
+class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
+    refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 class SetPasswordRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -63,6 +72,8 @@ class StaffOut(msgspec.Struct):
     has_password: bool
     pending: bool
     """Hired, but the person has not yet accepted with their own password and the invite."""
+    managed_by: str
+    """``manifest``: a tenant manifest manages this membership (see ``pitstop tenants``)."""
 
 
 class StaffCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -91,17 +102,23 @@ class RoleOut(msgspec.Struct):
     title: str
     permissions: list[str]
     builtin: bool
+    store_scoped: bool
+    managed_by: str
 
 
 class RoleCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: RoleName
     permissions: list[str]
+    store_scoped: bool
+    """Required: do this role's people work at named stores? Then each needs at least one,
+    and one without any sees no store's records."""
     title: str = ""
 
 
 class RolePatch(msgspec.Struct, forbid_unknown_fields=True):
     permissions: list[str] | None = None
     title: str | None = None
+    store_scoped: bool | None = None
 
 
 class ApiKeyCreate(msgspec.Struct, forbid_unknown_fields=True):

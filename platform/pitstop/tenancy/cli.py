@@ -9,10 +9,17 @@ from pitstop.hooks.enablement import manifest_applier, manifest_schemas
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.manifests import load_directory
-from pitstop.tenancy.provision import TenantPlan, reconcile, render
+from pitstop.tenancy.provision import Mode, TenantPlan, changes_in, reconcile, render
 
 
-async def provision(runtime: Runtime, directory: Path, *, apply: bool) -> list[TenantPlan]:
+async def provision(
+    runtime: Runtime,
+    directory: Path,
+    *,
+    apply: bool,
+    adopt: bool = False,
+    deactivate: bool = True,
+) -> list[TenantPlan]:
     """The one way manifests reach the database (CLI, ``pitstop demo``, tests)."""
     manifests = load_directory(
         directory, roles=frozenset(ROLE_TEMPLATES), plugins=manifest_schemas(runtime)
@@ -23,17 +30,20 @@ async def provision(runtime: Runtime, directory: Path, *, apply: bool) -> list[T
         permissions=runtime.permissions,
         apply=apply,
         plugin_applier=manifest_applier(runtime),
+        mode=Mode(adopt=adopt, deactivate=deactivate),
     )
 
 
-async def reconcile_directory(settings: Settings, directory: Path, *, apply: bool) -> str:
+async def reconcile_directory(
+    settings: Settings, directory: Path, *, apply: bool, adopt: bool = False
+) -> str:
     """Validate every manifest first, then plan or apply tenant by tenant."""
     runtime = Runtime.build(settings)
     try:
-        plans = await provision(runtime, directory, apply=apply)
+        plans = await provision(runtime, directory, apply=apply, adopt=adopt)
     finally:
         await runtime.close()
     text = render(plans)
-    if apply and text != "No changes.":
+    if apply and changes_in(plans):
         return f"{text}\nApplied."
     return text

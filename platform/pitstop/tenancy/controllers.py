@@ -45,6 +45,8 @@ class StoreOut(msgspec.Struct):
     hours: dict[str, str]
     holidays: list[str]
     active: bool
+    managed_by: str
+    """``manifest``: a tenant manifest manages this store; ``apply`` reverts API edits to it."""
 
 
 class StoreCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -69,7 +71,16 @@ class StorePatch(msgspec.Struct, forbid_unknown_fields=True):
 
 def store_out(s: Store) -> StoreOut:
     return StoreOut(
-        s.id, s.code, s.name, s.city, s.region, s.timezone, s.hours, s.holidays, s.active
+        s.id,
+        s.code,
+        s.name,
+        s.city,
+        s.region,
+        s.timezone,
+        s.hours,
+        s.holidays,
+        s.active,
+        s.managed_by.value,
     )
 
 

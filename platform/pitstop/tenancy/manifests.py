@@ -6,8 +6,9 @@ so a bad manifest is rejected with nothing applied for that tenant.
 
 A top-level section that is absent is not managed: leaving out ``[[staff]]`` means staff are
 administered through the API and ``apply`` never deactivates them. A section that is
-present is authoritative: what it does not list is deactivated (never deleted; history
-such as service orders keeps pointing at it).
+present is authoritative for the records the manifest manages (``managed_by = manifest``:
+it created or adopted them): what it does not list is deactivated (never deleted; history
+such as service orders keeps pointing at it). Records the API created are not its own.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from pitstop.access.permissions import STORE_SCOPED_ROLES, STORES_REQUIRED
 from pitstop.errors import Unprocessable, split_msgspec_error
 from pitstop.hooks.settings import validate_settings
 from pitstop.tenancy.hours import (
@@ -202,6 +204,8 @@ def _validate_staff(path: str, spec: TenantSpec, roles: frozenset[str], codes: s
         emails.add(email)
         if person.role not in roles:
             raise ManifestError(path, f"{key}.role", f"unknown role {person.role!r}")
+        if person.role in STORE_SCOPED_ROLES and not person.stores:
+            raise ManifestError(path, f"{key}.stores", STORES_REQUIRED)
         for j, code in enumerate(person.stores or []):
             if code not in codes:
                 raise ManifestError(path, f"{key}.stores[{j}]", f"no store with code {code!r}")

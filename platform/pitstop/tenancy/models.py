@@ -32,6 +32,24 @@ class RegionClass(enum.StrEnum):
     township = "township"
 
 
+class ManagedBy(enum.StrEnum):
+    """Who may change a store, staff membership or role: Terraform's rule for manifests.
+
+    ``manifest`` rows were created or adopted by a tenant manifest, which alone changes and
+    deactivates them; ``api`` rows (the default for any other path) are never touched by
+    ``pitstop tenants apply`` until ``pitstop tenants adopt`` hands them over.
+    """
+
+    api = "api"
+    manifest = "manifest"
+
+
+def managed_by_column() -> Mapped[ManagedBy]:
+    return mapped_column(
+        _enum(ManagedBy, "managed_by"), default=ManagedBy.api, server_default=ManagedBy.api.value
+    )
+
+
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     """Store enums as plain strings checked by the app: adding a value needs no DDL dance."""
     return Enum(cls, name=name, native_enum=False, validate_strings=True, length=32)
@@ -64,6 +82,7 @@ class Store(Timestamps, TenantModel):
     hours: Mapped[dict[str, str]] = mapped_column(JSONDoc, default=dict)
     holidays: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    managed_by: Mapped[ManagedBy] = managed_by_column()
 
 
 class TenantPlugin(Timestamps, TenantModel):

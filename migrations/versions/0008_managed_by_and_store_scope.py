@@ -93,8 +93,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_refresh_tokens_user_id")
         batch_op.drop_index("ix_refresh_tokens_family_id")
     op.drop_table("refresh_tokens")
-    with op.batch_alter_table("roles", schema=None) as batch_op:
-        batch_op.drop_column("store_scoped")
+    # Plain DROP COLUMN (SQLite 3.35+), not batch mode: batch recreates the table, and
+    # dropping ``stores`` while service orders point at it fails with foreign keys on.
+    op.drop_column("roles", "store_scoped")
     for table in MANAGED_TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column("managed_by")
+        op.drop_column(table, "managed_by")

@@ -122,7 +122,7 @@ async def test_concurrent_requests_with_one_idempotency_key_spend_once(club: Clu
             entry = await ledger.redeem(ctx.session, account, 30, source, ctx.now())
             return 200, {"entry_id": str(entry.id), "balance": account.balance}
 
-        response = await idempotent(ctx, "tablet-7-redeem-1", "same-body", work)
+        response = await idempotent(ctx, "tablet-7-redeem-1", "same-body", work, dict)
         return response.content
 
     # When eight retries of the same request arrive at once

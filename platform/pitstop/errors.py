@@ -129,6 +129,8 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[
     )
 
 
+NOT_BLANK = r"\S"
+"""The pattern of every name-like field: at least one character that is not whitespace."""
 _AT = re.compile(r" - at `\$\.?(.*)`$")
 _ENUM = re.compile(r"^Invalid enum value\b")
 _UNKNOWN_FIELD = re.compile(r"^Object contains unknown field\b")
@@ -151,6 +153,8 @@ def split_msgspec_error(message: str, target: Any = None) -> tuple[str, str]:
         text = f"must be one of: {', '.join(allowed)}" if allowed else "is not an allowed value"
     elif _UNKNOWN_FIELD.match(text):
         text = "unknown fields are not allowed"
+    elif text.endswith(f"matching regex {NOT_BLANK!r}"):
+        text = "must not be blank"
     elif "matching regex" not in text:
         text = _QUOTED.sub("the value", text)
     return path, text

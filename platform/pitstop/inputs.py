@@ -21,7 +21,7 @@ from litestar import Request
 from litestar.params import QueryParameter
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from pitstop.errors import ApiError, Unprocessable, split_msgspec_error
+from pitstop.errors import NOT_BLANK, ApiError, Unprocessable, split_msgspec_error
 
 MAX_JSON_DEPTH = 64
 """Deeper than any request shape of the API (the deepest is four) by a wide margin."""
@@ -35,6 +35,12 @@ SearchText = Annotated[
 ]
 """``q: SearchText = None``: the cap is enforced and stated in the OpenAPI document."""
 NUL = "\x00"
+
+
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NOT_BLANK)]
+"""Names and titles: a whitespace-only one is a 422 (``must not be blank``)."""
+PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NOT_BLANK)]
+CityName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NOT_BLANK)]
 
 
 class TooDeep(ApiError):

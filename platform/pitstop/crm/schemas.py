@@ -30,12 +30,13 @@ from pitstop.crm.models import (
     UsageType,
 )
 from pitstop.hooks.types import Section
+from pitstop.inputs import PersonName
 from pitstop.tenancy.models import RegionClass
 
 MAX_FEN = 10_000_000_000  # 100 million yuan: past this a price is a typo
 MAX_KM = 3_000_000
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Name = PersonName
 Text100 = Annotated[str, msgspec.Meta(max_length=100)]
 Text300 = Annotated[str, msgspec.Meta(max_length=300)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]

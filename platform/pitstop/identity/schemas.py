@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from pitstop.access.masking import Sensitive
+from pitstop.inputs import ShortText
 
 Email = Annotated[
     str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -78,7 +79,7 @@ class StaffOut(msgspec.Struct):
 
 class StaffCreate(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: ShortText
     role: RoleName
     stores: list[uuid.UUID] | None = None
 
@@ -122,7 +123,7 @@ class RolePatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ApiKeyCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: ShortText
     permissions: list[str]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.identity.staff import sync_builtin_roles
+from pitstop.inputs import CityName, ShortText
 from pitstop.pagination import Page
 from pitstop.runtime import Runtime
 from pitstop.tenancy.context import current_tenant_id, tenant_scope
@@ -51,8 +52,8 @@ class StoreOut(msgspec.Struct):
 
 class StoreCreate(msgspec.Struct, forbid_unknown_fields=True):
     code: StoreCode
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    name: ShortText
+    city: CityName
     region: RegionClass = RegionClass.urban
     timezone: TimeZoneName | None = None
     hours: dict[str, str] = msgspec.field(default_factory=dict)
@@ -60,8 +61,8 @@ class StoreCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class StorePatch(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+    name: ShortText | None = None
+    city: CityName | None = None
     region: RegionClass | None = None
     timezone: str | None = None
     hours: dict[str, str] | None = None
@@ -204,8 +205,6 @@ class PlatformTenantsController(Controller):
         session: NamedDependency[AsyncSession],
         runtime: NamedDependency[Runtime],
     ) -> TenantOut:
-        if not data.name.strip():
-            raise Unprocessable.field("name", "must not be blank")
         _checked_zone(data.timezone)
         if (await session.scalars(select(Tenant).where(Tenant.slug == data.slug))).first():
             raise Conflict(f"tenant {data.slug} exists", code="duplicate_tenant")

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from pitstop.inputs import ShortText
+
 Slug = Annotated[
     str,
     msgspec.Meta(
@@ -41,7 +43,7 @@ TimeZoneName = Annotated[
         min_length=1, max_length=64, description="an IANA time zone such as Asia/Shanghai"
     ),
 ]
-DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+DisplayName = ShortText
 
 
 def zone_problem(name: str) -> str | None:

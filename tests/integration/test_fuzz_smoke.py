@@ -27,5 +27,7 @@ def test_a_small_fuzz_of_every_operation_finds_nothing(settings: Settings, tmp_p
     print(report.summary())
     # Then no server error and no failed check (status, content type, response schema)
     assert report.operations > 60 and report.cases > 2 * report.operations
+    # And it fuzzed as a signed-in user: most answers are not "who are you?"
+    assert report.statuses[401] < report.cases / 2, report.summary()
     assert report.server_errors() == 0, report.summary()
     assert not report.failures, report.summary()

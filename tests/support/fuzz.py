@@ -79,14 +79,17 @@ def hq_admin_token(base_url: str) -> str:
 def fuzz_api(base_url: str, *, examples: int) -> FuzzReport:
     """Up to ``examples`` positive and ``examples`` negative requests per operation."""
     started = time.monotonic()
-    token = hq_admin_token(base_url)
     schema = schemathesis.openapi.from_url(f"{base_url}/schema/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    # A session of its own for every operation, signed in before any is fuzzed: fuzzing
+    # POST /auth/logout ends the session it is called with, and fuzzing POST /auth/token
+    # with wrong passwords soon holds this address off the login.
+    tokens = [hq_admin_token(base_url) for _ in operations]
     checks = [getattr(schemathesis.checks, name) for name in CHECKS]
     report = FuzzReport()
     with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {token}"
-        for result in schema.get_all_operations():
-            operation = result.ok()
+        for operation, token in zip(operations, tokens, strict=True):
+            session.headers["Authorization"] = f"Bearer {token}"
             report.operations += 1
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 _fuzz_operation(operation, mode, examples, base_url, session, checks, report)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -23,7 +24,41 @@ def _settings() -> Settings:
         sys.exit(2)
 
 
-@click.group()
+class PitstopGroup(click.Group):
+    """The core's commands, then one group per plugin that declares ``commands()``.
+
+    Plugins are loaded only when a name is not a core command (or for ``--help``), so
+    ``pitstop migrate`` never imports a plugin it does not need.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        core = super().list_commands(ctx)
+        try:
+            plugins = sorted(self._plugin_groups())
+        except SystemExit:  # a wrong setting, already named on stderr: --help still works
+            plugins = []
+        except Exception as exc:
+            click.echo(f"pitstop: plugin commands unavailable: {exc}", err=True)
+            plugins = []
+        return core + plugins
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or self._plugin_groups().get(cmd_name)
+
+    def _plugin_groups(self) -> Mapping[str, click.Group]:
+        from pitstop.hooks.commands import plugin_groups
+        from pitstop.hooks.manager import PluginHost, PluginRefused
+
+        settings = _settings()
+        try:
+            host = PluginHost.from_entry_points(settings.plugins_allow, settings.plugins_blocked)
+        except PluginRefused as exc:
+            click.echo(f"pitstop: {exc}", err=True)
+            sys.exit(2)
+        return plugin_groups(host, frozenset(self.commands))
+
+
+@click.group(cls=PitstopGroup)
 @click.version_option(package_name="pitstop")
 def main() -> None:
     """Pitstop: the platform car-service chains and shops run on."""

@@ -1,19 +1,24 @@
 """``pitstop demo``: a newcomer's first minute — tenants, logins, and data to look at.
 
-Idempotent: it re-applies the manifests (no change the second time) and resets every demo
-staff member's password to ``PITSTOP_DEMO_PASSWORD`` so the printed logins always work.
+Idempotent: it re-applies the manifests (no change the second time), sets every demo staff
+member's password to ``PITSTOP_DEMO_PASSWORD`` where it is not that already (so the printed
+logins always work, and a second run signs nobody out), loads the CRM book once, and lets
+each enabled plugin show itself through its ``demo_data`` hook (members with points history
+and tiers, complaints in every state), which does nothing once its data is there.
 It never deactivates anything and never touches what was added through the API.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
-from pitstop.crm.demo_data import load_demo_crm
+from pitstop.crm.demo_data import SIZES, BookSize, load_demo_crm
 from pitstop.identity.models import Membership, User
-from pitstop.identity.passwords import hash_password
+from pitstop.identity.passwords import hash_password, verify_password
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.cli import provision
@@ -21,11 +26,20 @@ from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import ManagedBy, Tenant
 
 
+@dataclass(frozen=True)
+class DemoReport:
+    logins: list[tuple[str, str, str]]
+    """(tenant slug, role, e-mail) of every demo login."""
+    books: dict[str, int]
+    """Customers added per tenant (0 when its book was there already)."""
+    plugins: list[tuple[str, str, str]]
+    """(tenant slug, plugin, what its demo data holds)."""
+
+
 async def load_demo(settings: Settings, tenants_dir: Path) -> str:
     runtime = Runtime.build(settings)
     try:
-        logins = await prepare_demo_tenants(runtime, tenants_dir)
-        books = await load_demo_crm(runtime.sessions, runtime.clock())
+        report = await run_demo(runtime, tenants_dir)
     finally:
         await runtime.close()
     base = f"http://{settings.host}:{settings.port}"
@@ -36,13 +50,24 @@ async def load_demo(settings: Settings, tenants_dir: Path) -> str:
         f"  Health:   {base}/health",
         *(
             f"  Demo data: {slug} +{n} customers with vehicles and service history"
-            for slug, n in books.items()
+            for slug, n in report.books.items()
             if n
         ),
+        *(f"  Demo data: {slug} {plugin}: {line}" for slug, plugin, line in report.plugins),
         f"Demo logins (password: {settings.demo_password}):",
-        *(f"  {slug:<12} {role:<16} {email}" for slug, role, email in logins),
+        *(f"  {slug:<12} {role:<16} {email}" for slug, role, email in report.logins),
     ]
     return "\n".join(lines)
+
+
+async def run_demo(
+    runtime: Runtime, tenants_dir: Path, sizes: Mapping[str, BookSize] = SIZES
+) -> DemoReport:
+    """Everything ``pitstop demo`` does, on a given runtime (tests pass a smaller book)."""
+    logins = await prepare_demo_tenants(runtime, tenants_dir)
+    books = await load_demo_crm(runtime.sessions, runtime.clock(), sizes)
+    plugins = await load_plugin_demos(runtime, sizes)
+    return DemoReport(logins, books, plugins)
 
 
 async def prepare_demo_tenants(runtime: Runtime, tenants_dir: Path) -> list[tuple[str, str, str]]:
@@ -56,8 +81,30 @@ async def prepare_demo_tenants(runtime: Runtime, tenants_dir: Path) -> list[tupl
     return await _set_demo_passwords(runtime, [p.slug for p in plans])
 
 
+async def load_plugin_demos(runtime: Runtime, slugs: Iterable[str]) -> list[tuple[str, str, str]]:
+    """Call ``demo_data`` of every plugin each demo tenant enabled: one transaction per
+    tenant, inside its scope, so a plugin's demo data is written like its real data."""
+    async with runtime.sessions() as session:
+        tenants = (
+            await session.execute(
+                select(Tenant.slug, Tenant.id)
+                .where(Tenant.slug.in_(list(slugs)))
+                .order_by(Tenant.slug)
+            )
+        ).all()
+    shown = []
+    for slug, tenant_id in tenants:
+        with tenant_scope(tenant_id):
+            async with runtime.sessions() as session, session.begin():
+                for plugin, line in await runtime.plugins.call_each("demo_data", session):
+                    if line:
+                        shown.append((slug, plugin, str(line)))
+    return shown
+
+
 async def _set_demo_passwords(runtime: Runtime, slugs: list[str]) -> list[tuple[str, str, str]]:
-    password_hash = hash_password(runtime.settings.demo_password)
+    password = runtime.settings.demo_password
+    password_hash = hash_password(password)
     logins = []
     async with runtime.sessions() as session, session.begin():
         tenants = (await session.scalars(select(Tenant).where(Tenant.slug.in_(slugs)))).all()
@@ -79,7 +126,8 @@ async def _set_demo_passwords(runtime: Runtime, slugs: list[str]) -> list[tuple[
                     )
                 ).all()
                 for user, role in rows:
-                    user.replace_password(password_hash)
+                    if not verify_password(user.password_hash, password):
+                        user.replace_password(password_hash)
                     logins.append((tenant.slug, role, user.email))
                 await session.flush()
     return logins

@@ -4,7 +4,8 @@ Everything a partner needs to add a capability is here: the hook marker, the val
 of the contract, the plugin context, the tenant-owned model base, PII classes and masking
 (``Sensitive`` for a personal field, ``FreeText`` for every text staff type: a response
 declares them and serialisation masks them by the reader's role),
-errors, pagination, business-time arithmetic and read-only views of core records.
+errors, pagination, business-time arithmetic, read-only views of core records, and
+``for_each_tenant`` for a plugin's CLI commands (one tenant scope at a time).
 Nothing else of the core is public; first-party plugins use exactly this (an
 import-linter contract in ``make lint`` keeps it so). See ``docs/plugins.md``.
 
@@ -27,6 +28,7 @@ from pitstop.access.pii import PIIClass
 from pitstop.db.base import JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
 from pitstop.db.rls import enable_rls
 from pitstop.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
+from pitstop.hooks.commands import CommandError, for_each_tenant
 from pitstop.hooks.context import PluginContext
 from pitstop.hooks.specs import hookimpl
 from pitstop.hooks.types import (
@@ -49,7 +51,9 @@ from pitstop.sdk_views import (
     StaffView,
     StoreView,
     VehicleView,
+    completed_service_orders,
     get_customer,
+    get_customers,
     get_service_order,
     get_store,
     get_vehicle,
@@ -63,6 +67,7 @@ __all__ = [
     "SDK_VERSION",
     "ApiError",
     "Calendar",
+    "CommandError",
     "Conflict",
     "CustomerView",
     "Duration",
@@ -94,10 +99,13 @@ __all__ = [
     "calendar_for",
     "checked_day",
     "checked_instant",
+    "completed_service_orders",
     "enable_rls",
+    "for_each_tenant",
     "free_text",
     "from_builtins",
     "get_customer",
+    "get_customers",
     "get_service_order",
     "get_store",
     "get_vehicle",

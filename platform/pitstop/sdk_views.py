@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from pitstop.access.permissions import STORE_SCOPED_ROLES
-from pitstop.crm.models import Customer, ServiceOrder, Vehicle
+from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle
 from pitstop.hooks.context import PluginContext
 from pitstop.identity.models import Membership, Role
 from pitstop.tenancy.calendar import Calendar, calendar_for
 from pitstop.tenancy.models import Store
+
+ID_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class ServiceOrderView:
     status: str
     total: int
     completed_at: dt.datetime | None
+    amounts: Mapping[str, int] = field(default_factory=dict)
+    """Per line category, in fen, net of that category's discounts (they add up to
+    ``total``): the same split ``service_order.completed`` carries."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +86,27 @@ class StaffView:
         return self.store_ids is None or store_id in self.store_ids
 
 
+def _customer_view(row: Customer) -> CustomerView:
+    return CustomerView(row.id, row.home_store_id, row.birthday, row.erased_at is not None)
+
+
 async def get_customer(ctx: PluginContext, customer_id: uuid.UUID) -> CustomerView | None:
     row = await ctx.session.get(Customer, (ctx.tenant_id, customer_id))
-    if row is None:
-        return None
-    return CustomerView(row.id, row.home_store_id, row.birthday, row.erased_at is not None)
+    return None if row is None else _customer_view(row)
+
+
+async def get_customers(
+    ctx: PluginContext, customer_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, CustomerView]:
+    """Many customers in a few queries (500 ids each), for work over a whole book such as a
+    backfill; ids of no customer of this tenant are simply absent from the answer."""
+    wanted = sorted(set(customer_ids))
+    found: dict[uuid.UUID, CustomerView] = {}
+    for i in range(0, len(wanted), ID_CHUNK):
+        statement = select(Customer).where(Customer.id.in_(wanted[i : i + ID_CHUNK]))
+        for row in (await ctx.session.scalars(statement)).all():
+            found[row.id] = _customer_view(row)
+    return found
 
 
 async def get_store(ctx: PluginContext, store_id: uuid.UUID) -> StoreView | None:
@@ -101,10 +123,7 @@ async def get_vehicle(ctx: PluginContext, vehicle_id: uuid.UUID) -> VehicleView 
     return VehicleView(row.id, row.customer_id, str(row.fuel), row.mileage_km)
 
 
-async def get_service_order(ctx: PluginContext, order_id: uuid.UUID) -> ServiceOrderView | None:
-    row = await ctx.session.get(ServiceOrder, (ctx.tenant_id, order_id))
-    if row is None:
-        return None
+def _order_view(row: ServiceOrder) -> ServiceOrderView:
     return ServiceOrderView(
         row.id,
         row.store_id,
@@ -113,7 +132,49 @@ async def get_service_order(ctx: PluginContext, order_id: uuid.UUID) -> ServiceO
         str(row.status),
         row.total,
         row.completed_at,
+        {str(k): int(v) for k, v in (row.amounts or {}).items()},
     )
+
+
+async def get_service_order(ctx: PluginContext, order_id: uuid.UUID) -> ServiceOrderView | None:
+    row = await ctx.session.get(ServiceOrder, (ctx.tenant_id, order_id))
+    return None if row is None else _order_view(row)
+
+
+async def completed_service_orders(
+    ctx: PluginContext, *, since: dt.datetime, until: dt.datetime, batch: int = 500
+) -> AsyncIterator[ServiceOrderView]:
+    """Orders completed in ``[since, until)`` and still completed (a refunded order is not),
+    oldest completion first (ties by id), read in keyset batches so memory stays flat.
+
+    For plugins that count history - a points backfill - in the order it happened.
+    """
+    after: tuple[dt.datetime, uuid.UUID] | None = None
+    while True:
+        statement = (
+            select(ServiceOrder)
+            .where(
+                ServiceOrder.status == OrderStatus.completed,
+                ServiceOrder.completed_at >= since,
+                ServiceOrder.completed_at < until,
+            )
+            .order_by(ServiceOrder.completed_at, ServiceOrder.id)
+            .limit(batch)
+        )
+        if after is not None:
+            statement = statement.where(
+                or_(
+                    ServiceOrder.completed_at > after[0],
+                    and_(ServiceOrder.completed_at == after[0], ServiceOrder.id > after[1]),
+                )
+            )
+        rows = (await ctx.session.scalars(statement)).all()
+        for row in rows:
+            yield _order_view(row)
+        if len(rows) < batch:
+            return
+        last = rows[-1]
+        after = (last.completed_at or since, last.id)
 
 
 def _works_at(membership: Membership, scoped: frozenset[str]) -> frozenset[uuid.UUID] | None:

@@ -24,8 +24,8 @@ from pitstop.sdk import (
     permission,
 )
 
+from . import demo, privacy
 from . import models as models  # the tables must be in the metadata
-from . import privacy
 from .api import ComplaintsController, KpisController, NotificationsController
 from .settings import ComplaintSettings
 from .sla import sla_check, sla_sweep
@@ -80,6 +80,11 @@ def tasks() -> Mapping[str, TaskHandler]:
 @hookimpl
 def schedules() -> Sequence[Schedule]:
     return [Schedule("sla_sweep", "* * * * * */30", sla_sweep)]
+
+
+@hookimpl
+async def demo_data(ctx: PluginContext) -> str | None:
+    return await demo.load_demo(ctx)
 
 
 @hookimpl

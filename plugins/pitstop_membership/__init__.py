@@ -1,8 +1,9 @@
 """Membership and points: tiers, a points ledger with lots, expiry, clawback, settlement.
 
 The hooks are wired here; the rules live in :mod:`.ledger` (points), :mod:`.tiers`
-(tiers), :mod:`.earning` (orders), :mod:`.nightly` (the schedule) and :mod:`.reports`
-(chain settlement). Partner-facing documentation: ``docs/plugins/membership.md``.
+(tiers), :mod:`.earning` (orders), :mod:`.backfill` (past orders), :mod:`.nightly` (the
+schedule) and :mod:`.reports` (chain settlement). Partner-facing documentation:
+``docs/plugins/membership.md``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import click
 
 from pitstop.sdk import (
     EventHandler,
@@ -23,6 +26,8 @@ from pitstop.sdk import (
 )
 from pitstop_membership import customers, earning, models, nightly
 from pitstop_membership.api import MembershipController
+from pitstop_membership.backfill import Since
+from pitstop_membership.commands import backfill_and_audit, backfill_command
 from pitstop_membership.settings import MembershipSettings
 
 __all__ = ["models"]
@@ -79,6 +84,27 @@ def subscriptions() -> Mapping[str, EventHandler]:
 @hookimpl
 def schedules() -> Sequence[Schedule]:
     return [Schedule("nightly", "0 2 * * *", nightly.run_nightly)]
+
+
+@hookimpl
+def commands() -> Sequence[click.Command]:
+    return [backfill_command]
+
+
+DEMO_HISTORY = "12mo"
+
+
+@hookimpl(tryfirst=True)
+async def demo_data(ctx: PluginContext) -> str:
+    """The demo's members: the last twelve months of its book, counted by the backfill.
+
+    First among the plugins' demo data, so that what others read at intake (the customer's
+    tier) is already there.
+    """
+    summary = await backfill_and_audit(ctx, Since.parse(DEMO_HISTORY))
+    members = sum(summary.tiers.values())
+    tiers = ", ".join(f"{code} {n:,}" for code, n in summary.tiers.items())
+    return f"{members:,} members with points history ({tiers})"
 
 
 @hookimpl

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from pitstop_membership import dates, ledger, tiers
 from pitstop_membership.ledger import Source
 from pitstop_membership.models import (
     EntryKind,
+    LedgerEntry,
     LotKind,
     LotMovement,
     MemberAccount,
@@ -82,34 +84,81 @@ async def account_for_earning(
     return await tiers.enrol(ctx, customer_id, at)
 
 
+@dataclass(frozen=True)
+class CompletedOrder:
+    """What earning needs of a completed order: the event's facts, or a past order's."""
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    store_id: uuid.UUID
+    total: int
+    amounts: Mapping[str, int]
+    completed_at: dt.datetime
+
+
 async def on_order_completed(ctx: PluginContext, event: Event) -> None:
     facts = event.payload
-    order_id, customer_id = uuid.UUID(facts["order_id"]), uuid.UUID(facts["customer_id"])
-    at = event.occurred_at
-    account = await account_for_earning(ctx, customer_id, at)
-    if account is None or await ledger.entry_by_key(ctx.session, f"earn:{order_id}"):
-        return
+    order = CompletedOrder(
+        id=uuid.UUID(facts["order_id"]),
+        customer_id=uuid.UUID(facts["customer_id"]),
+        store_id=uuid.UUID(facts["store_id"]),
+        total=int(facts.get("total") or 0),
+        amounts=dict(facts.get("amounts") or {}),
+        completed_at=event.occurred_at,
+    )
+    await earn(ctx, order, event_id=event.id)
+
+
+async def earn(
+    ctx: PluginContext, order: CompletedOrder, *, event_id: uuid.UUID | None = None
+) -> int | None:
+    """Earn on one completed order, dated when it completed: the path of live orders (the
+    subscription) and of past orders of existing members (the backfill). Returns the
+    points, or None when the order earned already (``earn:<order>``) or the customer is not
+    a member."""
+    at = order.completed_at
+    account = await account_for_earning(ctx, order.customer_id, at)
+    if account is None or await ledger.entry_by_key(ctx.session, f"earn:{order.id}"):
+        return None
     settings = programme(ctx)
-    tier_code, _ = tiers.effective_tier(account, at)
-    earned_before = account.tier
-    customer = await get_customer(ctx, customer_id)
+    customer = await get_customer(ctx, order.customer_id)
     birthday = dates.is_birthday_month(settings, customer.birthday if customer else None, at)
-    total = int(facts.get("total") or 0)
+    entry, lot = book(ctx, account, order, birthday=birthday, event_id=event_id)
+    if lot is not None:
+        await ledger.repay_debts(ctx.session, account, entry, lot, at)
+    await tiers.upgrade_if_qualified(ctx, account, at)
+    return entry.points
+
+
+def book(
+    ctx: PluginContext,
+    account: MemberAccount,
+    order: CompletedOrder,
+    *,
+    birthday: bool,
+    event_id: uuid.UUID | None = None,
+) -> tuple[LedgerEntry, PointLot | None]:
+    """The earn entry and lot of one order, without a query: the rate and category weights,
+    the multiplier of the tier in force when the order completed, and the lot's pending
+    period and expiry counted from the completion. Debts and tiers are the caller's."""
+    settings = programme(ctx)
+    at = order.completed_at
+    tier_code, _ = tiers.effective_tier(account, at)
     points = points_for(
         settings,
-        total,
-        dict(facts.get("amounts") or {}),
+        order.total,
+        dict(order.amounts),
         tier_multiplier=settings.tier(tier_code).multiplier,
         birthday=birthday,
     )
     source = Source(
-        key=f"earn:{order_id}",
+        key=f"earn:{order.id}",
         reason="service order completed",
-        store_id=uuid.UUID(facts["store_id"]),
-        order_id=order_id,
-        event_id=event.id,
+        store_id=order.store_id,
+        order_id=order.id,
+        event_id=event_id,
     )
-    entry = await ledger.credit(
+    entry, lot = ledger.issue(
         ctx.session,
         account,
         EntryKind.earn,
@@ -118,15 +167,15 @@ async def on_order_completed(ctx: PluginContext, event: Event) -> None:
         at,
         available_at=dates.available_from(settings, at),
         expires_at=dates.expiry_for(settings, at),
-        spend=total,
+        spend=order.total,
     )
     entry.detail = {
         "tier": tier_code,
-        "earned_tier": earned_before,
+        "earned_tier": account.tier,
         "birthday_month": birthday,
-        "total": total,
+        "total": order.total,
     }
-    await tiers.upgrade_if_qualified(ctx, account, at)
+    return entry, lot
 
 
 async def on_order_refunded(ctx: PluginContext, event: Event) -> None:

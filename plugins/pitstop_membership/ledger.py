@@ -213,6 +213,41 @@ def new_lot(
     return lot
 
 
+def issue(
+    session: AsyncSession,
+    account: MemberAccount,
+    kind: EntryKind,
+    points: int,
+    source: Source,
+    now: dt.datetime,
+    *,
+    available_at: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+    spend: int = 0,
+) -> tuple[LedgerEntry, PointLot | None]:
+    """Record new points as an entry and its lot (none for zero points), without a query.
+
+    :func:`credit` is this plus repaying a debt; a member who cannot owe anything (one just
+    enrolled) may be issued points directly, which is what lets a backfill write a year of
+    history in one flush.
+    """
+    entry = record(session, account, kind, points, source, now, spend=spend)
+    if points == 0:
+        return entry, None
+    lot_kind = LotKind.earn if kind == EntryKind.earn else LotKind.adjust
+    lot = new_lot(
+        session,
+        account,
+        entry,
+        lot_kind,
+        points=points,
+        now=now,
+        available_at=available_at,
+        expires_at=expires_at,
+    )
+    return entry, lot
+
+
 async def credit(
     session: AsyncSession,
     account: MemberAccount,
@@ -226,26 +261,35 @@ async def credit(
     spend: int = 0,
 ) -> LedgerEntry:
     """Add points as a new lot (earn or positive adjust); a debt is repaid first."""
-    entry = record(session, account, kind, points, source, now, spend=spend)
-    if points == 0:
-        return entry
-    lot_kind = LotKind.earn if kind == EntryKind.earn else LotKind.adjust
-    lot = new_lot(
+    entry, lot = issue(
         session,
         account,
-        entry,
-        lot_kind,
-        points=points,
-        now=now,
+        kind,
+        points,
+        source,
+        now,
         available_at=available_at,
         expires_at=expires_at,
+        spend=spend,
     )
+    if lot is not None:
+        await repay_debts(session, account, entry, lot, now)
+    return entry
+
+
+async def repay_debts(
+    session: AsyncSession,
+    account: MemberAccount,
+    entry: LedgerEntry,
+    lot: PointLot,
+    now: dt.datetime,
+) -> None:
+    """New points pay off a debt (a negative lot) before they can be spent."""
     for debt in await open_lots(session, account):
         if debt.kind == LotKind.debt and debt.remaining < 0 and lot.remaining > 0:
             repaid = min(lot.remaining, -debt.remaining)
             move(session, account, debt, entry, repaid, now, MovementKind.repay)
             move(session, account, lot, entry, -repaid, now, MovementKind.repay)
-    return entry
 
 
 async def redeem(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
-from pitstop.sdk import PluginContext
+from pitstop.sdk import PluginContext, new_id
 from pitstop_membership import dates
 from pitstop_membership.models import EntryKind, LedgerEntry, MemberAccount
 from pitstop_membership.settings import MembershipSettings, Tier, programme
@@ -64,9 +64,12 @@ async def qualifying_spend(ctx: PluginContext, account: MemberAccount, since: dt
     return int(await ctx.session.scalar(statement) or 0)
 
 
-async def enrol(ctx: PluginContext, customer_id: object, now: dt.datetime) -> MemberAccount:
-    settings = programme(ctx)
-    account = MemberAccount(
+def new_account(
+    settings: MembershipSettings, customer_id: object, now: dt.datetime
+) -> MemberAccount:
+    """A member enrolled at ``now``: the first tier, no points, reviewed a year on."""
+    return MemberAccount(
+        id=new_id(),
         customer_id=customer_id,
         balance=0,
         pending=0,
@@ -75,6 +78,10 @@ async def enrol(ctx: PluginContext, customer_id: object, now: dt.datetime) -> Me
         enrolled_at=now,
         next_review_on=dates.first_review(settings, now),
     )
+
+
+async def enrol(ctx: PluginContext, customer_id: object, now: dt.datetime) -> MemberAccount:
+    account = new_account(programme(ctx), customer_id, now)
     ctx.session.add(account)
     await ctx.session.flush()
     return account
@@ -101,6 +108,15 @@ async def _announce(
 async def upgrade_if_qualified(ctx: PluginContext, account: MemberAccount, at: dt.datetime) -> None:
     settings = programme(ctx)
     spend = await qualifying_spend(ctx, account, dates.window_start(settings, at))
+    await upgrade_for_spend(ctx, account, spend, at)
+
+
+async def upgrade_for_spend(
+    ctx: PluginContext, account: MemberAccount, spend: int, at: dt.datetime
+) -> None:
+    """Up at once, never down: the tier ``spend`` (qualifying, in the window ending at
+    ``at``) earns, when it is above the member's earned tier."""
+    settings = programme(ctx)
     reached = tier_for_spend(settings, spend)
     if settings.rank(reached.code) > settings.rank(account.tier):
         before = effective_tier(account, ctx.now())

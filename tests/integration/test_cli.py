@@ -103,3 +103,23 @@ def test_adopt_is_a_command_and_plan_can_preview_it(tmp_path: Path, tenants_dir:
     # Then there is nothing to adopt or change
     assert preview.returncode == 0, preview.stderr
     assert preview.stdout.strip() == adopted.stdout.strip() == "No changes."
+
+
+def test_plugin_commands_are_mounted_under_the_plugin(tmp_path: Path, tenants_dir: Path) -> None:
+    # Given an embedded installation with the demo tenants (no service history yet)
+    env = {"PITSTOP_VAR_DIR": str(tmp_path)}
+    assert _pitstop("migrate", env=env).returncode == 0
+    assert _pitstop("tenants", "apply", str(tenants_dir), env=env).returncode == 0
+    # When the operator looks for and runs the membership plugin's backfill
+    listed = _pitstop("--help", env=env)
+    backfill = _pitstop("membership", "backfill", "--since", "12mo", env=env)
+    wrong = _pitstop("membership", "backfill", "--since", "12mo", "--tenant", "demo-shop", env=env)
+    # Then `pitstop membership` is a command, and the backfill runs for the tenants that run
+    # the plugin (the chain, not the shop) and prints a summary of counts
+    assert "membership" in listed.stdout
+    assert backfill.returncode == 0, backfill.stderr
+    assert backfill.stdout.startswith("demo-chain:\n")
+    assert "0 counted" in backfill.stdout and "demo-shop" not in backfill.stdout
+    # And a tenant that does not run it is one line on stderr and exit 1
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip() == "Error: tenant demo-shop has not enabled membership"

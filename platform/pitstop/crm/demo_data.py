@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,18 +88,23 @@ LINE_COLUMNS = ("position", "kind", "category", "description", "quantity", "unit
 JOB_WEIGHTS = (("maintenance", 50), ("beauty", 20), ("tyre", 10), ("repair", 15), ("inspection", 5))
 
 
-async def load_demo_crm(factory: SessionFactory, now: dt.datetime) -> dict[str, int]:
-    """Generate each demo tenant's book unless it has one; returns customers added per slug."""
+async def load_demo_crm(
+    factory: SessionFactory, now: dt.datetime, sizes: Mapping[str, BookSize] = SIZES
+) -> dict[str, int]:
+    """Generate each demo tenant's book unless it has one; returns customers added per slug.
+
+    ``sizes`` names the demo tenants and their books; tests pass smaller ones.
+    """
     added = {}
     async with factory() as session:
         tenants = (await session.execute(select(Tenant.slug, Tenant.id, Tenant.timezone))).all()
     for slug, tenant_id, timezone in tenants:
-        if slug not in SIZES:
+        if slug not in sizes:
             continue
         with tenant_scope(tenant_id):
             async with factory() as session, session.begin():
                 added[slug] = await _load_tenant(
-                    session, tenant_id, timezone, SIZES[slug], now, seed=sum(map(ord, slug))
+                    session, tenant_id, timezone, sizes[slug], now, seed=sum(map(ord, slug))
                 )
     return added
 

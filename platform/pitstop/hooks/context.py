@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +51,14 @@ class PluginContext:
     def now(self) -> dt.datetime:
         """The injected clock: tests move time instead of sleeping."""
         return self.clock()
+
+    def as_of(self, instant: dt.datetime) -> PluginContext:
+        """The same context (session, settings, tenant) with its clock stopped at ``instant``.
+
+        For replaying history through the plugin's own rules - a backfill of past orders,
+        demo data that happened days ago - so that what they stamp is dated when it happened.
+        """
+        return replace(self, clock=lambda: instant)
 
     async def emit(self, type: str, payload: Mapping[str, Any]) -> uuid.UUID:
         """Publish an event through the outbox, in this transaction (ids and facts only)."""

@@ -19,6 +19,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+import click
 import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from sqlalchemy import select
@@ -50,6 +51,7 @@ class LoadedPlugin:
     subscriptions: dict[str, EventHandler] = field(default_factory=dict)
     schedules: list[Schedule] = field(default_factory=list)
     tasks: dict[str, Any] = field(default_factory=dict)
+    commands: list[click.Command] = field(default_factory=list)
     migrations: Path | None = None
 
     @property
@@ -116,6 +118,7 @@ class PluginHost:
             subscriptions=dict(_single(plugin, "subscriptions") or {}),
             schedules=list(_single(plugin, "schedules") or ()),
             tasks=dict(_single(plugin, "tasks") or {}),
+            commands=_commands(info.name, _single(plugin, "commands")),
             migrations=_single(plugin, "migrations"),
         )
         self.plugins[info.name] = loaded
@@ -231,6 +234,18 @@ async def _invoke(impl: pluggy.HookImpl, arguments: dict[str, Any]) -> Any:
     """Keyword arguments only, and only those the implementation asks for (pluggy's rule)."""
     result = impl.function(**{a: arguments[a] for a in impl.argnames})
     return await result if inspect.isawaitable(result) else result
+
+
+def _commands(plugin: str, given: Any) -> list[click.Command]:
+    """A plugin's CLI commands; anything that is not a named click command is refused."""
+    commands = list(given or ())
+    for command in commands:
+        if not isinstance(command, click.Command) or not command.name:
+            raise PluginRefused(f"plugin {plugin}: commands() must return named click commands")
+    names = [c.name for c in commands]
+    if len(set(names)) != len(names):
+        raise PluginRefused(f"plugin {plugin}: commands() names a command twice")
+    return commands
 
 
 def _check_sdk(info: PluginInfo) -> None:

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from pitstop.hooks.context import PluginContext
     from pitstop.hooks.types import EventHandler, PluginInfo, Schedule, Section, TaskHandler
 
@@ -76,6 +78,16 @@ def tasks() -> Mapping[str, TaskHandler]:  # type: ignore[empty-body]
 
 
 @hookspec
+def commands() -> Sequence[click.Command]:  # type: ignore[empty-body]
+    """Click commands mounted as ``pitstop <plugin> <command>`` (Datasette's
+    ``register_commands``): operator work that has no place in a request, such as a backfill.
+
+    A command reaches tenant data only through :func:`~pitstop.sdk.for_each_tenant`, which
+    runs a coroutine in one tenant scope (and one transaction) at a time with a context.
+    """
+
+
+@hookspec
 def on_tenant_enabled(ctx: PluginContext, settings: Any) -> Awaitable[None] | None:
     """Called once when a tenant turns the plugin on (not when it is re-saved while on):
     set up defaults, seed rows. Runs inside the same transaction as the switch."""
@@ -109,8 +121,17 @@ def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> Awaitable[None
     erase transaction. Keep financial and aggregate records (without personal data)."""
 
 
+@hookspec
+def demo_data(ctx: PluginContext) -> Awaitable[str | None]:  # type: ignore[empty-body]
+    """Show the plugin at work in a demo tenant: called by ``pitstop demo`` for each demo
+    tenant that enabled the plugin, after the demo CRM book is loaded, inside that tenant's
+    transaction. Deterministic and idempotent (a second ``pitstop demo`` changes nothing);
+    returns one line for the demo's printout, or None."""
+
+
 PER_TENANT_HOOKS = (
     "on_tenant_enabled",
+    "demo_data",
     "customer_summary",
     "customer_attributes",
     "export_customer",

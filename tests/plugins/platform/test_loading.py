@@ -84,3 +84,36 @@ def test_installed_plugins_load_from_entry_points_and_obey_the_lists() -> None:
     # And an allow-list naming an uninstalled plugin fails loudly
     with pytest.raises(PluginRefused, match="not installed"):
         PluginHost.from_entry_points(allow=("nonexistent",))
+
+
+def test_plugin_commands_must_be_click_commands_and_hide_no_core_command() -> None:
+    import click
+
+    from pitstop.hooks.commands import CommandError, plugin_groups
+
+    # Given a plugin whose commands() returns a plain function, and one named like a core
+    # command ("tenants") that declares a real click command
+    @hookimpl
+    def not_commands() -> list[object]:
+        return [lambda: None]
+
+    @click.command("sync")
+    def sync() -> None:
+        """Sync."""
+
+    @hookimpl
+    def tenants_commands() -> list[click.Command]:
+        return [sync]
+
+    odd = _module("odd", plugin_info=_info("odd"), commands=not_commands)
+    clash = _module("tenants", plugin_info=_info("tenants"), commands=tenants_commands)
+    # When they are loaded and mounted
+    with pytest.raises(PluginRefused, match="plugin odd: commands"):
+        PluginHost().register(odd)
+    host = PluginHost()
+    host.register(clash)
+    # Then the first is refused, and the second cannot hide `pitstop tenants`
+    with pytest.raises(CommandError, match="would hide `pitstop tenants`"):
+        plugin_groups(host, frozenset({"tenants", "demo"}))
+    # And without the clash the command is mounted under the plugin's name
+    assert list(plugin_groups(host, frozenset({"demo"}))["tenants"].commands) == ["sync"]

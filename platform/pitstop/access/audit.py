@@ -21,24 +21,43 @@ from pitstop.identity.models import AuditEntry
 
 AUDIT_ACTIONS = frozenset(
     {
+        # logging in (no session is audited, only what goes wrong)
         "auth.login_failed",
         "auth.locked",
-        "staff.changed",
-        "role.changed",
-        "api_key.created",
-        "api_key.revoked",
-        "customer.reveal",
-        "customer.export",
-        "customer.erase",
-        "plugin.changed",
-        "membership.adjust",
-        "customer.search",
+        # the platform operator, written into the affected tenant's log
+        "tenant.created",
+        "tenant.suspended",
+        "tenant.resumed",
+        # manifests (the API has no tenant settings route)
+        "tenant.changed",
+        # stores
         "store.created",
         "store.changed",
         "store.deactivated",
-        "tenant.changed",
+        # staff: ``detail.change`` says what (hired, updated, invited, accepted, password_set,
+        # password_changed, adopted, deactivated); a password is a fact, never a value
+        "staff.changed",
+        # roles and integrations
+        "role.changed",
+        "api_key.created",
+        "api_key.revoked",
+        # plugins and event delivery
+        "plugin.changed",
+        "event_delivery.retried",
+        # personal data
+        "customer.reveal",
+        "customer.export",
+        "customer.erase",
+        "customer.search",
     }
 )
+"""The core's actions (docs/audit.md explains each). A plugin's actions are its own,
+named ``<plugin>.<verb>`` (:func:`record_for_plugin`)."""
+
+
+class UnknownAuditAction(ValueError):
+    """A programming error: an action nobody documented, so nobody would look for it."""
+
 
 _Actor = tuple[str, uuid.UUID | None, dict[str, str]]
 _actor: ContextVar[_Actor | None] = ContextVar("pitstop_actor", default=None)
@@ -74,7 +93,38 @@ async def record(
     detail: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> AuditEntry:
-    """``at`` is the injected clock's now where the entry is later counted by time."""
+    """Append one entry in the session's transaction, so the change and its row commit or
+    roll back together. ``at`` is the injected clock's now where the entry is later counted
+    by time."""
+    if action not in AUDIT_ACTIONS:
+        raise UnknownAuditAction(f"{action!r} is not in AUDIT_ACTIONS")
+    return await _append(session, action, resource, resource_id, detail, at)
+
+
+async def record_for_plugin(
+    session: AsyncSession,
+    plugin: str,
+    action: str,
+    *,
+    resource: str,
+    resource_id: str | uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """A plugin names its actions in its own namespace: never a core action it could fake."""
+    own = action.startswith(f"{plugin}.") and action != f"{plugin}."
+    if not own or action in AUDIT_ACTIONS:
+        raise UnknownAuditAction(f"plugin {plugin} audits {plugin}.<verb>, not {action!r}")
+    return await _append(session, action, resource, resource_id, detail, None)
+
+
+async def _append(
+    session: AsyncSession,
+    action: str,
+    resource: str,
+    resource_id: str | uuid.UUID | None,
+    detail: dict[str, Any] | None,
+    at: dt.datetime | None,
+) -> AuditEntry:
     actor = _actor.get()
     request_id = structlog.contextvars.get_contextvars().get("request_id")
     entry = AuditEntry(

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.audit import record
 from pitstop.db.on_commit import on_commit
 from pitstop.errors import Conflict, NotFound
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
@@ -96,8 +97,16 @@ class DeliveriesController(Controller):
         delivery, event_type = row
         if delivery.status == DeliveryStatus.done:
             raise Conflict("this delivery is done; it has had its effect", code="delivery_done")
+        was = delivery.status
         delivery.status, delivery.attempts = DeliveryStatus.pending, 0
         await session.flush()
+        await record(
+            session,
+            "event_delivery.retried",
+            resource="event_delivery",
+            resource_id=delivery.id,
+            detail={"plugin": delivery.plugin, "event_type": event_type, "was": was.value},
+        )
         tenant_id = delivery.tenant_id
         on_commit(session, lambda: runtime.dispatch.deliver(tenant_id, delivery_id))
         return delivery_out(delivery, event_type)

@@ -73,9 +73,15 @@ class PluginContext:
         resource_id: str | uuid.UUID | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Append to the tenant's audit log; the actor is whoever made the request."""
-        await audit.record(
-            self.session, action, resource=resource, resource_id=resource_id, detail=detail
+        """Append to the tenant's audit log; the actor is whoever made the request.
+        ``action`` is the plugin's own, ``<plugin>.<verb>`` (docs/audit.md)."""
+        await audit.record_for_plugin(
+            self.session,
+            self.plugin,
+            action,
+            resource=resource,
+            resource_id=resource_id,
+            detail=detail,
         )
 
     def defer(self, task: str, *, at: dt.datetime, **arguments: Any) -> None:

@@ -261,7 +261,7 @@ class StaffController(Controller):
                 "staff.changed",
                 resource="staff",
                 resource_id=membership.id,
-                detail=changes,
+                detail={"change": "updated", **changes},
             )
         user = await session.get(User, membership.user_id)
         assert user is not None
@@ -298,6 +298,6 @@ class StaffController(Controller):
             "staff.changed",
             resource="staff",
             resource_id=membership.id,
-            detail={"change": "invited"},
+            detail={"change": "invited", "purpose": purpose},
         )
         return InviteOut(token=token, expires_at=expires_at, purpose=purpose)

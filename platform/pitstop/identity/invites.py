@@ -176,6 +176,7 @@ async def take_pending(
 
 
 async def _audit(session: AsyncSession, membership: Membership, change: str) -> None:
+    """The fact, in the tenant's log, as the person themself: never the password."""
     await record(
         session,
         "staff.changed",

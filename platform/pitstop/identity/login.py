@@ -16,6 +16,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.audit import acting_as, record
 from pitstop.errors import Forbidden, Unauthorized
 from pitstop.identity import lockout
 from pitstop.identity.invites import take_pending
@@ -87,12 +88,32 @@ async def change_password(runtime: Runtime, credentials: Credentials, new_passwo
     """Takes exactly what logging in takes; every token issued before stops working."""
 
     async def change(session: AsyncSession, user: User) -> bool | None:
-        if await _claims(session, credentials.tenant_slug, user) is None:
+        claims = await _claims(session, credentials.tenant_slug, user)
+        if claims is None:
             return None
         user.replace_password(hash_password(new_password))
+        await _audit_password_change(session, claims)
         return True
 
     await _with_credentials(runtime, credentials, change)
+
+
+async def _audit_password_change(session: AsyncSession, claims: TokenClaims) -> None:
+    """The fact, in the log of the tenant the person proved membership of, as themself.
+
+    The route is public (no tenant in context): the tenant comes from the credentials. A
+    platform operator has no tenant and so no row. Other tenants the identity works for
+    get none either: finding them would be a cross-tenant read (docs/audit.md)."""
+    if claims.tenant_id is None or claims.membership_id is None:
+        return
+    with tenant_scope(claims.tenant_id), acting_as("user", claims.membership_id):
+        await record(
+            session,
+            "staff.changed",
+            resource="staff",
+            resource_id=claims.membership_id,
+            detail={"change": "password_changed"},
+        )
 
 
 async def _tenant(session: AsyncSession, slug: str | None) -> Tenant | None:

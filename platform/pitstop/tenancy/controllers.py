@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.audit import record
 from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.identity.staff import sync_builtin_roles
 from pitstop.inputs import CityName, ShortText
@@ -137,6 +138,13 @@ class StoresController(Controller):
         )
         session.add(store)
         await session.flush()
+        await record(
+            session,
+            "store.created",
+            resource="store",
+            resource_id=store.id,
+            detail={"code": store.code},
+        )
         return store_out(store)
 
     @patch("/{store_id:uuid}", opt={"permission": "stores:manage"})
@@ -158,10 +166,26 @@ class StoresController(Controller):
         if data.timezone is not None:
             values["timezone"] = _checked_zone(data.timezone)
         values.update(_canonical_hours(data.hours, data.holidays))
-        for key, value in values.items():
-            setattr(store, key, value)
+        changed = sorted(k for k, v in values.items() if getattr(store, k) != v)
+        for key in changed:
+            setattr(store, key, values[key])
         await session.flush()
+        if changed:
+            await _audit_store_change(session, store, changed)
         return store_out(store)
+
+
+async def _audit_store_change(session: AsyncSession, store: Store, fields: list[str]) -> None:
+    """Field names only: a store's values are not personal, but the log names, never copies.
+    Closing a store is its own action (``store.deactivated``), as a manifest records it."""
+    closed = "active" in fields and not store.active
+    await record(
+        session,
+        "store.deactivated" if closed else "store.changed",
+        resource="store",
+        resource_id=store.id,
+        detail={"code": store.code, "fields": fields},
+    )
 
 
 class TenantOut(msgspec.Struct):
@@ -219,26 +243,38 @@ class PlatformTenantsController(Controller):
         session.add(tenant)
         await session.flush()
         with tenant_scope(tenant.id):
-            await sync_builtin_roles(session, runtime.permissions)
+            roles = await sync_builtin_roles(session, runtime.permissions)
             await session.flush()
+            detail = {"slug": tenant.slug, "kind": tenant.kind.value, "roles": len(roles)}
+            await record(
+                session, "tenant.created", resource="tenant", resource_id=tenant.id, detail=detail
+            )
         return tenant_out(tenant)
 
     @post("/{slug:str}/suspend", status_code=200)
     async def suspend(
         self, slug: FromPath[str], session: NamedDependency[AsyncSession]
     ) -> TenantOut:
-        return await _set_status(session, slug, TenantStatus.suspended)
+        return await _set_status(session, slug, TenantStatus.suspended, "tenant.suspended")
 
     @post("/{slug:str}/resume", status_code=200)
     async def resume(
         self, slug: FromPath[str], session: NamedDependency[AsyncSession]
     ) -> TenantOut:
-        return await _set_status(session, slug, TenantStatus.active)
+        return await _set_status(session, slug, TenantStatus.active, "tenant.resumed")
 
 
-async def _set_status(session: AsyncSession, slug: str, status: TenantStatus) -> TenantOut:
+async def _set_status(
+    session: AsyncSession, slug: str, status: TenantStatus, action: str
+) -> TenantOut:
+    """The operator has no tenant of its own: the row goes into the log of the tenant it
+    suspended or resumed, with actor kind ``platform``, where that tenant's HQ reads it.
+    A request that changes nothing (already suspended) writes nothing."""
     tenant = (await session.scalars(select(Tenant).where(Tenant.slug == slug))).first()
     if tenant is None:
         raise NotFound("no such tenant")
-    tenant.status = status
+    if tenant.status != status:
+        tenant.status = status
+        with tenant_scope(tenant.id):
+            await record(session, action, resource="tenant", resource_id=tenant.id)
     return tenant_out(tenant)

@@ -124,7 +124,9 @@ async def _reconcile_tenant(
         tenant_change = {"change": "updated", "fields": fields} if fields else {}
     with tenant_scope(tenant.id):
         if tenant_change:
-            await _audit(session, "tenant.changed", "tenant", tenant.id, tenant_change)
+            created = tenant_change["change"] == "created"
+            action = "tenant.created" if created else "tenant.changed"
+            await _audit(session, action, "tenant", tenant.id, tenant_change)
         roles = await staff_service.sync_builtin_roles(
             session, permissions, managed_by=ManagedBy.manifest
         )

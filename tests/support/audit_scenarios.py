@@ -1,0 +1,278 @@
+"""One scenario per audited route: perform it with a valid body, say which record it changed.
+
+``tests/integration/test_audit_trail.py`` maps each administrative route to its action and
+one of these; the scenario calls the route as a real client would (the demo chain's HQ
+admin, a person redeeming an invite, the platform operator) and returns the record the
+audit row must name. Every personal value a scenario sends is noted in
+``World.personal``, so the test can assert that no audit detail carries one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from pitstop.events.models import DeliveryStatus, EventDelivery
+from pitstop.events.outbox import emit
+from pitstop.identity.models import AuditEntry
+from pitstop.runtime import Runtime
+from pitstop.tenancy.context import tenant_scope
+from pitstop.tenancy.models import Tenant
+from pitstop_membership.models import MemberAccount
+from tests.support.demo import PASSWORD, Demo
+
+CHAIN = "demo-chain"
+OPERATOR = "ops@pitstop.example"
+NEW_PASSWORD = "a-brand-new-passphrase"
+SHOP_OWNER = "owner@demo-shop.example"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The record an audit row must name, in the tenant whose log must hold it."""
+
+    resource_id: str
+    tenant: str = CHAIN
+
+
+@dataclass
+class World:
+    demo: Demo
+    runtime: Runtime
+    personal: set[str] = field(default_factory=lambda: {PASSWORD, NEW_PASSWORD})
+    last_request_id: str = ""
+    """The request id of the latest call: a scenario ends with the route it is for."""
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """A call that must succeed: the scenario's route, or a step towards it."""
+        if headers is None:
+            headers = await self.demo.headers()
+        response = await self.demo.client.request(method, path, json=body, headers=headers)
+        assert response.status_code < 300, (method, path, response.status_code, response.text)
+        self.last_request_id = response.headers["x-request-id"]
+        return response
+
+    async def operator(self) -> dict[str, str]:
+        """The platform operator's headers (the operator is added on first use)."""
+        if ("", OPERATOR) not in self.demo.tokens:
+            await self.demo.add_operator(OPERATOR)
+        return {"Authorization": f"Bearer {await self.demo.token(OPERATOR, tenant=None)}"}
+
+    async def customer(self) -> str:
+        name, phone = "韩梅梅", "13912345678"
+        self.personal |= {name, phone}
+        created = await self.call("POST", "/api/v1/customers", {"name": name, "phone": phone})
+        return str(created.json()["id"])
+
+    async def hire(self, email: str = "new.hire@demo-chain.example") -> str:
+        name = "周新人"
+        self.personal |= {email, name}
+        body = {
+            "email": email,
+            "name": name,
+            "role": "technician",
+            "stores": [await self.demo.store_id()],
+        }
+        return str((await self.call("POST", "/api/v1/staff", body)).json()["id"])
+
+    async def invite(self, staff_id: str) -> str:
+        invited = await self.call("POST", f"/api/v1/staff/{staff_id}/invite")
+        token = str(invited.json()["token"])
+        self.personal.add(token)
+        return token
+
+    async def tenant_id(self, slug: str) -> uuid.UUID:
+        async with self.runtime.sessions() as session:
+            return (await session.scalars(select(Tenant.id).where(Tenant.slug == slug))).one()
+
+    async def rows(self, target: Target, action: str, resource: str) -> list[AuditEntry]:
+        """The rows the latest call wrote naming the target, read from the target tenant's
+        log in the database (the operator cannot read a tenant's log through the API)."""
+        tenant_id = await self.tenant_id(target.tenant)
+        async with self.runtime.sessions() as session:
+            with tenant_scope(tenant_id):
+                statement = select(AuditEntry).where(
+                    AuditEntry.action == action,
+                    AuditEntry.resource == resource,
+                    AuditEntry.resource_id == target.resource_id,
+                    AuditEntry.request_id == self.last_request_id,
+                )
+                return list((await session.scalars(statement)).all())
+
+
+Scenario = Callable[[World], Awaitable[Target]]
+
+
+async def open_store(world: World) -> Target:
+    body = {"code": "SZ001", "name": "深圳一店", "city": "深圳"}
+    return Target(str((await world.call("POST", "/api/v1/stores", body)).json()["id"]))
+
+
+async def change_store(world: World) -> Target:
+    store_id = await world.demo.store_id("SH002")
+    await world.call("PATCH", f"/api/v1/stores/{store_id}", {"name": "上海二店（新）"})
+    return Target(store_id)
+
+
+async def create_api_key(world: World) -> Target:
+    body = {"name": "BI export", "permissions": ["stores:read"]}
+    return Target(str((await world.call("POST", "/api/v1/api-keys", body)).json()["id"]))
+
+
+async def revoke_api_key(world: World) -> Target:
+    target = await create_api_key(world)
+    await world.call("DELETE", f"/api/v1/api-keys/{target.resource_id}")
+    return target
+
+
+async def hire_staff(world: World) -> Target:
+    return Target(await world.hire())
+
+
+async def change_staff(world: World) -> Target:
+    staff_id = await world.hire()
+    await world.call("PATCH", f"/api/v1/staff/{staff_id}", {"role": "service_advisor"})
+    return Target(staff_id)
+
+
+async def invite_staff(world: World) -> Target:
+    staff_id = await world.hire()
+    await world.invite(staff_id)
+    return Target(staff_id)
+
+
+async def set_first_password(world: World) -> Target:
+    staff_id = await world.hire()
+    body = {"tenant": CHAIN, "token": await world.invite(staff_id), "password": NEW_PASSWORD}
+    await world.call("POST", "/api/v1/auth/set-password", body, headers={})
+    return Target(staff_id)
+
+
+async def change_password(world: World) -> Target:
+    email = "changer@demo-chain.example"
+    staff_id = await world.hire(email)
+    body = {"tenant": CHAIN, "token": await world.invite(staff_id), "password": PASSWORD}
+    await world.call("POST", "/api/v1/auth/set-password", body, headers={})
+    change = {"tenant": CHAIN, "email": email, "password": PASSWORD, "new_password": NEW_PASSWORD}
+    await world.call("POST", "/api/v1/auth/change-password", change, headers={})
+    return Target(staff_id)
+
+
+async def accept_membership(world: World) -> Target:
+    staff_id = await world.hire(SHOP_OWNER)
+    body = {
+        "tenant": CHAIN,
+        "email": SHOP_OWNER,
+        "password": PASSWORD,
+        "token": await world.invite(staff_id),
+    }
+    await world.call("POST", "/api/v1/auth/accept", body, headers={})
+    return Target(staff_id)
+
+
+async def create_role(world: World) -> Target:
+    body = {"name": "auditor", "permissions": ["audit:read"], "store_scoped": False}
+    return Target(str((await world.call("POST", "/api/v1/roles", body)).json()["id"]))
+
+
+async def change_role(world: World) -> Target:
+    target = await create_role(world)
+    await world.call("PATCH", f"/api/v1/roles/{target.resource_id}", {"title": "Auditors"})
+    return target
+
+
+async def configure_plugin(world: World) -> Target:
+    body = {"enabled": True, "settings": {"pending_days": 3}}
+    await world.call("PUT", "/api/v1/plugins/membership", body)
+    return Target("membership")
+
+
+async def change_plugin(world: World) -> Target:
+    await world.call("PATCH", "/api/v1/plugins/membership", {"settings": {"pending_days": 5}})
+    return Target("membership")
+
+
+async def reveal_customer(world: World) -> Target:
+    customer_id = await world.customer()
+    body = {"fields": ["phone"], "reason": "核对发票信息"}
+    await world.call("POST", f"/api/v1/customers/{customer_id}/reveal", body)
+    return Target(customer_id)
+
+
+async def erase_customer(world: World) -> Target:
+    customer_id = await world.customer()
+    await world.call("POST", f"/api/v1/customers/{customer_id}/erase", {"reason": "客户要求"})
+    return Target(customer_id)
+
+
+async def retry_delivery(world: World) -> Target:
+    """A delivery that failed every attempt, as the relay and worker would have left it."""
+    tenant_id = await world.tenant_id(CHAIN)
+    async with world.runtime.sessions() as session, session.begin():
+        with tenant_scope(tenant_id):
+            event = await emit(session, "service_order.completed", {"order_id": str(uuid.uuid4())})
+            delivery = EventDelivery(
+                event_id=event.id, plugin="membership", status=DeliveryStatus.failed, attempts=5
+            )
+            session.add(delivery)
+            await session.flush()
+            delivery_id = str(delivery.id)
+    await world.call("POST", f"/api/v1/events/deliveries/{delivery_id}/retry")
+    return Target(delivery_id)
+
+
+async def _account(world: World, customer_id: str) -> Target:
+    """Membership audits the account (the plugin's record), not the customer."""
+    async with world.runtime.sessions() as session:
+        with tenant_scope(await world.tenant_id(CHAIN)):
+            statement = select(MemberAccount.id).where(
+                MemberAccount.customer_id == uuid.UUID(customer_id)
+            )
+            return Target(str((await session.scalars(statement)).one()))
+
+
+async def adjust_points(world: World) -> Target:
+    customer_id = await world.customer()
+    body = {"points": 100, "reason": "开业赠送"}
+    await world.call("POST", f"/api/v1/membership/accounts/{customer_id}/adjust", body)
+    return await _account(world, customer_id)
+
+
+async def override_tier(world: World) -> Target:
+    customer_id = await world.customer()
+    until = (dt.date.today() + dt.timedelta(days=90)).isoformat()
+    body = {"tier": "gold", "reason": "大客户协议", "until": until}
+    await world.call("PUT", f"/api/v1/membership/accounts/{customer_id}/tier", body)
+    return await _account(world, customer_id)
+
+
+async def create_tenant(world: World) -> Target:
+    body = {"slug": "demo-new", "name": "新店", "kind": "shop"}
+    created = await world.call("POST", "/api/v1/platform/tenants", body, await world.operator())
+    return Target(str(created.json()["id"]), tenant="demo-new")
+
+
+async def suspend_tenant(world: World) -> Target:
+    headers = await world.operator()
+    await world.call("POST", "/api/v1/platform/tenants/demo-shop/suspend", headers=headers)
+    return Target(str(await world.tenant_id("demo-shop")), tenant="demo-shop")
+
+
+async def resume_tenant(world: World) -> Target:
+    target = await suspend_tenant(world)
+    await world.call(
+        "POST", "/api/v1/platform/tenants/demo-shop/resume", headers=await world.operator()
+    )
+    return target

@@ -16,7 +16,6 @@ import statistics
 import time
 import uuid
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -26,6 +25,7 @@ from pitstop.crm.models import Customer
 from pitstop.pagination import keyset
 from pitstop.runtime import Runtime
 from pitstop.tenancy.context import tenant_scope
+from tests.conftest import ON_POSTGRES
 from tests.support.servers import PostgresServer
 
 PER_TENANT = 100
@@ -56,9 +56,7 @@ WHERE t.slug BETWEEN :first AND :last
 """
 
 
-@pytest.fixture
-def backend() -> str:
-    return "postgres"
+pytestmark = ON_POSTGRES
 
 
 def _slug(n: int) -> str:

@@ -20,6 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 import redis
 from sqlalchemy import func, select
 
@@ -108,6 +109,9 @@ def _bare_rate(redis_url: str) -> float:
         process.wait(timeout=10)
 
 
+@pytest.mark.e2e
+@pytest.mark.postgres
+@pytest.mark.redis
 async def test_event_delivery_rate_beside_bare_dramatiq(
     postgres_database: Settings, redis_server: RedisServer, tmp_path: Path
 ) -> None:

@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
-import pytest
 from sqlalchemy import text
 
 from pitstop.crm.models import Customer
@@ -28,15 +27,14 @@ from pitstop.tenancy.models import TenantPlugin
 from pitstop_membership import ledger, tiers
 from pitstop_membership.ledger import Source
 from pitstop_membership.models import EntryKind
+from tests.conftest import ON_POSTGRES
 from tests.support.factories import make_tenant
 
 ACCOUNTS, WORKERS, OPS = 1_000, 8, 800
 Op = Callable[[int], Awaitable[None]]
 
 
-@pytest.fixture
-def backend() -> str:
-    return "postgres"
+pytestmark = ON_POSTGRES
 
 
 async def _members(runtime: Runtime, tenant: uuid.UUID, store: uuid.UUID) -> list[uuid.UUID]:

@@ -4,6 +4,8 @@ PostgreSQL runs as a throwaway server (tests/support/servers.py) with the produc
 split: migrations run as ``pitstop_owner``; the app connects as ``pitstop_app``, which owns
 nothing and lacks BYPASSRLS, so row-level security is exercised by every test.
 SQLite databases are copied from one migrated template per session (fast and real).
+The demo tenants are provisioned once per session and restored into each test that asks
+for them (tests/support/demo_snapshots.py).
 
 A test that reaches the PostgreSQL or Redis server carries the ``postgres`` / ``redis``
 marker, so ``pytest -m "not postgres and not redis"`` runs without either; the
@@ -160,12 +162,34 @@ def tenants_dir() -> Iterator[Path]:
     yield Path(__file__).resolve().parents[1] / "tenants"
 
 
-@pytest.fixture
-async def demo(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Any:
-    """The demo chain and shop from tenants/, every login's password set."""
-    from tests.support.demo import provision_demo
+@pytest.fixture(scope="session")
+def demo_snapshots_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from tests.support.demo_snapshots import SqliteSnapshots
 
-    return await provision_demo(runtime, client)
+    return SqliteSnapshots(tmp_path_factory.mktemp("demo-snapshots"))
+
+
+@pytest.fixture(scope="session")
+def demo_snapshots_postgres(postgres_server: Any, postgres_database: Settings) -> Any:
+    from tests.support.demo_snapshots import PostgresSnapshots
+
+    return PostgresSnapshots(postgres_server.dsn("pitstop_test", driver="postgresql"))
+
+
+@pytest.fixture
+async def demo(
+    runtime: Runtime, client: AsyncTestClient[Litestar], request: pytest.FixtureRequest
+) -> Any:
+    """The demo chain and shop from tenants/, every login's password set.
+
+    Provisioned once per session and plugin set, then restored (see demo_snapshots.py).
+    """
+    from tests.support.demo import Demo
+    from tests.support.demo_snapshots import install_demo
+
+    backend = "postgres" if runtime.settings.is_postgres else "sqlite"
+    await install_demo(runtime, request.getfixturevalue(f"demo_snapshots_{backend}"))
+    return Demo(runtime, client)
 
 
 class Drain:

@@ -4,6 +4,13 @@ PostgreSQL runs as a throwaway server (tests/support/servers.py) with the produc
 split: migrations run as ``pitstop_owner``; the app connects as ``pitstop_app``, which owns
 nothing and lacks BYPASSRLS, so row-level security is exercised by every test.
 SQLite databases are copied from one migrated template per session (fast and real).
+The demo tenants are provisioned once per session and restored into each test that asks
+for them (tests/support/demo_snapshots.py).
+
+A test that reaches the PostgreSQL or Redis server carries the ``postgres`` / ``redis``
+marker, so ``pytest -m "not postgres and not redis"`` runs without either; the
+``postgres`` parameter of ``backend`` carries its marker itself, and
+tests/support/markers.py fails collection when a marker is missing.
 """
 
 from __future__ import annotations
@@ -25,10 +32,13 @@ from pitstop.db.migrate import upgrade
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 
-pytest_plugins = ["tests.support.services"]
+pytest_plugins = ["pytester", "tests.support.services", "tests.support.markers"]
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
-BACKENDS = ["sqlite", "postgres"]
+POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+BACKENDS = ["sqlite", POSTGRES]
+ON_POSTGRES = pytest.mark.parametrize("backend", [POSTGRES], indirect=True)
+"""For a module or test that is a PostgreSQL matter only (RLS, plans, real concurrency)."""
 
 
 def make_settings(tmp: Path, database_url: str, migration_url: str | None = None) -> Settings:
@@ -108,6 +118,9 @@ async def settings(
         shutil.copyfile(template, path)
         yield make_settings(tmp_path, f"sqlite+aiosqlite:///{path}")
     else:
+        from tests.support.markers import require_mark
+
+        require_mark("postgres", "reaches the PostgreSQL server", request.node)
         pg: Settings = request.getfixturevalue("postgres_database")
         await _truncate_postgres(pg)
         yield pg
@@ -149,12 +162,34 @@ def tenants_dir() -> Iterator[Path]:
     yield Path(__file__).resolve().parents[1] / "tenants"
 
 
-@pytest.fixture
-async def demo(runtime: Runtime, client: AsyncTestClient[Litestar]) -> Any:
-    """The demo chain and shop from tenants/, every login's password set."""
-    from tests.support.demo import provision_demo
+@pytest.fixture(scope="session")
+def demo_snapshots_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from tests.support.demo_snapshots import SqliteSnapshots
 
-    return await provision_demo(runtime, client)
+    return SqliteSnapshots(tmp_path_factory.mktemp("demo-snapshots"))
+
+
+@pytest.fixture(scope="session")
+def demo_snapshots_postgres(postgres_server: Any, postgres_database: Settings) -> Any:
+    from tests.support.demo_snapshots import PostgresSnapshots
+
+    return PostgresSnapshots(postgres_server.dsn("pitstop_test", driver="postgresql"))
+
+
+@pytest.fixture
+async def demo(
+    runtime: Runtime, client: AsyncTestClient[Litestar], request: pytest.FixtureRequest
+) -> Any:
+    """The demo chain and shop from tenants/, every login's password set.
+
+    Provisioned once per session and plugin set, then restored (see demo_snapshots.py).
+    """
+    from tests.support.demo import Demo
+    from tests.support.demo_snapshots import install_demo
+
+    backend = "postgres" if runtime.settings.is_postgres else "sqlite"
+    await install_demo(runtime, request.getfixturevalue(f"demo_snapshots_{backend}"))
+    return Demo(runtime, client)
 
 
 class Drain:

@@ -3,14 +3,16 @@ timer messages (delayed Dramatiq messages at the exact instants) and by the 30-s
 sweep alone (the messages lost).
 
 Run with ``make bench``; prints p50/p99 lateness in seconds after the deadline, both modes
-side by side in one run (in-process StubBroker worker threads on SQLite, wall-clock time).
-Printed, never asserted: shared machines are noisy.
+side by side in one run (in-process StubBroker worker threads on SQLite, wall-clock time),
+and fails when a p99 is past its bound. A complaint never detected counts as infinitely
+late, so a bound cannot pass by losing the slowest ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import statistics
 import time
 import uuid
@@ -27,11 +29,16 @@ from pitstop_complaints.kpis import percentile
 from pitstop_complaints.models import Complaint
 from pitstop_complaints.schemas import ComplaintCreate
 from pitstop_complaints.sla import sla_sweep
+from tests.bench.bounds import Bound, check
 from tests.crm.conftest import Crm
 from tests.support.demo import Demo
 
 COMPLAINTS, BATCH, TARGET_SECONDS = 1000, 100, 40
 SWEEP_EVERY = 30
+# Timers measured p99 11-21 s; the sweep alone is watched for three sweeps (90 s). The
+# bounds are today's reality with a margin; issue 21's goals are tighter (timers p99 at
+# most 2 s, sweep only at most 60 s).
+MAX_TIMER_P99_S, MAX_SWEEP_P99_S = 40.0, 3 * SWEEP_EVERY
 
 
 @pytest.fixture
@@ -118,13 +125,15 @@ async def _reset(runtime: Runtime, crm: Crm) -> None:
                 await session.execute(delete(model))
 
 
-def _report(label: str, late: list[float], intake_s: float) -> None:
+def _report(label: str, late: list[float], intake_s: float) -> float:
+    """Print the lateness figures; the p99 over every complaint (undetected: infinite)."""
     p50, p99 = percentile(late, 0.5), percentile(late, 0.99)
     print(
         f"{label:<22} detected {len(late):>4}/{COMPLAINTS}  lateness p50 {p50 or 0:7.2f} s"
         f"  p99 {p99 or 0:7.2f} s  max {max(late, default=0):7.2f} s"
         f"  (intake {intake_s:5.1f} s, mean {statistics.fmean(late) if late else 0:6.2f} s)"
     )
+    return percentile([*late, *[math.inf] * (COMPLAINTS - len(late))], 0.99) or math.inf
 
 
 @pytest.fixture
@@ -162,7 +171,8 @@ async def test_breach_detection_lateness(demo: Demo, timer_worker: None) -> None
 
     # With timer messages: the worker threads fire each breach at its instant.
     intake = await _log_many(runtime, crm, customer_id)
-    _report("timer messages", await _lateness(runtime, crm, TARGET_SECONDS + 120), intake)
+    late = await _lateness(runtime, crm, TARGET_SECONDS + 120)
+    timers_p99 = _report("timer messages", late, intake)
 
     # Sweep only: the messages are never sent (as if lost); the 30 s sweep finds the work.
     await _reset(runtime, crm)
@@ -171,7 +181,10 @@ async def test_breach_detection_lateness(demo: Demo, timer_worker: None) -> None
         intake = await _log_many(runtime, crm, customer_id)
         until = time.monotonic() + TARGET_SECONDS + 3 * SWEEP_EVERY
         await _sweep_like_the_scheduler(runtime, crm, until)
-        _report("sweep only (30 s)", await _lateness(runtime, crm, 0), intake)
+        sweep_p99 = _report("sweep only (30 s)", await _lateness(runtime, crm, 0), intake)
     finally:
         runtime.plugins.task_sender = sender
-    assert intake > 0
+    check(
+        Bound("timer messages, lateness p99", timers_p99, MAX_TIMER_P99_S, " s"),
+        Bound("sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s"),
+    )

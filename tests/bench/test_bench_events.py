@@ -6,7 +6,7 @@ the delivery and runs the sample plugin's handler, which commits an effect toget
 the done-mark. Measured from the first commit until every delivery is done.
 Bare: the same number of messages to a no-op Dramatiq actor in one ``dramatiq`` process
 with 4 threads. The ratio is the platform's overhead per event (two messages, three
-transactions). Run with ``make bench``; printed, not asserted.
+transactions). Run with ``make bench``; printed, and failed when past its bound.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 import redis
 from sqlalchemy import func, select
 
@@ -30,6 +31,7 @@ from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.context import tenant_scope
+from tests.bench.bounds import Bound, check
 from tests.conftest import _truncate_postgres
 from tests.plugins import sample
 from tests.support.factories import make_tenant
@@ -37,6 +39,9 @@ from tests.support.processes import ROOT, pitstop_process, sample_site
 from tests.support.servers import RedisServer
 
 EVENTS = 2000
+# Measured 12-17x (12.3x in the last recorded run); the bound leaves room for a noisy
+# machine. Issue 21's goal is at most 2x.
+MAX_BARE_OVER_PLATFORM = 25.0
 EMIT_SECONDS: list[float] = []
 
 
@@ -108,6 +113,9 @@ def _bare_rate(redis_url: str) -> float:
         process.wait(timeout=10)
 
 
+@pytest.mark.e2e
+@pytest.mark.postgres
+@pytest.mark.redis
 async def test_event_delivery_rate_beside_bare_dramatiq(
     postgres_database: Settings, redis_server: RedisServer, tmp_path: Path
 ) -> None:
@@ -121,7 +129,6 @@ async def test_event_delivery_rate_beside_bare_dramatiq(
     print(f"\n{EVENTS} events, one worker process with 4 threads, PostgreSQL + Redis, 3 rounds")
     print(f"platform: order completed -> handler committed   median {p:8.0f} events/s")
     print(f"bare Dramatiq no-op messages                      median {b:8.0f} messages/s")
-    print(f"overhead ratio bare/platform                             {b / p:8.1f}x")
     emit = statistics.median(EMIT_SECONDS)
     print(f"(committing the {EVENTS} events alone took a median {emit:.1f} s)")
-    assert p > 0 and b > 0
+    check(Bound("overhead ratio bare/platform", b / p, MAX_BARE_OVER_PLATFORM))

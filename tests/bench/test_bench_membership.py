@@ -5,8 +5,9 @@ a movement per lot touched, and updates lot and account, all under RLS as the ap
 The floor it is compared with is the cheapest correct way to spend points at all:
 ``UPDATE ... SET balance = balance - x WHERE balance >= x``, one statement per
 transaction. Both run with the same concurrency against one hot account and against
-1,000 accounts, side by side in one run. Run with ``make bench``; it prints, asserts
-nothing about speed (the machines are shared and noisy: compare ratios, not absolutes).
+1,000 accounts, side by side in one run. Run with ``make bench``; it prints the ratios
+and fails when one is past its bound (the machines are shared and noisy: compare ratios,
+not absolutes).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
-import pytest
 from sqlalchemy import text
 
 from pitstop.crm.models import Customer
@@ -28,15 +28,17 @@ from pitstop.tenancy.models import TenantPlugin
 from pitstop_membership import ledger, tiers
 from pitstop_membership.ledger import Source
 from pitstop_membership.models import EntryKind
+from tests.bench.bounds import Bound, check
+from tests.conftest import ON_POSTGRES
 from tests.support.factories import make_tenant
 
 ACCOUNTS, WORKERS, OPS = 1_000, 8, 800
+# Measured 5-8x; the bound leaves room for a noisy machine. Issue 21's goal is at most 2x.
+MAX_BARE_OVER_LEDGER = 12.0
 Op = Callable[[int], Awaitable[None]]
 
 
-@pytest.fixture
-def backend() -> str:
-    return "postgres"
+pytestmark = ON_POSTGRES
 
 
 async def _members(runtime: Runtime, tenant: uuid.UUID, store: uuid.UUID) -> list[uuid.UUID]:
@@ -120,7 +122,13 @@ async def test_ledger_throughput_beside_a_bare_conditional_update(settings: Sett
     print(f"\nPostgreSQL, {WORKERS} concurrent workers, {OPS} redemptions of 1 point each")
     for name, rate in results.items():
         print(f"  {name:32s} {rate:9.0f} ops/s")
-    for scope in ("one hot account", "1,000 accounts"):
-        ratio = results[f"bare UPDATE, {scope}"] / results[f"ledger, {scope}"]
-        print(f"  bare/ledger, {scope:18s} {ratio:9.1f}x")
-    assert all(rate > 0 for rate in results.values())
+    check(
+        *(
+            Bound(
+                f"bare/ledger, {scope}",
+                results[f"bare UPDATE, {scope}"] / results[f"ledger, {scope}"],
+                MAX_BARE_OVER_LEDGER,
+            )
+            for scope in ("one hot account", "1,000 accounts")
+        )
+    )

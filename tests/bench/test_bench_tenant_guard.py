@@ -1,7 +1,8 @@
 """What the ORM wall costs: a guarded ORM lookup beside the same lookup in plain SQL.
 
 Run with `make bench`; prints medians of several rounds and their ratio, measured side by
-side in one run (the machines are shared and noisy: compare ratios, not absolutes).
+side in one run (the machines are shared and noisy: compare ratios, not absolutes), and
+fails when the ratio is past its bound (tests/bench/bounds.py).
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from sqlalchemy import select, text
 from pitstop.runtime import Runtime
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Store
+from tests.bench.bounds import Bound, check
 from tests.support.factories import make_tenant
 
 ROUNDS, LOOKUPS = 7, 300
+# Measured 1.47x on a quiet machine and 2.1-2.3x with the 2 cores heavily shared; the
+# bound leaves room for that noise. Issue 21's goals are tighter.
+MAX_GUARDED_OVER_PLAIN = 3.0
 
 
 @pytest.fixture
@@ -45,5 +50,4 @@ async def test_tenant_guard_overhead(runtime: Runtime) -> None:
     g, p = statistics.median(guarded), statistics.median(plain)
     print(f"\nguarded ORM lookup  median {g * 1e6:8.1f} µs")
     print(f"plain SQL lookup    median {p * 1e6:8.1f} µs")
-    print(f"ratio guarded/plain        {g / p:8.2f}x")
-    assert g > 0 and p > 0
+    check(Bound("ratio guarded/plain", g / p, MAX_GUARDED_OVER_PLAIN))

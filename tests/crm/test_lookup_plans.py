@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
+from tests.conftest import ON_POSTGRES
 from tests.crm.conftest import Crm
 from tests.crm.pgbulk import bulk_phone, bulk_plate, load, load_customers_sql
 from tests.support.servers import PostgresServer
@@ -22,10 +22,7 @@ from tests.support.servers import PostgresServer
 BOOK = 30_000
 
 
-@pytest.fixture
-def backend() -> str:
-    """Plans are a PostgreSQL matter."""
-    return "postgres"
+pytestmark = ON_POSTGRES  # plans are a PostgreSQL matter
 
 
 async def _captured(crm: Crm, url: str, marker: str) -> tuple[str, Any]:

@@ -37,7 +37,7 @@ from tests.support.demo import Demo, provision_demo
 from tests.support.processes import pitstop_process, process_logs, sample_site
 from tests.support.servers import RedisServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 ORDERS = tuple(
     int(n) for n in os.environ.get("E2E_ORDERS", "250,150,100").split(",")
 )  # before the kill, while no worker runs, while Redis is down

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.pool import NullPool
 
@@ -12,6 +13,7 @@ from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 
 
+@pytest.mark.redis
 async def test_ready_follows_redis(settings: Settings, redis_server: Any) -> None:
     # Given an app on a real Redis broker
     runtime = Runtime.build(settings.with_overrides(redis_url=redis_server.url), poolclass=NullPool)

@@ -95,6 +95,7 @@ def _call(
     return response.status, json.loads(response.read() or b"{}")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_a_refused_large_body_leaks_nothing_into_the_next_request_on_its_connection(
     settings: Settings, runtime: Runtime, tmp_path: Path

@@ -27,6 +27,8 @@ def _env(tmp_path: Path, redis_url: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.e2e
+@pytest.mark.redis
 @pytest.mark.parametrize("command", ["worker", "scheduler"])
 def test_process_runs_until_sigterm(tmp_path: Path, redis_server: Any, command: str) -> None:
     # Given the process started against Redis
@@ -44,6 +46,7 @@ def test_process_runs_until_sigterm(tmp_path: Path, redis_server: Any, command: 
     assert process.wait(timeout=30) == 0
 
 
+@pytest.mark.redis
 def test_only_one_scheduler_leads(redis_server: Any) -> None:
     # Given two schedulers' leader locks on one Redis
     first, second = RedisLeaderLock(redis_server.url), RedisLeaderLock(redis_server.url)

@@ -16,15 +16,13 @@ from pitstop.db.base import tenant_tables
 from pitstop.db.engine import create_engine
 from pitstop.db.models import load_models
 from pitstop.runtime import Runtime
+from tests.conftest import ON_POSTGRES
 from tests.support.factories import make_tenant
 
 load_models()
 
 
-@pytest.fixture
-def backend() -> str:
-    """RLS exists only on PostgreSQL: these tests run there alone."""
-    return "postgres"
+pytestmark = ON_POSTGRES  # RLS exists only on PostgreSQL: these tests run there alone
 
 
 async def _raw(runtime: Runtime, sql: str, tenant: uuid.UUID | None, **params: object) -> list:

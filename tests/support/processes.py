@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pitstop.settings import Settings
 from tests.conftest import SECRET
+from tests.support.markers import require_mark
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +75,7 @@ def pitstop_process(
     args: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
     """Start ``pitstop <command>`` against ``settings``; output goes to ``<command>-*.log``."""
+    require_mark("e2e", f"starts a real `pitstop {command}`")
     log = (tmp_path / f"{command}-{time.monotonic_ns()}.log").open("wb")
     return subprocess.Popen(
         [sys.executable, "-m", "pitstop.cli", command, *args],
@@ -111,6 +113,7 @@ class UvicornServer:
     """
 
     def __init__(self, factory: str, settings: Settings, tmp_path: Path) -> None:
+        require_mark("e2e", "serves the app from a real uvicorn process")
         self.port = free_port()
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.output: list[str] = []

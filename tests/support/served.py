@@ -28,6 +28,7 @@ from pitstop.settings import Settings
 from pitstop.tenancy.cli import provision
 from tests.conftest import SECRET
 from tests.support.demo import PASSWORD, TENANTS_DIR
+from tests.support.markers import require_mark
 
 ROOT = Path(__file__).resolve().parents[2]
 _ADDRESS = re.compile(r"http://127\.0\.0\.1:\d+")
@@ -89,6 +90,7 @@ class _Lines:
 @contextmanager
 def served(settings: Settings, tmp_path: Path) -> Iterator[str]:
     """``pitstop serve`` on 127.0.0.1 against ``settings``; yields its base URL."""
+    require_mark("e2e", "starts a real `pitstop serve`")
     process = subprocess.Popen(
         [sys.executable, "-m", "pitstop.cli", "serve", "--host", "127.0.0.1", "--port", "0"],
         env=_environment(settings, tmp_path),

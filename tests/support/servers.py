@@ -3,6 +3,11 @@
 Lean subprocess code rather than pytest-postgresql: that plugin runs ``pg_ctl`` as the
 current user and CI runs as root, where ``initdb`` refuses to work. Here, when we are root,
 the PostgreSQL binaries run as the ``postgres`` OS user through ``runuser``.
+
+Each server runs in a session of its own (a Ctrl-C meant for pytest does not stop it
+under a running test) and is watched by a :class:`Watchdog` from the moment its directory
+exists: a test process killed outright (SIGKILL of pytest or of an xdist worker) leaves
+neither a running server nor a directory behind.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 PG_BIN = Path(os.environ.get("PITSTOP_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+WATCHDOG = Path(__file__).with_name("watchdog.py")
 
 
 class ServiceUnavailable(RuntimeError):
@@ -26,6 +33,31 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class Watchdog:
+    """A process that stops the server and removes ``root`` if this process dies first.
+
+    It holds the read end of a pipe whose write end only this process has (pipes are not
+    inherited by other children), so the kernel closes it on any death. ``targets`` are
+    (pid file, signal name) pairs: what to signal to stop the server.
+    """
+
+    def __init__(self, root: Path, targets: list[tuple[Path, str]]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(WATCHDOG), str(root), *(f"{p}:{sig}" for p, sig in targets)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def release(self) -> None:
+        """The server is stopped and its directory gone: the watchdog may exit idle."""
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.write(b"done")
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
 
 
 def _as_postgres(args: list[str]) -> list[str]:
@@ -42,6 +74,8 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="pitstop-pg-"))
         self.data = self.root / "data"
         self.port = free_port()
+        # SIGQUIT is PostgreSQL's immediate shutdown: the postmaster stops its backends too.
+        self.watchdog = Watchdog(self.root, [(self.data / "postmaster.pid", "SIGQUIT")])
 
     def start(self) -> None:
         if os.geteuid() == 0:
@@ -91,10 +125,16 @@ class PostgresServer:
                 timeout=60,
             )
         shutil.rmtree(self.root, ignore_errors=True)
+        self.watchdog.release()
 
     def _run(self, args: list[str]) -> None:
         result = subprocess.run(
-            _as_postgres(args), capture_output=True, text=True, timeout=120, check=False
+            _as_postgres(args),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            start_new_session=True,
         )
         if result.returncode != 0:
             raise ServiceUnavailable(f"{Path(args[0]).name} failed: {result.stderr.strip()}")
@@ -151,6 +191,7 @@ class RedisServer:
         self.root = Path(tempfile.mkdtemp(prefix="pitstop-redis-"))
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.watchdog = Watchdog(self.root, [(self.root / "redis.pid", "SIGTERM")])
 
     @property
     def url(self) -> str:
@@ -172,9 +213,12 @@ class RedisServer:
                 str(self.root),
                 "--daemonize",
                 "no",
+                "--pidfile",
+                str(self.root / "redis.pid"),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -194,3 +238,4 @@ class RedisServer:
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+        self.watchdog.release()

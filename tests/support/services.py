@@ -22,8 +22,12 @@ def require_or_skip(reason: str) -> NoReturn:
 def postgres_server() -> Iterator[PostgresServer]:
     try:
         server = PostgresServer()
+    except ServiceUnavailable as exc:
+        require_or_skip(str(exc))
+    try:
         server.start()
     except ServiceUnavailable as exc:
+        server.stop()
         require_or_skip(str(exc))
     try:
         yield server
@@ -35,8 +39,12 @@ def postgres_server() -> Iterator[PostgresServer]:
 def redis_server() -> Iterator[RedisServer]:
     try:
         server = RedisServer()
+    except ServiceUnavailable as exc:
+        require_or_skip(str(exc))
+    try:
         server.start()
     except ServiceUnavailable as exc:
+        server.cleanup()
         require_or_skip(str(exc))
     try:
         yield server

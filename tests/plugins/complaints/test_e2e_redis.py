@@ -29,7 +29,7 @@ from pitstop.settings import Settings
 from tests.conftest import SECRET, _truncate_postgres
 from tests.support.demo import Demo, provision_demo
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
 POLICY = {
     "policies": {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import pytest
 from sqlalchemy import func, select
 
 from pitstop.runtime import Runtime
@@ -13,12 +12,10 @@ from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Store, Tenant
 from pitstop_complaints.models import RoutingCursor
 from pitstop_complaints.routing import round_robin
+from tests.conftest import ON_POSTGRES
 from tests.support.demo import Demo
 
-
-@pytest.fixture
-def backend() -> str:
-    return "postgres"  # real concurrency: SQLite serialises writers anyway
+pytestmark = ON_POSTGRES  # real concurrency: SQLite serialises writers anyway
 
 
 async def test_concurrent_first_picks_neither_collide_nor_fail(

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import pytest
 from sqlalchemy import select
 
 from pitstop.events.delivery import deliver
@@ -21,14 +20,13 @@ from pitstop_membership import earning, ledger, views
 from pitstop_membership.idempotency import idempotent
 from pitstop_membership.ledger import Source
 from pitstop_membership.models import EntryKind
+from tests.conftest import ON_POSTGRES
 from tests.plugins.membership.conftest import Club
 
 T = TypeVar("T")
 
 
-@pytest.fixture
-def backend() -> str:
-    return "postgres"
+pytestmark = ON_POSTGRES  # real concurrency: SQLite serialises writers anyway
 
 
 async def _in_transaction(club: Club, action: Callable[[PluginContext], Awaitable[T]]) -> T:

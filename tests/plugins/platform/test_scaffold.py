@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,6 +41,7 @@ def _env(tmp_path: Path, site: Path | None) -> dict[str, str]:
     }
 
 
+@pytest.mark.e2e
 def test_a_scaffolded_plugin_installs_migrates_serves_and_subscribes(tmp_path: Path) -> None:
     python = sys.executable
     dist, site = tmp_path / "dist", tmp_path / "site"

@@ -85,6 +85,8 @@ def trace_hook_calls(pm: pluggy.PluginManager) -> Callable[[], None]:
     ) -> None:
         start = started.pop()
         plugins = ",".join(impl.plugin_name for impl in impls if not _wraps(impl))
+        if not plugins:
+            return  # a plugin's caller for a hook it does not implement: nothing ran
         if outcome.exception is not None:
             _log_call(hook, plugins, start, outcome.exception)
             return

@@ -16,7 +16,7 @@ import structlog
 
 from pitstop.hooks import specs
 from pitstop.hooks.manager import PluginHost
-from pitstop.sdk import PluginContext, PluginInfo, hookimpl
+from pitstop.sdk import PluginContext, PluginInfo, SdkDeprecationWarning, hookimpl
 from pitstop.settings import Settings
 
 
@@ -77,7 +77,7 @@ def test_a_deprecated_hook_argument_warns_at_load_and_is_logged() -> None:
     # When it is registered
     with (
         structlog.testing.capture_logs() as logs,
-        pytest.warns(specs.SdkDeprecationWarning, match=r"read ctx\.settings") as caught,
+        pytest.warns(SdkDeprecationWarning, match=r"read ctx\.settings") as caught,
     ):
         PluginHost().register(legacy)
     # Then the warning points at the plugin's own function, and the host logs it by name

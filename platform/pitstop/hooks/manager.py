@@ -136,7 +136,7 @@ class PluginHost:
         try:
             loaded = self._load(plugin, info)
         except BaseException:
-            self.pm.unregister(name=info.name)
+            self._leave(info.name)
             raise
         self.plugins[info.name] = loaded
         self.callers.forget()
@@ -147,7 +147,11 @@ class PluginHost:
         deprecation warnings are also logged, since servers do not show DeprecationWarning."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", specs.SdkDeprecationWarning)
-            self.pm.register(plugin, name=name)
+            try:
+                self.pm.register(plugin, name=name)
+            except pluggy.PluginValidationError as exc:
+                raise PluginRefused(f"plugin {name}: {exc}") from None
+        self.callers.forget()  # every cached subset caller would now include the newcomer
         for warning in caught:
             if issubclass(warning.category, specs.SdkDeprecationWarning):
                 log.warning("plugin_uses_deprecated_sdk", plugin=name, detail=str(warning.message))
@@ -157,8 +161,12 @@ class PluginHost:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            self.pm.unregister(name=name)
+            self._leave(name)
             raise PluginRefused(f"plugin {name}: {exc}") from None
+
+    def _leave(self, name: str) -> None:
+        self.pm.unregister(name=name)
+        self.callers.forget()
 
     def _load(self, plugin: object, info: PluginInfo) -> LoadedPlugin:
         """Ask the static hooks once, each through the plugin's own caller."""

@@ -15,7 +15,7 @@ import pytest
 import structlog
 
 from pitstop.hooks import specs
-from pitstop.hooks.manager import PluginHost
+from pitstop.hooks.manager import PluginHost, PluginRefused
 from pitstop.sdk import PluginContext, PluginInfo, SdkDeprecationWarning, hookimpl
 from pitstop.settings import Settings
 
@@ -144,3 +144,16 @@ def test_a_per_tenant_call_goes_to_that_plugin_only_with_its_context() -> None:
     # Then only that plugin ran, and in pluggy's call order b (registered last) comes first
     assert calls == [("a", "ctx-of-a")]
     assert host.callers.order("customer_summary") == ["b", "a"]
+
+
+def test_an_implementation_with_an_unknown_argument_is_refused_by_name() -> None:
+    # Given a customer_summary asking for an argument the spec does not pass
+    @hookimpl
+    def customer_summary(ctx: Any, customer: Any) -> None:
+        return None
+
+    # When it is registered, Then it is refused naming the plugin, and the host is unchanged
+    host = PluginHost()
+    with pytest.raises(PluginRefused, match=r"plugin typo: .*customer"):
+        host.register(_plugin("typo", customer_summary=customer_summary))
+    assert host.plugins == {} and host.pm.get_plugin("typo") is None

@@ -52,7 +52,9 @@ class Runtime:
     ) -> Runtime:
         engine = create_engine(settings.database_url, **engine_options)
         if plugins is None:
-            plugins = PluginHost.from_entry_points(settings.plugins_allow, settings.plugins_blocked)
+            plugins = PluginHost.from_entry_points(
+                settings.plugins_allow, settings.plugins_blocked, trace=settings.plugin_trace
+            )
         return cls(
             settings=settings,
             engine=engine,

@@ -30,7 +30,7 @@ from pitstop.db.rls import enable_rls
 from pitstop.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from pitstop.hooks.commands import CommandError, for_each_tenant
 from pitstop.hooks.context import PluginContext
-from pitstop.hooks.specs import hookimpl
+from pitstop.hooks.specs import SdkDeprecationWarning, hookimpl
 from pitstop.hooks.types import (
     SDK_VERSION,
     Event,
@@ -86,6 +86,7 @@ __all__ = [
     "PluginInfo",
     "Principal",
     "Schedule",
+    "SdkDeprecationWarning",
     "Section",
     "Sensitive",
     "ServiceOrderView",

@@ -49,6 +49,8 @@ class Settings:
     """How long a silent worker is presumed alive before Redis hands its messages to others."""
     trusted_proxies: tuple[str, ...] = ()
     """Peers whose ``X-Forwarded-For`` names the client (addresses or networks); none by default."""
+    plugin_trace: bool = False
+    """Log every plugin hook call (hook, plugin, duration; never its arguments)."""
 
     @property
     def embedded(self) -> bool:
@@ -91,6 +93,7 @@ class Settings:
             plugins_blocked=_names(env.get("PITSTOP_PLUGINS_BLOCKED")) or (),
             broker_heartbeat_ms=_int(env, "PITSTOP_BROKER_HEARTBEAT_MS", 60_000),
             trusted_proxies=_networks(env, "PITSTOP_TRUSTED_PROXIES"),
+            plugin_trace=env.get("PITSTOP_PLUGIN_TRACE", "").lower() in {"1", "true", "yes"},
         )
 
 

@@ -2,7 +2,8 @@
 
 Everything it names must exist in the caller's tenant and, for a store-scoped caller, in
 one of the caller's stores; otherwise a 422 names the field and nothing is written. The
-customer's tier is read once, here, from whichever plugin provides it (membership): the
+customer's tier is read once, here, as the membership plugin's ``membership.tier``
+attribute (absent when membership is off or failing: the untiered targets apply): the
 targets and the escalation start level are decided at intake and do not drift.
 """
 
@@ -81,7 +82,7 @@ def _facts(complaint: Complaint) -> dict[str, object]:
 
 
 async def _tier(ctx: PluginContext, customer_id: uuid.UUID) -> str | None:
-    tier = (await ctx.customer_attributes(customer_id)).get("tier")
+    tier = (await ctx.customer_attributes(customer_id)).get("membership.tier")
     return str(tier) if tier else None
 
 

@@ -6,13 +6,34 @@ group, narrowed by ``PITSTOP_PLUGINS`` (allow-list) and ``PITSTOP_PLUGINS_BLOCKE
 A plugin is refused, loudly, when it lacks ``plugin_info``, implements a hook that does
 not exist (a misspelling would otherwise be silently ignored), wants an SDK range this
 core does not satisfy, or depends on a plugin that is not installed.
+
+Every hook is called through pluggy, one plugin at a time, with that plugin's own caller
+(``subset_hook_caller`` minus every other plugin; see :mod:`pitstop.hooks.calls` for why
+not one call for all). Static hooks (``specs.STATIC_HOOKS``) are asked once, at
+registration. Per-tenant hooks (``specs.PER_TENANT_HOOKS``) are called, in pluggy's order,
+for each plugin the tenant in context enabled, each with a :class:`PluginContext` holding
+that plugin's name and that tenant's settings for it: the host decides who is called, the
+plugin's own caller does the calling.
+
+Failures are split by what the caller can live without:
+
+* Read-side hooks (``customer_summary``, ``customer_attributes``) are isolated: the plugins
+  run inside a savepoint (renewed after a failure), and one that raises leaves
+  ``Section(error="unavailable")`` (or ``<plugin>.error``) in its own place plus one log
+  line naming the plugin and the exception type - the profile still answers 200 with
+  everyone else's sections.
+* Write-side hooks (``on_tenant_enabled``, ``export_customer``, ``erase_customer``,
+  ``demo_data``) fail loudly and roll the whole request back: an erasure that skipped one
+  plugin would report a customer erased whose data is still held (a PIPL/GDPR breach), an
+  export missing a plugin answers a data-subject request wrongly, and a plugin switched on
+  without its set-up would run on rows it never seeded. A retry is better than a lie.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import uuid
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -21,6 +42,7 @@ from typing import Any
 
 import click
 import pluggy
+import structlog
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +50,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.access.permissions import Permission
 from pitstop.db.base import utcnow
 from pitstop.hooks import specs
+from pitstop.hooks.attributes import UNAVAILABLE, namespaced, unavailable
+from pitstop.hooks.calls import PluginCallers, trace_hook_calls
 from pitstop.hooks.context import PluginContext
 from pitstop.hooks.settings import settings_from_stored
 from pitstop.hooks.types import SDK_VERSION, EventHandler, PluginInfo, Schedule, Section
@@ -36,6 +60,7 @@ from pitstop.tenancy.context import current_tenant_id
 from pitstop.tenancy.models import Tenant, TenantPlugin
 
 ENTRY_POINT_GROUP = "pitstop"
+log = structlog.get_logger("pitstop.plugins")
 TaskSender = Callable[[uuid.UUID, str, str, dict[str, Any], int], None]
 
 
@@ -59,28 +84,31 @@ class LoadedPlugin:
         return self.info.name
 
 
-def _single(plugin: object, hook: str) -> Any:
-    """Call one plugin's implementation of a static hook (None when it has none)."""
-    function = getattr(plugin, hook, None)
-    return None if function is None else function()
-
-
 class PluginHost:
-    def __init__(self, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        task_sender: TaskSender | None = None,
+        trace: bool = False,
+    ) -> None:
         self.pm = pluggy.PluginManager(specs.PROJECT)
         self.pm.add_hookspecs(specs)
         self.plugins: dict[str, LoadedPlugin] = {}
+        self.callers = PluginCallers(self.pm, lambda: list(self.plugins))
         self.clock = clock
-        self.task_sender: TaskSender | None = None
+        self.task_sender = task_sender
         """Set when actors are registered on a broker (see :mod:`pitstop.worker.actors`)."""
+        if trace:
+            trace_hook_calls(self.pm)
 
     # -- loading -------------------------------------------------------------------------
 
     @classmethod
     def from_entry_points(
-        cls, allow: Sequence[str] | None = None, blocked: Sequence[str] = ()
+        cls, allow: Sequence[str] | None = None, blocked: Sequence[str] = (), *, trace: bool = False
     ) -> PluginHost:
-        host = cls()
+        host = cls(trace=trace)
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if entry.name in blocked or (allow is not None and entry.name not in allow):
                 continue
@@ -96,8 +124,8 @@ class PluginHost:
         return host
 
     def register(self, plugin: object, *, expected_name: str | None = None) -> LoadedPlugin:
-        info = _single(plugin, "plugin_info")
-        label = expected_name or getattr(plugin, "__name__", repr(plugin))
+        label = str(expected_name or getattr(plugin, "__name__", repr(plugin)))
+        info = _introduce(plugin, label)
         if not isinstance(info, PluginInfo):
             raise PluginRefused(f"plugin {label}: plugin_info() must return a PluginInfo")
         if expected_name is not None and info.name != expected_name:
@@ -105,24 +133,55 @@ class PluginHost:
         if info.name in self.plugins:
             raise PluginRefused(f"plugin {info.name}: registered twice")
         _check_sdk(info)
-        self.pm.register(plugin, name=info.name)
+        self._join(plugin, info.name)
+        try:
+            loaded = self._load(plugin, info)
+        except BaseException:
+            self._leave(info.name)
+            raise
+        self.plugins[info.name] = loaded
+        self.callers.forget()
+        return loaded
+
+    def _join(self, plugin: object, name: str) -> None:
+        """Register with pluggy (which checks every hookimpl against its spec); the SDK's
+        deprecation warnings are also logged, since servers do not show DeprecationWarning."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", specs.SdkDeprecationWarning)
+            try:
+                self.pm.register(plugin, name=name)
+            except pluggy.PluginValidationError as exc:
+                raise PluginRefused(f"plugin {name}: {exc}") from None
+        self.callers.forget()  # every cached subset caller would now include the newcomer
+        for warning in caught:
+            if issubclass(warning.category, specs.SdkDeprecationWarning):
+                log.warning("plugin_uses_deprecated_sdk", plugin=name, detail=str(warning.message))
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            self.pm.unregister(name=info.name)
-            raise PluginRefused(f"plugin {info.name}: {exc}") from None
-        loaded = LoadedPlugin(
+            self._leave(name)
+            raise PluginRefused(f"plugin {name}: {exc}") from None
+
+    def _leave(self, name: str) -> None:
+        self.pm.unregister(name=name)
+        self.callers.forget()
+
+    def _load(self, plugin: object, info: PluginInfo) -> LoadedPlugin:
+        """Ask the static hooks once, each through the plugin's own caller."""
+        name, static = info.name, self.callers.static
+        return LoadedPlugin(
             info=info,
             module=plugin,
-            routes=list(_single(plugin, "routes") or ()),
-            subscriptions=dict(_single(plugin, "subscriptions") or {}),
-            schedules=list(_single(plugin, "schedules") or ()),
-            tasks=dict(_single(plugin, "tasks") or {}),
-            commands=_commands(info.name, _single(plugin, "commands")),
-            migrations=_single(plugin, "migrations"),
+            routes=list(static("routes", name) or ()),
+            subscriptions=dict(static("subscriptions", name) or {}),
+            schedules=list(static("schedules", name) or ()),
+            tasks=dict(static("tasks", name) or {}),
+            commands=_commands(name, static("commands", name)),
+            migrations=static("migrations", name),
         )
-        self.plugins[info.name] = loaded
-        return loaded
 
     def check_dependencies(self) -> None:
         for loaded in self.plugins.values():
@@ -179,33 +238,81 @@ class PluginHost:
 
     async def call_one(self, plugin: str, hook: str, ctx: PluginContext, **kwargs: Any) -> Any:
         """Call one plugin's implementation of a per-tenant hook (None if it has none)."""
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
-            if impl.plugin_name == plugin:
-                return await _invoke(impl, {"ctx": ctx, **kwargs})
-        return None
+        _per_tenant(hook)
+        return await self.callers.call(hook, plugin, ctx=ctx, **kwargs)
 
     async def call_each(
         self, hook: str, session: AsyncSession, **kwargs: Any
     ) -> list[tuple[str, Any]]:
-        """Call ``hook`` on every plugin the tenant enabled, each with its own context."""
+        """Call ``hook`` on every plugin the tenant enabled, each with its own context;
+        the first exception propagates (the write-side rule)."""
+        return [
+            (plugin, await self.callers.call(hook, plugin, ctx=ctx, **kwargs))
+            for plugin, ctx in await self._contexts(hook, session)
+        ]
+
+    async def _contexts(self, hook: str, session: AsyncSession) -> list[tuple[str, PluginContext]]:
+        _per_tenant(hook)
         enabled = await self.enabled(session)
-        results = []
-        for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
-            row = enabled.get(impl.plugin_name)
-            if row is None:
-                continue
-            ctx = await self.context(session, impl.plugin_name, row=row)
-            results.append((impl.plugin_name, await _invoke(impl, {"ctx": ctx, **kwargs})))
-        return results
+        return [
+            (plugin, await self.context(session, plugin, row=enabled[plugin]))
+            for plugin in self.callers.order(hook)
+            if plugin in enabled
+        ]
+
+    async def _isolated(
+        self, hook: str, session: AsyncSession, **kwargs: Any
+    ) -> list[tuple[str, Any, bool]]:
+        """Like :meth:`call_each` for read-side hooks: ``(plugin, answer, failed)``.
+
+        The plugins run inside one savepoint, renewed after each failure: a failed statement
+        cannot abort the caller's transaction, and the answers already in hand stay good
+        (read-side hooks only read), so a profile costs two statements, not two per plugin.
+        """
+        answers: list[tuple[str, Any, bool]] = []
+        waiting = await self._contexts(hook, session)
+        while waiting:
+            ran = await self._until_failure(hook, session, waiting, answers, kwargs)
+            waiting = waiting[ran:]
+        return answers
+
+    async def _until_failure(
+        self,
+        hook: str,
+        session: AsyncSession,
+        waiting: list[tuple[str, PluginContext]],
+        answers: list[tuple[str, Any, bool]],
+        kwargs: dict[str, Any],
+    ) -> int:
+        """Call plugins in one savepoint until one raises; returns how many were called."""
+        savepoint = await session.begin_nested()
+        for ran, (plugin, ctx) in enumerate(waiting, start=1):
+            try:
+                answer = await self.callers.call(hook, plugin, ctx=ctx, **kwargs)
+            except Exception as exc:
+                await savepoint.rollback()
+                _log_failure(hook, plugin, type(exc).__name__)
+                answers.append((plugin, None, True))
+                return ran
+            answers.append((plugin, answer, False))
+        await savepoint.commit()
+        return len(waiting)
 
     async def customer_sections(
         self, session: AsyncSession, *, customer_id: uuid.UUID
     ) -> list[Section]:
+        """The profile's plugin sections; a failing plugin's is its title and the marker."""
         sections = []
-        for plugin, section in await self.call_each(
+        for plugin, section, failed in await self._isolated(
             "customer_summary", session, customer_id=customer_id
         ):
-            if section is not None:
+            if not failed and section is not None and not isinstance(section, Section):
+                _log_failure("customer_summary", plugin, f"answered {type(section).__name__}")
+                failed = True
+            if failed:
+                title = self.plugins[plugin].info.title
+                sections.append(Section(title=title, data={}, plugin=plugin, error=UNAVAILABLE))
+            elif section is not None:
                 section.plugin = plugin
                 sections.append(section)
         return sections
@@ -213,11 +320,12 @@ class PluginHost:
     async def customer_attributes(
         self, session: AsyncSession, *, customer_id: uuid.UUID
     ) -> dict[str, Any]:
+        """Every enabled plugin's facts, under its own name (:mod:`pitstop.hooks.attributes`)."""
         merged: dict[str, Any] = {}
-        for _, attributes in await self.call_each(
+        for plugin, answer, failed in await self._isolated(
             "customer_attributes", session, customer_id=customer_id
         ):
-            merged.update(attributes or {})
+            merged.update(unavailable(plugin) if failed else namespaced(plugin, answer))
         return merged
 
     async def export_customer(
@@ -230,10 +338,33 @@ class PluginHost:
         await self.call_each("erase_customer", session, customer_id=customer_id)
 
 
-async def _invoke(impl: pluggy.HookImpl, arguments: dict[str, Any]) -> Any:
-    """Keyword arguments only, and only those the implementation asks for (pluggy's rule)."""
-    result = impl.function(**{a: arguments[a] for a in impl.argnames})
-    return await result if inspect.isawaitable(result) else result
+class _Introduction:
+    """The one spec a newcomer is asked before it joins: who it is."""
+
+    plugin_info = specs.plugin_info
+
+
+def _introduce(plugin: object, label: str) -> object:
+    """``plugin_info`` through pluggy, the plugin alone in a manager that knows only that
+    spec (its name decides what it is registered as in the host's manager)."""
+    probe = pluggy.PluginManager(specs.PROJECT)
+    probe.add_hookspecs(_Introduction)
+    try:
+        probe.register(plugin)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        raise PluginRefused(f"plugin {label}: {exc}") from None
+    answers = probe.hook.plugin_info()
+    return answers[0] if answers else None
+
+
+def _log_failure(hook: str, plugin: str, error_type: str) -> None:
+    """The exception's type only: its message may quote the customer's data."""
+    log.warning("plugin_hook_failed", hook=hook, plugin=plugin, error_type=error_type)
+
+
+def _per_tenant(hook: str) -> None:
+    if hook not in specs.PER_TENANT_HOOKS:
+        raise ValueError(f"{hook} is not a per-tenant hook (see specs.PER_TENANT_HOOKS)")
 
 
 def _commands(plugin: str, given: Any) -> list[click.Command]:

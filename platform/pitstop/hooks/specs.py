@@ -7,6 +7,12 @@ bound to one tenant and one plugin, and are called only for plugins that tenant 
 Async implementations return awaitables; the host awaits every result.
 
 ``docs/plugins.md`` has one section per hook; a test fails when they disagree.
+
+The SDK evolves through pluggy's deprecation markers: a hook or an argument on its way out
+gets ``warn_on_impl`` / ``warn_on_impl_args`` with an :class:`SdkDeprecationWarning`, so
+every plugin still implementing it is warned (and the host logs it) at load time, for at
+least one minor SDK release before the next major removes it (``docs/plugins.md``,
+"Deprecations").
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ if TYPE_CHECKING:
 PROJECT = "pitstop"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+class SdkDeprecationWarning(DeprecationWarning):
+    """A plugin uses a part of the SDK the next major version removes; the message says
+    what to use instead."""
 
 
 @hookspec
@@ -87,10 +98,20 @@ def commands() -> Sequence[click.Command]:  # type: ignore[empty-body]
     """
 
 
-@hookspec
+@hookspec(
+    warn_on_impl_args={
+        "settings": SdkDeprecationWarning(
+            "on_tenant_enabled(settings): deprecated in SDK 1.1, removed in 2.0;"
+            " read ctx.settings (the same validated settings, typed by the context)"
+        )
+    }
+)
 def on_tenant_enabled(ctx: PluginContext, settings: Any) -> Awaitable[None] | None:
     """Called once when a tenant turns the plugin on (not when it is re-saved while on):
-    set up defaults, seed rows. Runs inside the same transaction as the switch."""
+    set up defaults, seed rows. Runs inside the same transaction as the switch.
+
+    ``settings`` is deprecated (SDK 1.1): it is ``ctx.settings``; an implementation asking
+    for it is warned at load time."""
 
 
 @hookspec
@@ -104,7 +125,8 @@ def customer_attributes(  # type: ignore[empty-body]
     ctx: PluginContext, customer_id: uuid.UUID
 ) -> Awaitable[Mapping[str, Any]]:
     """Facts about a customer other plugins may base rules on (``{"tier": "gold"}``).
-    Read by ``ctx.customer_attributes(customer_id)``, merged across enabled plugins."""
+    Read by ``ctx.customer_attributes(customer_id)``, merged across enabled plugins with
+    the host prefixing each key with the plugin's name (``membership.tier``)."""
 
 
 @hookspec
@@ -129,6 +151,17 @@ def demo_data(ctx: PluginContext) -> Awaitable[str | None]:  # type: ignore[empt
     returns one line for the demo's printout, or None."""
 
 
+STATIC_HOOKS = (
+    "plugin_info",
+    "routes",
+    "migrations",
+    "subscriptions",
+    "schedules",
+    "tasks",
+    "commands",
+)
+"""Hooks without arguments, asked once per plugin when it is registered."""
+
 PER_TENANT_HOOKS = (
     "on_tenant_enabled",
     "demo_data",
@@ -137,4 +170,5 @@ PER_TENANT_HOOKS = (
     "export_customer",
     "erase_customer",
 )
-"""Hooks the host calls one plugin at a time, each with its own context."""
+"""Hooks the host calls, per request, for each plugin the tenant in context enabled, each
+with its own context; the host refuses to call any other hook that way."""

@@ -70,3 +70,6 @@ class Section(msgspec.Struct):
     title: str
     data: dict[str, Any]
     plugin: str = ""
+    error: str | None = None
+    """Set by the host, never by a plugin: ``"unavailable"`` when the plugin failed to
+    answer (its ``data`` is then empty and the rest of the view is unaffected)."""

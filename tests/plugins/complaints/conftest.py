@@ -40,7 +40,7 @@ FAST = {
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    host = PluginHost.from_entry_points()
+    host = PluginHost.from_entry_points(blocked=("membership",))
     host.register(tiers)
     rt = Runtime.build(settings, plugins=host, poolclass=NullPool)
     tiers.TIERS.clear()
@@ -151,7 +151,7 @@ async def desk(demo: Demo) -> Desk:
     response = await helper.configure(FAST)
     assert response.status_code == 200, response.text
     tiers_on = await demo.client.put(
-        "/api/v1/plugins/tiers", json={"enabled": True}, headers=await crm.headers()
+        "/api/v1/plugins/membership", json={"enabled": True}, headers=await crm.headers()
     )
     assert tiers_on.status_code == 200, tiers_on.text
     return helper

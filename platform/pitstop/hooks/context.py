@@ -50,6 +50,14 @@ class PluginContext(Generic[SettingsT]):
     constructor is not for plugins); the host itself stays private.
     """
 
+    plugin: str
+    tenant_id: uuid.UUID
+    session: PluginSession
+    settings: SettingsT
+    clock: Callable[[], dt.datetime]
+    principal: Principal | None
+    timezone: str
+
     def __init__(
         self,
         *,
@@ -66,7 +74,7 @@ class PluginContext(Generic[SettingsT]):
         self.tenant_id = tenant_id
         self.session = PluginSession(session)
         """The host's transaction: reads, writes, savepoints; never commit or rollback."""
-        self.settings: SettingsT = settings
+        self.settings = settings
         """The tenant's validated settings for this plugin (an instance of its Struct)."""
         self.clock = clock
         self.principal = principal

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from pitstop.access.permissions import Permission
+from pitstop.events.payloads import CORE_EVENTS
 from pitstop.events.types import Event, EventType
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ class PluginInfo:
         names = [e.name for e in self.events]
         if len(set(names)) != len(names):
             raise ValueError(f"plugin {self.name}: PluginInfo.events names a type twice")
+        core = sorted(set(names) & CORE_EVENTS.keys())
+        if core:
+            raise ValueError(f"plugin {self.name}: {core} are the core's event types")
 
 
 def permission(name: str, description: str, grants: Iterable[str]) -> Permission:

@@ -17,7 +17,14 @@ from pitstop.events.outbox import emit
 from pitstop.events.payloads import CORE_EVENT_TYPES, ServiceOrderFacts
 from pitstop.hooks.event_types import catalog_of
 from pitstop.runtime import Runtime
-from pitstop.sdk import EventPayloadInvalid, PluginContext, UndeclaredEvent
+from pitstop.sdk import (
+    EventPayloadInvalid,
+    EventType,
+    NoSettings,
+    PluginContext,
+    PluginInfo,
+    UndeclaredEvent,
+)
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from tests.plugins import sample
@@ -160,6 +167,15 @@ async def test_event_types_are_published_with_emitter_version_and_schema(
     # And without a token the list is not served
     anonymous = await demo.client.get("/api/v1/events/types")
     assert anonymous.status_code == 401
+
+
+def test_a_plugin_cannot_declare_the_cores_types_or_one_type_twice() -> None:
+    # Given declarations that would shadow the core's event or repeat one
+    # When a plugin states them, Then its PluginInfo is refused at once, naming the type
+    with pytest.raises(ValueError, match=r"\['service_order\.completed'\] are the core's"):
+        PluginInfo("x", "1", "X", events=(EventType("service_order.completed", NoSettings),))
+    with pytest.raises(ValueError, match="names a type twice"):
+        PluginInfo("x", "1", "X", events=(sample.HAPPENED, sample.HAPPENED))
 
 
 def test_every_installed_type_is_documented_with_its_emitter(runtime: Runtime) -> None:

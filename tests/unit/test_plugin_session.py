@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Integer, select
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pitstop.sdk import PluginSession, Savepoint, TransactionNotYours
 
@@ -49,3 +51,37 @@ def test_begin_nested_is_a_savepoint_not_the_raw_transaction() -> None:
     # Then it gets the SDK's savepoint, which hands out no session to commit
     assert isinstance(savepoint, Savepoint)
     assert not hasattr(savepoint, "session")
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Row(_Base):
+    __tablename__ = "rows"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+async def test_a_savepoint_is_released_raised_through_or_rolled_back_by_hand() -> None:
+    # Given the host's open transaction, lent to a plugin
+    engine = create_async_engine("sqlite+aiosqlite://")
+    async with engine.begin() as connection:
+        await connection.run_sync(_Base.metadata.create_all)
+    async with AsyncSession(engine) as raw, raw.begin():
+        session = PluginSession(raw)
+        session.add(_Row(id=1))
+        # When one block raises, one rolls back by hand and one ends normally
+        with pytest.raises(LookupError):
+            async with session.begin_nested():
+                session.add(_Row(id=2))
+                await session.flush()
+                raise LookupError
+        async with session.begin_nested() as savepoint:
+            session.add(_Row(id=3))
+            await session.flush()
+            await savepoint.rollback()
+        async with session.begin_nested():
+            session.add(_Row(id=4))
+        # Then only the writes outside the undone savepoints remain in the transaction
+        assert sorted((await session.scalars(select(_Row.id))).all()) == [1, 4]
+    await engine.dispose()

@@ -23,6 +23,7 @@ from pitstop.crm.api_vehicles import VehiclesController
 from pitstop.deps import DEPENDENCIES
 from pitstop.errors import EXCEPTION_HANDLERS
 from pitstop.events.controllers import DeliveriesController
+from pitstop.events.types_controller import EventTypesController
 from pitstop.hooks.controllers import PluginsController
 from pitstop.hooks.routing import plugin_routers
 from pitstop.identity.controllers import AuthController, StaffController
@@ -55,6 +56,7 @@ def api_router() -> Router:
             ServiceOrdersController,
             PluginsController,
             DeliveriesController,
+            EventTypesController,
         ],
         guards=[permission_guard],
     )

@@ -10,6 +10,8 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.events.types import EventCatalog
+from pitstop.hooks.event_types import catalog_of
 from pitstop.identity.edge import current_principal
 from pitstop.identity.principal import Principal
 from pitstop.runtime import Runtime
@@ -27,6 +29,11 @@ def provide_runtime(state: State) -> Runtime:
     return runtime
 
 
+def provide_event_catalog(state: State) -> EventCatalog:
+    runtime: Runtime = state.runtime
+    return catalog_of(runtime.plugins.plugins)
+
+
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return current_principal(request)
 
@@ -35,4 +42,5 @@ DEPENDENCIES = {
     "session": Provide(provide_session),
     "runtime": Provide(provide_runtime, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
+    "event_catalog": Provide(provide_event_catalog, sync_to_thread=False),
 }

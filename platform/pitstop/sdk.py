@@ -4,13 +4,17 @@ Everything a partner needs to add a capability is here: the hook marker, the val
 of the contract, the plugin context, the tenant-owned model base, PII classes and masking
 (``Sensitive`` for a personal field, ``FreeText`` for every text staff type: a response
 declares them and serialisation masks them by the reader's role),
-errors, pagination, business-time arithmetic, read-only views of core records, and
-``for_each_tenant`` for a plugin's CLI commands (one tenant scope at a time).
+errors, pagination, business-time arithmetic, read-only views of core records,
+``for_each_tenant`` for a plugin's CLI commands (one tenant scope at a time), the plugin
+session (the host's transaction, which a plugin cannot commit) and event payload types.
 Nothing else of the core is public; first-party plugins use exactly this (an
 import-linter contract in ``make lint`` keeps it so). See ``docs/plugins.md``.
 
 :data:`SDK_VERSION` changes its major part only when a plugin written for the previous
 one could break; a plugin states the range it was written for in ``PluginInfo.sdk``.
+``docs/sdk-changelog.md`` lists every change and the deprecation policy; a snapshot test
+(``tests/unit/test_sdk_surface.py``) fails on any change to this module's names or
+signatures that is not recorded there.
 """
 
 from __future__ import annotations
@@ -28,12 +32,13 @@ from pitstop.access.pii import PIIClass
 from pitstop.db.base import JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
 from pitstop.db.rls import enable_rls
 from pitstop.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
+from pitstop.events.types import Event, EventPayloadInvalid, EventType, UndeclaredEvent
 from pitstop.hooks.commands import CommandError, for_each_tenant
 from pitstop.hooks.context import PluginContext
+from pitstop.hooks.session import PluginSession, Savepoint, TransactionNotYours
 from pitstop.hooks.specs import SdkDeprecationWarning, hookimpl
 from pitstop.hooks.types import (
     SDK_VERSION,
-    Event,
     EventHandler,
     NoSettings,
     PluginInfo,
@@ -73,6 +78,8 @@ __all__ = [
     "Duration",
     "Event",
     "EventHandler",
+    "EventPayloadInvalid",
+    "EventType",
     "Forbidden",
     "FreeText",
     "JSONDoc",
@@ -84,7 +91,9 @@ __all__ = [
     "Permission",
     "PluginContext",
     "PluginInfo",
+    "PluginSession",
     "Principal",
+    "Savepoint",
     "Schedule",
     "SdkDeprecationWarning",
     "Section",
@@ -95,6 +104,8 @@ __all__ = [
     "TaskHandler",
     "TenantModel",
     "Timestamps",
+    "TransactionNotYours",
+    "UndeclaredEvent",
     "Unprocessable",
     "VehicleView",
     "calendar_for",

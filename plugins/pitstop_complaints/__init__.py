@@ -23,6 +23,7 @@ from pitstop.sdk import (
     hookimpl,
     permission,
 )
+from pitstop_complaints.events import EVENT_TYPES
 
 from . import demo, privacy
 from . import models as models  # the tables must be in the metadata
@@ -54,6 +55,7 @@ def plugin_info() -> PluginInfo:
                 {"hq_admin", "hq_analyst", "store_manager"},
             ),
         ),
+        events=EVENT_TYPES,
         description=(
             "Complaints graded by severity, routed to the responsible staff, with first-response"
             " and resolution deadlines in business time, escalation to HQ on breach, follow-up"

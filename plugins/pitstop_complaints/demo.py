@@ -143,7 +143,7 @@ SCENARIOS = (
 )
 
 
-async def load_demo(ctx: PluginContext) -> str | None:
+async def load_demo(ctx: PluginContext[ComplaintSettings]) -> str | None:
     """Log the scenarios unless the tenant has complaints; returns the demo's line."""
     if await ctx.session.scalar(select(func.count()).select_from(Complaint)):
         return await _census(ctx)
@@ -153,7 +153,7 @@ async def load_demo(ctx: PluginContext) -> str | None:
     picks = _spread(orders, len(SCENARIOS))
     if len(picks) < len(SCENARIOS):
         return None
-    settings: ComplaintSettings = ctx.settings
+    settings = ctx.settings
     levels = settings.severities
     for scenario, order in zip(SCENARIOS, picks, strict=True):
         severity = levels[max(-len(levels), min(scenario.severity, len(levels) - 1))]

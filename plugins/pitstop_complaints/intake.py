@@ -19,6 +19,7 @@ from pitstop.sdk import (
     get_store,
     get_vehicle,
 )
+from pitstop_complaints.events import CREATED, ComplaintCreated
 
 from .clocks import calendar_of, start_clocks
 from .models import Complaint, ComplaintActivity
@@ -29,8 +30,8 @@ from .settings import ComplaintSettings
 from .sla import schedule_timers
 
 
-async def log_complaint(ctx: PluginContext, data: ComplaintCreate) -> Complaint:
-    settings: ComplaintSettings = ctx.settings
+async def log_complaint(ctx: PluginContext[ComplaintSettings], data: ComplaintCreate) -> Complaint:
+    settings = ctx.settings
     await _check_references(ctx, data)
     if data.severity not in settings.severities:
         raise Unprocessable.field(
@@ -62,23 +63,23 @@ async def log_complaint(ctx: PluginContext, data: ComplaintCreate) -> Complaint:
     ctx.session.add(complaint)
     await ctx.session.flush()
     await _assign_first(ctx, complaint)
-    await ctx.emit("complaint.created", _facts(complaint))
+    await ctx.emit(CREATED.name, _facts(complaint))
     schedule_timers(ctx, complaint)
     return complaint
 
 
-def _facts(complaint: Complaint) -> dict[str, object]:
-    return {
-        "complaint_id": str(complaint.id),
-        "store_id": str(complaint.store_id),
-        "customer_id": str(complaint.customer_id),
-        "severity": complaint.severity,
-        "category": complaint.category,
-        "channel": complaint.channel,
-        "top_tier": complaint.top_tier,
-        "response_due_at": complaint.response_due_at.isoformat(),
-        "resolution_due_at": complaint.resolution_due_at.isoformat(),
-    }
+def _facts(complaint: Complaint) -> ComplaintCreated:
+    return ComplaintCreated(
+        complaint_id=complaint.id,
+        store_id=complaint.store_id,
+        customer_id=complaint.customer_id,
+        severity=complaint.severity,
+        category=complaint.category,
+        channel=complaint.channel,
+        top_tier=complaint.top_tier,
+        response_due_at=complaint.response_due_at,
+        resolution_due_at=complaint.resolution_due_at,
+    )
 
 
 async def _tier(ctx: PluginContext, customer_id: uuid.UUID) -> str | None:

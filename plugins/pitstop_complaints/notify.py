@@ -24,7 +24,9 @@ def is_critical(settings: ComplaintSettings, complaint: Complaint) -> bool:
     return complaint.severity in settings.critical_severities or complaint.top_tier
 
 
-async def deliver_at(ctx: PluginContext, complaint: Complaint, now: dt.datetime) -> dt.datetime:
+async def deliver_at(
+    ctx: PluginContext[ComplaintSettings], complaint: Complaint, now: dt.datetime
+) -> dt.datetime:
     if is_critical(ctx.settings, complaint):
         return now
     store = await get_store(ctx, complaint.store_id)
@@ -32,7 +34,7 @@ async def deliver_at(ctx: PluginContext, complaint: Complaint, now: dt.datetime)
 
 
 async def notify(
-    ctx: PluginContext,
+    ctx: PluginContext[ComplaintSettings],
     complaint: Complaint,
     recipients: Iterable[uuid.UUID | None],
     reason: str,

@@ -34,9 +34,9 @@ def matches(rule: RoutingRule, complaint: Complaint) -> bool:
     return all(not wanted or value in wanted for wanted, value in checks)
 
 
-async def route(ctx: PluginContext, complaint: Complaint) -> uuid.UUID | None:
+async def route(ctx: PluginContext[ComplaintSettings], complaint: Complaint) -> uuid.UUID | None:
     """The staff member (membership id) the complaint goes to, or None."""
-    settings: ComplaintSettings = ctx.settings
+    settings = ctx.settings
     for rule in settings.routing:
         if not matches(rule, complaint):
             continue
@@ -76,7 +76,7 @@ async def round_robin(ctx: PluginContext, store_id: uuid.UUID, role: str) -> uui
 async def _locked_cursor(ctx: PluginContext, store_id: uuid.UUID, role: str) -> RoutingCursor:
     """Create the (store, role) cursor if missing - two first complaints at once must not
     collide on its unique key (``ON CONFLICT DO NOTHING``) - then lock it."""
-    dialect = ctx.session.get_bind().dialect.name
+    dialect = ctx.session.dialect
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     await ctx.session.execute(
         insert(RoutingCursor)

@@ -17,6 +17,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from pitstop.sdk import Calendar, Conflict, PluginContext
+from pitstop_complaints.events import (
+    BREACHED,
+    ESCALATED,
+    WARNING,
+    ComplaintBreached,
+    ComplaintEscalated,
+    ComplaintWarning,
+)
 
 from .clocks import CLOCKS, calendar_of, pending_instants, running
 from .models import Complaint
@@ -94,16 +102,9 @@ def _cycle(complaint: Complaint, clock: str) -> str:
 
 async def _warn(ctx: PluginContext, complaint: Complaint, clock: str, now: dt.datetime) -> None:
     setattr(complaint, f"{clock}_warned_at", now)
-    await ctx.emit(
-        "complaint.warning",
-        {
-            "complaint_id": str(complaint.id),
-            "store_id": str(complaint.store_id),
-            "clock": clock,
-            "severity": complaint.severity,
-            "due_at": getattr(complaint, f"{clock}_due_at").isoformat(),
-        },
-    )
+    due: dt.datetime = getattr(complaint, f"{clock}_due_at")
+    facts = ComplaintWarning(complaint.id, complaint.store_id, clock, complaint.severity, due)
+    await ctx.emit(WARNING.name, facts)
     recipients: list[uuid.UUID | None] = [complaint.assignee_id]
     if complaint.assignee_id is None:
         recipients = list(await staff_ids(ctx, "store_manager", complaint.store_id))
@@ -116,17 +117,11 @@ async def _breach(
     """Record the breach; the first breach starts escalation, a later one advances it."""
     due: dt.datetime = getattr(complaint, f"{clock}_due_at")
     setattr(complaint, f"{clock}_breached_at", now)
-    await ctx.emit(
-        "complaint.breached",
-        {
-            "complaint_id": str(complaint.id),
-            "store_id": str(complaint.store_id),
-            "clock": clock,
-            "severity": complaint.severity,
-            "due_at": due.isoformat(),
-            "late_seconds": round((now - due).total_seconds(), 3),
-        },
+    late = round((now - due).total_seconds(), 3)
+    facts = ComplaintBreached(
+        complaint.id, complaint.store_id, clock, complaint.severity, due, late
     )
+    await ctx.emit(BREACHED.name, facts)
     reason = f"{clock}.breached{_cycle(complaint, clock)}"
     await notify(ctx, complaint, [complaint.assignee_id], reason)
     if complaint.escalation_next_at is None and complaint.escalation_level < MAX_LEVEL:
@@ -150,14 +145,10 @@ async def _escalate(
     else:
         complaint.escalation_next_at = None
     await ctx.emit(
-        "complaint.escalated",
-        {
-            "complaint_id": str(complaint.id),
-            "store_id": str(complaint.store_id),
-            "level": level,
-            "severity": complaint.severity,
-            "top_tier": complaint.top_tier,
-        },
+        ESCALATED.name,
+        ComplaintEscalated(
+            complaint.id, complaint.store_id, level, complaint.severity, complaint.top_tier
+        ),
     )
     recipients = await escalation_recipients(ctx, complaint, level)
     await notify(ctx, complaint, recipients, f"escalated.{level}")
@@ -176,8 +167,8 @@ async def escalation_recipients(
     return list(await staff_ids(ctx, role, complaint.store_id))
 
 
-def _settings(ctx: PluginContext) -> ComplaintSettings:
-    settings: ComplaintSettings = ctx.settings
+def _settings(ctx: PluginContext[ComplaintSettings]) -> ComplaintSettings:
+    settings = ctx.settings
     return settings
 
 

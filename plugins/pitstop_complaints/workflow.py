@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from pitstop.sdk import Conflict, NotFound, PluginContext, Unprocessable, list_staff
+from pitstop_complaints.events import RESOLVED, ComplaintResolved
 
 from .clocks import calendar_of, pause, restart_resolution, resume
 from .models import Complaint, ComplaintActivity
@@ -93,16 +94,16 @@ async def resolve(ctx: PluginContext, complaint: Complaint, text: str, first_con
     complaint.escalation_next_at = None
     await ctx.session.flush()
     await ctx.emit(
-        "complaint.resolved",
-        {
-            "complaint_id": str(complaint.id),
-            "store_id": str(complaint.store_id),
-            "severity": complaint.severity,
-            "first_contact": first_contact,
-            "response_breached": complaint.response_breached_at is not None,
-            "resolution_breached": complaint.resolution_breached_at is not None,
-            "reopen_count": complaint.reopen_count,
-        },
+        RESOLVED.name,
+        ComplaintResolved(
+            complaint_id=complaint.id,
+            store_id=complaint.store_id,
+            severity=complaint.severity,
+            first_contact=first_contact,
+            response_breached=complaint.response_breached_at is not None,
+            resolution_breached=complaint.resolution_breached_at is not None,
+            reopen_count=complaint.reopen_count,
+        ),
     )
 
 
@@ -120,7 +121,11 @@ async def reopen(ctx: PluginContext, complaint: Complaint, note: str | None) -> 
 
 
 async def survey(
-    ctx: PluginContext, complaint: Complaint, satisfaction: int, resolved: bool, note: str | None
+    ctx: PluginContext[ComplaintSettings],
+    complaint: Complaint,
+    satisfaction: int,
+    resolved: bool,
+    note: str | None,
 ) -> None:
     """The follow-up: satisfied closes the loop, anything else reopens the complaint."""
     if complaint.status != "resolved":
@@ -131,7 +136,7 @@ async def survey(
             to_status="closed",
             allowed=sorted(TRANSITIONS[complaint.status]),
         )
-    settings: ComplaintSettings = ctx.settings
+    settings = ctx.settings
     complaint.satisfaction, complaint.survey_resolved = satisfaction, resolved
     complaint.surveyed_at = ctx.now()
     _record(ctx, complaint, "survey", note=f"satisfaction={satisfaction} resolved={resolved}")

@@ -28,6 +28,7 @@ from pitstop_membership import customers, earning, models, nightly
 from pitstop_membership.api import MembershipController
 from pitstop_membership.backfill import Since
 from pitstop_membership.commands import backfill_and_audit, backfill_command
+from pitstop_membership.events import EVENT_TYPES
 from pitstop_membership.settings import MembershipSettings
 
 __all__ = ["models"]
@@ -56,6 +57,7 @@ def plugin_info() -> PluginInfo:
             ),
             permission("membership:manage", "Override a member's tier for a while", {"hq_admin"}),
         ),
+        events=EVENT_TYPES,
         description=(
             "Tiers on rolling spend, points in lots that expire, clawback on refunds, and a "
             "per-store liability report with the cross-store redemptions HQ settles."

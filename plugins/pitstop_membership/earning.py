@@ -195,7 +195,7 @@ async def on_order_refunded(ctx: PluginContext, event: Event) -> None:
 
 
 async def clawback(
-    ctx: PluginContext, account: MemberAccount, source: Source, now: dt.datetime
+    ctx: PluginContext[MembershipSettings], account: MemberAccount, source: Source, now: dt.datetime
 ) -> None:
     """Take back what the order earned, less what has expired meanwhile.
 

@@ -18,9 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.sdk import Unprocessable, new_id
+from pitstop.sdk import PluginSession, Unprocessable, new_id
 from pitstop_membership.models import (
     EntryKind,
     LedgerEntry,
@@ -46,7 +45,7 @@ class Source:
     actor_id: uuid.UUID | None = None
 
 
-async def lock_account(session: AsyncSession, customer_id: uuid.UUID) -> MemberAccount | None:
+async def lock_account(session: PluginSession, customer_id: uuid.UUID) -> MemberAccount | None:
     """The member's account, locked for this transaction (re-read, never a stale copy)."""
     statement = (
         select(MemberAccount)
@@ -57,7 +56,7 @@ async def lock_account(session: AsyncSession, customer_id: uuid.UUID) -> MemberA
     return (await session.scalars(statement)).one_or_none()
 
 
-async def open_lots(session: AsyncSession, account: MemberAccount) -> list[PointLot]:
+async def open_lots(session: PluginSession, account: MemberAccount) -> list[PointLot]:
     """Lots still holding (or owing) points, in the order deductions consume them."""
     statement = select(PointLot).where(PointLot.account_id == account.id, PointLot.remaining != 0)
     lots = list((await session.scalars(statement)).all())
@@ -73,13 +72,13 @@ def spendable(account: MemberAccount) -> int:
     return max(0, account.balance - account.pending)
 
 
-async def entry_by_key(session: AsyncSession, key: str) -> LedgerEntry | None:
+async def entry_by_key(session: PluginSession, key: str) -> LedgerEntry | None:
     return (
         await session.scalars(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
     ).one_or_none()
 
 
-async def mature(session: AsyncSession, account: MemberAccount, now: dt.datetime) -> None:
+async def mature(session: PluginSession, account: MemberAccount, now: dt.datetime) -> None:
     """Pending lots whose waiting period is over become spendable."""
     statement = select(PointLot).where(
         PointLot.account_id == account.id,
@@ -91,7 +90,7 @@ async def mature(session: AsyncSession, account: MemberAccount, now: dt.datetime
         account.pending -= lot.remaining
 
 
-async def pending_at(session: AsyncSession, account: MemberAccount, now: dt.datetime) -> int:
+async def pending_at(session: PluginSession, account: MemberAccount, now: dt.datetime) -> int:
     """What ``pending`` will be once matured lots are released, without writing (reads)."""
     statement = select(func.coalesce(func.sum(PointLot.remaining), 0)).where(
         PointLot.account_id == account.id,
@@ -102,7 +101,7 @@ async def pending_at(session: AsyncSession, account: MemberAccount, now: dt.date
 
 
 def record(
-    session: AsyncSession,
+    session: PluginSession,
     account: MemberAccount,
     kind: EntryKind,
     points: int,
@@ -136,7 +135,7 @@ def settle_points(account: MemberAccount, entry: LedgerEntry, points: int) -> No
 
 
 def move(
-    session: AsyncSession,
+    session: PluginSession,
     account: MemberAccount,
     lot: PointLot,
     entry: LedgerEntry,
@@ -162,7 +161,7 @@ def move(
 
 
 def take(
-    session: AsyncSession,
+    session: PluginSession,
     account: MemberAccount,
     lots: Iterable[PointLot],
     entry: LedgerEntry,
@@ -183,7 +182,7 @@ def take(
 
 
 def new_lot(
-    session: AsyncSession,
+    session: PluginSession,
     account: MemberAccount,
     entry: LedgerEntry,
     kind: LotKind,
@@ -214,7 +213,7 @@ def new_lot(
 
 
 def issue(
-    session: AsyncSession,
+    session: PluginSession,
     account: MemberAccount,
     kind: EntryKind,
     points: int,
@@ -249,7 +248,7 @@ def issue(
 
 
 async def credit(
-    session: AsyncSession,
+    session: PluginSession,
     account: MemberAccount,
     kind: EntryKind,
     points: int,
@@ -278,7 +277,7 @@ async def credit(
 
 
 async def repay_debts(
-    session: AsyncSession,
+    session: PluginSession,
     account: MemberAccount,
     entry: LedgerEntry,
     lot: PointLot,
@@ -293,7 +292,7 @@ async def repay_debts(
 
 
 async def redeem(
-    session: AsyncSession,
+    session: PluginSession,
     account: MemberAccount,
     points: int,
     source: Source,
@@ -314,7 +313,7 @@ async def redeem(
 
 
 async def debit(
-    session: AsyncSession,
+    session: PluginSession,
     account: MemberAccount,
     points: int,
     source: Source,
@@ -332,7 +331,7 @@ async def debit(
 
 
 async def expire_due(
-    session: AsyncSession, account: MemberAccount, now: dt.datetime
+    session: PluginSession, account: MemberAccount, now: dt.datetime
 ) -> tuple[LedgerEntry | None, list[PointLot]]:
     """Expire every lot past its date that still holds points: one entry per run."""
     due = [
@@ -351,7 +350,7 @@ async def expire_due(
 
 
 async def entries_of_order(
-    session: AsyncSession, account: MemberAccount, order_id: uuid.UUID
+    session: PluginSession, account: MemberAccount, order_id: uuid.UUID
 ) -> Sequence[LedgerEntry]:
     statement = select(LedgerEntry).where(
         LedgerEntry.account_id == account.id, LedgerEntry.order_id == order_id

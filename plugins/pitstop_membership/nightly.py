@@ -14,12 +14,11 @@ from sqlalchemy import select
 
 from pitstop.sdk import PluginContext
 from pitstop_membership import dates, ledger, tiers
+from pitstop_membership.events import POINTS_EXPIRED, POINTS_EXPIRING, PointsExpired, PointsExpiring
 from pitstop_membership.models import MemberAccount, PointLot
 from pitstop_membership.settings import programme
 
 EXPIRING_WITHIN = dt.timedelta(days=30)
-POINTS_EXPIRED = "membership.points_expired"
-POINTS_EXPIRING = "membership.points_expiring"
 
 
 async def run_nightly(ctx: PluginContext) -> None:
@@ -53,13 +52,8 @@ async def expire_points(ctx: PluginContext) -> int:
             continue
         expired += -entry.points
         await ctx.emit(
-            POINTS_EXPIRED,
-            {
-                "customer_id": str(customer_id),
-                "points": -entry.points,
-                "lots": [str(lot.id) for lot in lots],
-                "balance": account.balance,
-            },
+            POINTS_EXPIRED.name,
+            PointsExpired(customer_id, -entry.points, [lot.id for lot in lots], account.balance),
         )
     return expired
 
@@ -83,14 +77,10 @@ async def warn_expiring(ctx: PluginContext) -> int:
         for lot in lots:
             lot.expiring_notified = True
         first = min(lot.expires_at for lot in lots if lot.expires_at is not None)
+        points = sum(lot.remaining for lot in lots)
         await ctx.emit(
-            POINTS_EXPIRING,
-            {
-                "customer_id": str(account.customer_id),
-                "points": sum(lot.remaining for lot in lots),
-                "expires_at": first.isoformat(),
-                "lots": [str(lot.id) for lot in lots],
-            },
+            POINTS_EXPIRING.name,
+            PointsExpiring(account.customer_id, points, first, [lot.id for lot in lots]),
         )
     return len(by_account)
 

@@ -122,9 +122,9 @@ class MembershipSettings(msgspec.Struct, forbid_unknown_fields=True):
         return Decimal(str(self.category_multipliers.get(category, 1.0)))
 
 
-def programme(ctx: PluginContext) -> MembershipSettings:
+def programme(ctx: PluginContext[MembershipSettings]) -> MembershipSettings:
     """The tenant's settings with the time zone resolved: the tenant's own unless set here."""
-    settings: MembershipSettings = ctx.settings
+    settings = ctx.settings
     if settings.timezone is None:
         return msgspec.structs.replace(settings, timezone=ctx.timezone)
     return settings

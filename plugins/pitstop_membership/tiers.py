@@ -26,10 +26,9 @@ from sqlalchemy.orm import aliased
 
 from pitstop.sdk import PluginContext, new_id
 from pitstop_membership import dates
+from pitstop_membership.events import TIER_CHANGED, TierChanged
 from pitstop_membership.models import EntryKind, LedgerEntry, MemberAccount
 from pitstop_membership.settings import MembershipSettings, Tier, programme
-
-TIER_CHANGED = "membership.tier_changed"
 
 
 def effective_tier(account: MemberAccount, now: dt.datetime) -> tuple[str, str]:
@@ -93,15 +92,8 @@ async def _announce(
     now = ctx.now()
     after = effective_tier(account, now)
     await ctx.emit(
-        TIER_CHANGED,
-        {
-            "customer_id": str(account.customer_id),
-            "from": before[0],
-            "to": after[0],
-            "earned_tier": account.tier,
-            "source": after[1],
-            "reason": reason,
-        },
+        TIER_CHANGED.name,
+        TierChanged(account.customer_id, before[0], after[0], account.tier, after[1], reason),
     )
 
 

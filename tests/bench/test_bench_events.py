@@ -17,7 +17,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -34,6 +33,7 @@ from pitstop.tenancy.context import tenant_scope
 from tests.bench.bounds import Bound, check
 from tests.conftest import _truncate_postgres
 from tests.plugins import sample
+from tests.support.events import completed_order
 from tests.support.factories import make_tenant
 from tests.support.processes import ROOT, pitstop_process, sample_site
 from tests.support.servers import RedisServer
@@ -62,7 +62,7 @@ async def _platform_rate(settings: Settings, tmp_path: Path) -> float:
         for _ in range(EVENTS):
             async with runtime.sessions() as session, session.begin():
                 with tenant_scope(tenant_id):
-                    await emit(session, "service_order.completed", {"order_id": str(uuid.uuid4())})
+                    await emit(session, "service_order.completed", completed_order())
         EMIT_SECONDS.append(time.perf_counter() - start)
         done = 0
         while done < EVENTS:

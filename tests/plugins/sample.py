@@ -13,7 +13,15 @@ import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
-from pitstop.sdk import Event, PluginContext, PluginInfo, Schedule, hookimpl, permission
+from pitstop.sdk import (
+    Event,
+    EventType,
+    PluginContext,
+    PluginInfo,
+    Schedule,
+    hookimpl,
+    permission,
+)
 
 FAILURES: dict[str, int] = {}
 """Event ids the handler should fail on, with how many times (test-controlled)."""
@@ -26,6 +34,16 @@ class SampleSettings(msgspec.Struct, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if self.limit < 1:
             raise ValueError("limit must be at least 1")
+
+
+class SampleHappened(msgspec.Struct, forbid_unknown_fields=True):
+    """Something happened to an order (the sample's own event)."""
+
+    order_id: str
+    total: int
+
+
+HAPPENED = EventType("sample.happened", SampleHappened)
 
 
 class SampleController(Controller):
@@ -60,6 +78,7 @@ def plugin_info() -> PluginInfo:
         title="Sample",
         settings=SampleSettings,
         permissions=(permission("sample:read", "Read the sample", {"hq_admin"}),),
+        events=(HAPPENED,),
     )
 
 

@@ -26,6 +26,7 @@ from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from pitstop_membership.models import MemberAccount
 from tests.support.demo import PASSWORD, Demo
+from tests.support.events import completed_order
 
 CHAIN = "demo-chain"
 OPERATOR = "ops@pitstop.example"
@@ -222,7 +223,7 @@ async def retry_delivery(world: World) -> Target:
     tenant_id = await world.tenant_id(CHAIN)
     async with world.runtime.sessions() as session, session.begin():
         with tenant_scope(tenant_id):
-            event = await emit(session, "service_order.completed", {"order_id": str(uuid.uuid4())})
+            event = await emit(session, "service_order.completed", completed_order())
             delivery = EventDelivery(
                 event_id=event.id, plugin="membership", status=DeliveryStatus.failed, attempts=5
             )

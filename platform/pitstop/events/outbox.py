@@ -1,5 +1,10 @@
 """``emit``: write a domain event into the outbox, inside the caller's transaction.
 
+Every payload is checked against its declared type (:mod:`pitstop.events.types`) before
+it is written: the core's types are in :mod:`pitstop.events.payloads`, a plugin's come
+with its ``PluginInfo.events`` (``PluginContext.emit`` passes the declaration). A payload
+that does not match raises :class:`~pitstop.events.types.EventPayloadInvalid` at emit.
+
 Payloads carry IDs and facts (amounts, mileage, categories), never personal data: they
 travel through the broker and sit in Redis, outside the masking at the API's edge. As a
 second line of defence ``emit`` refuses a payload in which any string looks like personal
@@ -17,11 +22,14 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.db.base import utcnow
 from pitstop.db.on_commit import on_commit
 from pitstop.events.models import OutboxEvent
+from pitstop.events.payloads import CORE_EVENTS
+from pitstop.events.types import EventType, UndeclaredEvent
 from pitstop.personal_data import find
 
 NUDGE_KEY = "pitstop_outbox_nudge"
@@ -48,11 +56,35 @@ def _check_payload(value: Any, path: str = "payload") -> None:
 async def emit(
     session: AsyncSession,
     type: str,
+    payload: Mapping[str, Any] | msgspec.Struct,
+    *,
+    occurred_at: dt.datetime | None = None,
+    declared: EventType | None = None,
+) -> OutboxEvent:
+    """Add an event to the outbox of the tenant in context; published after commit.
+
+    ``declared`` is the type's declaration when a plugin emits; without it ``type`` must
+    be one of the core's.
+    """
+    declared = declared or CORE_EVENTS.get(type)
+    if declared is None or declared.name != type:
+        raise UndeclaredEvent(
+            f"event type {type} is not declared: the core's are in pitstop.events.payloads,"
+            " a plugin's in PluginInfo.events"
+        )
+    if isinstance(payload, Mapping):
+        _check_payload(dict(payload))  # before the schema: its errors may quote a value
+    return await append(session, type, declared.check(payload), occurred_at=occurred_at)
+
+
+async def append(
+    session: AsyncSession,
+    type: str,
     payload: Mapping[str, Any],
     *,
     occurred_at: dt.datetime | None = None,
 ) -> OutboxEvent:
-    """Add an event to the outbox of the tenant in context; published after commit."""
+    """Write an already checked payload (or an SDK 1.0 plugin's undeclared one)."""
     data = dict(payload)
     _check_payload(data)
     event = OutboxEvent(type=type, payload=data, occurred_at=occurred_at or utcnow())

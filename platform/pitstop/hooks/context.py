@@ -11,21 +11,29 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access import audit
 from pitstop.db.on_commit import on_commit
-from pitstop.events.outbox import emit
+from pitstop.events.outbox import append, emit
+from pitstop.events.types import EventPayloadInvalid
+from pitstop.hooks.event_types import Loaded, declared_event
+from pitstop.hooks.session import PluginSession
 from pitstop.identity.principal import Principal
+
+SettingsT = TypeVar("SettingsT", bound=msgspec.Struct)
 
 
 class Host(Protocol):
     """What a context needs of :class:`~pitstop.hooks.manager.PluginHost`."""
 
     task_sender: Callable[[uuid.UUID, str, str, dict[str, Any], int], None] | None
+
+    @property
+    def plugins(self) -> Mapping[str, Loaded]: ...
 
     def tasks_of(self, plugin: str) -> Mapping[str, Any]: ...
 
@@ -34,35 +42,86 @@ class Host(Protocol):
     ) -> dict[str, Any]: ...
 
 
-@dataclass
-class PluginContext:
+class PluginContext(Generic[SettingsT]):
+    """One plugin's view of one tenant, for one transaction.
+
+    Generic over the plugin's settings Struct, so ``ctx.settings`` is typed where a plugin
+    says which it is: ``ctx: PluginContext[MembershipSettings]``. The host builds it (the
+    constructor is not for plugins); the host itself stays private.
+    """
+
     plugin: str
     tenant_id: uuid.UUID
-    session: AsyncSession
-    settings: Any
-    """The tenant's validated settings for this plugin (an instance of its Struct)."""
+    session: PluginSession
+    settings: SettingsT
     clock: Callable[[], dt.datetime]
-    host: Host
-    principal: Principal | None = None
-    """The caller of a route; None in subscriptions, schedules and tasks."""
-    timezone: str = "Asia/Shanghai"
-    """The tenant's IANA time zone: where its days, months and birthdays begin."""
+    principal: Principal | None
+    timezone: str
+
+    def __init__(
+        self,
+        *,
+        plugin: str,
+        tenant_id: uuid.UUID,
+        session: AsyncSession,
+        settings: SettingsT,
+        clock: Callable[[], dt.datetime],
+        host: Host,
+        principal: Principal | None = None,
+        timezone: str = "Asia/Shanghai",
+    ) -> None:
+        self.plugin = plugin
+        self.tenant_id = tenant_id
+        self.session = PluginSession(session)
+        """The host's transaction: reads, writes, savepoints; never commit or rollback."""
+        self.settings = settings
+        """The tenant's validated settings for this plugin (an instance of its Struct)."""
+        self.clock = clock
+        self.principal = principal
+        """The caller of a route; None in subscriptions, schedules and tasks."""
+        self.timezone = timezone
+        """The tenant's IANA time zone: where its days, months and birthdays begin."""
+        self._session = session
+        self._host = host
 
     def now(self) -> dt.datetime:
         """The injected clock: tests move time instead of sleeping."""
         return self.clock()
 
-    def as_of(self, instant: dt.datetime) -> PluginContext:
+    def as_of(self, instant: dt.datetime) -> PluginContext[SettingsT]:
         """The same context (session, settings, tenant) with its clock stopped at ``instant``.
 
         For replaying history through the plugin's own rules - a backfill of past orders,
         demo data that happened days ago - so that what they stamp is dated when it happened.
         """
-        return replace(self, clock=lambda: instant)
+        return PluginContext(
+            plugin=self.plugin,
+            tenant_id=self.tenant_id,
+            session=self._session,
+            settings=self.settings,
+            clock=lambda: instant,
+            host=self._host,
+            principal=self.principal,
+            timezone=self.timezone,
+        )
 
-    async def emit(self, type: str, payload: Mapping[str, Any]) -> uuid.UUID:
-        """Publish an event through the outbox, in this transaction (ids and facts only)."""
-        event = await emit(self.session, type, payload, occurred_at=self.now())
+    async def emit(self, type: str, payload: Mapping[str, Any] | msgspec.Struct) -> uuid.UUID:
+        """Publish an event through the outbox, in this transaction (ids and facts only).
+
+        ``payload`` is checked against the type this plugin declares in
+        ``PluginInfo.events`` (an instance of its Struct, or a mapping that converts to
+        one): a mismatch raises :class:`~pitstop.sdk.EventPayloadInvalid` here, not in a
+        subscriber.
+        """
+        declared = declared_event(self._host.plugins, self.plugin, type)
+        if declared is not None:
+            event = await emit(
+                self._session, type, payload, declared=declared, occurred_at=self.now()
+            )
+        elif isinstance(payload, Mapping):  # SDK 1.0's undeclared events, warned above
+            event = await append(self._session, type, payload, occurred_at=self.now())
+        else:
+            raise EventPayloadInvalid(f"event {type}: declare it to emit a Struct payload")
         return event.id
 
     async def audit(
@@ -76,7 +135,7 @@ class PluginContext:
         """Append to the tenant's audit log; the actor is whoever made the request.
         ``action`` is the plugin's own, ``<plugin>.<verb>`` (docs/audit.md)."""
         await audit.record_for_plugin(
-            self.session,
+            self._session,
             self.plugin,
             action,
             resource=resource,
@@ -89,15 +148,15 @@ class PluginContext:
 
         Arguments must be JSON values (ids as strings); they travel through the broker.
         """
-        if task not in self.host.tasks_of(self.plugin):
+        if task not in self._host.tasks_of(self.plugin):
             raise KeyError(f"plugin {self.plugin} declares no task {task!r}")
         delay = max(0, int((at - self.now()).total_seconds() * 1000))
-        send = self.host.task_sender
+        send = self._host.task_sender
         if send is not None:
             on_commit(
-                self.session, lambda: send(self.tenant_id, self.plugin, task, arguments, delay)
+                self._session, lambda: send(self.tenant_id, self.plugin, task, arguments, delay)
             )
 
     async def customer_attributes(self, customer_id: uuid.UUID) -> dict[str, Any]:
         """What the tenant's other enabled plugins say about a customer (e.g. its tier)."""
-        return await self.host.customer_attributes(self.session, customer_id=customer_id)
+        return await self._host.customer_attributes(self._session, customer_id=customer_id)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from pitstop.access.permissions import Permission
+from pitstop.events.payloads import CORE_EVENTS
+from pitstop.events.types import Event, EventType
 
 if TYPE_CHECKING:
     from pitstop.hooks.context import PluginContext
 
-SDK_VERSION = "1.0"
-"""Bumped in its major part when a change would break a plugin written for the last one."""
+SDK_VERSION = "1.1"
+"""Bumped in its major part when a change would break a plugin written for the last one,
+in its minor part when the SDK grows (docs/sdk-changelog.md lists what each one changed)."""
 
 
 class NoSettings(msgspec.Struct, forbid_unknown_fields=True):
@@ -34,22 +35,22 @@ class PluginInfo:
     permissions: tuple[Permission, ...] = ()
     depends_on: tuple[str, ...] = ()
     description: str = ""
+    events: tuple[EventType, ...] = ()
+    """The event types the plugin emits, each with its payload Struct (SDK 1.1):
+    ``ctx.emit`` checks payloads against them, ``GET /api/v1/events/types`` publishes them."""
+
+    def __post_init__(self) -> None:
+        names = [e.name for e in self.events]
+        if len(set(names)) != len(names):
+            raise ValueError(f"plugin {self.name}: PluginInfo.events names a type twice")
+        core = sorted(set(names) & CORE_EVENTS.keys())
+        if core:
+            raise ValueError(f"plugin {self.name}: {core} are the core's event types")
 
 
 def permission(name: str, description: str, grants: Iterable[str]) -> Permission:
     """A plugin permission and the built-in roles that get it by default."""
     return Permission(name, description, frozenset(grants))
-
-
-@dataclass(frozen=True)
-class Event:
-    """A domain event as a subscriber sees it: ids and facts, never personal data."""
-
-    id: uuid.UUID
-    type: str
-    tenant_id: uuid.UUID
-    occurred_at: dt.datetime
-    payload: dict[str, Any] = field(default_factory=dict)
 
 
 EventHandler = Callable[["PluginContext", Event], Awaitable[None]]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import uuid
 
 import dramatiq
 from litestar.testing import AsyncTestClient
@@ -25,6 +24,7 @@ from pitstop.tenancy.models import Tenant
 from pitstop.worker.actors import register_actors
 from pitstop.worker.dispatch import QUEUE
 from tests.support.demo import provision_demo
+from tests.support.events import completed_order
 
 
 async def main(name: str) -> dict[str, object]:
@@ -48,11 +48,7 @@ async def main(name: str) -> dict[str, object]:
                     await session.scalars(select(Tenant).where(Tenant.slug == "demo-chain"))
                 ).one()
                 with tenant_scope(tenant.id):
-                    await emit(
-                        session,
-                        "service_order.completed",
-                        {"order_id": str(uuid.uuid4()), "total": 4200},
-                    )
+                    await emit(session, "service_order.completed", completed_order(total=4200))
             await asyncio.to_thread(runtime.broker.join, QUEUE, timeout=30_000)
             response = await client.get(url, headers=headers)
             observed["route"] = response.status_code

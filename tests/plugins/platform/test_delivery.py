@@ -32,10 +32,11 @@ async def _enable(demo: Demo) -> None:
     assert response.status_code == 200
 
 
-async def _emit(runtime: Runtime, tenant_id: uuid.UUID, type: str = "sample.happened") -> uuid.UUID:
+async def _emit(runtime: Runtime, tenant_id: uuid.UUID) -> uuid.UUID:
     async with runtime.sessions() as session, session.begin():
         with tenant_scope(tenant_id):
-            event = await emit(session, type, {"order_id": str(uuid.uuid4()), "total": 100})
+            payload = {"order_id": str(uuid.uuid4()), "total": 100}
+            event = await emit(session, "sample.happened", payload, declared=sample.HAPPENED)
     return event.id
 
 

@@ -43,6 +43,10 @@ async def main(name: str) -> dict[str, object]:
                 f"/api/v1/plugins/{name}", json={"enabled": True}, headers=headers
             )
             observed["enable"] = put.status_code
+            customer = await client.post(
+                "/api/v1/customers", json={"name": "张三", "phone": "13900001234"}, headers=headers
+            )
+            customer_id = customer.json()["id"]
             async with runtime.sessions() as session, session.begin():
                 tenant = (
                     await session.scalars(select(Tenant).where(Tenant.slug == "demo-chain"))
@@ -51,7 +55,7 @@ async def main(name: str) -> dict[str, object]:
                     await emit(
                         session,
                         "service_order.completed",
-                        {"order_id": str(uuid.uuid4()), "total": 4200},
+                        {"order_id": str(uuid.uuid4()), "customer_id": customer_id, "total": 4200},
                     )
             await asyncio.to_thread(runtime.broker.join, QUEUE, timeout=30_000)
             response = await client.get(url, headers=headers)

@@ -55,17 +55,18 @@ class PluginApp:
         """The plugin under test (the first one given)."""
         self.tenant_id = uuid.UUID(int=0)
         self.stores: dict[str, str] = {}
-        """Store code → store id, for the tenant's stores."""
+        """Store code → store id, in the order the stores were given (the first is the
+        default store of store-scoped roles and orders)."""
         self._clients: dict[tuple[str, str | None], RoleClient] = {}
         self._mileage = 10_000
 
-    async def _load_tenant(self) -> None:
+    async def _load_tenant(self, codes: Sequence[str]) -> None:
         async with self._runtime.sessions() as session:
             tenant = (await session.scalars(select(Tenant).where(Tenant.slug == SLUG))).one()
             self.tenant_id = tenant.id
             with tenant_scope(tenant.id):
-                rows = (await session.scalars(select(Store).order_by(Store.code))).all()
-                self.stores = {s.code: str(s.id) for s in rows}
+                rows = {s.code: str(s.id) for s in (await session.scalars(select(Store))).all()}
+        self.stores = {code: rows[code] for code in codes}
 
     # -- signing in ----------------------------------------------------------------------
 
@@ -239,7 +240,7 @@ async def plugin_app(
             await core.provision_directory(runtime, write_manifest(home / "tenants", spec).parent)
             http = await stack.enter_async_context(AsyncTestClient(app=core.build_app(runtime)))
             app = PluginApp(runtime, http, clock)
-            await app._load_tenant()
+            await app._load_tenant([str(store["code"]) for store in stores])
             yield app
     finally:
         if owned:

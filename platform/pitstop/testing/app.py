@@ -214,6 +214,8 @@ async def plugin_app(
     timezone: str = "Asia/Shanghai",
     start: dt.datetime = DEFAULT_START,
     directory: Path | None = None,
+    database_url: str | None = None,
+    migration_url: str | None = None,
 ) -> AsyncIterator[PluginApp]:
     """An app with ``plugin`` (a module, or an installed entry-point name) installed and
     enabled, with ``settings``, for a fresh tenant on embedded SQLite; ``others`` are
@@ -222,6 +224,8 @@ async def plugin_app(
     The tenant is a chain with ``stores`` (manifest entries; one store ``S001`` by default)
     and a staff member for every built-in role. The clock starts at ``start``. Files go in
     ``directory`` (pytest's ``tmp_path``), else in a temporary directory removed at exit.
+    ``database_url`` (with ``migration_url`` for the owning role) puts the app on an
+    empty database server instead, for plugins that must be tested on PostgreSQL too.
     """
     modules = [_resolve(p) for p in (plugin, *others)]
     clock = Clock(start)
@@ -229,7 +233,8 @@ async def plugin_app(
     home = Path(tempfile.mkdtemp(prefix="pitstop-kit-")) if directory is None else directory
     try:
         async with AsyncExitStack() as stack:
-            runtime = core.build_runtime(settings_for(home), modules, clock, KitBroker(clock))
+            config = settings_for(home, database_url, migration_url)
+            runtime = core.build_runtime(config, modules, clock, KitBroker(clock))
             stack.push_async_callback(core.close, runtime)
             await migrated_database(runtime.settings, core.migration_dirs(runtime))
             names = list(runtime.plugins.plugins)

@@ -81,11 +81,15 @@ def _toml(value: Any) -> str:
     raise TypeError(f"a setting of type {type(value).__name__} cannot go in a manifest")
 
 
-def settings_for(directory: Path) -> Settings:
+def settings_for(
+    directory: Path, database_url: str | None = None, migration_url: str | None = None
+) -> Settings:
+    url = database_url or f"sqlite+aiosqlite:///{directory / 'pitstop.db'}"
     return Settings.from_env(
         {
             "PITSTOP_VAR_DIR": str(directory),
-            "PITSTOP_DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'pitstop.db'}",
+            "PITSTOP_DATABASE_URL": url,
+            "PITSTOP_MIGRATION_DATABASE_URL": migration_url or url,
             "PITSTOP_SECRET_KEY": secrets.token_urlsafe(48),
             "PITSTOP_LOG_LEVEL": "WARNING",
         }
@@ -94,7 +98,11 @@ def settings_for(directory: Path) -> Settings:
 
 async def migrated_database(settings: Settings, migration_dirs: Sequence[Path]) -> None:
     """Put a migrated database at ``settings.database_url``: copied from this process's
-    template for the same migrations, made (once) if there is none yet."""
+    template for the same migrations, made (once) if there is none yet. A server database
+    (PostgreSQL) is upgraded in place instead."""
+    if not settings.database_url.startswith("sqlite"):
+        upgrade(settings, list(migration_dirs))  # a server the caller provides and empties
+        return
     key = tuple(sorted(str(d) for d in migration_dirs))
     target = Path(settings.var_dir) / "pitstop.db"
     template = _templates.get(key)

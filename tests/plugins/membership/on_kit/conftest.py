@@ -3,7 +3,8 @@
 ``club`` here is the parent conftest's :class:`Club` with its plumbing on the test kit: the
 kit's fresh tenant has the demo chain's stores and one staff member per role, the kit's
 queue stands in for the worker (``drain()``), and the kit's clock for the runtime's. The
-test bodies are unchanged; they run on SQLite, which is what the kit builds.
+test bodies are unchanged, and run on both databases as before: the kit's own SQLite file,
+and the suite's PostgreSQL server handed to the kit.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 
 import pitstop_membership
 from pitstop.sdk import PluginContext
+from pitstop.settings import Settings
 from pitstop.testing import PluginApp, plugin_app
 from tests.crm.conftest import Crm
 from tests.plugins.membership.conftest import Club, local
@@ -59,11 +61,23 @@ class KitClub(Club):
 
 
 @pytest.fixture
-async def club(tmp_path: Path) -> AsyncIterator[Club]:
+def server_database(backend: str, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Nothing on SQLite (the kit's own file); an emptied PostgreSQL database otherwise."""
+    if backend == "sqlite":
+        return {}
+    settings: Settings = request.getfixturevalue("settings")
+    return {
+        "database_url": settings.database_url,
+        "migration_url": settings.migration_database_url,
+    }
+
+
+@pytest.fixture
+async def club(server_database: dict[str, str], tmp_path: Path) -> AsyncIterator[Club]:
     """The plugin on (default settings) for a fresh chain at 10 March 2026, 10:00."""
     start = local(2026, 3, 10, 10, 0)
     async with plugin_app(
-        pitstop_membership, stores=STORES, start=start, directory=tmp_path
+        pitstop_membership, stores=STORES, start=start, directory=tmp_path, **server_database
     ) as app:
         crm = KitCrm(KitDemo(app), dict(app.stores), app.tenant_id)  # type: ignore[arg-type]
         crm.app = app

@@ -16,6 +16,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from click.testing import Result
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
@@ -142,6 +143,11 @@ class PluginApp:
         at exit: for calling your own service functions directly."""
         async with core.plugin_context(self._runtime, self.tenant_id, plugin or self.plugin) as ctx:
             yield ctx
+
+    async def command(self, *args: str) -> Result:
+        """Run one of the plugin's commands, ``pitstop <plugin> <args...>``, against this
+        app's database and clock; the click result has ``exit_code`` and ``output``."""
+        return await core.invoke_command(self._runtime, self.plugin, args)
 
     async def events(self, type: str) -> list[dict[str, Any]]:
         """Payloads of the tenant's outbox events of one type, oldest first."""

@@ -8,11 +8,13 @@ core is wired.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from click.testing import CliRunner, Result
 from litestar import Litestar
 from sqlalchemy.pool import NullPool
 
@@ -20,6 +22,7 @@ from pitstop.app import create_app
 from pitstop.db.engine import create_engine, session_factory
 from pitstop.events.delivery import MAX_ATTEMPTS, deliver
 from pitstop.events.relay import publish_event
+from pitstop.hooks.commands import plugin_groups
 from pitstop.hooks.manager import PluginHost
 from pitstop.identity.refresh import open_session
 from pitstop.identity.tokens import membership_claims
@@ -118,6 +121,16 @@ async def run_message(runtime: Runtime, pending: Pending) -> str | None:
         else:
             raise LookupError(f"the kit cannot run {message.actor_name!r} messages")
     return None
+
+
+async def invoke_command(runtime: Runtime, plugin: str, args: Sequence[str]) -> Result:
+    """``pitstop <plugin> <args>`` with this runtime as the click object, as ``pitstop``
+    would run it; on a thread, since a command runs its own event loop."""
+    group = plugin_groups(runtime.plugins, frozenset()).get(plugin)
+    if group is None:
+        raise LookupError(f"plugin {plugin} declares no commands")
+    runner = CliRunner()
+    return await asyncio.to_thread(runner.invoke, group, list(args), obj=runtime)
 
 
 async def close(runtime: Runtime) -> None:

@@ -62,6 +62,6 @@ def test_the_guides_plugin_and_tests_run_from_a_fresh_scaffold(tmp_path: Path) -
     (dist / "tests" / "test_guide.py").write_text("\n\n".join(_blocks(testing, "python")), "utf-8")
     # When the partner runs pytest in their distribution (no install: it is on the path)
     out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], dist, _env(dist))
-    # Then the guide's four tests and the scaffold's two pass: the route answers, the
-    # completed order is handled, the task and the schedule run
-    assert re.search(r"\b6 passed\b", out), out
+    # Then the guide's five tests and the scaffold's two pass: the route answers, the
+    # completed order is handled, the task, the schedule and the command run
+    assert re.search(r"\b7 passed\b", out), out

@@ -107,3 +107,33 @@ async def test_a_client_outlives_its_token(tmp_path: Path) -> None:
         app.clock.advance(days=1)
         # Then the client signs in again rather than failing
         assert (await client.get("/api/v1/sample/hello")).status_code == 200
+
+
+async def test_an_installed_plugin_is_named_by_its_entry_point(tmp_path: Path) -> None:
+    # Given the membership plugin, installed under the entry point "membership"
+    async with plugin_app("membership", directory=tmp_path) as app:
+        # Then the kit loads it by name and turns it on
+        assert app.plugin == "membership"
+        response = await app.client("hq_admin").get("/api/v1/plugins/membership")
+        assert response.json()["enabled"] is True
+
+
+async def test_a_name_nothing_installs_is_refused() -> None:
+    with pytest.raises(LookupError, match="no plugin named 'nosuch'"):
+        async with plugin_app("nosuch"):
+            pass
+
+
+async def test_store_scoped_roles_work_at_the_store_named(tmp_path: Path) -> None:
+    # Given a chain of two stores
+    stores = [
+        {"code": "S001", "name": "One", "city": "上海"},
+        {"code": "S002", "name": "Two", "city": "杭州"},
+    ]
+    async with plugin_app(sample, stores=stores, directory=tmp_path) as app:
+        # And an order at the second store
+        order = await app.order(store="S002")
+        path = f"/api/v1/service-orders/{order['id']}"
+        # Then its own store's manager reads it, the other store's does not see it
+        assert (await app.client("store_manager", store="S002").get(path)).status_code == 200
+        assert (await app.client("store_manager").get(path)).status_code == 404

@@ -229,14 +229,15 @@ async def plugin_app(
 
     The tenant is a chain with ``stores`` (manifest entries; one store ``S001`` by default)
     and a staff member for every built-in role. The clock starts at ``start``. Files go in
-    ``directory`` (pytest's ``tmp_path``), else in a temporary directory removed at exit.
+    a new directory inside ``directory`` (pytest's ``tmp_path``, kept for a failed test's
+    post-mortem), else in a temporary directory removed at exit.
     ``database_url`` (with ``migration_url`` for the owning role) puts the app on an
     empty database server instead, for plugins that must be tested on PostgreSQL too.
     """
     modules = [_resolve(p) for p in (plugin, *others)]
     clock = Clock(start)
-    owned = directory is None
-    home = Path(tempfile.mkdtemp(prefix="pitstop-kit-")) if directory is None else directory
+    # A directory of its own even inside a given one: two apps never share a database.
+    home = Path(tempfile.mkdtemp(prefix="pitstop-kit-", dir=directory))
     try:
         async with AsyncExitStack() as stack:
             config = settings_for(home, database_url, migration_url)
@@ -254,5 +255,5 @@ async def plugin_app(
             await app._load_tenant([str(store["code"]) for store in stores])
             yield app
     finally:
-        if owned:
+        if directory is None:
             shutil.rmtree(home, ignore_errors=True)

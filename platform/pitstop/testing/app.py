@@ -50,8 +50,10 @@ MAX_MESSAGES = 10_000
 class PluginApp:
     """The app, its tenant, its clock and its queue; made by :func:`plugin_app`."""
 
-    def __init__(self, runtime: Runtime, http: AsyncTestClient[Litestar], clock: Clock) -> None:
-        self._runtime, self.http, self.clock = runtime, http, clock
+    def __init__(
+        self, runtime: Runtime, http: AsyncTestClient[Litestar], clock: Clock, broker: KitBroker
+    ) -> None:
+        self._runtime, self.http, self.clock, self._broker = runtime, http, clock, broker
         self.plugin = next(iter(runtime.plugins.plugins))
         """The plugin under test (the first one given)."""
         self.tenant_id = uuid.UUID(int=0)
@@ -109,14 +111,9 @@ class PluginApp:
             if not await self._run(pending):
                 failed.append(pending)
         if failed and raise_errors:
-            raise DrainError(failed) from failed[0].errors[-1]
+            last = failed[0].errors[-1]
+            raise DrainError(failed) from last.__cause__ or last  # the handler's own error
         return ran
-
-    @property
-    def _broker(self) -> KitBroker:
-        broker = self._runtime.broker
-        assert isinstance(broker, KitBroker)
-        return broker
 
     async def _run(self, pending: Pending) -> bool:
         """One message with its retries; False when it failed for good."""
@@ -241,7 +238,8 @@ async def plugin_app(
     try:
         async with AsyncExitStack() as stack:
             config = settings_for(home, database_url, migration_url)
-            runtime = core.build_runtime(config, modules, clock, KitBroker(clock))
+            broker = KitBroker(clock)
+            runtime = core.build_runtime(config, modules, clock, broker)
             stack.push_async_callback(core.close, runtime)
             await migrated_database(runtime.settings, core.migration_dirs(runtime))
             names = list(runtime.plugins.plugins)
@@ -251,7 +249,7 @@ async def plugin_app(
             spec = manifest(stores, wanted, timezone)
             await core.provision_directory(runtime, write_manifest(home / "tenants", spec).parent)
             http = await stack.enter_async_context(AsyncTestClient(app=core.build_app(runtime)))
-            app = PluginApp(runtime, http, clock)
+            app = PluginApp(runtime, http, clock, broker)
             await app._load_tenant([str(store["code"]) for store in stores])
             yield app
     finally:

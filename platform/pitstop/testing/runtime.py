@@ -82,10 +82,9 @@ async def mint_access_token(runtime: Runtime, tenant_id: uuid.UUID, email: str) 
     async with runtime.sessions() as session:
         with tenant_scope(tenant_id):
             membership = await membership_of(session, email)
-            if membership is None or not membership.can_act:
+            user = None if membership is None else await session.get(User, membership.user_id)
+            if membership is None or user is None or not membership.can_act:
                 raise LookupError(f"no active staff member {email} in the kit's tenant")
-            user = await session.get(User, membership.user_id)
-            assert user is not None  # a membership always has its identity
             claims = membership_claims(user.id, membership, user.credentials_epoch)
     return (await open_session(runtime, claims)).access_token
 
@@ -102,6 +101,9 @@ async def plugin_context(
 
 def send_schedule(runtime: Runtime, tenant_id: uuid.UUID, plugin: str, schedule: str) -> None:
     """What the scheduler sends when a schedule comes due for a tenant."""
+    names = [s.name for s in runtime.plugins.plugins[plugin].schedules]
+    if schedule not in names:
+        raise LookupError(f"plugin {plugin} has no schedule {schedule!r} (it has {names})")
     runtime.dispatch.schedule(tenant_id, plugin, schedule)
 
 

@@ -80,6 +80,9 @@ async def test_a_named_schedule_runs_for_the_tenant(tmp_path: Path) -> None:
     async with plugin_app(sample, directory=tmp_path) as app:
         await app.drain(schedule="nightly")
         assert await _audited(app, "sample.nightly") == 1
+        # And a schedule the plugin does not have is named, not silently skipped
+        with pytest.raises(LookupError, match="no schedule 'weekly'"):
+            await app.drain(schedule="weekly")
 
 
 async def test_a_handler_that_keeps_failing_fails_the_drain(tmp_path: Path) -> None:
@@ -92,7 +95,7 @@ async def test_a_handler_that_keeps_failing_fails_the_drain(tmp_path: Path) -> N
             # Then drain() raises, naming the delivery, with the handler's error as cause
             with pytest.raises(DrainError) as raised:
                 await app.drain()
-            assert isinstance(raised.value.__cause__, Exception)
+            assert str(raised.value.__cause__) == "sample handler failed on purpose"
             assert "pitstop.deliver_event" in str(raised.value)
         finally:
             sample.FAILURES.clear()

@@ -209,7 +209,8 @@ def plugin_new(name: str, directory: Path | None) -> None:
         sys.exit(2)
     for path in written:
         click.echo(f"  wrote {path}")
-    click.echo(f"Next: pip install -e {target} && pitstop migrate")
+    click.echo(f"Next: pip install -e '{target}[test]' && pitstop migrate")
+    click.echo("Then restart pitstop (serve, worker, scheduler): plugins load at start-up.")
 
 
 @main.command()

@@ -62,22 +62,33 @@ description = "The NAME plugin for Pitstop."
 requires-python = ">=3.11"
 dependencies = ["pitstop"]
 
+[project.optional-dependencies]
+test = ["pytest>=8.3", "pytest-asyncio>=0.24"]
+
 [project.entry-points.pitstop]
 NAME = "NAME"
 
 [tool.hatch.build.targets.wheel]
 packages = ["NAME"]
+
+[tool.pytest.ini_options]
+asyncio_mode = "auto"
+asyncio_default_fixture_loop_scope = "function"
 """
 
 README = """\
 # NAME — a Pitstop plugin
 
-Install it next to Pitstop (`pip install -e .`), run `pitstop migrate`, then turn it on for
-a tenant: `PUT /api/v1/plugins/NAME {"enabled": true}`. Its route answers at
+Install it next to Pitstop (`pip install -e .`), run `pitstop migrate`, restart Pitstop
+(plugins load when it starts), then turn it on for a tenant:
+`PUT /api/v1/plugins/NAME {"enabled": true}`. Its route answers at
 `GET /api/v1/NAME/notes` for roles holding `NAME:read`; it records a note for every
 `service_order.completed` event. Every route must declare a permission (or
 `opt={"authenticated": True}`) or Pitstop refuses to start. See Pitstop's
 `docs/plugins.md` for every hook.
+
+Its tests run against a real Pitstop app built by `pitstop.testing`
+(`pip install -e '.[test]'`, then `pytest`); see Pitstop's `docs/testing-plugins.md`.
 """
 
 PACKAGE = '''\
@@ -85,6 +96,7 @@ PACKAGE = '''\
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -111,12 +123,16 @@ class NotesController(Controller):
     @get("/", opt={"permission": "NAME:read"})
     async def list_notes(self, ctx: NamedDependency[PluginContext]) -> dict[str, Any]:
         notes = (await ctx.session.scalars(select(Note).order_by(Note.id))).all()
-        return {"items": [{"id": str(n.id), "text": n.text} for n in notes], "next": None}
+        items = [
+            {"id": str(n.id), "customer_id": str(n.customer_id), "text": n.text} for n in notes
+        ]
+        return {"items": items, "next": None}
 
 
 async def on_order_completed(ctx: PluginContext, event: Event) -> None:
-    total = event.payload.get("total", 0)
-    ctx.session.add(Note(event_id=event.id, text=f"{ctx.settings.prefix} total {total}"))
+    customer_id = uuid.UUID(event.payload["customer_id"])
+    text = f"{ctx.settings.prefix} total {event.payload['total']}"
+    ctx.session.add(Note(event_id=event.id, customer_id=customer_id, text=text))
 
 
 @hookimpl
@@ -156,14 +172,18 @@ import uuid
 from sqlalchemy import String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pitstop.sdk import TenantModel
+from pitstop.sdk import TenantModel, tenant_fk
 
 
 class Note(TenantModel):
     __tablename__ = "NAME_notes"
-    __table_args__ = (UniqueConstraint("tenant_id", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "event_id"),
+        tenant_fk(["customer_id"], "customers"),
+    )
 
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     text: Mapped[str] = mapped_column(String(200))
 '''
 
@@ -193,12 +213,18 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("text", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenants.id"],
             name="fk_NAME_notes_tenant_id_tenants",
             ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "customer_id"],
+            ["customers.tenant_id", "customers.id"],
+            name="fk_NAME_notes_tenant_id_customer_id_customers",
         ),
         sa.PrimaryKeyConstraint("tenant_id", "id", name="pk_NAME_notes"),
         sa.UniqueConstraint("tenant_id", "event_id", name="uq_NAME_notes_tenant_id_event_id"),
@@ -211,19 +237,40 @@ def downgrade() -> None:
 '''
 
 TEST = '''\
-"""The plugin loads into a Pitstop plugin host and declares what it promises."""
+"""The NAME plugin against a real Pitstop app, built per test by ``pitstop.testing``."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+
 import NAME
-from pitstop.hooks.manager import PluginHost
+from pitstop.testing import PluginApp, plugin_app
 
 
-def test_the_plugin_loads_with_its_route_table_and_subscription() -> None:
-    host = PluginHost()
-    loaded = host.register(NAME)
-    assert loaded.name == "NAME"
-    assert "service_order.completed" in loaded.subscriptions
-    assert loaded.migrations is not None and loaded.migrations.is_dir()
-    assert [p.name for p in host.permissions()] == ["NAME:read"]
+@pytest.fixture
+async def app() -> AsyncIterator[PluginApp]:
+    async with plugin_app(NAME, settings={"prefix": "order"}) as app:
+        yield app
+
+
+async def test_a_completed_order_leaves_a_note_for_its_customer(app: PluginApp) -> None:
+    # Given a completed service order (one line of ¥120.00, in fen)
+    order = await app.completed_order()
+    # When the worker's queue is drained, so that the subscription runs
+    await app.drain()
+    # Then the HQ admin reads one note, about that order's customer
+    response = await app.client("hq_admin").get("/api/v1/NAME/notes")
+    assert response.status_code == 200, response.text
+    notes = [(n["customer_id"], n["text"]) for n in response.json()["items"]]
+    assert notes == [(order["customer_id"], "order total 12000")]
+
+
+async def test_a_technician_may_not_read_notes(app: PluginApp) -> None:
+    # Given a technician (NAME:read is granted to hq_admin and store_manager)
+    technician = app.client("technician")
+    # Then the route refuses them
+    response = await technician.get("/api/v1/NAME/notes")
+    assert response.status_code == 403, response.text
 '''

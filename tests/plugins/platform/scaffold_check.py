@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import uuid
 
 import dramatiq
 from litestar.testing import AsyncTestClient
@@ -43,12 +44,20 @@ async def main(name: str) -> dict[str, object]:
                 f"/api/v1/plugins/{name}", json={"enabled": True}, headers=headers
             )
             observed["enable"] = put.status_code
+            customer = await client.post(
+                "/api/v1/customers", json={"name": "张三", "phone": "13900001234"}, headers=headers
+            )
+            customer_id = customer.json()["id"]
             async with runtime.sessions() as session, session.begin():
                 tenant = (
                     await session.scalars(select(Tenant).where(Tenant.slug == "demo-chain"))
                 ).one()
                 with tenant_scope(tenant.id):
-                    await emit(session, "service_order.completed", completed_order(total=4200))
+                    await emit(
+                        session,
+                        "service_order.completed",
+                        completed_order(total=4200, customer_id=uuid.UUID(customer_id)),
+                    )
             await asyncio.to_thread(runtime.broker.join, QUEUE, timeout=30_000)
             response = await client.get(url, headers=headers)
             observed["route"] = response.status_code

@@ -6,6 +6,7 @@ path, so its entry point never leaks into the rest of the suite.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import sqlite3
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from pitstop.hooks.scaffold import scaffold
 from tests.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,7 +32,13 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 def _env(tmp_path: Path, site: Path | None) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}
-    paths = [str(ROOT), *([str(site)] if site else [])]
+    # This checkout's sources first, whichever checkout the environment was installed from.
+    paths = [
+        str(ROOT / "platform"),
+        str(ROOT / "plugins"),
+        str(ROOT),
+        *([str(site)] if site else []),
+    ]
     return {
         **base,
         "PYTHONPATH": os.pathsep.join(paths),
@@ -82,3 +90,23 @@ def test_a_scaffolded_plugin_installs_migrates_serves_and_subscribes(tmp_path: P
     _run([python, "-m", "pitstop.cli", "migrate"], _env(tmp_path, None))
     with sqlite3.connect(tmp_path / "pitstop.db") as db:
         assert db.execute("SELECT count(*) FROM notes_notes").fetchone() == (1,)
+
+
+def test_the_scaffold_imports_nothing_of_the_core_but_the_sdk_and_the_test_kit(
+    tmp_path: Path,
+) -> None:
+    # Given a freshly scaffolded plugin
+    written = scaffold("notes", tmp_path / "dist")
+    # When every module's imports are read
+    imported = set()
+    for path in (p for p in written if p.suffix == ".py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    # Then the core is reached through pitstop.sdk and (in its test) pitstop.testing only
+    assert {m for m in imported if m.split(".")[0] == "pitstop"} == {
+        "pitstop.sdk",
+        "pitstop.testing",
+    }

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pitstop.tenancy.context import tenant_scope
 from pitstop_complaints.models import ComplaintNotification
 from tests.plugins.complaints.conftest import FAST, MONDAY_10, Desk, staff_of
 
@@ -26,14 +25,13 @@ def at(text: str) -> dt.datetime:
 
 
 async def notified(desk: Desk, complaint_id: str) -> set[tuple[str, str]]:
-    async with desk.runtime.sessions() as session:
-        with tenant_scope(desk.crm.tenant_id):
-            rows = await session.scalars(
-                select(ComplaintNotification).where(
-                    ComplaintNotification.complaint_id == uuid.UUID(complaint_id)
-                )
+    async with desk.context() as ctx:
+        rows = await ctx.session.scalars(
+            select(ComplaintNotification).where(
+                ComplaintNotification.complaint_id == uuid.UUID(complaint_id)
             )
-            return {(n.reason, str(n.recipient_id)) for n in rows.all()}
+        )
+        return {(n.reason, str(n.recipient_id)) for n in rows.all()}
 
 
 async def escalations(desk: Desk, complaint_id: str) -> list[int]:

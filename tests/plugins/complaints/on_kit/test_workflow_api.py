@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from tests.plugins.complaints.conftest import FAST, Desk, staff_of
-from tests.plugins.complaints.test_sla_clock import local
+from tests.plugins.complaints.on_kit.test_sla_clock import local
 
 
 async def test_intake_returns_the_contract_fields(desk: Desk) -> None:

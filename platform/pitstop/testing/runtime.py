@@ -1,0 +1,139 @@
+"""Everything the kit asks of the core's assembly, in one place.
+
+The kit sits in the assembly layer: it builds a runtime the way ``pitstop serve`` does and
+runs messages the way ``pitstop worker`` does, through the same core functions. Keeping
+those calls here keeps the rest of the kit (and every partner's test) unaware of how the
+core is wired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from click.testing import CliRunner, Result
+from litestar import Litestar
+from sqlalchemy.pool import NullPool
+
+from pitstop.app import create_app
+from pitstop.db.engine import create_engine, session_factory
+from pitstop.events.delivery import MAX_ATTEMPTS, deliver
+from pitstop.events.relay import publish_event
+from pitstop.hooks.commands import plugin_groups
+from pitstop.hooks.manager import PluginHost
+from pitstop.identity.refresh import open_session
+from pitstop.identity.tokens import membership_claims
+from pitstop.runtime import Runtime
+from pitstop.sdk import PluginContext
+from pitstop.settings import Settings
+from pitstop.tenancy.cli import provision
+from pitstop.tenancy.context import tenant_scope
+from pitstop.testing.clock import Clock
+from pitstop.testing.queue import KitBroker, Pending
+from pitstop.worker import actors
+from pitstop.worker.dispatch import DELIVER, PUBLISH, RUN_SCHEDULE, RUN_TASK, TENANT_OPTION
+
+RETRIES = {PUBLISH: 20, DELIVER: MAX_ATTEMPTS - 1, RUN_TASK: 5, RUN_SCHEDULE: 0}
+"""How often the worker retries each actor's message (pitstop.worker.actors)."""
+
+
+def build_runtime(
+    settings: Settings, plugins: Sequence[object], clock: Clock, broker: KitBroker
+) -> Runtime:
+    """The only place the kit constructs the core's runtime: whole, with its clock."""
+    host = PluginHost()
+    for plugin in plugins:
+        host.register(plugin)
+    host.check_dependencies()
+    # NullPool: the test client runs the app on the test's own loop; nothing outlives it.
+    engine = create_engine(settings.database_url, poolclass=NullPool)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        broker=broker,
+        plugins=host,
+        clock=clock,
+    )
+
+
+def build_app(runtime: Runtime) -> Litestar:
+    return create_app(runtime=runtime)
+
+
+def migration_dirs(runtime: Runtime) -> list[Any]:
+    return runtime.plugins.migration_dirs()
+
+
+async def provision_directory(runtime: Runtime, directory: Any) -> None:
+    """Apply tenant manifests exactly as ``pitstop tenants apply`` does."""
+    await provision(runtime, directory, apply=True)
+
+
+async def mint_access_token(runtime: Runtime, tenant_id: uuid.UUID, email: str) -> str:
+    """A login session for a staff member, opened as a login opens it, minus the password
+    check (no argon2): the claims are read from the membership the tenant holds."""
+    from pitstop.identity.models import User
+    from pitstop.identity.staff import membership_of
+
+    async with runtime.sessions() as session:
+        with tenant_scope(tenant_id):
+            membership = await membership_of(session, email)
+            user = None if membership is None else await session.get(User, membership.user_id)
+            if membership is None or user is None or not membership.can_act:
+                raise LookupError(f"no active staff member {email} in the kit's tenant")
+            claims = membership_claims(user.id, membership, user.credentials_epoch)
+    return (await open_session(runtime, claims)).access_token
+
+
+@asynccontextmanager
+async def plugin_context(
+    runtime: Runtime, tenant_id: uuid.UUID, plugin: str
+) -> AsyncIterator[PluginContext]:
+    """The context a worker hands a schedule or task: one transaction, committed at exit."""
+    with tenant_scope(tenant_id):
+        async with runtime.sessions() as session, session.begin():
+            yield await runtime.plugins.context(session, plugin)
+
+
+def send_schedule(runtime: Runtime, tenant_id: uuid.UUID, plugin: str, schedule: str) -> None:
+    """What the scheduler sends when a schedule comes due for a tenant."""
+    names = [s.name for s in runtime.plugins.plugins[plugin].schedules]
+    if schedule not in names:
+        raise LookupError(f"plugin {plugin} has no schedule {schedule!r} (it has {names})")
+    runtime.dispatch.schedule(tenant_id, plugin, schedule)
+
+
+async def run_message(runtime: Runtime, pending: Pending) -> str | None:
+    """Run one message as the worker's actor would; returns the delivery outcome if any."""
+    message = pending.message
+    args: tuple[Any, ...] = tuple(message.args)
+    with tenant_scope(uuid.UUID(message.options[TENANT_OPTION])):
+        if message.actor_name == PUBLISH:
+            await publish_event(runtime, uuid.UUID(args[0]))
+        elif message.actor_name == DELIVER:
+            return await deliver(runtime, uuid.UUID(args[0]))
+        elif message.actor_name in (RUN_TASK, RUN_SCHEDULE):
+            kind = "task" if message.actor_name == RUN_TASK else "schedule"
+            arguments = args[2] if kind == "task" else {}
+            await actors._run_in_plugin(runtime, args[0], args[1], arguments, kind=kind)
+        else:
+            raise LookupError(f"the kit cannot run {message.actor_name!r} messages")
+    return None
+
+
+async def invoke_command(runtime: Runtime, plugin: str, args: Sequence[str]) -> Result:
+    """``pitstop <plugin> <args>`` with this runtime as the click object, as ``pitstop``
+    would run it; on a thread, since a command runs its own event loop."""
+    group = plugin_groups(runtime.plugins, frozenset()).get(plugin)
+    if group is None:
+        raise LookupError(f"plugin {plugin} declares no commands")
+    runner = CliRunner()
+    return await asyncio.to_thread(runner.invoke, group, list(args), obj=runtime)
+
+
+async def close(runtime: Runtime) -> None:
+    await runtime.close()

@@ -17,9 +17,9 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access import audit
+from pitstop.access.principal import Principal
 from pitstop.db.on_commit import on_commit
 from pitstop.events.outbox import emit
-from pitstop.identity.principal import Principal
 
 
 class Host(Protocol):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from pitstop.access.permissions import Permission
+from pitstop.crm.extensions import Section as Section  # re-exported: the SDK names it
 
 if TYPE_CHECKING:
     from pitstop.hooks.context import PluginContext
@@ -62,11 +63,3 @@ class Schedule:
     name: str
     cron: str
     run: ScheduleHandler
-
-
-class Section(msgspec.Struct):
-    """One plugin's part of the customer 360° view; the host fills in ``plugin``."""
-
-    title: str
-    data: dict[str, Any]
-    plugin: str = ""

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.permissions import ROLE_TEMPLATES, STORE_SCOPED_ROLES, PermissionTable
 from pitstop.db.base import new_id
+from pitstop.db.tenant_context import current_tenant_id
 from pitstop.identity.models import Membership, Role, User
-from pitstop.tenancy.context import current_tenant_id
 from pitstop.tenancy.models import ManagedBy
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pitstop.tenancy.context import tenant_scope
+from pitstop.db.tenant_context import tenant_scope
 from pitstop_complaints.models import ComplaintNotification
 from tests.plugins.complaints.conftest import FAST, MONDAY_10, Desk, staff_of
 

@@ -97,6 +97,15 @@ async def find_user(session: AsyncSession, email: str) -> User | None:
     ).one_or_none()
 
 
+async def person_of(session: AsyncSession, membership: Membership) -> User:
+    """The identity behind a membership. The foreign key (ON DELETE CASCADE) means there
+    always is one; a row without one is a broken database, not a caller's mistake."""
+    user = await session.get(User, membership.user_id)
+    if user is None:
+        raise LookupError(f"membership {membership.id} names no user")
+    return user
+
+
 class HireRefused(Exception):
     """This e-mail cannot be hired by any tenant (it is a platform operator's)."""
 

@@ -11,9 +11,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, inspect, text
 from sqlalchemy.engine import Connection, make_url
 
+from pitstop.bootstrap.models import load_models
 from pitstop.db.base import UTCDateTime
 from pitstop.db.engine import create_engine
-from pitstop.db.models import load_models
 from pitstop.db.rls import grant_app_role
 from pitstop.settings import Settings
 

@@ -28,7 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
-from pitstop.db.migrate import upgrade
+from pitstop.bootstrap.migrate import upgrade
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 

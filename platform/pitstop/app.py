@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
@@ -17,26 +19,31 @@ from pitstop.access.controllers import AuditController
 from pitstop.access.masking import TYPE_ENCODERS, SensitiveSchemaPlugin
 from pitstop.access.route_access import check_routes
 from pitstop.contract import StrictStructSchemaPlugin, document_problems
-from pitstop.crm.api_customers import CustomersController
-from pitstop.crm.api_orders import ServiceOrdersController
-from pitstop.crm.api_vehicles import VehiclesController
-from pitstop.deps import DEPENDENCIES
+from pitstop.crm.controllers.customers import CustomersController
+from pitstop.crm.controllers.orders import ServiceOrdersController
+from pitstop.crm.controllers.vehicles import VehiclesController
+from pitstop.deps import dependencies
 from pitstop.errors import EXCEPTION_HANDLERS
 from pitstop.events.controllers import DeliveriesController
 from pitstop.events.types_controller import EventTypesController
 from pitstop.hooks.controllers import PluginsController
+from pitstop.hooks.event_types import catalog_of
 from pitstop.hooks.routing import plugin_routers
-from pitstop.identity.controllers import AuthController, StaffController
+from pitstop.identity.authenticate import Authenticator
+from pitstop.identity.controllers.api_keys import ApiKeysController
+from pitstop.identity.controllers.auth import AuthController
+from pitstop.identity.controllers.roles import RolesController
+from pitstop.identity.controllers.staff import StaffController
 from pitstop.identity.edge import EdgeMiddleware, permission_guard
-from pitstop.identity.keys_and_roles import ApiKeysController, RolesController
 from pitstop.inputs import CheckedRequest, NulGuardMiddleware
 from pitstop.logs import configure_logging
+from pitstop.provisioning.controllers import PlatformTenantsController
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.system import apidocs
 from pitstop.system.access_log import AccessLog
 from pitstop.system.health import health, ready
-from pitstop.tenancy.controllers import PlatformTenantsController, StoresController
+from pitstop.tenancy.controllers import StoresController
 
 
 def api_router() -> Router:
@@ -62,6 +69,39 @@ def api_router() -> Router:
     )
 
 
+def core_dependencies(runtime: Runtime) -> dict[str, Provide]:
+    """The providers of :mod:`pitstop.deps`, given this runtime's collaborators."""
+    provided = dependencies(
+        settings=runtime.settings,
+        sessions=runtime.sessions,
+        # Read at call time: tests set ``runtime.clock`` after the app is built.
+        clock=lambda: runtime.clock(),
+        permissions=runtime.permissions,
+        customer_extensions=runtime.plugins,
+    )
+
+    def provide_runtime() -> Runtime:
+        """Only for the plugin and delivery controllers not yet given their collaborators."""
+        return runtime
+
+    catalog = catalog_of(runtime.plugins.plugins)
+    return {
+        **provided,
+        "runtime": Provide(provide_runtime, sync_to_thread=False),
+        "event_catalog": Provide(lambda: catalog, use_cache=True, sync_to_thread=False),
+    }
+
+
+def edge_middleware(runtime: Runtime) -> DefineMiddleware:
+    """The edge wall, with what it needs to turn a bearer credential into a principal."""
+    authenticate = Authenticator(
+        sessions=runtime.sessions,
+        secret_key=runtime.settings.secret_key,
+        clock=lambda: runtime.clock(),
+    )
+    return DefineMiddleware(EdgeMiddleware, authenticate=authenticate)
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
     if runtime is None:
         runtime = Runtime.build(settings or Settings.from_env())
@@ -75,9 +115,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *plugin_routers(runtime.plugins),
         ],
         state=State({"runtime": runtime}),
-        dependencies=DEPENDENCIES,
+        dependencies=core_dependencies(runtime),
         request_class=CheckedRequest,
-        middleware=[NulGuardMiddleware, EdgeMiddleware],
+        middleware=[NulGuardMiddleware, edge_middleware(runtime)],
         type_encoders=TYPE_ENCODERS,
         plugins=[SensitiveSchemaPlugin(), StrictStructSchemaPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -67,7 +67,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Upgrade the database: the core and every installed plugin's branch."""
-    from pitstop.db.migrate import upgrade
+    from pitstop.bootstrap.migrate import upgrade
 
     settings = _settings()
     applied = upgrade(settings)
@@ -120,8 +120,8 @@ def tenants() -> None:
 
 
 def _run_manifests(directory: Path, apply: bool, adopt: bool = False) -> None:
+    from pitstop.provisioning.manifests import ManifestError
     from pitstop.tenancy.cli import reconcile_directory
-    from pitstop.tenancy.manifests import ManifestError
 
     settings = _settings()
     try:

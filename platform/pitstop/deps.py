@@ -1,46 +1,77 @@
-"""Request-scoped dependencies shared by every domain's controllers."""
+"""The providers every core controller may ask for, registered once by ``create_app``.
+
+A handler names what it needs (``session: NamedDependency[AsyncSession]``,
+``clock: NamedDependency[Clock]``) and the assembly point hands it over; no handler or
+service reaches for the process-wide :class:`~pitstop.runtime.Runtime` to find its
+collaborators itself. The names, and what each one is:
+
+``session``
+    the request's transaction: committed when the handler returns, else rolled back.
+``sessions``
+    the session factory, for work that needs transactions of its own (a failed login is
+    counted even though the login's own transaction rolls back).
+``settings`` / ``clock`` / ``permissions`` / ``principal``
+    the deployment's settings, what tells the time, the permission table with the
+    plugins' permissions, and who is calling.
+``customer_extensions``
+    what plugins add to a customer (profile sections, export, erase): the plugin host,
+    typed by the CRM's own protocol so the CRM need not know the host.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.events.types import EventCatalog
-from pitstop.hooks.event_types import catalog_of
+from pitstop.access.permissions import PermissionTable
+from pitstop.access.principal import Principal
+from pitstop.crm.extensions import CustomerExtensions
+from pitstop.db.base import Clock
+from pitstop.db.engine import SessionFactory
 from pitstop.identity.edge import current_principal
-from pitstop.identity.principal import Principal
-from pitstop.runtime import Runtime
+from pitstop.settings import Settings
 
 
-async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler returns, else rolled back."""
-    runtime: Runtime = state.runtime
-    async with runtime.sessions() as session, session.begin():
-        yield session
+def _value(value: Any) -> Provide:
+    """A provider of one value built by the assembly, the same for every request."""
+
+    def provide() -> Any:
+        return value
+
+    return Provide(provide, use_cache=True, sync_to_thread=False)
 
 
-def provide_runtime(state: State) -> Runtime:
-    runtime: Runtime = state.runtime
-    return runtime
+def _session_provider(sessions: SessionFactory) -> Callable[[], AsyncIterator[AsyncSession]]:
+    async def provide_session() -> AsyncIterator[AsyncSession]:
+        """One transaction per request: committed when the handler returns, else rolled back."""
+        async with sessions() as session, session.begin():
+            yield session
 
-
-def provide_event_catalog(state: State) -> EventCatalog:
-    runtime: Runtime = state.runtime
-    return catalog_of(runtime.plugins.plugins)
+    return provide_session
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return current_principal(request)
 
 
-DEPENDENCIES = {
-    "session": Provide(provide_session),
-    "runtime": Provide(provide_runtime, sync_to_thread=False),
-    "principal": Provide(provide_principal, sync_to_thread=False),
-    "event_catalog": Provide(provide_event_catalog, sync_to_thread=False),
-}
+def dependencies(
+    *,
+    settings: Settings,
+    sessions: SessionFactory,
+    clock: Clock,
+    permissions: PermissionTable,
+    customer_extensions: CustomerExtensions,
+) -> dict[str, Provide]:
+    return {
+        "session": Provide(_session_provider(sessions)),
+        "sessions": _value(sessions),
+        "settings": _value(settings),
+        "clock": _value(clock),
+        "permissions": _value(permissions),
+        "customer_extensions": _value(customer_extensions),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }

@@ -22,7 +22,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 
-from pitstop.tenancy.context import TenantContextMissing
+from pitstop.db.tenant_context import TenantContextMissing
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("pitstop.errors")

@@ -29,6 +29,7 @@ from pitstop.access.masking import (
 )
 from pitstop.access.permissions import ROLE_TEMPLATES, Permission
 from pitstop.access.pii import PIIClass
+from pitstop.access.principal import Principal
 from pitstop.db.base import JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
 from pitstop.db.rls import enable_rls
 from pitstop.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
@@ -47,7 +48,6 @@ from pitstop.hooks.types import (
     TaskHandler,
     permission,
 )
-from pitstop.identity.principal import Principal
 from pitstop.inputs import checked_day, checked_instant
 from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
 from pitstop.sdk_views import (

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop_complaints.intake import log_complaint
 from pitstop_complaints.kpis import percentile
 from pitstop_complaints.models import Complaint

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from pitstop.crm.customers import search_statement
 from pitstop.crm.models import Customer
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.pagination import keyset
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from tests.bench.bounds import Bound, check
 from tests.conftest import ON_POSTGRES
 from tests.support.servers import PostgresServer

@@ -23,13 +23,13 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import DeliveryStatus, EventDelivery
 from pitstop.events.outbox import emit
 from pitstop.hooks.enablement import configure_plugin
 from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.context import tenant_scope
 from tests.bench.bounds import Bound, check
 from tests.conftest import _truncate_postgres
 from tests.plugins import sample

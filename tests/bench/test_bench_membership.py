@@ -21,9 +21,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from sqlalchemy import text
 
 from pitstop.crm.models import Customer
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import TenantPlugin
 from pitstop_membership import ledger, tiers
 from pitstop_membership.ledger import Source

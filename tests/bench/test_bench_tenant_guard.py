@@ -13,8 +13,8 @@ import time
 import pytest
 from sqlalchemy import select, text
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Store
 from tests.bench.bounds import Bound, check
 from tests.support.factories import make_tenant

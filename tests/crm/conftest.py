@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from pitstop.crm.validators import vin_check_digit
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import OutboxEvent
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from tests.support.demo import Demo
 

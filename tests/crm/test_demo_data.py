@@ -17,7 +17,7 @@ from pitstop.crm.models import (
     Vehicle,
 )
 from pitstop.crm.validators import normalize_phone, normalize_plate, normalize_vin
-from pitstop.tenancy.context import tenant_scope
+from pitstop.db.tenant_context import tenant_scope
 from tests.crm.conftest import Crm
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)

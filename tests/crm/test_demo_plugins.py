@@ -13,8 +13,8 @@ from sqlalchemy.pool import NullPool
 from pitstop.crm.demo_data import BookSize
 from pitstop.db.base import Base
 from pitstop.db.engine import create_engine
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.demo import run_demo
-from pitstop.tenancy.context import tenant_scope
 from pitstop_complaints.models import Complaint, ComplaintActivity
 from pitstop_complaints.workflow import TRANSITIONS
 from pitstop_membership.models import LedgerEntry, MemberAccount

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from pitstop.crm.models import ServiceOrder, ServiceOrderLine
 from pitstop.crm.pricing import OrderLimits
 from pitstop.crm.schemas import Quantity
-from pitstop.tenancy.context import tenant_scope
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from tests.crm.conftest import LINE, Crm
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from pitstop.identity.models import AuditEntry
-from pitstop.tenancy.context import tenant_scope
+from pitstop.access.models import AuditEntry
+from pitstop.db.tenant_context import tenant_scope
 from tests.crm.conftest import Crm
 
 PERSON = {

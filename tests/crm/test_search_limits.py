@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from pitstop.identity.models import AuditEntry
-from pitstop.tenancy.context import tenant_scope
+from pitstop.access.models import AuditEntry
+from pitstop.db.tenant_context import tenant_scope
 from tests.conftest import SECRET
 from tests.crm.conftest import Crm
 

@@ -22,14 +22,14 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.pool import NullPool
 
+from pitstop.access.models import AuditEntry
 from pitstop.app import create_app
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
 from pitstop.events.relay import sweep
 from pitstop.hooks.manager import PluginHost
-from pitstop.identity.models import AuditEntry
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.context import tenant_scope
 from tests.conftest import _truncate_postgres
 from tests.crm.conftest import make_vin
 from tests.plugins import sample

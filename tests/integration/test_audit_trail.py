@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from pitstop.access.audit import AUDIT_ACTIONS, UnknownAuditAction, record, record_for_plugin
-from pitstop.identity.models import AuditEntry
+from pitstop.access.models import AuditEntry
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from tests.support import audit_scenarios as s
 from tests.support.demo import Demo
 

@@ -76,7 +76,7 @@ async def test_deactivated_user_and_membership_lose_access_at_once(demo: Demo) -
             update(User).where(User.email == CHAIN_LOGINS["service_advisor"]).values(active=False)
         )
         tenant = (await session.scalars(select(Tenant).where(Tenant.slug == "demo-chain"))).one()
-        from pitstop.tenancy.context import tenant_scope
+        from pitstop.db.tenant_context import tenant_scope
 
         with tenant_scope(tenant.id):
             user = (

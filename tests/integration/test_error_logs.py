@@ -22,8 +22,8 @@ from sqlalchemy import insert, text
 from pitstop.app import create_app
 from pitstop.crm import customers
 from pitstop.crm.models import Customer
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from tests.support.demo import Demo
 from tests.support.factories import make_tenant
 

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from pitstop.access.permissions import ROLE_TEMPLATES
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.identity.models import Membership
+from pitstop.provisioning.manifests import ManifestError, load_manifest
+from pitstop.provisioning.reconcile import render
 from pitstop.runtime import Runtime
 from pitstop.tenancy.cli import provision
-from pitstop.tenancy.context import tenant_scope
-from pitstop.tenancy.manifests import ManifestError, load_manifest
 from pitstop.tenancy.models import Store, Tenant
-from pitstop.tenancy.provision import render
 
 ROLES = frozenset(ROLE_TEMPLATES)
 

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
+from pitstop.bootstrap.models import load_models
 from pitstop.db.engine import create_engine
-from pitstop.db.models import load_models
 from pitstop.settings import Settings
 
 

@@ -17,7 +17,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from pitstop.db.migrate import alembic_config, installed_plugin_dirs, upgrade
+from pitstop.bootstrap.migrate import alembic_config, installed_plugin_dirs, upgrade
 from pitstop.settings import Settings
 from tests.conftest import BACKENDS, make_settings
 

@@ -25,12 +25,12 @@ from sqlalchemy import make_url, select
 
 from pitstop.access.audit import acting_as
 from pitstop.access.masking import pii_visibility
+from pitstop.access.models import AuditEntry
 from pitstop.access.pii import PIIClass
-from pitstop.identity import controllers
-from pitstop.identity.models import AuditEntry
+from pitstop.db.tenant_context import tenant_scope
+from pitstop.identity.controllers import auth as controllers
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from tests.support.context_probe import PROBE_PREFIX, probed
 from tests.support.demo import CHAIN_LOGINS, PASSWORD, Demo, provision_demo_tenants

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select, update
 
 from pitstop.access.permissions import ROLE_TEMPLATES, STORE_SCOPED_ROLES
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.identity.models import Membership, User
 from pitstop.identity.passwords import hash_password
-from pitstop.tenancy.context import tenant_scope
-from pitstop.tenancy.manifests import ManifestError, load_manifest
+from pitstop.provisioning.manifests import ManifestError, load_manifest
 from tests.crm.conftest import Crm
 from tests.support.demo import CHAIN_LOGINS, PASSWORD, Demo
 

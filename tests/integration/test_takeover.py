@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.identity.models import Membership, User
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from tests.support.demo import PASSWORD, Demo
 
@@ -195,8 +195,8 @@ async def test_an_invite_without_the_persons_password_accepts_nothing(demo: Demo
 
 async def test_a_manifest_follows_the_same_rules(demo: Demo, tmp_path: Any) -> None:
     # Given the chain's manifest lists the shop owner under another name
+    from pitstop.provisioning.reconcile import render
     from pitstop.tenancy.cli import provision
-    from pitstop.tenancy.provision import render
     from tests.support.demo import TENANTS_DIR
 
     text = (TENANTS_DIR / "demo-chain.toml").read_text(encoding="utf-8")

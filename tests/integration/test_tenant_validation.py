@@ -8,7 +8,7 @@ import pytest
 
 from pitstop.identity.models import User
 from pitstop.identity.passwords import hash_password
-from pitstop.tenancy.manifests import ManifestError, load_manifest
+from pitstop.provisioning.manifests import ManifestError, load_manifest
 from tests.support.demo import PASSWORD, Demo
 
 BAD_FIELDS = [

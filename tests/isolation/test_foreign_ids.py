@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from pitstop.access.permissions import ROLE_TEMPLATES
 from pitstop.db.base import Base, TenantModel
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from tests.crm.conftest import make_plate, make_vin
 from tests.support.demo import Demo

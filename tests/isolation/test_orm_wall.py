@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from pitstop.db.guard import CrossTenantWrite
+from pitstop.db.tenant_context import TenantContextMissing, system_scope, tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import TenantContextMissing, system_scope, tenant_scope
 from pitstop.tenancy.models import Store
 from tests.support.factories import make_tenant
 
@@ -126,7 +126,7 @@ async def test_tenant_scope_restores_previous_tenant(runtime: Runtime) -> None:
     # Given nested scopes
     alpha, _ = await make_tenant(runtime, "alpha")
     beta, _ = await make_tenant(runtime, "beta")
-    from pitstop.tenancy.context import maybe_tenant_id
+    from pitstop.db.tenant_context import maybe_tenant_id
 
     with tenant_scope(alpha):
         with tenant_scope(beta):

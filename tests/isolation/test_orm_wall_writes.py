@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.crm.models import Customer
 from pitstop.db.guard import CrossTenantWrite, UnfilteredStatement
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Store
 from tests.support.factories import make_tenant
 

@@ -11,10 +11,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
+from pitstop.bootstrap.models import load_models
 from pitstop.crm import demo_data
 from pitstop.db.base import tenant_tables
 from pitstop.db.engine import create_engine
-from pitstop.db.models import load_models
 from pitstop.runtime import Runtime
 from tests.conftest import ON_POSTGRES
 from tests.support.factories import make_tenant

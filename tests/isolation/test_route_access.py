@@ -19,11 +19,10 @@ from litestar.datastructures import State
 from litestar.testing import AsyncTestClient
 from sqlalchemy.pool import NullPool
 
-from pitstop.app import create_app
-from pitstop.deps import DEPENDENCIES
+from pitstop.app import core_dependencies, create_app, edge_middleware
 from pitstop.errors import EXCEPTION_HANDLERS
 from pitstop.hooks.manager import PluginHost
-from pitstop.identity.edge import EdgeMiddleware, permission_guard
+from pitstop.identity.edge import permission_guard
 from pitstop.runtime import Runtime
 from pitstop.sdk import PluginInfo, hookimpl, permission
 from pitstop.settings import Settings
@@ -128,8 +127,8 @@ def _bare_app(runtime: Runtime, *handlers: Any) -> Litestar:
             Router("/api/v1/bare", route_handlers=list(handlers), guards=[permission_guard])
         ],
         state=State({"runtime": runtime}),
-        dependencies=DEPENDENCIES,
-        middleware=[EdgeMiddleware],
+        dependencies=core_dependencies(runtime),
+        middleware=[edge_middleware(runtime)],
         exception_handlers=EXCEPTION_HANDLERS,
     )
 

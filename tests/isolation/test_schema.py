@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import ForeignKeyConstraint, UniqueConstraint, insert
 from sqlalchemy.exc import IntegrityError
 
+from pitstop.bootstrap.models import load_models
 from pitstop.db.base import tenant_tables
-from pitstop.db.models import load_models
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.identity.models import ApiKey, Membership, User
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from tests.support.factories import make_tenant
 
 REFERENCE_TABLES = {"tenants", "users"}

@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from pitstop.access.models import AuditEntry
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import DeliveryStatus, EventDelivery
 from pitstop.events.outbox import emit
-from pitstop.identity.models import AuditEntry
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from pitstop_membership.models import MemberAccount
 from tests.support.demo import PASSWORD, Demo

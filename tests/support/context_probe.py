@@ -44,7 +44,7 @@ def probed(
 
 def create_probed_app() -> Litestar:
     from pitstop.app import create_app
-    from pitstop.identity import controllers
+    from pitstop.identity.controllers import auth as controllers
 
     def report(seen: dict[str, str]) -> None:
         print(PROBE_PREFIX + json.dumps(seen, sort_keys=True), flush=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import RegionClass, Store, Tenant, TenantKind
 
 

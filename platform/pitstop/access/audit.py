@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.identity.models import AuditEntry
+from pitstop.access.models import AuditEntry
 
 AUDIT_ACTIONS = frozenset(
     {

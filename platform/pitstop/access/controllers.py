@@ -11,32 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
-import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.access.masking import free_text_in
+from pitstop.access.models import AuditEntry
+from pitstop.access.schemas import AuditOut, audit_out
 from pitstop.errors import Unprocessable
-from pitstop.identity.models import AuditEntry
 from pitstop.inputs import checked_instant
 from pitstop.pagination import Limit, Page, keyset, page_of
-
-
-class AuditOut(msgspec.Struct):
-    id: uuid.UUID
-    at: dt.datetime
-    action: str
-    actor_kind: str
-    actor_id: uuid.UUID | None
-    resource: str
-    resource_id: str | None
-    detail: dict[str, Any]
-    request_id: str | None
 
 
 def _since(value: str | None) -> dt.datetime | None:
@@ -80,18 +66,4 @@ class AuditController(Controller):
         if start:
             statement = statement.where(AuditEntry.at >= start)
         rows = (await session.scalars(keyset(statement, AuditEntry.id, after, limit))).all()
-        items = [
-            AuditOut(
-                r.id,
-                r.at,
-                r.action,
-                r.actor_kind,
-                r.actor_id,
-                r.resource,
-                r.resource_id,
-                free_text_in(r.detail),
-                r.request_id,
-            )
-            for r in rows
-        ]
-        return page_of(rows, limit, items, lambda r: r.id)
+        return page_of(rows, limit, [audit_out(r) for r in rows], lambda r: r.id)

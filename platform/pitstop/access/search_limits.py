@@ -36,9 +36,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
+from pitstop.access.models import AuditEntry
+from pitstop.access.principal import Principal
 from pitstop.errors import TooManyRequests
-from pitstop.identity.models import AuditEntry
-from pitstop.identity.principal import Principal
 
 ACTION = "customer.search"
 LIMITS = ((dt.timedelta(minutes=1), 30), (dt.timedelta(days=1), 300))

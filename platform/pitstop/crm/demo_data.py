@@ -38,8 +38,8 @@ from pitstop.crm.pricing import OrderLimits, price_lines
 from pitstop.crm.schemas import Fen, LineIn, Quantity
 from pitstop.db.base import new_id
 from pitstop.db.engine import SessionFactory
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.identity.models import Membership
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Store, Tenant
 
 CHUNK = 2_000

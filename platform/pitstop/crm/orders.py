@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.principal import Principal
 from pitstop.crm.models import (
     MileageSource,
     OrderStatus,
@@ -28,11 +29,10 @@ from pitstop.crm.models import (
 from pitstop.crm.pricing import OrderLimits, price_lines
 from pitstop.crm.schemas import ServiceOrderCreate
 from pitstop.crm.vehicles import get_vehicle, owner_for, record_mileage
+from pitstop.db.tenant_context import current_tenant_id
 from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.events.outbox import emit
 from pitstop.identity.models import Membership
-from pitstop.identity.principal import Principal
-from pitstop.tenancy.context import current_tenant_id
 from pitstop.tenancy.models import Store, Tenant
 
 DEFAULT_INTERVAL_KM = 5_000

@@ -22,7 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
 from pitstop.access.masking import free_text_in
+from pitstop.access.models import AuditEntry
+from pitstop.access.principal import Principal
 from pitstop.crm.customers import derive
+from pitstop.crm.extensions import CustomerExtensions
 from pitstop.crm.models import (
     Customer,
     MileageReading,
@@ -32,13 +35,10 @@ from pitstop.crm.models import (
     Vehicle,
     VehicleOwnership,
 )
+from pitstop.crm.responses import ERASED_NAME, customer_out, order_out, quantity_out, vehicle_out
 from pitstop.crm.schemas import CustomerProfile, RevealOut, ServiceDue, Totals
-from pitstop.crm.views import ERASED_NAME, customer_out, order_out, quantity_out, vehicle_out
 from pitstop.errors import Conflict
 from pitstop.events.outbox import emit
-from pitstop.identity.models import AuditEntry
-from pitstop.identity.principal import Principal
-from pitstop.runtime import Runtime
 
 RECENT_ORDERS = 5
 PERSONAL_FIELDS = ("name", "phone", "id_number", "email", "address", "birthday")
@@ -81,7 +81,9 @@ def _columns(row: Any, skip: tuple[str, ...] = ("tenant_id",)) -> dict[str, Any]
     return out
 
 
-async def export(session: AsyncSession, runtime: Runtime, customer: Customer) -> dict[str, Any]:
+async def export(
+    session: AsyncSession, extensions: CustomerExtensions, customer: Customer
+) -> dict[str, Any]:
     """Everything held about the customer (PIPL art. 45 / GDPR art. 15), plugins included."""
     vehicles = (
         await session.scalars(select(Vehicle).where(Vehicle.customer_id == customer.id))
@@ -133,12 +135,16 @@ async def export(session: AsyncSession, runtime: Runtime, customer: Customer) ->
             {"at": a.at.isoformat(), "action": a.action, "actor_kind": a.actor_kind}
             for a in accesses
         ],
-        "plugins": await runtime.plugins.export_customer(session, customer_id=customer.id),
+        "plugins": await extensions.export_customer(session, customer_id=customer.id),
     }
 
 
 async def erase(
-    session: AsyncSession, runtime: Runtime, customer: Customer, reason: str, now: dt.datetime
+    session: AsyncSession,
+    extensions: CustomerExtensions,
+    customer: Customer,
+    reason: str,
+    now: dt.datetime,
 ) -> None:
     """Anonymise irreversibly; orders keep ids and amounts, vehicles lose VIN and plate."""
     if customer.erased_at is not None:
@@ -160,7 +166,7 @@ async def erase(
             .where(MileageReading.vehicle_id.in_([v.id for v in vehicles]))
             .values(note=None)
         )
-    await runtime.plugins.erase_customer(session, customer_id=customer.id)
+    await extensions.erase_customer(session, customer_id=customer.id)
     await record(
         session,
         "customer.erase",
@@ -194,10 +200,13 @@ async def _service_due(session: AsyncSession, vehicle_ids: list[uuid.UUID]) -> l
 
 
 async def profile(
-    session: AsyncSession, runtime: Runtime, customer: Customer, principal: Principal
+    session: AsyncSession,
+    extensions: CustomerExtensions,
+    customer: Customer,
+    principal: Principal,
+    today: dt.date,
 ) -> CustomerProfile:
     """The 360° view; recent visits are limited to the principal's stores."""
-    today = runtime.clock().date()
     derived = (await derive(session, [customer.id], today))[customer.id]
     vehicles = (
         await session.scalars(
@@ -210,7 +219,7 @@ async def profile(
     orders = (
         await session.scalars(recent.order_by(ServiceOrder.id.desc()).limit(RECENT_ORDERS))
     ).all()
-    sections = await runtime.plugins.customer_sections(session, customer_id=customer.id)
+    sections = await extensions.customer_sections(session, customer_id=customer.id)
     # A plugin's section is its own JSON: every string in it is read as free text, so
     # personal data a plugin puts there is masked like the core's own fields.
     sections = [msgspec.structs.replace(s, data=free_text_in(s.data)) for s in sections]

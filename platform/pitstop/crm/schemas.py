@@ -19,6 +19,7 @@ from litestar.openapi.spec import OpenAPIType
 from litestar.params import KwargDefinition
 
 from pitstop.access.masking import FreeText, Sensitive
+from pitstop.crm.extensions import Section
 from pitstop.crm.models import (
     Fuel,
     Gender,
@@ -29,7 +30,6 @@ from pitstop.crm.models import (
     SourceChannel,
     UsageType,
 )
-from pitstop.hooks.types import Section
 from pitstop.inputs import PersonName
 from pitstop.tenancy.models import RegionClass
 

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.pii import PIIClass
+from pitstop.access.principal import Principal
 from pitstop.crm.models import (
     Customer,
     MileageReading,
@@ -32,7 +33,6 @@ from pitstop.crm.schemas import VehicleCreate, VehiclePatch
 from pitstop.crm.validators import looks_like_plate, normalize_plate, normalize_vin
 from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.events.outbox import emit
-from pitstop.identity.principal import Principal
 from pitstop.personal_data import find
 
 

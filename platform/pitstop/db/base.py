@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -48,6 +48,12 @@ JSONDoc = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+Clock = Callable[[], dt.datetime]
+"""What tells the time: ``utcnow`` in production, a settable clock in tests, so token
+expiry, lock-outs and SLA timers are tested without sleeping. Services take ``now`` or a
+``Clock``; the assembly provides one as the ``clock`` dependency."""
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -23,7 +23,7 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import Row, Select, Uuid, column, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.tenancy.context import system_scope
+from pitstop.db.tenant_context import system_scope
 
 UNPUBLISHED_EVENTS = "pitstop_discover_unpublished_events"
 STALE_DELIVERIES = "pitstop_discover_stale_deliveries"

@@ -30,13 +30,13 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnClause
 
 from pitstop.db.base import TenantModel, tenant_tables
-from pitstop.db.tenant_values import CrossTenantWrite, check_insert, check_update
-from pitstop.tenancy.context import (
+from pitstop.db.tenant_context import (
     TenantContextMissing,
     current_context,
     in_system_scope,
     maybe_tenant_id,
 )
+from pitstop.db.tenant_values import CrossTenantWrite, check_insert, check_update
 
 __all__ = ["CrossTenantWrite", "UnfilteredStatement", "install_orm_wall"]
 

@@ -22,10 +22,10 @@ import click
 from sqlalchemy import select
 
 from pitstop.access.audit import acting_as
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.hooks.context import PluginContext
 from pitstop.hooks.manager import PluginHost
 from pitstop.settings import Settings, SettingsError
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant, TenantPlugin, TenantStatus
 
 if TYPE_CHECKING:

@@ -17,12 +17,12 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access import audit
+from pitstop.access.principal import Principal
 from pitstop.db.on_commit import on_commit
 from pitstop.events.outbox import append, emit
 from pitstop.events.types import EventPayloadInvalid
 from pitstop.hooks.event_types import Loaded, declared_event
 from pitstop.hooks.session import PluginSession
-from pitstop.identity.principal import Principal
 
 SettingsT = TypeVar("SettingsT", bound=msgspec.Struct)
 

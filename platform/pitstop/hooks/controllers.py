@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.errors import NotFound
 from pitstop.hooks.enablement import configure_plugin
 from pitstop.hooks.manager import LoadedPlugin
-from pitstop.hooks.settings import settings_from_stored, settings_schema
 from pitstop.pagination import Page
 from pitstop.runtime import Runtime
 from pitstop.tenancy.models import TenantPlugin
+from pitstop.tenancy.plugin_settings import settings_from_stored, settings_schema
 
 
 class PluginOut(msgspec.Struct):

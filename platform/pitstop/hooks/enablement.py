@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
 from pitstop.errors import NotFound, Unprocessable
-from pitstop.hooks.settings import settings_from_stored, validate_settings
 from pitstop.identity.staff import sync_builtin_roles
 from pitstop.tenancy.models import TenantPlugin
+from pitstop.tenancy.plugin_settings import settings_from_stored, validate_settings
 
 if TYPE_CHECKING:
     from pitstop.runtime import Runtime

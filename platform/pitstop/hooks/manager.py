@@ -48,16 +48,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.permissions import Permission
+from pitstop.access.principal import Principal
 from pitstop.db.base import utcnow
+from pitstop.db.tenant_context import current_tenant_id
 from pitstop.hooks import specs
 from pitstop.hooks.attributes import UNAVAILABLE, namespaced, unavailable
 from pitstop.hooks.calls import PluginCallers, trace_hook_calls
 from pitstop.hooks.context import PluginContext
-from pitstop.hooks.settings import settings_from_stored
 from pitstop.hooks.types import SDK_VERSION, EventHandler, PluginInfo, Schedule, Section
-from pitstop.identity.principal import Principal
-from pitstop.tenancy.context import current_tenant_id
 from pitstop.tenancy.models import Tenant, TenantPlugin
+from pitstop.tenancy.plugin_settings import settings_from_stored
 
 ENTRY_POINT_GROUP = "pitstop"
 log = structlog.get_logger("pitstop.plugins")

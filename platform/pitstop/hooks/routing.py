@@ -18,12 +18,12 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.principal import Principal
 from pitstop.access.route_access import PLUGIN_KEY
 from pitstop.errors import NotFound
 from pitstop.hooks.context import PluginContext
 from pitstop.hooks.manager import PluginHost
 from pitstop.identity.edge import permission_guard
-from pitstop.identity.principal import Principal
 from pitstop.tenancy.models import TenantPlugin
 
 _ROW_KEY = "pitstop_plugin_row"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from pitstop.access.permissions import Permission
+from pitstop.crm.extensions import Section as Section  # re-exported: the SDK names it
 from pitstop.events.payloads import CORE_EVENTS
 from pitstop.events.types import Event, EventType
 
@@ -63,14 +64,3 @@ class Schedule:
     name: str
     cron: str
     run: ScheduleHandler
-
-
-class Section(msgspec.Struct):
-    """One plugin's part of the customer 360° view; the host fills in ``plugin``."""
-
-    title: str
-    data: dict[str, Any]
-    plugin: str = ""
-    error: str | None = None
-    """Set by the host, never by a plugin: ``"unavailable"`` when the plugin failed to
-    answer (its ``data`` is then empty and the rest of the view is unaffected)."""

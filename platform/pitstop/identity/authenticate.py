@@ -8,22 +8,25 @@ are looked up by their public prefix and verified against a hash; the secret is 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.masking import policy_for
 from pitstop.access.permissions import STORE_SCOPED_ROLES
+from pitstop.access.principal import Principal
+from pitstop.db.base import Clock
 from pitstop.db.discovery import API_KEYS_BY_PREFIX, discover
+from pitstop.db.engine import SessionFactory
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.errors import Forbidden, Unauthorized
 from pitstop.identity.models import ApiKey, Membership, RefreshToken, Role, User
-from pitstop.identity.principal import Principal
 from pitstop.identity.tokens import TokenInvalid, read_token
-from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant, TenantStatus
 
 API_KEY_PREFIX = "psk_"
@@ -35,14 +38,29 @@ def hash_api_secret(secret: str, key: str) -> str:
     return hmac.new(key.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
 
-async def authenticate(runtime: Runtime, credential: str) -> Principal:
-    if credential.startswith(API_KEY_PREFIX):
-        return await _api_key_principal(runtime, credential)
+@dataclass(frozen=True)
+class Authenticator:
+    """The edge's way from a credential to a principal, given its collaborators by the
+    assembly (``create_app``) rather than finding them in the app's state."""
+
+    sessions: SessionFactory
+    secret_key: str
+    clock: Clock
+
+    async def __call__(self, credential: str) -> Principal:
+        if credential.startswith(API_KEY_PREFIX):
+            return await _api_key_principal(self.sessions, self.secret_key, credential)
+        return await _token_principal(self.sessions, self.secret_key, self.clock(), credential)
+
+
+async def _token_principal(
+    sessions: SessionFactory, secret_key: str, now: dt.datetime, credential: str
+) -> Principal:
     try:
-        claims = read_token(credential, runtime.settings.secret_key, runtime.clock())
+        claims = read_token(credential, secret_key, now)
     except TokenInvalid:
         raise Unauthorized("the token is invalid or expired", code="invalid_token") from None
-    async with runtime.sessions() as session:
+    async with sessions() as session:
         user = await session.get(User, claims.user_id)
         if user is None or not user.active:
             raise Unauthorized("the account is inactive", code="invalid_token")
@@ -126,10 +144,12 @@ def split_api_key(credential: str) -> tuple[str, str]:
     return prefix, secret
 
 
-async def _api_key_principal(runtime: Runtime, credential: str) -> Principal:
+async def _api_key_principal(
+    sessions: SessionFactory, secret_key: str, credential: str
+) -> Principal:
     prefix, secret = split_api_key(credential)
-    digest = hash_api_secret(secret, runtime.settings.secret_key)
-    async with runtime.sessions() as session:
+    digest = hash_api_secret(secret, secret_key)
+    async with sessions() as session:
         candidates = await discover(
             session,
             API_KEYS_BY_PREFIX,

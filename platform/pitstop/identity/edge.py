@@ -10,23 +10,29 @@ is set in one :class:`~pitstop.identity.request_scope.RequestScope`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from pitstop.access.principal import Principal
 from pitstop.access.route_access import Access, route_access
 from pitstop.errors import ApiError, Forbidden, Unauthorized
-from pitstop.identity.authenticate import authenticate
-from pitstop.identity.principal import Principal
 from pitstop.identity.request_scope import RequestScope
 from pitstop.logs import request_id_of
 
+Authenticate = Callable[[str], Awaitable[Principal]]
+"""A bearer credential to its principal (``identity.authenticate.Authenticator``)."""
+
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """Mounted by the assembly as ``DefineMiddleware(EdgeMiddleware, authenticate=...)``."""
+
+    def __init__(self, app: ASGIApp, authenticate: Authenticate) -> None:
         self.app = app
+        self.authenticate = authenticate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -38,8 +44,7 @@ class EdgeMiddleware:
         rule = route_access(scope.get("route_handler"))
         with RequestScope(request_id) as request:
             if not rule.public:
-                runtime = scope["litestar_app"].state.runtime
-                principal = await authenticate(runtime, _bearer(scope))
+                principal = await self.authenticate(_bearer(scope))
                 scope["user"] = principal
                 request.act_as(principal)
             await self.app(scope, receive, send)

@@ -26,11 +26,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import acting_as, record
+from pitstop.db.engine import SessionFactory
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.identity.authenticate import hash_api_secret
 from pitstop.identity.models import InviteToken, Membership, User
 from pitstop.identity.passwords import hash_password
-from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 
 Purpose = Literal["set_password", "accept"]
@@ -134,15 +134,22 @@ def _purpose_now(membership: Membership, user: User) -> Purpose | None:
         return None
 
 
-async def redeem_password(runtime: Runtime, *, tenant_slug: str, token: str, password: str) -> bool:
+async def redeem_password(
+    *,
+    sessions: SessionFactory,
+    secret_key: str,
+    now: dt.datetime,
+    tenant_slug: str,
+    token: str,
+    password: str,
+) -> bool:
     """Set the first password of an identity the tenant owns; False in every other case."""
-    now = runtime.clock()
-    async with runtime.sessions() as session, session.begin():
+    async with sessions() as session, session.begin():
         tenant = (await session.scalars(select(Tenant).where(Tenant.slug == tenant_slug))).first()
         if tenant is None:
             return False
         with tenant_scope(tenant.id):
-            found = await _live_invite(session, token, runtime.settings.secret_key, now)
+            found = await _live_invite(session, token, secret_key, now)
             if found is None or _purpose_now(found[1], found[2]) != SET_PASSWORD:
                 return False
             invite, membership, user = found

@@ -27,10 +27,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
+from pitstop.db.engine import SessionFactory
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.errors import TooManyRequests
 from pitstop.identity.models import LoginFailure
-from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 
 WINDOW = dt.timedelta(minutes=15)
@@ -117,10 +117,12 @@ async def refuse_if_locked(session: AsyncSession, attempt: Attempt) -> None:
         )
 
 
-async def record_failure(runtime: Runtime, attempt: Attempt, tenant_slug: str | None) -> None:
+async def record_failure(
+    sessions: SessionFactory, attempt: Attempt, tenant_slug: str | None
+) -> None:
     """Count the failure and audit it, in a transaction of its own after the attempt's."""
     account = attempt.keys[0]
-    async with runtime.sessions() as session, session.begin():
+    async with sessions() as session, session.begin():
         session.add_all([LoginFailure(key=key, at=attempt.now) for key in attempt.keys])
         await session.flush()
         tenant = None

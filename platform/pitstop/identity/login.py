@@ -9,6 +9,7 @@ injected for tests.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -17,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import acting_as, record
+from pitstop.db.engine import SessionFactory
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.errors import Forbidden, Unauthorized
 from pitstop.identity import lockout
 from pitstop.identity.invites import take_pending
@@ -25,8 +28,7 @@ from pitstop.identity.passwords import hash_password, verify_password
 from pitstop.identity.refresh import IssuedSession, open_session
 from pitstop.identity.staff import find_user
 from pitstop.identity.tokens import TokenClaims, membership_claims
-from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
+from pitstop.settings import Settings
 from pitstop.tenancy.models import Tenant, TenantStatus
 
 T = TypeVar("T")
@@ -44,30 +46,40 @@ class Credentials:
     address: str
 
 
-async def _with_credentials(runtime: Runtime, credentials: Credentials, then: Then[T]) -> T:
+async def _with_credentials(
+    sessions: SessionFactory, credentials: Credentials, now: dt.datetime, then: Then[T]
+) -> T:
     """Run ``then`` for the user whose password this is; None from it is a failed login."""
-    attempt = lockout.Attempt(
-        credentials.email.strip().lower(), credentials.address, runtime.clock()
-    )
-    async with runtime.sessions() as session, session.begin():
+    attempt = lockout.Attempt(credentials.email.strip().lower(), credentials.address, now)
+    async with sessions() as session, session.begin():
         await lockout.refuse_if_locked(session, attempt)
         user = await find_user(session, attempt.email)
         ok = verify_password(user.password_hash if user else None, credentials.password)
         result = await then(session, user) if ok and user and user.active else None
     if result is None:
-        await lockout.record_failure(runtime, attempt, credentials.tenant_slug)
+        await lockout.record_failure(sessions, attempt, credentials.tenant_slug)
         raise Unauthorized("wrong tenant, e-mail or password", code="invalid_credentials")
     return result
 
 
-async def issue_login_token(runtime: Runtime, credentials: Credentials) -> IssuedSession:
+async def issue_login_token(
+    credentials: Credentials, *, sessions: SessionFactory, settings: Settings, now: dt.datetime
+) -> IssuedSession:
     async def claims(session: AsyncSession, user: User) -> TokenClaims | None:
         return await _claims(session, credentials.tenant_slug, user)
 
-    return await open_session(runtime, await _with_credentials(runtime, credentials, claims))
+    granted = await _with_credentials(sessions, credentials, now, claims)
+    return await open_session(granted, sessions=sessions, settings=settings, now=now)
 
 
-async def accept_invite(runtime: Runtime, credentials: Credentials, token: str) -> IssuedSession:
+async def accept_invite(
+    credentials: Credentials,
+    token: str,
+    *,
+    sessions: SessionFactory,
+    settings: Settings,
+    now: dt.datetime,
+) -> IssuedSession:
     """Accept a pending membership: the person's own password plus the tenant's invite."""
 
     async def accept(session: AsyncSession, user: User) -> TokenClaims | None:
@@ -75,16 +87,19 @@ async def accept_invite(runtime: Runtime, credentials: Credentials, token: str) 
         if tenant is None or user.platform_admin:
             return None
         with tenant_scope(tenant.id):
-            secret, now = runtime.settings.secret_key, runtime.clock()
+            secret = settings.secret_key
             if await take_pending(session, user, token, secret=secret, now=now) is None:
                 return None
             await session.flush()
         return await _claims(session, credentials.tenant_slug, user)
 
-    return await open_session(runtime, await _with_credentials(runtime, credentials, accept))
+    granted = await _with_credentials(sessions, credentials, now, accept)
+    return await open_session(granted, sessions=sessions, settings=settings, now=now)
 
 
-async def change_password(runtime: Runtime, credentials: Credentials, new_password: str) -> None:
+async def change_password(
+    credentials: Credentials, new_password: str, *, sessions: SessionFactory, now: dt.datetime
+) -> None:
     """Takes exactly what logging in takes; every token issued before stops working."""
 
     async def change(session: AsyncSession, user: User) -> bool | None:
@@ -95,7 +110,7 @@ async def change_password(runtime: Runtime, credentials: Credentials, new_passwo
         await _audit_password_change(session, claims)
         return True
 
-    await _with_credentials(runtime, credentials, change)
+    await _with_credentials(sessions, credentials, now, change)
 
 
 async def _audit_password_change(session: AsyncSession, claims: TokenClaims) -> None:

@@ -1,4 +1,4 @@
-"""People, their memberships in tenants, API keys and the audit log.
+"""People, their memberships in tenants, roles, API keys and login sessions.
 
 A user is a person and is platform-level (one person may work for two tenants); what they
 may do lives in the tenant-owned membership: one role and a store scope. Because a person
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -168,19 +167,3 @@ class RefreshToken(Base):
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-
-
-class AuditEntry(TenantModel):
-    """Append-only: the app role may INSERT and SELECT, never UPDATE or DELETE."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_tenant_action_at", "tenant_id", "action", "at"),)
-
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
-    actor_kind: Mapped[str] = mapped_column(String(16), default="user")
-    action: Mapped[str] = mapped_column(String(63))
-    resource: Mapped[str] = mapped_column(String(63), default="")
-    resource_id: Mapped[str | None] = mapped_column(String(64), default=None)
-    detail: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
-    request_id: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -27,12 +27,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.db.base import new_id
+from pitstop.db.engine import SessionFactory
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.errors import Unauthorized
 from pitstop.identity.authenticate import hash_api_secret
 from pitstop.identity.models import Membership, RefreshToken, User
 from pitstop.identity.tokens import TokenClaims, issue_token, membership_claims
-from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
+from pitstop.settings import Settings
 from pitstop.tenancy.models import Tenant, TenantStatus
 
 REFRESH_PREFIX = "psr_"
@@ -50,16 +51,22 @@ def _refused() -> Unauthorized:
     return Unauthorized("the refresh token is invalid or expired", code="invalid_token")
 
 
-async def open_session(runtime: Runtime, claims: TokenClaims) -> IssuedSession:
+async def open_session(
+    claims: TokenClaims, *, sessions: SessionFactory, settings: Settings, now: dt.datetime
+) -> IssuedSession:
     """A new session for claims a login (or an accepted invite) has just granted."""
-    async with runtime.sessions() as session, session.begin():
-        return await _issue(session, runtime, claims, family_id=new_id())
+    async with sessions() as session, session.begin():
+        return await _issue(session, settings, claims, now, family_id=new_id())
 
 
 async def _issue(
-    session: AsyncSession, runtime: Runtime, claims: TokenClaims, *, family_id: uuid.UUID
+    session: AsyncSession,
+    settings: Settings,
+    claims: TokenClaims,
+    now: dt.datetime,
+    *,
+    family_id: uuid.UUID,
 ) -> IssuedSession:
-    settings, now = runtime.settings, runtime.clock()
     await session.execute(
         delete(RefreshToken).where(
             RefreshToken.user_id == claims.user_id, RefreshToken.expires_at <= now
@@ -86,13 +93,14 @@ async def _issue(
     )
 
 
-async def refresh_session(runtime: Runtime, presented: str) -> IssuedSession:
+async def refresh_session(
+    presented: str, *, sessions: SessionFactory, settings: Settings, now: dt.datetime
+) -> IssuedSession:
     """Spend one refresh token for a new pair; a spent one presented again ends the session."""
     if not presented.startswith(REFRESH_PREFIX):
         raise _refused()
-    digest = hash_api_secret(presented.removeprefix(REFRESH_PREFIX), runtime.settings.secret_key)
-    now = runtime.clock()
-    async with runtime.sessions() as session, session.begin():
+    digest = hash_api_secret(presented.removeprefix(REFRESH_PREFIX), settings.secret_key)
+    async with sessions() as session, session.begin():
         row = (
             await session.scalars(select(RefreshToken).where(RefreshToken.token_hash == digest))
         ).one_or_none()
@@ -107,7 +115,7 @@ async def refresh_session(runtime: Runtime, presented: str) -> IssuedSession:
                 await revoke_family(session, row.family_id, now)
                 issued = None
             else:
-                issued = await _issue(session, runtime, claims, family_id=row.family_id)
+                issued = await _issue(session, settings, claims, now, family_id=row.family_id)
     if issued is None:
         raise _refused()
     return issued
@@ -155,7 +163,7 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID, now: dt.dat
     )
 
 
-async def end_session(runtime: Runtime, family_id: uuid.UUID) -> None:
+async def end_session(family_id: uuid.UUID, *, sessions: SessionFactory, now: dt.datetime) -> None:
     """Log out: the session's refresh tokens and access tokens stop working."""
-    async with runtime.sessions() as session, session.begin():
-        await revoke_family(session, family_id, runtime.clock())
+    async with sessions() as session, session.begin():
+        await revoke_family(session, family_id, now)

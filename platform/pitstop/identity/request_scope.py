@@ -1,6 +1,6 @@
 """One request, one scope: every request-scoped contextvar is set on entry and reset on exit.
 
-The request-scoped variables are the tenant (``tenancy.context``), the PII policy
+The request-scoped variables are the tenant (``db.tenant_context``), the PII policy
 (``access.masking``), the audit actor (``access.audit``) and the log binding (structlog's
 contextvars: ``request_id``, ``tenant_id``, ``actor_id``). The principal itself travels in
 the ASGI scope (``scope["user"]``), which is per request by construction.
@@ -29,8 +29,8 @@ import structlog
 
 from pitstop.access.audit import acting_as, no_actor
 from pitstop.access.masking import pii_visibility
-from pitstop.identity.principal import Principal
-from pitstop.tenancy.context import no_tenant, tenant_scope
+from pitstop.access.principal import Principal
+from pitstop.db.tenant_context import no_tenant, tenant_scope
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from pitstop.access.masking import Sensitive
+from pitstop.identity.models import ApiKey, Membership, Role, User
 from pitstop.inputs import ShortText
 
 Email = Annotated[
@@ -139,3 +140,45 @@ class ApiKeyOut(msgspec.Struct):
 
 class ApiKeyCreated(ApiKeyOut):
     key: str = ""
+
+
+def staff_out(membership: Membership, user: User) -> StaffOut:
+    """The person as this tenant knows them: its display name, and nothing of the identity's
+    own state (name, password) until they have accepted the membership."""
+    return StaffOut(
+        id=membership.id,
+        email=Sensitive(user.email, "email"),
+        name=Sensitive(membership.display_name or user.name, "name"),
+        role=membership.role,
+        stores=None
+        if membership.store_ids is None
+        else [uuid.UUID(s) for s in membership.store_ids],
+        active=membership.active,
+        has_password=not membership.pending and user.password_hash is not None,
+        pending=membership.pending,
+        managed_by=membership.managed_by.value,
+    )
+
+
+def role_out(role: Role) -> RoleOut:
+    return RoleOut(
+        role.id,
+        role.name,
+        role.title,
+        sorted(role.permissions),
+        role.builtin,
+        role.store_scoped,
+        role.managed_by.value,
+    )
+
+
+def key_out(key: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut(
+        key.id,
+        key.name,
+        key.prefix,
+        sorted(key.permissions),
+        key.created_at,
+        key.revoked_at,
+        key.last_used_at,
+    )

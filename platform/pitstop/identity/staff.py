@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.permissions import ROLE_TEMPLATES, STORE_SCOPED_ROLES, PermissionTable
 from pitstop.db.base import new_id
+from pitstop.db.tenant_context import current_tenant_id
 from pitstop.identity.models import Membership, Role, User
-from pitstop.tenancy.context import current_tenant_id
 from pitstop.tenancy.models import ManagedBy
 
 
@@ -95,6 +95,15 @@ async def find_user(session: AsyncSession, email: str) -> User | None:
     return (
         await session.scalars(select(User).where(func.lower(User.email) == email.lower()))
     ).one_or_none()
+
+
+async def person_of(session: AsyncSession, membership: Membership) -> User:
+    """The identity behind a membership. The foreign key (ON DELETE CASCADE) means there
+    always is one; a row without one is a broken database, not a caller's mistake."""
+    user = await session.get(User, membership.user_id)
+    if user is None:
+        raise LookupError(f"membership {membership.id} names no user")
+    return user
 
 
 class HireRefused(Exception):

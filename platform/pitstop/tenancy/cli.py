@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pitstop.access.permissions import ROLE_TEMPLATES
 from pitstop.hooks.enablement import manifest_applier, manifest_schemas
+from pitstop.provisioning.manifests import load_directory
+from pitstop.provisioning.reconcile import Mode, TenantPlan, changes_in, reconcile, render
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.manifests import load_directory
-from pitstop.tenancy.provision import Mode, TenantPlan, changes_in, reconcile, render
 
 
 async def provision(

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from pitstop.errors import Unprocessable
 from pitstop.inputs import ShortText
 
 Slug = Annotated[
@@ -53,3 +54,11 @@ def zone_problem(name: str) -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         return "unknown time zone; use an IANA name such as Asia/Shanghai"
     return None
+
+
+def checked_zone(name: str) -> str:
+    """The zone name, or 422 naming ``timezone``: the API's door for :func:`zone_problem`."""
+    problem = zone_problem(name)
+    if problem is not None:
+        raise Unprocessable.field("timezone", problem)
+    return name

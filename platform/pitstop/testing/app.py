@@ -22,10 +22,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from pitstop.access.permissions import STORE_SCOPED_ROLES
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import OutboxEvent
 from pitstop.runtime import Runtime
 from pitstop.sdk import PluginContext
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Store, Tenant
 from pitstop.testing import records
 from pitstop.testing import runtime as core

@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
 from pitstop.db.engine import create_engine, session_factory
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.delivery import MAX_ATTEMPTS, deliver
 from pitstop.events.relay import publish_event
 from pitstop.hooks.commands import plugin_groups
@@ -30,7 +31,6 @@ from pitstop.runtime import Runtime
 from pitstop.sdk import PluginContext
 from pitstop.settings import Settings
 from pitstop.tenancy.cli import provision
-from pitstop.tenancy.context import tenant_scope
 from pitstop.testing.clock import Clock
 from pitstop.testing.queue import KitBroker, Pending
 from pitstop.worker import actors
@@ -86,7 +86,10 @@ async def mint_access_token(runtime: Runtime, tenant_id: uuid.UUID, email: str) 
             if membership is None or user is None or not membership.can_act:
                 raise LookupError(f"no active staff member {email} in the kit's tenant")
             claims = membership_claims(user.id, membership, user.credentials_epoch)
-    return (await open_session(runtime, claims)).access_token
+    issued = await open_session(
+        claims, sessions=runtime.sessions, settings=runtime.settings, now=runtime.clock()
+    )
+    return issued.access_token
 
 
 @asynccontextmanager

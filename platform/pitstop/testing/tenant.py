@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.access.permissions import ROLE_TEMPLATES, STORE_SCOPED_ROLES
-from pitstop.db.migrate import upgrade
+from pitstop.bootstrap.migrate import upgrade
 from pitstop.settings import Settings
 
 SLUG = "kit-chain"

@@ -16,9 +16,9 @@ import dramatiq
 import structlog
 from sqlalchemy import select
 
+from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.delivery import MAX_ATTEMPTS, deliver
 from pitstop.events.relay import publish_event
-from pitstop.tenancy.context import current_tenant_id
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.worker.dispatch import DELIVER, PUBLISH, QUEUE, RUN_SCHEDULE, RUN_TASK
 

@@ -16,7 +16,7 @@ import structlog
 from dramatiq import Middleware
 from dramatiq.broker import Broker, MessageProxy
 
-from pitstop.tenancy.context import tenant_scope
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.worker.dispatch import TENANT_OPTION
 
 

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.pool import NullPool
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import OutboxEvent
 from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.sdk import PluginContext
 from pitstop.settings import Settings
-from pitstop.tenancy.context import tenant_scope
 from pitstop_complaints.sla import sla_check, sla_sweep
 from tests.crm.conftest import Crm
 from tests.plugins.complaints import tiers

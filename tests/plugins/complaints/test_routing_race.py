@@ -7,8 +7,8 @@ import uuid
 
 from sqlalchemy import func, select
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Store, Tenant
 from pitstop_complaints.models import RoutingCursor
 from pitstop_complaints.routing import round_robin

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.sdk import PluginContext
-from pitstop.tenancy.context import tenant_scope
 from pitstop_membership.models import LedgerEntry, LotMovement, MemberAccount, PointLot
 from tests.crm.conftest import Crm
 from tests.support.demo import Demo

@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
+from pitstop.access.models import AuditEntry
 from pitstop.cli import main
 from pitstop.crm.demo_data import BookSize, load_demo_crm
 from pitstop.crm.models import OrderStatus, ServiceOrder
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import OutboxEvent
-from pitstop.identity.models import AuditEntry
 from pitstop.runtime import Runtime
 from pitstop.sdk import completed_service_orders
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from pitstop_membership import earning
 from pitstop_membership.earning import CompletedOrder

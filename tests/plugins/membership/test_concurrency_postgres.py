@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.delivery import deliver
 from pitstop.events.models import EventDelivery, OutboxEvent
 from pitstop.sdk import Event, PluginContext, Unprocessable
-from pitstop.tenancy.context import tenant_scope
 from pitstop_membership import earning, ledger, views
 from pitstop_membership.idempotency import idempotent
 from pitstop_membership.ledger import Source

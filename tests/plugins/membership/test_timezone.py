@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from pitstop_membership.settings import programme
 from tests.support.demo import Demo

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.outbox import emit
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from pitstop.worker.actors import register_actors
 from pitstop.worker.dispatch import QUEUE

@@ -7,13 +7,13 @@ import uuid
 
 from sqlalchemy import func, select
 
+from pitstop.access.models import AuditEntry
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.delivery import MAX_ATTEMPTS, DeliveryFailed, deliver
 from pitstop.events.models import DeliveryStatus, EventDelivery
 from pitstop.events.outbox import emit
 from pitstop.events.relay import publish_event, sweep
-from pitstop.identity.models import AuditEntry
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from tests.conftest import Drain, running_worker
 from tests.plugins import sample

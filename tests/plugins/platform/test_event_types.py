@@ -12,6 +12,7 @@ import msgspec
 import pytest
 from sqlalchemy import func, select
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import OutboxEvent
 from pitstop.events.outbox import emit
 from pitstop.events.payloads import CORE_EVENT_TYPES, ServiceOrderFacts
@@ -25,7 +26,6 @@ from pitstop.sdk import (
     PluginInfo,
     UndeclaredEvent,
 )
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from tests.plugins import sample
 from tests.support.demo import Demo

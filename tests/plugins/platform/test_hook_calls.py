@@ -14,10 +14,10 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.pool import NullPool
 
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.context import tenant_scope
 from tests.crm.conftest import Crm
 from tests.plugins.readers import BAD_SQL, RAISE, Reader
 from tests.support.demo import Demo

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pitstop.db.tenant_context import tenant_scope
+from pitstop.provisioning.manifests import ManifestError
+from pitstop.provisioning.reconcile import render
 from pitstop.runtime import Runtime
 from pitstop.tenancy.cli import provision
-from pitstop.tenancy.context import tenant_scope
-from pitstop.tenancy.manifests import ManifestError
 from pitstop.tenancy.models import Tenant, TenantPlugin
-from pitstop.tenancy.provision import render
 
 HEADER = "slug = 'acme'\nname = 'Acme'\nkind = 'shop'\n"
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.pool import NullPool
 from structlog.testing import capture_logs
 
+from pitstop.access.models import AuditEntry
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.hooks.manager import PluginHost
-from pitstop.identity.models import AuditEntry
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from tests.plugins import transactional
 from tests.support.demo import Demo

@@ -9,9 +9,9 @@ import uuid
 
 from sqlalchemy import func, select, update
 
-from pitstop.identity.models import AuditEntry
+from pitstop.access.models import AuditEntry
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
-from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Tenant
 from pitstop.worker.scheduler import build_scheduler
 from tests.conftest import Drain

@@ -24,7 +24,6 @@ import msgspec
 
 from pitstop.access.permissions import STORE_SCOPED_ROLES, STORES_REQUIRED
 from pitstop.errors import Unprocessable, split_msgspec_error
-from pitstop.hooks.settings import validate_settings
 from pitstop.tenancy.hours import (
     HoursInvalid,
     format_holidays,
@@ -32,6 +31,7 @@ from pitstop.tenancy.hours import (
     parse_holidays,
     parse_weekly_hours,
 )
+from pitstop.tenancy.plugin_settings import validate_settings
 from pitstop.tenancy.types import (
     CurrencyCode,
     DisplayName,

@@ -14,8 +14,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.principal import Principal
 from pitstop.crm import orders as service
 from pitstop.crm.models import OrderStatus, ServiceOrder
+from pitstop.crm.responses import order_out
 from pitstop.crm.schemas import (
     STRICT_DECODERS,
     CompleteRequest,
@@ -23,10 +25,8 @@ from pitstop.crm.schemas import (
     ServiceOrderCreate,
     ServiceOrderOut,
 )
-from pitstop.crm.views import order_out
-from pitstop.identity.principal import Principal
+from pitstop.db.base import Clock
 from pitstop.pagination import Limit, Page, keyset, page_of
-from pitstop.runtime import Runtime
 
 
 class ServiceOrdersController(Controller):
@@ -62,10 +62,10 @@ class ServiceOrdersController(Controller):
         data: JSONBody[ServiceOrderCreate],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> ServiceOrderOut:
         """Totals are computed here from the lines (integer fen), never taken from the client."""
-        order, lines = await service.open_order(session, data, principal, runtime.clock())
+        order, lines = await service.open_order(session, data, principal, clock())
         return order_out(order, lines)
 
     @get("/{order_id:uuid}", opt={"permission": "service_orders:read"})
@@ -84,10 +84,10 @@ class ServiceOrdersController(Controller):
         order_id: FromPath[uuid.UUID],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> ServiceOrderOut:
         order = await service.get_order(session, order_id, principal)
-        service.start(order, runtime.clock())
+        service.start(order, clock())
         await session.flush()
         return order_out(order, await service.lines_of(session, order.id))
 
@@ -98,12 +98,12 @@ class ServiceOrdersController(Controller):
         data: JSONBody[CompleteRequest],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> ServiceOrderOut:
         """Records the odometer, sets the next service due and emits the completion event."""
         order = await service.get_order(session, order_id, principal)
         await service.complete(
-            session, order, data.mileage_km, runtime.clock(), correction=data.mileage_correction
+            session, order, data.mileage_km, clock(), correction=data.mileage_correction
         )
         await session.flush()
         return order_out(order, await service.lines_of(session, order.id))
@@ -115,9 +115,9 @@ class ServiceOrdersController(Controller):
         data: JSONBody[RefundRequest],
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> ServiceOrderOut:
         order = await service.get_order(session, order_id, principal)
-        await service.refund(session, order, data.reason.strip(), runtime.clock())
+        await service.refund(session, order, data.reason.strip(), clock())
         await session.flush()
         return order_out(order, await service.lines_of(session, order.id))

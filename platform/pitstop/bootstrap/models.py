@@ -14,6 +14,7 @@ from pitstop.db.base import Base
 
 
 def load_models(*, plugins: bool = True) -> MetaData:
+    import pitstop.access.models
     import pitstop.crm.models
     import pitstop.events.models
     import pitstop.identity.models

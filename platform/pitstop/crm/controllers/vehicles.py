@@ -10,10 +10,12 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.principal import Principal
 from pitstop.access.search_limits import check_search
 from pitstop.crm import orders as order_service
 from pitstop.crm import vehicles as service
 from pitstop.crm.models import MileageSource, ServiceOrder, Vehicle, VehicleOwnership
+from pitstop.crm.responses import mileage_out, order_out, ownership_out, vehicle_out
 from pitstop.crm.schemas import (
     MileageOut,
     MileageRequest,
@@ -22,11 +24,10 @@ from pitstop.crm.schemas import (
     VehicleOut,
     VehiclePatch,
 )
-from pitstop.crm.views import mileage_out, order_out, ownership_out, vehicle_out
-from pitstop.identity.principal import Principal
+from pitstop.db.base import Clock
 from pitstop.inputs import SearchText
 from pitstop.pagination import Limit, Page, keyset, page_of
-from pitstop.runtime import Runtime
+from pitstop.settings import Settings
 
 
 class VehiclesController(Controller):
@@ -37,7 +38,8 @@ class VehiclesController(Controller):
     async def list_vehicles(
         self,
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
         principal: NamedDependency[Principal],
         q: SearchText = None,
         customer_id: FromQuery[uuid.UUID | None] = None,
@@ -46,14 +48,14 @@ class VehiclesController(Controller):
     ) -> Page[VehicleOut]:
         """``q`` finds by exact plate or VIN, or by the VIN's last digits; limited and audited
         like a customer search for a role that sees plates or VINs masked."""
-        now = runtime.clock()
+        now = clock()
         await check_search(
             session,
             principal,
             service.searched_classes(q),
             (q or "").strip(),
             now=now,
-            secret_key=runtime.settings.secret_key,
+            secret_key=settings.secret_key,
         )
         statement = keyset(service.list_statement(q, customer_id), Vehicle.id, after, limit)
         rows = (await session.scalars(statement)).all()
@@ -65,9 +67,9 @@ class VehiclesController(Controller):
         self,
         data: JSONBody[VehicleCreate],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> VehicleOut:
-        now = runtime.clock()
+        now = clock()
         vehicle = await service.register_vehicle(session, data, now)
         return vehicle_out(vehicle, now.date())
 
@@ -76,10 +78,10 @@ class VehiclesController(Controller):
         self,
         vehicle_id: FromPath[uuid.UUID],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> VehicleOut:
         vehicle = await service.get_vehicle(session, vehicle_id)
-        return vehicle_out(vehicle, runtime.clock().date())
+        return vehicle_out(vehicle, clock().date())
 
     @patch("/{vehicle_id:uuid}", opt={"permission": "vehicles:write"})
     async def change(
@@ -87,10 +89,10 @@ class VehiclesController(Controller):
         vehicle_id: FromPath[uuid.UUID],
         data: JSONBody[VehiclePatch],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> VehicleOut:
         """A new ``customer_id`` transfers ownership; the previous owner stays in history."""
-        now = runtime.clock()
+        now = clock()
         vehicle = await service.get_vehicle(session, vehicle_id)
         await service.update_vehicle(session, vehicle, data, now)
         await session.flush()
@@ -102,7 +104,7 @@ class VehiclesController(Controller):
         vehicle_id: FromPath[uuid.UUID],
         data: JSONBody[MileageRequest],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> MileageOut:
         """A reading lower than the last is refused unless ``correction`` is true."""
         vehicle = await service.get_vehicle(session, vehicle_id)
@@ -110,7 +112,7 @@ class VehiclesController(Controller):
             session,
             vehicle,
             data.mileage_km,
-            runtime.clock(),
+            clock(),
             correction=data.correction,
             source=MileageSource.manual,
             note=data.note,
@@ -122,7 +124,7 @@ class VehiclesController(Controller):
         self,
         vehicle_id: FromPath[uuid.UUID],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
         principal: NamedDependency[Principal],
     ) -> VehicleHistoryOut:
         """Owners, the odometer timeline and service orders; a store-scoped reader sees only
@@ -140,7 +142,7 @@ class VehiclesController(Controller):
             )
         )
         return VehicleHistoryOut(
-            vehicle=vehicle_out(vehicle, runtime.clock().date()),
+            vehicle=vehicle_out(vehicle, clock().date()),
             owners=[ownership_out(o) for o in owners.all()],
             mileage=[mileage_out(r) for r in readings.all()],
             service_orders=[order_out(o) for o in orders.all()],

@@ -4,6 +4,10 @@ msgspec stops at the first error; a chain's administrator fixing a settings form
 every bad field named at once, so each top-level field is checked on its own (the others
 at their defaults), then the whole object (cross-field rules in ``__post_init__``).
 Settings are stored complete (defaults filled in), so what a tenant runs on is visible.
+
+Tenancy holds a tenant's plugin switches and settings (``TenantPlugin``), and manifests
+validate them before anything is applied, so the validation sits here, below the plugin
+host that also uses it.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ its audit entry commit together or not at all.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -14,10 +15,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.principal import Principal
 from pitstop.access.search_limits import check_search
 from pitstop.crm import customers as service
 from pitstop.crm import privacy
+from pitstop.crm.extensions import CustomerExtensions
 from pitstop.crm.models import Customer
+from pitstop.crm.responses import customer_out
 from pitstop.crm.schemas import (
     CustomerCreate,
     CustomerOut,
@@ -27,16 +31,14 @@ from pitstop.crm.schemas import (
     RevealOut,
     RevealRequest,
 )
-from pitstop.crm.views import customer_out
+from pitstop.db.base import Clock
 from pitstop.events.outbox import emit
-from pitstop.identity.principal import Principal
 from pitstop.inputs import SearchText
 from pitstop.pagination import Limit, Page, keyset, page_of
-from pitstop.runtime import Runtime
+from pitstop.settings import Settings
 
 
-async def _one_out(session: AsyncSession, runtime: Runtime, customer: Customer) -> CustomerOut:
-    today = runtime.clock().date()
+async def _one_out(session: AsyncSession, today: dt.date, customer: Customer) -> CustomerOut:
     derived = await service.derive(session, [customer.id], today)
     return customer_out(customer, derived[customer.id])
 
@@ -49,7 +51,8 @@ class CustomersController(Controller):
     async def list_customers(
         self,
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
+        settings: NamedDependency[Settings],
         principal: NamedDependency[Principal],
         q: SearchText = None,
         tag: FromQuery[str | None] = None,
@@ -62,14 +65,14 @@ class CustomersController(Controller):
 
         Searching by a class your role sees masked is limited (30 a minute, 300 a day, then
         429 with ``Retry-After``) and audited as ``customer.search``."""
-        now = runtime.clock()
+        now = clock()
         await check_search(
             session,
             principal,
             service.searched_classes(q, tag),
             "\n".join(p for p in (q and q.strip(), tag) if p),
             now=now,
-            secret_key=runtime.settings.secret_key,
+            secret_key=settings.secret_key,
         )
         today = now.date()
         statement = service.search_statement(
@@ -78,7 +81,7 @@ class CustomersController(Controller):
             store_id=store_id,
             lifecycle=lifecycle,
             today=today,
-            dialect=runtime.engine.dialect.name,
+            dialect=session.get_bind().dialect.name,
         )
         rows = (await session.scalars(keyset(statement, Customer.id, after, limit))).all()
         page = rows[:limit]
@@ -91,9 +94,9 @@ class CustomersController(Controller):
         self,
         data: JSONBody[CustomerCreate],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> CustomerOut:
-        now = runtime.clock()
+        now = clock()
         customer = await service.create_customer(session, data, now)
         await emit(
             session,
@@ -107,17 +110,17 @@ class CustomersController(Controller):
             },
             occurred_at=now,
         )
-        return await _one_out(session, runtime, customer)
+        return await _one_out(session, now.date(), customer)
 
     @get("/{customer_id:uuid}", opt={"permission": "customers:read"})
     async def get_customer(
         self,
         customer_id: FromPath[uuid.UUID],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> CustomerOut:
         customer = await service.get_customer(session, customer_id)
-        return await _one_out(session, runtime, customer)
+        return await _one_out(session, clock().date(), customer)
 
     @patch("/{customer_id:uuid}", opt={"permission": "customers:write"})
     async def change_customer(
@@ -125,9 +128,9 @@ class CustomersController(Controller):
         customer_id: FromPath[uuid.UUID],
         data: JSONBody[CustomerPatch],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
     ) -> CustomerOut:
-        now = runtime.clock()
+        now = clock()
         customer = await service.get_customer(session, customer_id)
         changed = await service.update_customer(session, customer, data, now)
         if changed:
@@ -138,7 +141,7 @@ class CustomersController(Controller):
                 {"customer_id": str(customer.id), "fields": changed},
                 occurred_at=now,
             )
-        return await _one_out(session, runtime, customer)
+        return await _one_out(session, now.date(), customer)
 
     @post("/{customer_id:uuid}/reveal", status_code=200, opt={"permission": "customers:reveal"})
     async def reveal(
@@ -156,33 +159,37 @@ class CustomersController(Controller):
         self,
         customer_id: FromPath[uuid.UUID],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
+        customer_extensions: NamedDependency[CustomerExtensions],
         principal: NamedDependency[Principal],
     ) -> CustomerProfile:
         customer = await service.get_customer(session, customer_id)
-        return await privacy.profile(session, runtime, customer, principal)
+        today = clock().date()
+        return await privacy.profile(session, customer_extensions, customer, principal, today)
 
     @get("/{customer_id:uuid}/export", opt={"permission": "customers:export"})
     async def export(
         self,
         customer_id: FromPath[uuid.UUID],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        customer_extensions: NamedDependency[CustomerExtensions],
     ) -> dict[str, Any]:
         """Everything held about the customer, raw (it is their own data), audited."""
         customer = await service.get_customer(session, customer_id)
-        return await privacy.export(session, runtime, customer)
+        return await privacy.export(session, customer_extensions, customer)
 
     @post("/{customer_id:uuid}/erase", status_code=200, opt={"permission": "customers:erase"})
     async def erase(
         self,
         customer_id: FromPath[uuid.UUID],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        clock: NamedDependency[Clock],
+        customer_extensions: NamedDependency[CustomerExtensions],
         data: JSONBody[EraseRequest | None] = None,
     ) -> CustomerOut:
         """Anonymise irreversibly; financial records stay, plugins erase their own data."""
         customer = await service.get_customer(session, customer_id)
         reason = data.reason.strip() if data else ""
-        await privacy.erase(session, runtime, customer, reason, runtime.clock())
-        return await _one_out(session, runtime, customer)
+        now = clock()
+        await privacy.erase(session, customer_extensions, customer, reason, now)
+        return await _one_out(session, now.date(), customer)

@@ -25,9 +25,9 @@ from pitstop.access.audit import acting_as, record
 from pitstop.access.permissions import PermissionTable
 from pitstop.db.base import new_id
 from pitstop.db.engine import SessionFactory
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.identity import staff as staff_service
-from pitstop.tenancy.context import tenant_scope
-from pitstop.tenancy.manifests import Manifest, ManifestError, StoreSpec
+from pitstop.provisioning.manifests import Manifest, ManifestError, StoreSpec
 from pitstop.tenancy.models import ManagedBy, Store, Tenant, TenantKind, TenantPlugin
 
 PluginApplier = Callable[[AsyncSession, Tenant, str, Mapping[str, Any]], Any]

@@ -1,0 +1,1 @@
+"""HTTP API of identity, one module per resource: auth, staff, roles, API keys."""

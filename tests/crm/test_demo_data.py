@@ -7,7 +7,6 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from pitstop.crm.demo_data import SIZES, load_demo_crm
 from pitstop.crm.models import (
     Customer,
     LineKind,
@@ -17,6 +16,7 @@ from pitstop.crm.models import (
     Vehicle,
 )
 from pitstop.crm.validators import normalize_phone, normalize_plate, normalize_vin
+from pitstop.demo.crm_book import SIZES, load_demo_crm
 from pitstop.tenancy.context import tenant_scope
 from tests.crm.conftest import Crm
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pitstop.demo import prepare_demo_tenants
+from pitstop.demo.loader import prepare_demo_tenants
 from pitstop.identity.models import Membership, User
-from pitstop.tenancy.cli import provision
+from pitstop.provisioning import provision
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Store, Tenant
 from pitstop.tenancy.provision import render

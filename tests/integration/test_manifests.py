@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from pitstop.access.permissions import ROLE_TEMPLATES
 from pitstop.identity.models import Membership
+from pitstop.provisioning import provision
 from pitstop.runtime import Runtime
-from pitstop.tenancy.cli import provision
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.manifests import ManifestError, load_manifest
 from pitstop.tenancy.models import Store, Tenant

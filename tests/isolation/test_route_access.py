@@ -22,7 +22,6 @@ from sqlalchemy.pool import NullPool
 from pitstop.app import create_app
 from pitstop.deps import DEPENDENCIES
 from pitstop.errors import EXCEPTION_HANDLERS
-from pitstop.hooks.manager import PluginHost
 from pitstop.identity.edge import EdgeMiddleware, permission_guard
 from pitstop.runtime import Runtime
 from pitstop.sdk import PluginInfo, hookimpl, permission
@@ -61,9 +60,10 @@ def runtime_with(settings: Settings) -> Iterator[Any]:
     built: list[Runtime] = []
 
     def build(plugin: types.ModuleType) -> Runtime:
-        host = PluginHost()
-        host.register(plugin)
-        built.append(Runtime.build(settings, plugins=host, poolclass=NullPool))
+        runtime = Runtime.build(
+            settings, extra_plugins=[plugin], installed_plugins=False, poolclass=NullPool
+        )
+        built.append(runtime)
         return built[-1]
 
     yield build

@@ -1,6 +1,6 @@
 """The plugin host: loads plugins through pluggy and calls them for the tenant in context.
 
-One host per :class:`~pitstop.runtime.Runtime` (never module-global), so a plugin a test
+One host per runtime (never module-global), so a plugin a test
 registers dies with that test's runtime. Plugins come from the ``pitstop`` entry-point
 group, narrowed by ``PITSTOP_PLUGINS`` (allow-list) and ``PITSTOP_PLUGINS_BLOCKED``.
 A plugin is refused, loudly, when it lacks ``plugin_info``, implements a hook that does
@@ -66,21 +66,29 @@ def _single(plugin: object, hook: str) -> Any:
 
 
 class PluginHost:
-    def __init__(self, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self, clock: Callable[[], dt.datetime] = utcnow, task_sender: TaskSender | None = None
+    ) -> None:
         self.pm = pluggy.PluginManager(specs.PROJECT)
         self.pm.add_hookspecs(specs)
         self.plugins: dict[str, LoadedPlugin] = {}
         self.clock = clock
-        self.task_sender: TaskSender | None = None
-        """Set when actors are registered on a broker (see :mod:`pitstop.worker.actors`)."""
+        self.task_sender = task_sender
+        """Sends a plugin's deferred task to the broker; None where nothing may be sent
+        (``pitstop plugins list``, ``pitstop permissions``)."""
 
     # -- loading -------------------------------------------------------------------------
 
     @classmethod
     def from_entry_points(
-        cls, allow: Sequence[str] | None = None, blocked: Sequence[str] = ()
+        cls,
+        allow: Sequence[str] | None = None,
+        blocked: Sequence[str] = (),
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        task_sender: TaskSender | None = None,
     ) -> PluginHost:
-        host = cls()
+        host = cls(clock, task_sender)
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if entry.name in blocked or (allow is not None and entry.name not in allow):
                 continue

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.pool import NullPool
 
 from pitstop.events.models import OutboxEvent
-from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.sdk import PluginContext
 from pitstop.settings import Settings
@@ -40,9 +39,7 @@ FAST = {
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    host = PluginHost.from_entry_points()
-    host.register(tiers)
-    rt = Runtime.build(settings, plugins=host, poolclass=NullPool)
+    rt = Runtime.build(settings, extra_plugins=[tiers], poolclass=NullPool)
     tiers.TIERS.clear()
     try:
         yield rt
@@ -147,7 +144,7 @@ async def desk(demo: Demo) -> Desk:
     await crm.load_stores()
     helper = Desk(crm)
     clock: Callable[[], dt.datetime] = lambda: helper.now[0]  # noqa: E731
-    demo.runtime.clock = clock
+    demo.runtime.clock.set(clock)
     response = await helper.configure(FAST)
     assert response.status_code == 200, response.text
     tiers_on = await demo.client.put(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pitstop.provisioning import provision
 from pitstop.runtime import Runtime
-from pitstop.tenancy.cli import provision
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.manifests import ManifestError
 from pitstop.tenancy.models import Tenant, TenantPlugin

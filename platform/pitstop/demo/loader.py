@@ -16,12 +16,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from pitstop.crm.demo_data import SIZES, BookSize, load_demo_crm
+from pitstop.demo.crm_book import SIZES, BookSize, load_demo_crm
 from pitstop.identity.models import Membership, User
 from pitstop.identity.passwords import hash_password, verify_password
+from pitstop.provisioning import provision
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.cli import provision
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import ManagedBy, Tenant
 

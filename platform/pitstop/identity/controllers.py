@@ -219,8 +219,7 @@ class StaffController(Controller):
             resource_id=membership.id,
             detail={"change": "hired", "role": data.role, "pending": membership.pending},
         )
-        user = await session.get(User, membership.user_id)
-        assert user is not None
+        user = await session.get_one(User, membership.user_id)  # the foreign key holds
         return staff_out(membership, user)
 
     @patch("/{staff_id:uuid}")
@@ -263,8 +262,7 @@ class StaffController(Controller):
                 resource_id=membership.id,
                 detail={"change": "updated", **changes},
             )
-        user = await session.get(User, membership.user_id)
-        assert user is not None
+        user = await session.get_one(User, membership.user_id)  # the foreign key holds
         return staff_out(membership, user)
 
     @post("/{staff_id:uuid}/invite", status_code=201)
@@ -280,8 +278,7 @@ class StaffController(Controller):
         ).one_or_none()
         if membership is None:
             raise NotFound("no such staff member")
-        user = await session.get(User, membership.user_id)
-        assert user is not None
+        user = await session.get_one(User, membership.user_id)  # the foreign key holds
         try:
             token, expires_at, purpose = await issue_invite(
                 session,

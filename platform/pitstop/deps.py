@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from dramatiq.broker import Broker
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.access.permissions import PermissionTable
-from pitstop.hooks.manager import PluginHost
 from pitstop.identity.edge import current_principal
 from pitstop.identity.principal import Principal
 from pitstop.runtime import Runtime
-from pitstop.worker.dispatch import Dispatcher
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
@@ -40,37 +36,17 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 # name instead of reaching into the runtime.
 
 
-def provide_plugins(state: State) -> PluginHost:
-    runtime: Runtime = state.runtime
-    return runtime.plugins
+def _runtime_part(name: str) -> Provide:
+    """A provider of one of the runtime's collaborators, read from the app's state."""
 
+    def provide(state: State) -> Any:
+        return getattr(state.runtime, name)
 
-def provide_permissions(state: State) -> PermissionTable:
-    runtime: Runtime = state.runtime
-    return runtime.permissions
-
-
-def provide_dispatch(state: State) -> Dispatcher:
-    runtime: Runtime = state.runtime
-    return runtime.dispatch
-
-
-def provide_engine(state: State) -> AsyncEngine:
-    runtime: Runtime = state.runtime
-    return runtime.engine
-
-
-def provide_broker(state: State) -> Broker:
-    runtime: Runtime = state.runtime
-    return runtime.broker
+    return Provide(provide, sync_to_thread=False)
 
 
 DELIVERY_DEPENDENCIES = {
-    "plugins": Provide(provide_plugins, sync_to_thread=False),
-    "permissions": Provide(provide_permissions, sync_to_thread=False),
-    "dispatch": Provide(provide_dispatch, sync_to_thread=False),
-    "engine": Provide(provide_engine, sync_to_thread=False),
-    "broker": Provide(provide_broker, sync_to_thread=False),
+    name: _runtime_part(name) for name in ("plugins", "permissions", "dispatch", "engine", "broker")
 }
 # -- end of the plugin host and delivery's collaborators ------------------------------
 

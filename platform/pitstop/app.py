@@ -20,7 +20,7 @@ from pitstop.contract import StrictStructSchemaPlugin, document_problems
 from pitstop.crm.api_customers import CustomersController
 from pitstop.crm.api_orders import ServiceOrdersController
 from pitstop.crm.api_vehicles import VehiclesController
-from pitstop.deps import DEPENDENCIES
+from pitstop.deps import DEPENDENCIES, delivery_dependencies
 from pitstop.errors import EXCEPTION_HANDLERS
 from pitstop.events.controllers import DeliveriesController
 from pitstop.hooks.controllers import PluginsController
@@ -73,7 +73,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *plugin_routers(runtime.plugins),
         ],
         state=State({"runtime": runtime}),
-        dependencies=DEPENDENCIES,
+        dependencies={
+            **DEPENDENCIES,
+            **delivery_dependencies(
+                plugins=runtime.plugins,
+                permissions=runtime.permissions,
+                dispatch=runtime.dispatch,
+                engine=runtime.engine,
+                broker=runtime.broker,
+            ),
+        },
         request_class=CheckedRequest,
         middleware=[NulGuardMiddleware, EdgeMiddleware],
         type_encoders=TYPE_ENCODERS,

@@ -148,8 +148,8 @@ def _run_manifests(directory: Path, apply: bool, adopt: bool = False) -> None:
 
 
 async def _reconcile(settings: Settings, directory: Path, *, apply: bool, adopt: bool) -> str:
-    from pitstop.provisioning import provision, report
     from pitstop.runtime import Runtime
+    from pitstop.tenant_manifests import provision, report
 
     runtime = Runtime.build(settings)
     try:

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from pitstop.demo.loader import prepare_demo_tenants
 from pitstop.identity.models import Membership, User
-from pitstop.provisioning import provision
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import Store, Tenant
 from pitstop.tenancy.provision import render
+from pitstop.tenant_manifests import provision
 from tests.support.demo import TENANTS_DIR, Demo
 
 HIRED = "new.sz001@demo-chain.example"

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from pitstop.access.permissions import ROLE_TEMPLATES
 from pitstop.identity.models import Membership
-from pitstop.provisioning import provision
 from pitstop.runtime import Runtime
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.manifests import ManifestError, load_manifest
 from pitstop.tenancy.models import Store, Tenant
 from pitstop.tenancy.provision import render
+from pitstop.tenant_manifests import provision
 
 ROLES = frozenset(ROLE_TEMPLATES)
 

@@ -1,7 +1,7 @@
 """``pitstop demo``: demo tenants, logins and a deterministic book to look at.
 
 The assembly's own package: it may import anything (the domains, the plugin host,
-provisioning), and nothing imports it but the CLI and tests. Its people, VINs and plates
+tenant manifests), and nothing imports it but the CLI and tests. Its people, VINs and plates
 come from Faker, an optional dependency (``pip install 'pitstop[demo]'``, which
 ``make run`` installs), so a production install carries no fake-data generator.
 """

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from pitstop.demo.crm_book import SIZES, BookSize, load_demo_crm
 from pitstop.identity.models import Membership, User
 from pitstop.identity.passwords import hash_password, verify_password
-from pitstop.provisioning import provision
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.models import ManagedBy, Tenant
+from pitstop.tenant_manifests import provision
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pitstop.provisioning import provision
 from pitstop.runtime import Runtime
 from pitstop.tenancy.context import tenant_scope
 from pitstop.tenancy.manifests import ManifestError
 from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.tenancy.provision import render
+from pitstop.tenant_manifests import provision
 
 HEADER = "slug = 'acme'\nname = 'Acme'\nkind = 'shop'\n"
 

@@ -19,7 +19,7 @@ from pitstop.tenancy.provision import Mode, TenantPlan, changes_in, reconcile, r
 
 
 class ProvisioningServices(Protocol):
-    """What provisioning runs on (a runtime has them): the database, the installed plugins
+    """What applying manifests runs on (a runtime has them): the database, the installed plugins
     (whose settings a manifest may set) and the permission table built-in roles come from."""
 
     @property

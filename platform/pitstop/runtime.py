@@ -49,13 +49,16 @@ class Runtime:
         *,
         extra_plugins: Sequence[object] = (),
         installed_plugins: bool = True,
+        clock: Clock | None = None,
         **engine_options: Any,
     ) -> Runtime:
         """``extra_plugins`` are registered after the installed ones (or alone, when
-        ``installed_plugins`` is false): how a test runs a plugin that no entry point names."""
+        ``installed_plugins`` is false): how a test runs a plugin that no entry point names.
+        ``clock`` defaults to the wall clock; a test kit may pass one reading its own time
+        (``Clock(kit_clock)``)."""
         broker = broker or build_broker(settings)
         dispatch = Dispatcher(broker)
-        clock = Clock()
+        clock = clock or Clock()
         if installed_plugins:
             plugins = PluginHost.from_entry_points(
                 settings.plugins_allow,

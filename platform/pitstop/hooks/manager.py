@@ -67,7 +67,10 @@ def _single(plugin: object, hook: str) -> Any:
 
 class PluginHost:
     def __init__(
-        self, clock: Callable[[], dt.datetime] = utcnow, task_sender: TaskSender | None = None
+        self,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        task_sender: TaskSender | None = None,
     ) -> None:
         self.pm = pluggy.PluginManager(specs.PROJECT)
         self.pm.add_hookspecs(specs)
@@ -88,7 +91,7 @@ class PluginHost:
         clock: Callable[[], dt.datetime] = utcnow,
         task_sender: TaskSender | None = None,
     ) -> PluginHost:
-        host = cls(clock, task_sender)
+        host = cls(clock=clock, task_sender=task_sender)
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if entry.name in blocked or (allow is not None and entry.name not in allow):
                 continue

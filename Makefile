@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: run test lint bench fuzz migrate demo clean
 
@@ -15,11 +16,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(TEST_STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[test]'
+# `pitstop demo` needs the `demo` extra (Faker); the test extra includes it.
+$(DEMO_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[demo]'
 	touch $@ $(STAMP)
 
-run: $(STAMP)
+$(TEST_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(STAMP) $(DEMO_STAMP)
+
+run: $(DEMO_STAMP)
 	$(BIN)/pitstop migrate
 	$(BIN)/pitstop demo
 	$(BIN)/pitstop serve
@@ -27,7 +33,7 @@ run: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/pitstop migrate
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/pitstop demo
 
 test: $(TEST_STAMP)

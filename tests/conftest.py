@@ -211,10 +211,10 @@ def running_worker(runtime: Runtime) -> Iterator[Drain]:
     """Dramatiq worker threads bound to ``runtime``; ``await drain()`` runs the queue dry."""
     import dramatiq
 
-    from pitstop.worker.actors import register_actors
+    from pitstop.processes import bind_actors
 
     if not runtime.broker.actors:
-        register_actors(runtime)
+        bind_actors(runtime)
     dramatiq_worker = dramatiq.Worker(runtime.broker, worker_threads=2, worker_timeout=50)
     dramatiq_worker.start()
     try:

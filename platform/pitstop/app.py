@@ -8,7 +8,6 @@ own app from its own :class:`~pitstop.runtime.Runtime`, so nothing leaks between
 from __future__ import annotations
 
 from litestar import Litestar, Router
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -71,25 +70,17 @@ def api_router() -> Router:
 
 def core_dependencies(runtime: Runtime) -> dict[str, Provide]:
     """The providers of :mod:`pitstop.deps`, given this runtime's collaborators."""
-    provided = dependencies(
+    return dependencies(
         settings=runtime.settings,
         sessions=runtime.sessions,
-        # Read at call time: tests set ``runtime.clock`` after the app is built.
-        clock=lambda: runtime.clock(),
+        clock=runtime.clock,
         permissions=runtime.permissions,
-        customer_extensions=runtime.plugins,
+        plugins=runtime.plugins,
+        dispatch=runtime.dispatch,
+        engine=runtime.engine,
+        broker=runtime.broker,
+        event_catalog=catalog_of(runtime.plugins.plugins),
     )
-
-    def provide_runtime() -> Runtime:
-        """Only for the plugin and delivery controllers not yet given their collaborators."""
-        return runtime
-
-    catalog = catalog_of(runtime.plugins.plugins)
-    return {
-        **provided,
-        "runtime": Provide(provide_runtime, sync_to_thread=False),
-        "event_catalog": Provide(lambda: catalog, use_cache=True, sync_to_thread=False),
-    }
 
 
 def edge_middleware(runtime: Runtime) -> DefineMiddleware:
@@ -97,7 +88,7 @@ def edge_middleware(runtime: Runtime) -> DefineMiddleware:
     authenticate = Authenticator(
         sessions=runtime.sessions,
         secret_key=runtime.settings.secret_key,
-        clock=lambda: runtime.clock(),
+        clock=runtime.clock,
     )
     return DefineMiddleware(EdgeMiddleware, authenticate=authenticate)
 
@@ -112,9 +103,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             ready,
             apidocs.assets_router(),
             api_router(),
-            *plugin_routers(runtime.plugins),
+            *plugin_routers(runtime.plugins, runtime.sessions),
         ],
-        state=State({"runtime": runtime}),
         dependencies=core_dependencies(runtime),
         request_class=CheckedRequest,
         middleware=[NulGuardMiddleware, edge_middleware(runtime)],

@@ -55,7 +55,23 @@ class PitstopGroup(click.Group):
         except PluginRefused as exc:
             click.echo(f"pitstop: {exc}", err=True)
             sys.exit(2)
-        return plugin_groups(host, frozenset(self.commands))
+        return plugin_groups(host, frozenset(self.commands), prepare=_provide_runtime)
+
+
+@click.pass_context
+def _provide_runtime(ctx: click.Context) -> None:
+    """Give a plugin's commands the runtime they run on (see ``for_each_tenant``), unless
+    the caller handed one in as click's ``obj`` (tests: their clock and database)."""
+    from sqlalchemy.pool import NullPool
+
+    from pitstop.hooks.commands import CommandServices
+    from pitstop.runtime import Runtime
+
+    if isinstance(ctx.obj, CommandServices):
+        return
+    runtime = Runtime.build(_settings(), poolclass=NullPool)
+    ctx.obj = runtime
+    ctx.call_on_close(lambda: asyncio.run(runtime.close()))
 
 
 @click.group(cls=PitstopGroup)
@@ -93,7 +109,7 @@ def serve(host: str | None, port: int | None) -> None:
 @click.option("--threads", default=4, show_default=True, help="Worker threads.")
 def worker(threads: int) -> None:
     """Run Dramatiq workers on Redis (PITSTOP_REDIS_URL must be set)."""
-    from pitstop.worker.process import run_worker
+    from pitstop.processes import run_worker
 
     settings = _settings()
     if settings.redis_url is None:
@@ -105,7 +121,7 @@ def worker(threads: int) -> None:
 @main.command()
 def scheduler() -> None:
     """Run periodic jobs and sweeps (one leader at a time on Redis)."""
-    from pitstop.worker.scheduler import run_scheduler
+    from pitstop.processes import run_scheduler
 
     settings = _settings()
     if settings.redis_url is None:
@@ -121,15 +137,26 @@ def tenants() -> None:
 
 def _run_manifests(directory: Path, apply: bool, adopt: bool = False) -> None:
     from pitstop.provisioning.manifests import ManifestError
-    from pitstop.tenancy.cli import reconcile_directory
 
     settings = _settings()
     try:
-        output = asyncio.run(reconcile_directory(settings, directory, apply=apply, adopt=adopt))
+        output = asyncio.run(_reconcile(settings, directory, apply=apply, adopt=adopt))
     except ManifestError as exc:
         click.echo(f"pitstop: invalid manifest: {exc}", err=True)
         sys.exit(1)
     click.echo(output)
+
+
+async def _reconcile(settings: Settings, directory: Path, *, apply: bool, adopt: bool) -> str:
+    from pitstop.runtime import Runtime
+    from pitstop.tenant_manifests import provision, report
+
+    runtime = Runtime.build(settings)
+    try:
+        plans = await provision(runtime, directory, apply=apply, adopt=adopt)
+    finally:
+        await runtime.close()
+    return report(plans, applied=apply)
 
 
 @tenants.command("plan")
@@ -222,7 +249,12 @@ def plugin_new(name: str, directory: Path | None) -> None:
 )
 def demo(tenants_dir: Path) -> None:
     """Provision the demo tenants, set demo passwords and load demo data (idempotent)."""
-    from pitstop.demo import load_demo
+    from pitstop.demo import INSTALL_HINT, faker_installed
+
+    if not faker_installed():
+        click.echo(f"pitstop: {INSTALL_HINT}", err=True)
+        sys.exit(2)
+    from pitstop.demo.loader import load_demo
 
     settings = _settings()
     click.echo(asyncio.run(load_demo(settings, tenants_dir)))

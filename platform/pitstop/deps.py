@@ -16,6 +16,11 @@ collaborators itself. The names, and what each one is:
 ``customer_extensions``
     what plugins add to a customer (profile sections, export, erase): the plugin host,
     typed by the CRM's own protocol so the CRM need not know the host.
+``plugins`` / ``dispatch`` / ``event_catalog``
+    for the plugin host's own controllers (settings, enablement) and event deliveries: the
+    host, what sends broker messages by actor name, the declared event types.
+``engine`` / ``broker``
+    for the readiness probe.
 """
 
 from __future__ import annotations
@@ -23,17 +28,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from dramatiq.broker import Broker
 from litestar import Request
 from litestar.di import Provide
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pitstop.access.permissions import PermissionTable
 from pitstop.access.principal import Principal
 from pitstop.crm.extensions import CustomerExtensions
 from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
+from pitstop.events.types import EventCatalog
+from pitstop.hooks.manager import PluginHost
 from pitstop.identity.edge import current_principal
 from pitstop.settings import Settings
+from pitstop.worker.dispatch import Dispatcher
 
 
 def _value(value: Any) -> Provide:
@@ -64,14 +73,27 @@ def dependencies(
     sessions: SessionFactory,
     clock: Clock,
     permissions: PermissionTable,
-    customer_extensions: CustomerExtensions,
+    plugins: PluginHost,
+    dispatch: Dispatcher,
+    engine: AsyncEngine,
+    broker: Broker,
+    event_catalog: EventCatalog,
 ) -> dict[str, Provide]:
+    customer_extensions: CustomerExtensions = plugins
+    given: dict[str, Any] = {
+        "sessions": sessions,
+        "settings": settings,
+        "clock": clock,
+        "permissions": permissions,
+        "customer_extensions": customer_extensions,
+        "plugins": plugins,
+        "dispatch": dispatch,
+        "engine": engine,
+        "broker": broker,
+        "event_catalog": event_catalog,
+    }
     return {
         "session": Provide(_session_provider(sessions)),
-        "sessions": _value(sessions),
-        "settings": _value(settings),
-        "clock": _value(clock),
-        "permissions": _value(permissions),
-        "customer_extensions": _value(customer_extensions),
         "principal": Provide(provide_principal, sync_to_thread=False),
+        **{name: _value(value) for name, value in given.items()},
     }

@@ -15,10 +15,9 @@ from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
 from pitstop.http_server import serve_http
+from pitstop.processes import scheduler_for, start_worker
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.worker.process import start_worker
-from pitstop.worker.scheduler import build_scheduler
 
 log = structlog.get_logger("pitstop.serve")
 
@@ -48,7 +47,7 @@ def run_server(settings: Settings) -> None:
     worker = None
     if settings.embedded:
         worker = start_worker(runtime.sibling(), threads=2)
-        scheduler = build_scheduler(runtime.sibling(poolclass=NullPool))
+        scheduler = scheduler_for(runtime.sibling(poolclass=NullPool))
         threading.Thread(target=scheduler.run, args=(stop,), daemon=True).start()
     base = f"http://{settings.host}:{settings.port}"
     log.info("serving", api=f"{base}/api/v1", openapi=f"{base}/schema", embedded=settings.embedded)

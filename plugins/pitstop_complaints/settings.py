@@ -16,7 +16,6 @@ import msgspec
 from pitstop.sdk import Duration, parse_duration
 
 CalendarKind = Literal["24x7", "store"]
-CHANNELS = ("phone", "walk_in", "app", "web", "social", "survey")
 CATEGORIES = ("service_quality", "price", "attitude", "waiting_time", "parts", "billing", "other")
 
 

@@ -199,7 +199,8 @@ async def _members_among(ctx: PluginContext, customer_ids: list[uuid.UUID]) -> s
 
 
 def _completed(order: ServiceOrderView) -> CompletedOrder:
-    assert order.completed_at is not None
+    if order.completed_at is None:
+        raise ValueError(f"service order {order.id} is not completed: nothing to count")
     return CompletedOrder(
         id=order.id,
         customer_id=order.customer_id,

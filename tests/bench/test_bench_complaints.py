@@ -148,11 +148,11 @@ def timer_worker(runtime: Runtime) -> Iterator[None]:
     """
     import dramatiq
 
-    from pitstop.worker.actors import register_actors
+    from pitstop.processes import bind_actors
 
     broker: Any = runtime.broker
     broker.get_declared_queues = lambda: {q for q in broker.queues if not q.endswith(".DQ")}
-    register_actors(runtime)
+    bind_actors(runtime)
     worker = dramatiq.Worker(broker, worker_threads=8, worker_timeout=50)
     worker.start()
     try:

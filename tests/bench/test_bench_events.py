@@ -27,7 +27,6 @@ from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import DeliveryStatus, EventDelivery
 from pitstop.events.outbox import emit
 from pitstop.hooks.enablement import configure_plugin
-from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from tests.bench.bounds import Bound, check
@@ -46,13 +45,18 @@ EMIT_SECONDS: list[float] = []
 
 
 async def _platform_rate(settings: Settings, tmp_path: Path) -> float:
-    host = PluginHost.from_entry_points()
-    host.register(sample)
-    runtime = Runtime.build(settings, plugins=host)  # pooled: one event loop here
+    runtime = Runtime.build(settings, extra_plugins=[sample])  # pooled: one event loop here
     tenant_id, _ = await make_tenant(runtime, "bench")
     async with runtime.sessions() as session, session.begin():
         with tenant_scope(tenant_id):
-            await configure_plugin(session, runtime, "sample", enabled=True, settings=None)
+            await configure_plugin(
+                session,
+                runtime.plugins,
+                runtime.permissions,
+                "sample",
+                enabled=True,
+                settings=None,
+            )
     worker = pitstop_process(
         "worker", settings, tmp_path, site=sample_site(tmp_path), args=("--threads", "4")
     )

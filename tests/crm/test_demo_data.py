@@ -7,7 +7,6 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from pitstop.crm.demo_data import SIZES, load_demo_crm
 from pitstop.crm.models import (
     Customer,
     LineKind,
@@ -18,6 +17,7 @@ from pitstop.crm.models import (
 )
 from pitstop.crm.validators import normalize_phone, normalize_plate, normalize_vin
 from pitstop.db.tenant_context import tenant_scope
+from pitstop.demo.crm_book import SIZES, load_demo_crm
 from tests.crm.conftest import Crm
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)

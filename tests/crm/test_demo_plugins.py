@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.pool import NullPool
 
-from pitstop.crm.demo_data import BookSize
 from pitstop.db.base import Base
 from pitstop.db.engine import create_engine
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.demo import run_demo
+from pitstop.demo.crm_book import BookSize
+from pitstop.demo.loader import run_demo
 from pitstop_complaints.models import Complaint, ComplaintActivity
 from pitstop_complaints.workflow import TRANSITIONS
 from pitstop_membership.models import LedgerEntry, MemberAccount
@@ -54,7 +54,7 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
 ) -> None:
     # Given a fresh installation with the demo manifests
     runtime = crm.demo.runtime
-    runtime.clock = lambda: NOW
+    runtime.clock.set(lambda: NOW)
     # When `pitstop demo` runs
     report = await run_demo(runtime, tenants_dir, SMALL)
     # Then the chain shows each plugin it runs, and the shop (which runs none) shows none

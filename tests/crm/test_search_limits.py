@@ -28,7 +28,7 @@ START = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 def injected_clock(crm: Crm) -> Callable[[float], None]:
     """Freeze the runtime's clock at START; the returned function moves it on (seconds)."""
     now = [START]
-    crm.demo.runtime.clock = lambda: now[0]
+    crm.demo.runtime.clock.set(lambda: now[0])
 
     def advance(seconds: float) -> None:
         now[0] += dt.timedelta(seconds=seconds)

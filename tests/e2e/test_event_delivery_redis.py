@@ -26,14 +26,13 @@ from pitstop.access.models import AuditEntry
 from pitstop.app import create_app
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
-from pitstop.events.relay import sweep
-from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from tests.conftest import _truncate_postgres
 from tests.crm.conftest import make_vin
 from tests.plugins import sample
 from tests.support.demo import Demo, provision_demo
+from tests.support.outbox import sweep
 from tests.support.processes import pitstop_process, process_logs, sample_site
 from tests.support.servers import RedisServer
 
@@ -140,9 +139,7 @@ async def test_every_delivery_has_exactly_one_effect_through_kill_and_outage(
         redis_url=redis_server.url, broker_heartbeat_ms=3000
     )
     site = sample_site(tmp_path)
-    host = PluginHost.from_entry_points()
-    host.register(sample)
-    runtime = Runtime.build(settings, plugins=host, poolclass=NullPool)
+    runtime = Runtime.build(settings, extra_plugins=[sample], poolclass=NullPool)
     workers: list[subprocess.Popen[bytes]] = []
     try:
         async with AsyncTestClient(app=create_app(runtime=runtime)) as client:
@@ -175,7 +172,7 @@ async def test_every_delivery_has_exactly_one_effect_through_kill_and_outage(
             redis_server.start()
             # And the scheduler's sweep runs (as it does every 10 s), seen two minutes on
             later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)
-            runtime.clock = lambda: later
+            runtime.clock.set(lambda: later)
             await asyncio.sleep(4)  # the restarted worker reconnects to Redis
             await sweep(runtime)
             tally = await _wait_for(runtime, tenant_id, sum(ORDERS), seconds=120)

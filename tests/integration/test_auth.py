@@ -53,7 +53,7 @@ async def test_tampered_and_expired_tokens_are_rejected(demo: Demo) -> None:
     # When it is tampered with, or used after its lifetime (injected clock)
     bad = await demo.client.get("/api/v1/stores", headers={"Authorization": f"Bearer {tampered}"})
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)
-    demo.runtime.clock = lambda: later
+    demo.runtime.clock.set(lambda: later)
     expired = await demo.client.get("/api/v1/stores", headers={"Authorization": f"Bearer {token}"})
     # Then both are 401
     assert bad.status_code == 401 and bad.json()["code"] == "invalid_token"
@@ -115,7 +115,7 @@ async def test_suspended_tenant_gets_403_and_keeps_its_data(demo: Demo) -> None:
 async def test_brute_force_is_locked_then_recovers_after_the_window(demo: Demo) -> None:
     # Given a fixed clock
     start = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
-    demo.runtime.clock = lambda: start
+    demo.runtime.clock.set(lambda: start)
     # When ten wrong passwords are tried for one account
     for _ in range(10):
         status, _ = await _login(demo, "demo-chain", ADMIN, "wrong-password!")
@@ -128,7 +128,7 @@ async def test_brute_force_is_locked_then_recovers_after_the_window(demo: Demo) 
     assert int(response.headers["retry-after"]) == 15 * 60
     # And the lock-out is audited once
     headers_later = start + dt.timedelta(minutes=15, seconds=1)
-    demo.runtime.clock = lambda: headers_later
+    demo.runtime.clock.set(lambda: headers_later)
     # When the window has passed, the right password works again
     status, body = await _login(demo, "demo-chain", ADMIN, PASSWORD)
     assert status == 200

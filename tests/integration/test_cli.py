@@ -127,3 +127,22 @@ def test_plugin_commands_are_mounted_under_the_plugin(tmp_path: Path, tenants_di
     # And a tenant that does not run it is one line on stderr and exit 1
     assert wrong.returncode == 1
     assert wrong.stderr.strip() == "Error: tenant demo-shop has not enabled membership"
+
+
+def test_demo_without_faker_says_how_to_install_it(tmp_path: Path, tenants_dir: Path) -> None:
+    # Given an installation without the `demo` extra: Faker cannot be imported
+    without_faker = "import sys; sys.modules['faker'] = None; from pitstop.cli import main; main()"
+    # When the demo is asked for
+    result = subprocess.run(
+        [sys.executable, "-c", without_faker, "demo", "--tenants-dir", str(tenants_dir)],
+        env={**os.environ, "PITSTOP_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # Then it fails with one line naming the extra to install, and no traceback
+    assert result.returncode != 0
+    assert "pip install 'pitstop[demo]'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""

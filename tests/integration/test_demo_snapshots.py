@@ -14,7 +14,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 import tests.support.demo_snapshots as snapshots_module
-from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from tests.conftest import _truncate_postgres
@@ -139,9 +138,7 @@ async def test_another_plugin_set_gets_a_snapshot_of_its_own(
     await database.empty()
     # When a runtime that also runs the sample plugin (whose permission joins hq_admin's
     # template) installs the demo
-    host = PluginHost.from_entry_points()
-    host.register(sample)
-    with_sample = Runtime.build(settings, plugins=host, poolclass=NullPool)
+    with_sample = Runtime.build(settings, extra_plugins=[sample], poolclass=NullPool)
     try:
         assert plugin_set(with_sample) != plugin_set(runtime)
         await install_demo(with_sample, snapshots)

@@ -49,7 +49,7 @@ async def test_a_locked_account_still_opens_for_the_right_password_elsewhere(
     demo: Demo, app: Litestar
 ) -> None:
     # Given a fixed clock and ten wrong passwords for the admin from one address
-    demo.runtime.clock = lambda: START
+    demo.runtime.clock.set(lambda: START)
     async with _from(app, "198.51.100.7") as attacker, _from(app, "203.0.113.20") as owner:
         for _ in range(10):
             assert (await _login(attacker, "wrong-password!")).status_code == 401
@@ -66,7 +66,7 @@ async def test_a_locked_account_still_opens_for_the_right_password_elsewhere(
 
 async def test_on_a_locked_account_a_new_address_gets_one_try(demo: Demo, app: Litestar) -> None:
     # Given the admin's account locked by ten failures from one address
-    demo.runtime.clock = lambda: START
+    demo.runtime.clock.set(lambda: START)
     async with _from(app, "198.51.100.7") as first, _from(app, "198.51.100.8") as second:
         for _ in range(10):
             await _login(first, "wrong-password!")
@@ -83,7 +83,7 @@ async def test_past_the_ceiling_every_address_waits(
 ) -> None:
     # Given a ceiling of twelve failures for one account (100 in production)
     monkeypatch.setattr(lockout, "ACCOUNT_CEILING", 12)
-    demo.runtime.clock = lambda: START
+    demo.runtime.clock.set(lambda: START)
     # When twelve addresses each guess wrong once
     for i in range(12):
         async with _from(app, f"198.51.100.{i + 1}") as guesser:
@@ -92,7 +92,7 @@ async def test_past_the_ceiling_every_address_waits(
     async with _from(app, "203.0.113.20") as owner:
         held = await _login(owner, PASSWORD)
         assert held.status_code == 429
-        demo.runtime.clock = lambda: START + dt.timedelta(minutes=15, seconds=1)
+        demo.runtime.clock.set(lambda: START + dt.timedelta(minutes=15, seconds=1))
         assert (await _login(owner, PASSWORD)).status_code == 200
 
 

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.demo import prepare_demo_tenants
+from pitstop.demo.loader import prepare_demo_tenants
 from pitstop.identity.models import Membership, User
 from pitstop.provisioning.reconcile import render
-from pitstop.tenancy.cli import provision
 from pitstop.tenancy.models import Store, Tenant
+from pitstop.tenant_manifests import provision
 from tests.support.demo import TENANTS_DIR, Demo
 
 HIRED = "new.sz001@demo-chain.example"

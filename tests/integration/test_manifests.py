@@ -14,8 +14,8 @@ from pitstop.identity.models import Membership
 from pitstop.provisioning.manifests import ManifestError, load_manifest
 from pitstop.provisioning.reconcile import render
 from pitstop.runtime import Runtime
-from pitstop.tenancy.cli import provision
 from pitstop.tenancy.models import Store, Tenant
+from pitstop.tenant_manifests import provision
 
 ROLES = frozenset(ROLE_TEMPLATES)
 

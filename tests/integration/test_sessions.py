@@ -21,7 +21,7 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 def _clock(demo: Demo, moment: dt.datetime) -> None:
-    demo.runtime.clock = lambda: moment
+    demo.runtime.clock.set(lambda: moment)
 
 
 async def _login(demo: Demo, email: str = ANALYST, tenant: str | None = "demo-chain") -> Any:

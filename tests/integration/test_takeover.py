@@ -196,7 +196,7 @@ async def test_an_invite_without_the_persons_password_accepts_nothing(demo: Demo
 async def test_a_manifest_follows_the_same_rules(demo: Demo, tmp_path: Any) -> None:
     # Given the chain's manifest lists the shop owner under another name
     from pitstop.provisioning.reconcile import render
-    from pitstop.tenancy.cli import provision
+    from pitstop.tenant_manifests import provision
     from tests.support.demo import TENANTS_DIR
 
     text = (TENANTS_DIR / "demo-chain.toml").read_text(encoding="utf-8")

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from pitstop.bootstrap.models import load_models
-from pitstop.crm import demo_data
 from pitstop.db.base import tenant_tables
 from pitstop.db.engine import create_engine
+from pitstop.demo import crm_book as demo_data
 from pitstop.runtime import Runtime
 from tests.conftest import ON_POSTGRES
 from tests.support.factories import make_tenant

@@ -21,7 +21,6 @@ from sqlalchemy.pool import NullPool
 
 from pitstop.app import core_dependencies, create_app, edge_middleware
 from pitstop.errors import EXCEPTION_HANDLERS
-from pitstop.hooks.manager import PluginHost
 from pitstop.identity.edge import permission_guard
 from pitstop.runtime import Runtime
 from pitstop.sdk import PluginInfo, hookimpl, permission
@@ -60,9 +59,10 @@ def runtime_with(settings: Settings) -> Iterator[Any]:
     built: list[Runtime] = []
 
     def build(plugin: types.ModuleType) -> Runtime:
-        host = PluginHost()
-        host.register(plugin)
-        built.append(Runtime.build(settings, plugins=host, poolclass=NullPool))
+        runtime = Runtime.build(
+            settings, extra_plugins=[plugin], installed_plugins=False, poolclass=NullPool
+        )
+        built.append(runtime)
         return built[-1]
 
     yield build

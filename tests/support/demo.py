@@ -12,7 +12,7 @@ from sqlalchemy import select
 from pitstop.identity.models import User
 from pitstop.identity.passwords import hash_password
 from pitstop.runtime import Runtime
-from pitstop.tenancy.cli import provision
+from pitstop.tenant_manifests import provision
 
 PASSWORD = "correct-horse-battery"
 TENANTS_DIR = Path(__file__).resolve().parents[2] / "tenants"

@@ -25,7 +25,7 @@ from pitstop.identity.models import User
 from pitstop.identity.passwords import hash_password
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.cli import provision
+from pitstop.tenant_manifests import provision
 from tests.conftest import SECRET
 from tests.support.demo import PASSWORD, TENANTS_DIR
 from tests.support.markers import require_mark

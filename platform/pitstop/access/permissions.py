@@ -19,8 +19,6 @@ ROLE_TEMPLATES = (
     "technician",
     "marketing",
 )
-HQ_ROLES = frozenset({"hq_admin", "hq_analyst", "marketing"})
-"""Roles that look across all the tenant's stores by default (a store list narrows them)."""
 STORE_SCOPED_ROLES = frozenset({"store_manager", "service_advisor", "technician"})
 """Templates whose people work at named stores: hired with at least one store, and with
 none they see no store's records (never all of them)."""

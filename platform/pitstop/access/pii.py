@@ -40,9 +40,6 @@ class PIIClass(enum.StrEnum):
     birthday = "birthday"
 
 
-PII_CLASSES = frozenset(c.value for c in PIIClass)
-
-
 def _stars(value: str) -> str:
     return "*" * min(max(len(value), 1), 12)
 

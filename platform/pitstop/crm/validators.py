@@ -142,12 +142,3 @@ def normalize_email(value: str, field: str = "email") -> str:
     if not _EMAIL.match(email) or len(email) > 254:
         raise Unprocessable.field(field, "not an e-mail address", code="invalid_email")
     return email
-
-
-def check_money(value: int, field: str) -> int:
-    """Integer fen, not negative (bools are ints in Python, never money)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Unprocessable.field(field, "must be an integer amount in fen")
-    if value < 0:
-        raise Unprocessable.field(field, "must not be negative")
-    return value

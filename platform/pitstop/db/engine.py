@@ -11,8 +11,6 @@ traceback that prints it) shows the SQL, never the customer's values bound into 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -84,7 +82,8 @@ SessionFactory = async_sessionmaker[AsyncSession]
 
 
 def session_factory(engine: AsyncEngine, info: dict[str, Any] | None = None) -> SessionFactory:
-    """``info`` reaches every session (the outbox reads its relay nudge from it)."""
+    """``info`` reaches every session (the outbox reads its relay nudge from it); it is
+    given here, when the factory is made, never added to the factory afterwards."""
     return async_sessionmaker(
         engine,
         sync_session_class=PitstopSession,
@@ -92,10 +91,3 @@ def session_factory(engine: AsyncEngine, info: dict[str, Any] | None = None) -> 
         autoflush=True,
         info=info or {},
     )
-
-
-@asynccontextmanager
-async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """One transaction: commit on success, roll back on any error (never half-written)."""
-    async with factory() as session, session.begin():
-        yield session

@@ -40,7 +40,8 @@ _NOT_A_VALUE = object()
 def check_insert(state: ORMExecuteState, tenant_id: uuid.UUID) -> None:
     """Refuse an INSERT naming another tenant; stamp the tenant where none is named."""
     statement = _dml(state)
-    assert isinstance(statement, Insert)
+    if not isinstance(statement, Insert):
+        raise TypeError(f"check_insert was given a {type(statement).__name__}, not an INSERT")
     if statement.select is not None:
         raise CrossTenantWrite("INSERT ... FROM SELECT into a tenant table: insert the rows")
     single = _tenant_in(statement._values or {})
@@ -79,7 +80,8 @@ def _dml(state: ORMExecuteState) -> UpdateBase:
     statement: Any = state.statement
     if state.is_from_statement:
         statement = statement.element
-    assert isinstance(statement, UpdateBase)
+    if not isinstance(statement, UpdateBase):
+        raise TypeError(f"{type(statement).__name__} is not an INSERT, UPDATE or DELETE")
     return statement
 
 

@@ -16,8 +16,8 @@ from pitstop.access.audit import record
 from pitstop.db.on_commit import on_commit
 from pitstop.errors import Conflict, NotFound
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
+from pitstop.events.relay import Sender
 from pitstop.pagination import Limit, Page, keyset, page_of
-from pitstop.runtime import Runtime
 
 
 class DeliveryOut(msgspec.Struct):
@@ -79,7 +79,7 @@ class DeliveriesController(Controller):
         self,
         delivery_id: FromPath[uuid.UUID],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        dispatch: NamedDependency[Sender],
     ) -> DeliveryOut:
         row = (
             await session.execute(
@@ -108,5 +108,5 @@ class DeliveriesController(Controller):
             detail={"plugin": delivery.plugin, "event_type": event_type, "was": was.value},
         )
         tenant_id = delivery.tenant_id
-        on_commit(session, lambda: runtime.dispatch.deliver(tenant_id, delivery_id))
+        on_commit(session, lambda: dispatch.deliver(tenant_id, delivery_id))
         return delivery_out(delivery, event_type)

@@ -11,20 +11,21 @@ the message is retried with backoff until ``MAX_ATTEMPTS``, then left ``failed``
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
 
 import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.clock import Now
+from pitstop.db.engine import SessionFactory
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
-from pitstop.hooks.types import Event
 from pitstop.personal_data import redact
-from pitstop.tenancy.models import TenantPlugin
 
-if TYPE_CHECKING:
-    from pitstop.runtime import Runtime
-
+HandlerRunner = Callable[[AsyncSession, str, OutboxEvent], Awaitable[bool]]
+"""Runs ``plugin``'s handler for an event in the delivery's transaction; False when the
+plugin is off for the tenant, uninstalled or not subscribed (the plugin host provides it:
+see :func:`pitstop.hooks.subscriptions.run_subscription`)."""
 MAX_ATTEMPTS = 5
 log = structlog.get_logger("pitstop.events")
 
@@ -41,46 +42,33 @@ async def _locked(session: AsyncSession, delivery_id: uuid.UUID) -> EventDeliver
     ).one_or_none()
 
 
-async def deliver(runtime: Runtime, delivery_id: uuid.UUID) -> str:
+async def deliver(
+    delivery_id: uuid.UUID, *, sessions: SessionFactory, clock: Now, run_handler: HandlerRunner
+) -> str:
     """Returns what happened: ``done``, ``skipped`` (done before, or the plugin is off),
     ``failed`` (attempts exhausted); raises :class:`DeliveryFailed` to be retried."""
     try:
-        async with runtime.sessions() as session, session.begin():
+        async with sessions() as session, session.begin():
             delivery = await _locked(session, delivery_id)
             if delivery is None or delivery.status in (DeliveryStatus.done, DeliveryStatus.failed):
                 return "skipped"
             delivery.attempts += 1
-            outcome = await _run_handler(runtime, session, delivery)
-            delivery.status, delivery.done_at = DeliveryStatus.done, runtime.clock()
+            event = await session.get(OutboxEvent, (delivery.tenant_id, delivery.event_id))
+            ran = event is not None and await run_handler(session, delivery.plugin, event)
+            outcome = "done" if ran else "skipped"
+            delivery.status, delivery.done_at = DeliveryStatus.done, clock()
             delivery.last_error = None if outcome == "done" else "skipped: plugin is off"
         return outcome
     except Exception as exc:
-        attempts = await _record_failure(runtime, delivery_id, exc)
+        attempts = await _record_failure(sessions, delivery_id, exc)
         if attempts < MAX_ATTEMPTS:
             raise DeliveryFailed(f"delivery {delivery_id} failed (attempt {attempts})") from exc
         log.error("delivery_failed", delivery_id=str(delivery_id), attempts=attempts)
         return "failed"
 
 
-async def _run_handler(runtime: Runtime, session: AsyncSession, delivery: EventDelivery) -> str:
-    event = await session.get(OutboxEvent, (delivery.tenant_id, delivery.event_id))
-    loaded = runtime.plugins.plugins.get(delivery.plugin)
-    row = await session.scalar(
-        select(TenantPlugin).where(TenantPlugin.plugin == delivery.plugin, TenantPlugin.enabled)
-    )
-    if event is None or row is None or loaded is None:
-        return "skipped"
-    handler = loaded.subscriptions.get(event.type)
-    if handler is None:
-        return "skipped"
-    ctx = await runtime.plugins.context(session, delivery.plugin, row=row)
-    payload = dict(event.payload)
-    await handler(ctx, Event(event.id, event.type, event.tenant_id, event.occurred_at, payload))
-    return "done"
-
-
-async def _record_failure(runtime: Runtime, delivery_id: uuid.UUID, exc: Exception) -> int:
-    async with runtime.sessions() as session, session.begin():
+async def _record_failure(sessions: SessionFactory, delivery_id: uuid.UUID, exc: Exception) -> int:
+    async with sessions() as session, session.begin():
         delivery = await _locked(session, delivery_id)
         if delivery is None:
             return MAX_ATTEMPTS

@@ -10,18 +10,37 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.clock import Now
 from pitstop.db.discovery import STALE_DELIVERIES, UNPUBLISHED_EVENTS, discover
+from pitstop.db.engine import SessionFactory
 from pitstop.db.on_commit import on_commit
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
 
-if TYPE_CHECKING:
-    from pitstop.runtime import Runtime
+
+class Subscribers(Protocol):
+    """What the relay needs of the plugin host, which sits above the events it relays."""
+
+    def subscribers(self, event_type: str) -> list[str]: ...
+
+    async def enabled(self, session: AsyncSession) -> Mapping[str, object]: ...
+
+
+@runtime_checkable
+class Sender(Protocol):
+    """What the relay needs of the broker: the messages it sends (by actor name).
+    Runtime-checkable because the API injects it into a handler by this type."""
+
+    def publish(self, tenant_id: uuid.UUID, event_id: uuid.UUID) -> None: ...
+
+    def deliver(self, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> None: ...
+
 
 SWEEP_AFTER = dt.timedelta(seconds=5)
 """An event still unpublished this long after it happened was missed by its nudge."""
@@ -31,20 +50,29 @@ STALE_RETRY = dt.timedelta(minutes=15)
 SWEEP_BATCH = 1000
 
 
-async def publish_event(runtime: Runtime, event_id: uuid.UUID) -> int:
+async def publish_event(
+    event_id: uuid.UUID,
+    *,
+    sessions: SessionFactory,
+    plugins: Subscribers,
+    clock: Now,
+    dispatch: Sender,
+) -> int:
     """Create the event's deliveries (once) and enqueue them; returns how many were new.
 
     Two publishers of one event (a nudge and a sweep) serialise on the row lock on
     PostgreSQL; on SQLite the loser meets the unique key and leaves it to the winner.
     """
     try:
-        return await _publish(runtime, event_id)
+        return await _publish(event_id, sessions, plugins, clock, dispatch)
     except IntegrityError:
         return 0
 
 
-async def _publish(runtime: Runtime, event_id: uuid.UUID) -> int:
-    async with runtime.sessions() as session, session.begin():
+async def _publish(
+    event_id: uuid.UUID, sessions: SessionFactory, plugins: Subscribers, clock: Now, send: Sender
+) -> int:
+    async with sessions() as session, session.begin():
         event = (
             await session.scalars(
                 select(OutboxEvent).where(OutboxEvent.id == event_id).with_for_update()
@@ -53,30 +81,30 @@ async def _publish(runtime: Runtime, event_id: uuid.UUID) -> int:
         if event is None or event.published_at is not None:
             return 0
         # Deliveries and ``published_at`` commit together: an unpublished event has none.
-        subscribers = runtime.plugins.subscribers(event.type)
-        enabled = await runtime.plugins.enabled(session) if subscribers else {}
+        subscribers = plugins.subscribers(event.type)
+        enabled = await plugins.enabled(session) if subscribers else {}
         created = [
             EventDelivery(event_id=event.id, plugin=plugin)
             for plugin in subscribers
             if plugin in enabled
         ]
         session.add_all(created)
-        event.published_at = runtime.clock()
+        event.published_at = clock()
         await session.flush()
         for delivery in created:
-            on_commit(session, _sender(runtime, delivery))
+            on_commit(session, _sender(send, delivery))
     return len(created)
 
 
-def _sender(runtime: Runtime, delivery: EventDelivery) -> Callable[[], None]:
+def _sender(send: Sender, delivery: EventDelivery) -> Callable[[], None]:
     tenant_id, delivery_id = delivery.tenant_id, delivery.id
-    return lambda: runtime.dispatch.deliver(tenant_id, delivery_id)
+    return lambda: send.deliver(tenant_id, delivery_id)
 
 
-async def sweep(runtime: Runtime) -> tuple[int, int]:
+async def sweep(*, sessions: SessionFactory, clock: Now, dispatch: Sender) -> tuple[int, int]:
     """Re-send what was left behind, across tenants; returns (events, deliveries) re-sent."""
-    now = runtime.clock()
-    async with runtime.sessions() as session, session.begin():
+    now = clock()
+    async with sessions() as session, session.begin():
         events = await discover(
             session,
             UNPUBLISHED_EVENTS,
@@ -111,7 +139,7 @@ async def sweep(runtime: Runtime) -> tuple[int, int]:
             reason="outbox relay sweep",
         )
     for tenant_id, event_id in events:
-        runtime.dispatch.publish(tenant_id, event_id)
+        dispatch.publish(tenant_id, event_id)
     for tenant_id, delivery_id in deliveries:
-        runtime.dispatch.deliver(tenant_id, delivery_id)
+        dispatch.deliver(tenant_id, delivery_id)
     return len(events), len(deliveries)

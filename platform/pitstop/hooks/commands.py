@@ -8,7 +8,8 @@ for routes and jobs, and a failure in one tenant leaves the tenants already done
 
 Tenants are listed from the platform's ``tenants`` table (no tenant data); whether a tenant
 enabled the plugin is then read inside that tenant's own scope, so no cross-tenant query
-is needed at all.
+is needed at all. The sessions and plugins a command runs on are handed in by the
+``pitstop`` command as click's ``obj`` (:class:`CommandServices`), never looked up.
 """
 
 from __future__ import annotations
@@ -16,20 +17,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import click
 from sqlalchemy import select
 
 from pitstop.access.audit import acting_as
+from pitstop.db.engine import SessionFactory
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.hooks.context import PluginContext
 from pitstop.hooks.manager import PluginHost
-from pitstop.settings import Settings, SettingsError
 from pitstop.tenancy.models import Tenant, TenantPlugin, TenantStatus
-
-if TYPE_CHECKING:
-    from pitstop.runtime import Runtime
 
 T = TypeVar("T")
 Work = Callable[[PluginContext], Awaitable[T]]
@@ -39,11 +37,27 @@ class CommandError(click.ClickException):
     """A command cannot do what it was asked (unknown tenant, plugin off): one line, exit 1."""
 
 
-def plugin_groups(host: PluginHost, reserved: frozenset[str]) -> Mapping[str, click.Group]:
+@runtime_checkable
+class CommandServices(Protocol):
+    """What plugin commands run on: the ``pitstop`` command puts one in click's ``obj``
+    before a plugin's group runs (a test hands in its own, with its clock and database)."""
+
+    @property
+    def sessions(self) -> SessionFactory: ...
+
+    @property
+    def plugins(self) -> PluginHost: ...
+
+
+def plugin_groups(
+    host: PluginHost, reserved: frozenset[str], *, prepare: Callable[..., Any] | None = None
+) -> Mapping[str, click.Group]:
     """A ``pitstop <plugin>`` group for every loaded plugin that declares commands.
 
     A plugin whose name is a core command's (``pitstop tenants``) would hide it or be
     hidden by it; it is refused here, loudly, rather than one of them silently vanishing.
+    ``prepare`` is each group's callback: it runs before the command, and is where the
+    ``pitstop`` command provides the :class:`CommandServices`.
     """
     groups = {}
     for name, loaded in sorted(host.plugins.items()):
@@ -51,7 +65,9 @@ def plugin_groups(host: PluginHost, reserved: frozenset[str]) -> Mapping[str, cl
             continue
         if name in reserved:
             raise CommandError(f"plugin {name}: its commands would hide `pitstop {name}`")
-        group = click.Group(name=name, help=f"{loaded.info.title} (plugin {name}).")
+        group = click.Group(
+            name=name, help=f"{loaded.info.title} (plugin {name}).", callback=prepare
+        )
         for command in loaded.commands:
             group.add_command(command)
         groups[name] = group
@@ -69,38 +85,21 @@ def for_each_tenant(
     ``(slug, result)`` after each commit, in slug order, so a command can print as it goes.
     Audit entries written by ``work`` name the command as their actor.
     """
-    given = _given_runtime()
-    runtime = given or _build_runtime()
+    services = _services()
     actor = _command_path()
     with asyncio.Runner() as runner:
-        try:
-            for slug, tenant_id in runner.run(_targets(runtime, plugin, tenant)):
-                with acting_as("command", None, command=actor):
-                    result = runner.run(_run_in(runtime, plugin, tenant_id, work))
-                yield slug, result
-        finally:
-            if given is None:
-                runner.run(runtime.close())
+        for slug, tenant_id in runner.run(_targets(services, plugin, tenant)):
+            with acting_as("command", None, command=actor):
+                result = runner.run(_run_in(services, plugin, tenant_id, work))
+            yield slug, result
 
 
-def _given_runtime() -> Runtime | None:
-    """A runtime handed in as the click context's object (tests inject clock and database)."""
-    from pitstop.runtime import Runtime
-
+def _services() -> CommandServices:
     context = click.get_current_context(silent=True)
-    return context.find_object(Runtime) if context is not None else None
-
-
-def _build_runtime() -> Runtime:
-    from sqlalchemy.pool import NullPool
-
-    from pitstop.runtime import Runtime
-
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        raise CommandError(f"configuration error: {exc}") from None
-    return Runtime.build(settings, poolclass=NullPool)
+    services = context.obj if context is not None else None  # a sub-command inherits it
+    if not isinstance(services, CommandServices):
+        raise CommandError("plugin commands run as `pitstop <plugin> <command>`")
+    return services
 
 
 def _command_path() -> str:
@@ -108,20 +107,22 @@ def _command_path() -> str:
     return context.command_path if context is not None else "pitstop"
 
 
-async def _targets(runtime: Runtime, plugin: str, slug: str | None) -> list[tuple[str, uuid.UUID]]:
-    if plugin not in runtime.plugins.plugins:
+async def _targets(
+    services: CommandServices, plugin: str, slug: str | None
+) -> list[tuple[str, uuid.UUID]]:
+    if plugin not in services.plugins.plugins:
         raise CommandError(f"plugin {plugin} is not installed (or is blocked)")
     statement = select(Tenant.slug, Tenant.id, Tenant.status).order_by(Tenant.slug)
     if slug is not None:
         statement = statement.where(Tenant.slug == slug)
-    async with runtime.sessions() as session:
+    async with services.sessions() as session:
         tenants = (await session.execute(statement)).all()
     if slug is not None and not tenants:
         raise CommandError(f"no tenant {slug!r}")
     chosen = []
     for found, tenant_id, status in tenants:
         problem = None if status == TenantStatus.active else f"is {status}"
-        if problem is None and not await _enabled(runtime, plugin, tenant_id):
+        if problem is None and not await _enabled(services.sessions, plugin, tenant_id):
             problem = f"has not enabled {plugin}"
         if problem is None:
             chosen.append((found, tenant_id))
@@ -130,15 +131,15 @@ async def _targets(runtime: Runtime, plugin: str, slug: str | None) -> list[tupl
     return chosen
 
 
-async def _enabled(runtime: Runtime, plugin: str, tenant_id: uuid.UUID) -> bool:
+async def _enabled(sessions: SessionFactory, plugin: str, tenant_id: uuid.UUID) -> bool:
     with tenant_scope(tenant_id):
-        async with runtime.sessions() as session:
+        async with sessions() as session:
             statement = select(TenantPlugin.enabled).where(TenantPlugin.plugin == plugin)
             return bool(await session.scalar(statement))
 
 
-async def _run_in(runtime: Runtime, plugin: str, tenant_id: uuid.UUID, work: Work[T]) -> T:
+async def _run_in(services: CommandServices, plugin: str, tenant_id: uuid.UUID, work: Work[T]) -> T:
     with tenant_scope(tenant_id):
-        async with runtime.sessions() as session, session.begin():
-            ctx = await runtime.plugins.context(session, plugin)
+        async with services.sessions() as session, session.begin():
+            ctx = await services.plugins.context(session, plugin)
             return await work(ctx)

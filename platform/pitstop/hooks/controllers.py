@@ -11,11 +11,11 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.permissions import PermissionTable
 from pitstop.errors import NotFound
 from pitstop.hooks.enablement import configure_plugin
-from pitstop.hooks.manager import LoadedPlugin
+from pitstop.hooks.manager import LoadedPlugin, PluginHost
 from pitstop.pagination import Page
-from pitstop.runtime import Runtime
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.tenancy.plugin_settings import settings_from_stored, settings_schema
 
@@ -66,12 +66,11 @@ class PluginsController(Controller):
 
     @get("/", opt={"permission": "plugins:read"})
     async def list_plugins(
-        self, session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+        self, session: NamedDependency[AsyncSession], plugins: NamedDependency[PluginHost]
     ) -> Page[PluginOut]:
         rows = {r.plugin: r for r in (await session.scalars(select(TenantPlugin))).all()}
         items = [
-            plugin_out(loaded, rows.get(name))
-            for name, loaded in sorted(runtime.plugins.plugins.items())
+            plugin_out(loaded, rows.get(name)) for name, loaded in sorted(plugins.plugins.items())
         ]
         return Page(items=items, next=None)
 
@@ -80,9 +79,9 @@ class PluginsController(Controller):
         self,
         name: FromPath[str],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        plugins: NamedDependency[PluginHost],
     ) -> PluginOut:
-        loaded = runtime.plugins.plugins.get(name)
+        loaded = plugins.plugins.get(name)
         if loaded is None:
             raise NotFound(f"no plugin named {name} is installed", code="unknown_plugin")
         row = (
@@ -96,13 +95,14 @@ class PluginsController(Controller):
         name: FromPath[str],
         data: JSONBody[PluginChange],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        plugins: NamedDependency[PluginHost],
+        permissions: NamedDependency[PermissionTable],
     ) -> PluginOut:
         """Omitted ``settings`` keep the current ones; given keys are merged over them."""
         row, _ = await configure_plugin(
-            session, runtime, name, enabled=data.enabled, settings=data.settings
+            session, plugins, permissions, name, enabled=data.enabled, settings=data.settings
         )
-        return plugin_out(runtime.plugins.plugins[name], row)
+        return plugin_out(plugins.plugins[name], row)
 
     @patch("/{name:str}", opt={"permission": "plugins:manage"})
     async def change(
@@ -110,10 +110,11 @@ class PluginsController(Controller):
         name: FromPath[str],
         data: JSONBody[PluginPatch],
         session: NamedDependency[AsyncSession],
-        runtime: NamedDependency[Runtime],
+        plugins: NamedDependency[PluginHost],
+        permissions: NamedDependency[PermissionTable],
     ) -> PluginOut:
         """Only what is given changes; given settings keys are merged over the current ones."""
         row, _ = await configure_plugin(
-            session, runtime, name, enabled=data.enabled, settings=data.settings
+            session, plugins, permissions, name, enabled=data.enabled, settings=data.settings
         )
-        return plugin_out(runtime.plugins.plugins[name], row)
+        return plugin_out(plugins.plugins[name], row)

@@ -10,32 +10,34 @@ once when the plugin goes from off to on, and every change is audited as
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
+from pitstop.access.permissions import PermissionTable
 from pitstop.errors import NotFound, Unprocessable
+from pitstop.hooks.manager import PluginHost
 from pitstop.identity.staff import sync_builtin_roles
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.tenancy.plugin_settings import settings_from_stored, validate_settings
 
-if TYPE_CHECKING:
-    from pitstop.runtime import Runtime
-
 
 async def configure_plugin(
     session: AsyncSession,
-    runtime: Runtime,
+    host: PluginHost,
+    permissions: PermissionTable,
     name: str,
     *,
     enabled: bool | None,
     settings: Mapping[str, Any] | None,
 ) -> tuple[TenantPlugin, list[str]]:
-    """Returns the row and a list of human-readable changes (empty: nothing changed)."""
-    host = runtime.plugins
+    """Returns the row and a list of human-readable changes (empty: nothing changed).
+
+    ``permissions`` is the table the built-in roles are re-synced from when a plugin
+    comes on (its default grants join them)."""
     loaded = host.plugins.get(name)
     if loaded is None:
         raise NotFound(f"no plugin named {name} is installed", code="unknown_plugin")
@@ -51,7 +53,7 @@ async def configure_plugin(
     else:
         _, stored = validate_settings(schema, current, settings)
     was, now = row.enabled, row.enabled if enabled is None else enabled
-    _check_dependencies(runtime, name, now, {n for n, r in rows.items() if r.enabled})
+    _check_dependencies(host, name, now, {n for n, r in rows.items() if r.enabled})
     changes = []
     if now != was:
         changes.append("enabled" if now else "disabled")
@@ -61,7 +63,7 @@ async def configure_plugin(
     row.enabled, row.settings = now, stored
     await session.flush()
     if now and not was:
-        await sync_builtin_roles(session, runtime.permissions)
+        await sync_builtin_roles(session, permissions)
         ctx = await host.context(session, name, row=row)
         await host.call_one(name, "on_tenant_enabled", ctx, settings=ctx.settings)
     if changes:
@@ -75,8 +77,8 @@ async def configure_plugin(
     return row, changes
 
 
-def _check_dependencies(runtime: Runtime, name: str, enabled: bool, on: set[str]) -> None:
-    plugins = runtime.plugins.plugins
+def _check_dependencies(host: PluginHost, name: str, enabled: bool, on: set[str]) -> None:
+    plugins = host.plugins
     if enabled:
         missing = [d for d in plugins[name].info.depends_on if d not in on]
         if missing:
@@ -89,13 +91,13 @@ def _check_dependencies(runtime: Runtime, name: str, enabled: bool, on: set[str]
             raise Unprocessable.field("enabled", f"{', '.join(dependants)} depend on it")
 
 
-def manifest_schemas(runtime: Runtime) -> dict[str, type[msgspec.Struct]]:
+def manifest_schemas(host: PluginHost) -> dict[str, type[msgspec.Struct]]:
     """What a manifest's ``[plugins.<name>]`` is validated against, before any database work."""
-    return {name: p.info.settings for name, p in runtime.plugins.plugins.items()}
+    return {name: p.info.settings for name, p in host.plugins.items()}
 
 
 def manifest_applier(
-    runtime: Runtime,
+    host: PluginHost, permissions: PermissionTable
 ) -> Callable[[AsyncSession, Any, str, Mapping[str, Any]], Awaitable[list[tuple[str, str]]]]:
     """Apply ``[plugins.<name>]`` through :func:`configure_plugin`, the API's own path."""
 
@@ -105,7 +107,7 @@ def manifest_applier(
         settings = dict(raw)
         enabled = bool(settings.pop("enabled", True))
         _, changes = await configure_plugin(
-            session, runtime, name, enabled=enabled, settings=settings or None
+            session, host, permissions, name, enabled=enabled, settings=settings or None
         )
         return [("~", f"plugin {name}: {change}") for change in changes]
 

@@ -1,6 +1,6 @@
 """The plugin host: loads plugins through pluggy and calls them for the tenant in context.
 
-One host per :class:`~pitstop.runtime.Runtime` (never module-global), so a plugin a test
+One host per runtime (never module-global), so a plugin a test
 registers dies with that test's runtime. Plugins come from the ``pitstop`` entry-point
 group, narrowed by ``PITSTOP_PLUGINS`` (allow-list) and ``PITSTOP_PLUGINS_BLOCKED``.
 A plugin is refused, loudly, when it lacks ``plugin_info``, implements a hook that does
@@ -98,7 +98,8 @@ class PluginHost:
         self.callers = PluginCallers(self.pm, lambda: list(self.plugins))
         self.clock = clock
         self.task_sender = task_sender
-        """Set when actors are registered on a broker (see :mod:`pitstop.worker.actors`)."""
+        """Sends a plugin's deferred task to the broker; None where nothing may be sent
+        (``pitstop plugins list``, ``pitstop permissions``)."""
         if trace:
             trace_hook_calls(self.pm)
 
@@ -106,9 +107,15 @@ class PluginHost:
 
     @classmethod
     def from_entry_points(
-        cls, allow: Sequence[str] | None = None, blocked: Sequence[str] = (), *, trace: bool = False
+        cls,
+        allow: Sequence[str] | None = None,
+        blocked: Sequence[str] = (),
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        task_sender: TaskSender | None = None,
+        trace: bool = False,
     ) -> PluginHost:
-        host = cls(trace=trace)
+        host = cls(clock=clock, task_sender=task_sender, trace=trace)
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if entry.name in blocked or (allow is not None and entry.name not in allow):
                 continue

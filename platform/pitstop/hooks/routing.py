@@ -12,7 +12,6 @@ from typing import Any
 
 from litestar import Request, Router
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.principal import Principal
 from pitstop.access.route_access import PLUGIN_KEY
+from pitstop.db.engine import SessionFactory
 from pitstop.errors import NotFound
 from pitstop.hooks.context import PluginContext
 from pitstop.hooks.manager import PluginHost
@@ -30,11 +30,17 @@ _ROW_KEY = "pitstop_plugin_row"
 """The guard's row (enabled, settings) handed to the context: one read per request."""
 
 
-def plugin_routers(host: PluginHost) -> list[Router]:
-    return [_router(name, loaded.routes) for name, loaded in host.plugins.items() if loaded.routes]
+def plugin_routers(host: PluginHost, sessions: SessionFactory) -> list[Router]:
+    """One router per plugin with routes; the guard reads enablement with ``sessions`` (its
+    own short transaction, before the request's is opened)."""
+    return [
+        _router(name, loaded.routes, host, sessions)
+        for name, loaded in host.plugins.items()
+        if loaded.routes
+    ]
 
 
-def _router(name: str, handlers: list[Any]) -> Router:
+def _router(name: str, handlers: list[Any], host: PluginHost, sessions: SessionFactory) -> Router:
     async def enabled_guard(
         connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
     ) -> None:
@@ -42,8 +48,7 @@ def _router(name: str, handlers: list[Any]) -> Router:
         if principal is None or principal.tenant_id is None:
             permission_guard(connection, handler)  # 401 / 403 as for any core route
             return
-        runtime = connection.scope["litestar_app"].state.runtime
-        async with runtime.sessions() as session:
+        async with sessions() as session:
             row = (
                 await session.scalars(select(TenantPlugin).where(TenantPlugin.plugin == name))
             ).one_or_none()
@@ -55,10 +60,9 @@ def _router(name: str, handlers: list[Any]) -> Router:
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         request: Request[Any, Any, Any],
-        state: State,
     ) -> PluginContext:
         row = request.scope.get("state", {}).get(_ROW_KEY)
-        return await state.runtime.plugins.context(session, name, principal=principal, row=row)
+        return await host.context(session, name, principal=principal, row=row)
 
     return Router(
         path=f"/api/v1/{name}",

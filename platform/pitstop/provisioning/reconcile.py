@@ -28,7 +28,7 @@ from pitstop.db.engine import SessionFactory
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.identity import staff as staff_service
 from pitstop.provisioning.manifests import Manifest, ManifestError, StoreSpec
-from pitstop.tenancy.models import ManagedBy, Store, Tenant, TenantKind, TenantPlugin
+from pitstop.tenancy.models import ManagedBy, Store, Tenant, TenantKind
 
 PluginApplier = Callable[[AsyncSession, Tenant, str, Mapping[str, Any]], Any]
 NOTE = "="
@@ -276,7 +276,3 @@ async def _reconcile_staff(
     for change in await staff_service.deactivate_others(session, keep):
         plan.add(change.symbol, change.text)
         await _audit(session, "staff.changed", "staff", change.subject_id, change.detail)
-
-
-async def plugin_rows(session: AsyncSession) -> dict[str, TenantPlugin]:
-    return {p.plugin: p for p in (await session.scalars(select(TenantPlugin))).all()}

@@ -16,7 +16,6 @@ from litestar.openapi.plugins import OpenAPIRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
 ASSETS_PATH = "/schema/assets"
-ASSET_FILES = ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css")
 
 
 def render_plugins() -> list[OpenAPIRenderPlugin]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from dramatiq.broker import Broker
 from litestar import Response, get
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pitstop.runtime import Runtime
 from pitstop.worker.broker import broker_ok
 
 
@@ -23,9 +24,9 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _database_ok(runtime: Runtime) -> bool:
+async def _database_ok(engine: AsyncEngine) -> bool:
     try:
-        async with runtime.engine.connect() as connection:
+        async with engine.connect() as connection:
             await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=3)
         return True
     except Exception:
@@ -38,11 +39,12 @@ NOT_READY = {
 
 
 @get("/ready", opt={"public": True}, tags=["probes"], responses=NOT_READY)
-async def ready(state: State) -> Response[dict[str, Any]]:
-    runtime: Runtime = state.runtime
+async def ready(
+    engine: NamedDependency[AsyncEngine], broker: NamedDependency[Broker]
+) -> Response[dict[str, Any]]:
     checks = {
-        "database": "ok" if await _database_ok(runtime) else "down",
-        "broker": "ok" if await asyncio.to_thread(broker_ok, runtime.broker) else "down",
+        "database": "ok" if await _database_ok(engine) else "down",
+        "broker": "ok" if await asyncio.to_thread(broker_ok, broker) else "down",
     }
     down = [name for name, status in checks.items() if status != "ok"]
     if down:

@@ -12,6 +12,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from click.testing import CliRunner, Result
@@ -19,18 +20,18 @@ from litestar import Litestar
 from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
-from pitstop.db.engine import create_engine, session_factory
+from pitstop.clock import Clock as CoreClock
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.events.delivery import MAX_ATTEMPTS, deliver
-from pitstop.events.relay import publish_event
+from pitstop.events import delivery, relay
+from pitstop.events.delivery import MAX_ATTEMPTS
 from pitstop.hooks.commands import plugin_groups
-from pitstop.hooks.manager import PluginHost
+from pitstop.hooks.subscriptions import run_subscription
 from pitstop.identity.refresh import open_session
 from pitstop.identity.tokens import membership_claims
 from pitstop.runtime import Runtime
 from pitstop.sdk import PluginContext
 from pitstop.settings import Settings
-from pitstop.tenancy.cli import provision
+from pitstop.tenant_manifests import provision
 from pitstop.testing.clock import Clock
 from pitstop.testing.queue import KitBroker, Pending
 from pitstop.worker import actors
@@ -44,20 +45,17 @@ def build_runtime(
     settings: Settings, plugins: Sequence[object], clock: Clock, broker: KitBroker
 ) -> Runtime:
     """The only place the kit constructs the core's runtime: whole, with its clock."""
-    host = PluginHost()
-    for plugin in plugins:
-        host.register(plugin)
-    host.check_dependencies()
-    # NullPool: the test client runs the app on the test's own loop; nothing outlives it.
-    engine = create_engine(settings.database_url, poolclass=NullPool)
-    return Runtime(
-        settings=settings,
-        engine=engine,
-        sessions=session_factory(engine),
-        broker=broker,
-        plugins=host,
-        clock=clock,
+    runtime = Runtime.build(
+        settings,
+        broker,
+        extra_plugins=plugins,
+        installed_plugins=False,
+        clock=CoreClock(clock),
+        # NullPool: the test client runs the app on the test's own loop; nothing outlives it.
+        poolclass=NullPool,
     )
+    runtime.plugins.check_dependencies()
+    return runtime
 
 
 def build_app(runtime: Runtime) -> Litestar:
@@ -116,13 +114,26 @@ async def run_message(runtime: Runtime, pending: Pending) -> str | None:
     args: tuple[Any, ...] = tuple(message.args)
     with tenant_scope(uuid.UUID(message.options[TENANT_OPTION])):
         if message.actor_name == PUBLISH:
-            await publish_event(runtime, uuid.UUID(args[0]))
+            await relay.publish_event(
+                uuid.UUID(args[0]),
+                sessions=runtime.sessions,
+                plugins=runtime.plugins,
+                clock=runtime.clock,
+                dispatch=runtime.dispatch,
+            )
         elif message.actor_name == DELIVER:
-            return await deliver(runtime, uuid.UUID(args[0]))
+            return await delivery.deliver(
+                uuid.UUID(args[0]),
+                sessions=runtime.sessions,
+                clock=runtime.clock,
+                run_handler=partial(run_subscription, runtime.plugins),
+            )
         elif message.actor_name in (RUN_TASK, RUN_SCHEDULE):
             kind = "task" if message.actor_name == RUN_TASK else "schedule"
             arguments = args[2] if kind == "task" else {}
-            await actors._run_in_plugin(runtime, args[0], args[1], arguments, kind=kind)
+            await actors.run_in_plugin(
+                runtime.sessions, runtime.plugins, args[0], args[1], arguments, kind=kind
+            )
         else:
             raise LookupError(f"the kit cannot run {message.actor_name!r} messages")
     return None

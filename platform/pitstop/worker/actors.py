@@ -1,8 +1,8 @@
-"""The platform's actors, bound to one runtime (its engine, plugins and clock).
+"""The platform's actors, bound to the collaborators they run with (sessions, plugins, clock).
 
 Registered with :func:`register_actors` only in processes that run workers (``pitstop
 worker``; ``pitstop serve`` when embedded; tests). Each actor is ``async``: Dramatiq's
-AsyncIO middleware runs it on the worker's event loop, where this runtime's engine lives.
+AsyncIO middleware runs it on the worker's event loop, where the sessions' engine lives.
 The tenant comes from the message (see :class:`~pitstop.worker.middleware.TenantMiddleware`).
 """
 
@@ -10,41 +10,55 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 import dramatiq
 import structlog
+from dramatiq.broker import Broker
 from sqlalchemy import select
 
+from pitstop.clock import Now
+from pitstop.db.engine import SessionFactory
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.delivery import MAX_ATTEMPTS, deliver
 from pitstop.events.relay import publish_event
+from pitstop.hooks.manager import PluginHost
+from pitstop.hooks.subscriptions import run_subscription
 from pitstop.tenancy.models import TenantPlugin
-from pitstop.worker.dispatch import DELIVER, PUBLISH, QUEUE, RUN_SCHEDULE, RUN_TASK
-
-if TYPE_CHECKING:
-    from pitstop.runtime import Runtime
+from pitstop.worker.dispatch import DELIVER, PUBLISH, QUEUE, RUN_SCHEDULE, RUN_TASK, Dispatcher
 
 log = structlog.get_logger("pitstop.worker")
 TIME_LIMIT_MS = 60_000
 
 
-def register_actors(runtime: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
-    broker = runtime.broker
+def register_actors(
+    broker: Broker,
+    *,
+    sessions: SessionFactory,
+    plugins: PluginHost,
+    clock: Now,
+    dispatch: Dispatcher,
+) -> dict[str, dramatiq.Actor[Any, Any]]:
+    run_handler = partial(run_subscription, plugins)
 
     async def publish_event_actor(event_id: str) -> None:
         current_tenant_id()  # fail closed: a message without a tenant does nothing
-        await publish_event(runtime, uuid.UUID(event_id))
+        await publish_event(
+            uuid.UUID(event_id), sessions=sessions, plugins=plugins, clock=clock, dispatch=dispatch
+        )
 
     async def deliver_event_actor(delivery_id: str) -> None:
         current_tenant_id()
-        await deliver(runtime, uuid.UUID(delivery_id))
+        await deliver(
+            uuid.UUID(delivery_id), sessions=sessions, clock=clock, run_handler=run_handler
+        )
 
     async def run_task_actor(plugin: str, task: str, arguments: dict[str, Any]) -> None:
-        await _run_in_plugin(runtime, plugin, task, arguments, kind="task")
+        await run_in_plugin(sessions, plugins, plugin, task, arguments, kind="task")
 
     async def run_schedule_actor(plugin: str, schedule: str) -> None:
-        await _run_in_plugin(runtime, plugin, schedule, {}, kind="schedule")
+        await run_in_plugin(sessions, plugins, plugin, schedule, {}, kind="schedule")
 
     specs: dict[str, tuple[Callable[..., Awaitable[None]], dict[str, int]]] = {
         PUBLISH: (publish_event_actor, {"max_retries": 20}),
@@ -68,12 +82,18 @@ def register_actors(runtime: Runtime) -> dict[str, dramatiq.Actor[Any, Any]]:
     }
 
 
-async def _run_in_plugin(
-    runtime: Runtime, plugin: str, name: str, arguments: dict[str, Any], *, kind: str
+async def run_in_plugin(
+    sessions: SessionFactory,
+    host: PluginHost,
+    plugin: str,
+    name: str,
+    arguments: dict[str, Any],
+    *,
+    kind: str,
 ) -> None:
     """One transaction: a disabled (or uninstalled) plugin's job does nothing."""
     current_tenant_id()
-    loaded = runtime.plugins.plugins.get(plugin)
+    loaded = host.plugins.get(plugin)
     if loaded is None:
         log.warning("plugin_not_installed", plugin=plugin, job=name)
         return
@@ -84,7 +104,7 @@ async def _run_in_plugin(
     if handler is None:
         log.warning("plugin_job_unknown", plugin=plugin, job=name)
         return
-    async with runtime.sessions() as session, session.begin():
+    async with sessions() as session, session.begin():
         row = (
             await session.scalars(
                 select(TenantPlugin).where(TenantPlugin.plugin == plugin, TenantPlugin.enabled)
@@ -92,5 +112,5 @@ async def _run_in_plugin(
         ).one_or_none()
         if row is None:
             return
-        ctx = await runtime.plugins.context(session, plugin, row=row)
+        ctx = await host.context(session, plugin, row=row)
         await handler(ctx, **arguments)

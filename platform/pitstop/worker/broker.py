@@ -7,7 +7,6 @@ to a runtime's broker explicitly, so the "set the broker before importing actors
 
 from __future__ import annotations
 
-import dramatiq
 from dramatiq.broker import Broker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
@@ -48,12 +47,6 @@ def build_broker(settings: Settings) -> Broker:
     broker.add_middleware(CurrentMessage())
     broker.add_middleware(TenantMiddleware())
     broker.add_middleware(AsyncIO())
-    return broker
-
-
-def setup_broker(settings: Settings) -> Broker:
-    broker = build_broker(settings)
-    dramatiq.set_broker(broker)
     return broker
 
 

@@ -14,21 +14,21 @@ import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import structlog
 from croniter import croniter
 from sqlalchemy import select
 
+from pitstop.clock import Now
 from pitstop.db.discovery import TENANTS_RUNNING, discover
+from pitstop.db.engine import SessionFactory
 from pitstop.events import relay
-from pitstop.settings import Settings
+from pitstop.hooks.manager import PluginHost
 from pitstop.tenancy.models import Tenant, TenantPlugin, TenantStatus
 from pitstop.tenancy.types import zone_problem
-
-if TYPE_CHECKING:
-    from pitstop.runtime import Runtime
+from pitstop.worker.dispatch import Dispatcher
 
 log = structlog.get_logger("pitstop.scheduler")
 LOCK_KEY = "pitstop:scheduler:leader"
@@ -117,24 +117,36 @@ class RedisLeaderLock:
             log.warning("leader_lock_unavailable")
 
 
-def build_scheduler(runtime: Runtime) -> Scheduler:
+@dataclass(frozen=True)
+class Firing:
+    """What the scheduler's jobs run with: they read the database and send messages."""
+
+    sessions: SessionFactory
+    plugins: PluginHost
+    dispatch: Dispatcher
+
+
+def build_scheduler(
+    *, sessions: SessionFactory, plugins: PluginHost, clock: Now, dispatch: Dispatcher
+) -> Scheduler:
     """The relay sweep plus every plugin schedule, in every time zone a tenant uses.
 
-    Each job runs on the scheduler's thread with a short-lived event loop, so ``runtime``
-    should be built with ``poolclass=NullPool`` (no connection outlives its loop).
+    Each job runs on the scheduler's thread with a short-lived event loop, so ``sessions``
+    should come from an engine built with ``poolclass=NullPool`` (no connection outlives
+    its loop).
     """
-    scheduler = Scheduler(clock=runtime.clock)
+    firing = Firing(sessions, plugins, dispatch)
+    scheduler = Scheduler(clock=clock)
+    sweep = partial(relay.sweep, sessions=sessions, clock=clock, dispatch=dispatch)
+    scheduler.jobs.append(PeriodicJob("relay.sweep", SWEEP_CRON, lambda: _run(sweep())))
     scheduler.jobs.append(
-        PeriodicJob("relay.sweep", SWEEP_CRON, lambda: _run(relay.sweep(runtime)))
+        PeriodicJob("scheduler.refresh", REFRESH_CRON, lambda: add_plugin_jobs(scheduler, firing))
     )
-    scheduler.jobs.append(
-        PeriodicJob("scheduler.refresh", REFRESH_CRON, lambda: add_plugin_jobs(scheduler, runtime))
-    )
-    add_plugin_jobs(scheduler, runtime)
+    add_plugin_jobs(scheduler, firing)
     return scheduler
 
 
-def add_plugin_jobs(scheduler: Scheduler, runtime: Runtime) -> None:
+def add_plugin_jobs(scheduler: Scheduler, firing: Firing) -> None:
     """Add a job per (plugin schedule, tenant time zone) not yet known; idempotent.
 
     A database that cannot be read yet (not migrated, restarting) is not fatal: the
@@ -142,16 +154,16 @@ def add_plugin_jobs(scheduler: Scheduler, runtime: Runtime) -> None:
     """
     known = {job.name for job in scheduler.jobs}
     try:
-        timezones = _run(_tenant_timezones(runtime))
+        timezones = _run(_tenant_timezones(firing.sessions))
     except Exception as exc:
         log.warning("scheduler_timezones_unavailable", error=type(exc).__name__)
         timezones = [DEFAULT_TIMEZONE]
     for timezone in timezones:
-        for plugin in runtime.plugins.plugins.values():
+        for plugin in firing.plugins.plugins.values():
             for schedule in plugin.schedules:
                 name = f"{plugin.name}.{schedule.name}@{timezone}"
                 if name not in known:
-                    fire = partial(_fire_schedule, runtime, plugin.name, schedule.name, timezone)
+                    fire = partial(_fire_schedule, firing, plugin.name, schedule.name, timezone)
                     scheduler.jobs.append(PeriodicJob(name, schedule.cron, fire, timezone))
 
 
@@ -159,9 +171,9 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
-async def _tenant_timezones(runtime: Runtime) -> list[str]:
+async def _tenant_timezones(sessions: SessionFactory) -> list[str]:
     # ``tenants`` is the platform table (not tenant-owned): no discovery needed to read it.
-    async with runtime.sessions() as session:
+    async with sessions() as session:
         zones = (await session.scalars(select(Tenant.timezone).distinct())).all()
     usable = {zone for zone in zones if zone_problem(zone) is None}
     if len(usable) < len(set(zones)):
@@ -169,14 +181,14 @@ async def _tenant_timezones(runtime: Runtime) -> list[str]:
     return sorted(usable | {DEFAULT_TIMEZONE})
 
 
-def _fire_schedule(runtime: Runtime, plugin: str, schedule: str, timezone: str) -> None:
+def _fire_schedule(firing: Firing, plugin: str, schedule: str, timezone: str) -> None:
     """Discover the tenants (IDs only) and hand each one a tenant-scoped job."""
-    for tenant_id in _run(_tenants_with(runtime, plugin, timezone)):
-        runtime.dispatch.schedule(tenant_id, plugin, schedule)
+    for tenant_id in _run(_tenants_with(firing.sessions, plugin, timezone)):
+        firing.dispatch.schedule(tenant_id, plugin, schedule)
 
 
-async def _tenants_with(runtime: Runtime, plugin: str, timezone: str) -> list[uuid.UUID]:
-    async with runtime.sessions() as session:
+async def _tenants_with(sessions: SessionFactory, plugin: str, timezone: str) -> list[uuid.UUID]:
+    async with sessions() as session:
         rows = await discover(
             session,
             TENANTS_RUNNING,
@@ -192,27 +204,3 @@ async def _tenants_with(runtime: Runtime, plugin: str, timezone: str) -> list[uu
             reason=f"scheduler: tenants running {plugin}",
         )
     return [row[0] for row in rows]
-
-
-def run_scheduler(settings: Settings) -> None:
-    import signal
-
-    from sqlalchemy.pool import NullPool
-
-    from pitstop.logs import announce_ready, configure_logging
-    from pitstop.runtime import Runtime
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    configure_logging(settings)
-    runtime = Runtime.build(settings, poolclass=NullPool)
-    scheduler = build_scheduler(runtime)
-    assert settings.redis_url is not None
-    log.info("scheduler_started", jobs=[j.name for j in scheduler.jobs])
-    announce_ready("scheduler")
-    lock = RedisLeaderLock(settings.redis_url)
-    try:
-        scheduler.run(stop, lock)
-    finally:
-        lock.release()

@@ -3,6 +3,7 @@ shortcuts to the API, and a way to run the plugin's task and sweep as the worker
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -16,7 +17,6 @@ from sqlalchemy.pool import NullPool
 
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import OutboxEvent
-from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.sdk import PluginContext
 from pitstop.settings import Settings
@@ -40,9 +40,9 @@ FAST = {
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    host = PluginHost.from_entry_points(blocked=("membership",))
-    host.register(tiers)
-    rt = Runtime.build(settings, plugins=host, poolclass=NullPool)
+    # The stand-in registers as "membership", so the installed one stays out.
+    without_membership = dataclasses.replace(settings, plugins_blocked=("membership",))
+    rt = Runtime.build(without_membership, extra_plugins=[tiers], poolclass=NullPool)
     tiers.TIERS.clear()
     try:
         yield rt
@@ -147,7 +147,7 @@ async def desk(demo: Demo) -> Desk:
     await crm.load_stores()
     helper = Desk(crm)
     clock: Callable[[], dt.datetime] = lambda: helper.now[0]  # noqa: E731
-    demo.runtime.clock = clock
+    demo.runtime.clock.set(clock)
     response = await helper.configure(FAST)
     assert response.status_code == 200, response.text
     tiers_on = await demo.client.put(

@@ -60,7 +60,7 @@ class Club:
 
     def at(self, when: dt.datetime) -> None:
         """Move the clock (logins are re-issued: tokens are judged by the same clock)."""
-        self.demo.runtime.clock = lambda: when.astimezone(dt.UTC)
+        self.demo.runtime.clock.set(lambda: when.astimezone(dt.UTC))
         self.demo.tokens.clear()
 
     async def headers(self, role: str = "hq_admin", **extra: str) -> dict[str, str]:

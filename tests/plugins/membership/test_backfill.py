@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from pitstop.access.models import AuditEntry
 from pitstop.cli import main
-from pitstop.crm.demo_data import BookSize, load_demo_crm
 from pitstop.crm.models import OrderStatus, ServiceOrder
 from pitstop.db.tenant_context import tenant_scope
+from pitstop.demo.crm_book import BookSize, load_demo_crm
 from pitstop.events.models import OutboxEvent
 from pitstop.runtime import Runtime
 from pitstop.sdk import completed_service_orders
@@ -54,7 +54,7 @@ async def run_backfill(runtime: Runtime, *args: str) -> Result:
 
 async def given_books(crm: Crm) -> Runtime:
     runtime = crm.demo.runtime
-    runtime.clock = lambda: NOW
+    runtime.clock.set(lambda: NOW)
     await load_demo_crm(runtime.sessions, NOW, SMALL)
     return runtime
 

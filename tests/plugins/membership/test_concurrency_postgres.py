@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.events.delivery import deliver
 from pitstop.events.models import EventDelivery, OutboxEvent
 from pitstop.sdk import Event, PluginContext, Unprocessable
 from pitstop_membership import earning, ledger, views
@@ -22,6 +21,7 @@ from pitstop_membership.ledger import Source
 from pitstop_membership.models import EntryKind
 from tests.conftest import ON_POSTGRES
 from tests.plugins.membership.conftest import Club
+from tests.support.outbox import deliver
 
 T = TypeVar("T")
 

@@ -55,7 +55,7 @@ class Member:
         self.now = local(2026, 1, 5, 12, 0)
 
     async def call(self, action: Any) -> Any:
-        self.club.demo.runtime.clock = lambda: self.now
+        self.club.demo.runtime.clock.set(lambda: self.now)
         async with self.club.context() as ctx:
             ctx.settings = msgspec.structs.replace(
                 ctx.settings, clawback=self.policy, pending_days=self.pending_days

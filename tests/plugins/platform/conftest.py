@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.pool import NullPool
 
-from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from tests.plugins import sample
@@ -15,9 +14,7 @@ from tests.plugins import sample
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    host = PluginHost.from_entry_points()
-    host.register(sample)
-    rt = Runtime.build(settings, plugins=host, poolclass=NullPool)
+    rt = Runtime.build(settings, extra_plugins=[sample], poolclass=NullPool)
     sample.FAILURES.clear()
     try:
         yield rt

@@ -19,10 +19,10 @@ from sqlalchemy.pool import NullPool
 from pitstop.app import create_app
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.outbox import emit
+from pitstop.processes import bind_actors
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.models import Tenant
-from pitstop.worker.actors import register_actors
 from pitstop.worker.dispatch import QUEUE
 from tests.support.demo import provision_demo
 from tests.support.events import completed_order
@@ -30,7 +30,7 @@ from tests.support.events import completed_order
 
 async def main(name: str) -> dict[str, object]:
     runtime = Runtime.build(Settings.from_env(), poolclass=NullPool)
-    register_actors(runtime)
+    bind_actors(runtime)
     worker = dramatiq.Worker(runtime.broker, worker_threads=1, worker_timeout=50)
     worker.start()
     observed: dict[str, object] = {"loaded": name in runtime.plugins.plugins}

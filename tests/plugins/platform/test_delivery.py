@@ -9,15 +9,15 @@ from sqlalchemy import func, select
 
 from pitstop.access.models import AuditEntry
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.events.delivery import MAX_ATTEMPTS, DeliveryFailed, deliver
+from pitstop.events.delivery import MAX_ATTEMPTS, DeliveryFailed
 from pitstop.events.models import DeliveryStatus, EventDelivery
 from pitstop.events.outbox import emit
-from pitstop.events.relay import publish_event, sweep
 from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Tenant
 from tests.conftest import Drain, running_worker
 from tests.plugins import sample
 from tests.support.demo import Demo
+from tests.support.outbox import deliver, publish_event, sweep
 
 
 async def _tenant(runtime: Runtime, slug: str) -> uuid.UUID:
@@ -189,7 +189,7 @@ async def test_the_sweep_republishes_events_whose_nudge_was_lost(
     import datetime as dt
 
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-    runtime.clock = lambda: later
+    runtime.clock.set(lambda: later)
     events, _ = await sweep(runtime)
     await worker()
     # Then the event is delivered, once

@@ -3,6 +3,7 @@ attributes, tracing without arguments, and deprecation warnings at load time."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +16,6 @@ from sqlalchemy import text
 from sqlalchemy.pool import NullPool
 
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from tests.crm.conftest import Crm
@@ -29,11 +29,11 @@ PHONE = "13912345670"
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    host = PluginHost.from_entry_points(trace=True)
-    for reader in (STEADY, FLAKY, DORMANT, ODD):
+    readers = (STEADY, FLAKY, DORMANT, ODD)
+    for reader in readers:
         reader.failure, reader.erase_fails = None, False
-        host.register(reader)
-    rt = Runtime.build(settings, plugins=host, poolclass=NullPool)
+    traced = dataclasses.replace(settings, plugin_trace=True)
+    rt = Runtime.build(traced, extra_plugins=readers, poolclass=NullPool)
     try:
         yield rt
     finally:

@@ -11,8 +11,8 @@ from pitstop.db.tenant_context import tenant_scope
 from pitstop.provisioning.manifests import ManifestError
 from pitstop.provisioning.reconcile import render
 from pitstop.runtime import Runtime
-from pitstop.tenancy.cli import provision
 from pitstop.tenancy.models import Tenant, TenantPlugin
+from pitstop.tenant_manifests import provision
 
 HEADER = "slug = 'acme'\nname = 'Acme'\nkind = 'shop'\n"
 

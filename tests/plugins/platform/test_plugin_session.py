@@ -11,7 +11,6 @@ from structlog.testing import capture_logs
 
 from pitstop.access.models import AuditEntry
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.hooks.manager import PluginHost
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.models import Tenant
@@ -21,9 +20,7 @@ from tests.support.demo import Demo
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    host = PluginHost.from_entry_points()
-    host.register(transactional)
-    rt = Runtime.build(settings, plugins=host, poolclass=NullPool)
+    rt = Runtime.build(settings, extra_plugins=[transactional], poolclass=NullPool)
     try:
         yield rt
     finally:

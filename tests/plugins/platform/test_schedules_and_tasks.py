@@ -11,9 +11,9 @@ from sqlalchemy import func, select, update
 
 from pitstop.access.models import AuditEntry
 from pitstop.db.tenant_context import tenant_scope
+from pitstop.processes import scheduler_for
 from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Tenant
-from pitstop.worker.scheduler import build_scheduler
 from tests.conftest import Drain
 from tests.support.demo import Demo
 
@@ -42,8 +42,8 @@ async def test_a_schedule_fires_only_for_tenants_that_enabled_the_plugin(
     chain, shop = await _tenant(runtime, "demo-chain"), await _tenant(runtime, "demo-shop")
     # And a scheduler whose clock stands at 01:59:59 in Shanghai
     now = [dt.datetime(2026, 11, 24, 17, 59, 59, tzinfo=dt.UTC)]
-    runtime.clock = lambda: now[0]
-    scheduler = await asyncio.to_thread(build_scheduler, runtime)
+    runtime.clock.set(lambda: now[0])
+    scheduler = await asyncio.to_thread(scheduler_for, runtime)
     assert "sample.nightly@Asia/Shanghai" in [j.name for j in scheduler.jobs]
     assert await asyncio.to_thread(scheduler.tick) == []
     # When 02:00 local comes
@@ -99,9 +99,9 @@ async def test_a_tenant_with_a_broken_zone_stops_no_other_tenants_jobs(
             update(Tenant).where(Tenant.slug == "demo-shop").values(timezone="Mars/Base")
         )
     now = [dt.datetime(2026, 11, 24, 17, 59, 59, tzinfo=dt.UTC)]
-    runtime.clock = lambda: now[0]
+    runtime.clock.set(lambda: now[0])
     # When the scheduler is built and 02:00 Shanghai time comes
-    scheduler = await asyncio.to_thread(build_scheduler, runtime)
+    scheduler = await asyncio.to_thread(scheduler_for, runtime)
     await asyncio.to_thread(scheduler.tick)
     now[0] = dt.datetime(2026, 11, 24, 18, 0, 0, tzinfo=dt.UTC)
     fired = await asyncio.to_thread(scheduler.tick)

@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.crm.demo_people import Book, PeopleMaker
 from pitstop.crm.models import (
     Customer,
     LineCategory,
@@ -39,6 +38,7 @@ from pitstop.crm.schemas import Fen, LineIn, Quantity
 from pitstop.db.base import new_id
 from pitstop.db.engine import SessionFactory
 from pitstop.db.tenant_context import tenant_scope
+from pitstop.demo.people import Book, PeopleMaker
 from pitstop.identity.models import Membership
 from pitstop.tenancy.models import Store, Tenant
 

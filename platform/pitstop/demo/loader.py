@@ -16,14 +16,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from pitstop.crm.demo_data import SIZES, BookSize, load_demo_crm
 from pitstop.db.tenant_context import tenant_scope
+from pitstop.demo.crm_book import SIZES, BookSize, load_demo_crm
 from pitstop.identity.models import Membership, User
 from pitstop.identity.passwords import hash_password, verify_password
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.tenancy.cli import provision
 from pitstop.tenancy.models import ManagedBy, Tenant
+from pitstop.tenant_manifests import provision
 
 
 @dataclass(frozen=True)

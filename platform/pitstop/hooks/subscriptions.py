@@ -1,0 +1,37 @@
+"""Running a plugin's subscription for one event: the plugin host's half of delivery.
+
+:mod:`pitstop.events.delivery` owns exactly-once (the locked delivery row, the ``done``
+mark, retries) and knows nothing of plugins; this module knows which plugin handles which
+event type, whether the tenant has it on, and how to build its context. The worker joins
+the two (``functools.partial(run_subscription, host)``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.events.models import OutboxEvent
+from pitstop.hooks.manager import PluginHost
+from pitstop.hooks.types import Event
+from pitstop.tenancy.models import TenantPlugin
+
+
+async def run_subscription(
+    host: PluginHost, session: AsyncSession, plugin: str, event: OutboxEvent
+) -> bool:
+    """Call ``plugin``'s handler for ``event``; False (nothing run) when the plugin is
+    uninstalled, off for the event's tenant, or no longer subscribes to its type."""
+    loaded = host.plugins.get(plugin)
+    row = await session.scalar(
+        select(TenantPlugin).where(TenantPlugin.plugin == plugin, TenantPlugin.enabled)
+    )
+    if row is None or loaded is None:
+        return False
+    handler = loaded.subscriptions.get(event.type)
+    if handler is None:
+        return False
+    ctx = await host.context(session, plugin, row=row)
+    payload = dict(event.payload)
+    await handler(ctx, Event(event.id, event.type, event.tenant_id, event.occurred_at, payload))
+    return True

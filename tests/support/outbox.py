@@ -1,0 +1,36 @@
+"""The relay and delivery steps run directly with a test's runtime, wired as the worker's
+actors and the scheduler's sweep wire them (:mod:`pitstop.processes`)."""
+
+from __future__ import annotations
+
+import uuid
+from functools import partial
+
+from pitstop.events import delivery, relay
+from pitstop.hooks.subscriptions import run_subscription
+from pitstop.runtime import Runtime
+
+
+async def publish_event(runtime: Runtime, event_id: uuid.UUID) -> int:
+    return await relay.publish_event(
+        event_id,
+        sessions=runtime.sessions,
+        plugins=runtime.plugins,
+        clock=runtime.clock,
+        dispatch=runtime.dispatch,
+    )
+
+
+async def deliver(runtime: Runtime, delivery_id: uuid.UUID) -> str:
+    return await delivery.deliver(
+        delivery_id,
+        sessions=runtime.sessions,
+        clock=runtime.clock,
+        run_handler=partial(run_subscription, runtime.plugins),
+    )
+
+
+async def sweep(runtime: Runtime) -> tuple[int, int]:
+    return await relay.sweep(
+        sessions=runtime.sessions, clock=runtime.clock, dispatch=runtime.dispatch
+    )

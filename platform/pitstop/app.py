@@ -25,9 +25,6 @@ from pitstop.deps import dependencies
 from pitstop.errors import EXCEPTION_HANDLERS
 from pitstop.events.controllers import DeliveriesController
 from pitstop.events.types_controller import EventTypesController
-from pitstop.hooks.controllers import PluginsController
-from pitstop.hooks.event_types import catalog_of
-from pitstop.hooks.routing import plugin_routers
 from pitstop.identity.authenticate import Authenticator
 from pitstop.identity.controllers.api_keys import ApiKeysController
 from pitstop.identity.controllers.auth import AuthController
@@ -36,6 +33,9 @@ from pitstop.identity.controllers.staff import StaffController
 from pitstop.identity.edge import EdgeMiddleware, permission_guard
 from pitstop.inputs import CheckedRequest, NulGuardMiddleware
 from pitstop.logs import configure_logging
+from pitstop.plugin_host.controllers import PluginsController
+from pitstop.plugin_host.event_types import catalog_of
+from pitstop.plugin_host.routing import plugin_routers
 from pitstop.provisioning.controllers import PlatformTenantsController
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings

@@ -46,8 +46,8 @@ class PitstopGroup(click.Group):
         return super().get_command(ctx, cmd_name) or self._plugin_groups().get(cmd_name)
 
     def _plugin_groups(self) -> Mapping[str, click.Group]:
-        from pitstop.hooks.commands import plugin_groups
-        from pitstop.hooks.manager import PluginHost, PluginRefused
+        from pitstop.plugin_host.commands import plugin_groups
+        from pitstop.plugin_host.manager import PluginHost, PluginRefused
 
         settings = _settings()
         try:
@@ -64,7 +64,7 @@ def _provide_runtime(ctx: click.Context) -> None:
     the caller handed one in as click's ``obj`` (tests: their clock and database)."""
     from sqlalchemy.pool import NullPool
 
-    from pitstop.hooks.commands import CommandServices
+    from pitstop.plugin_host.commands import CommandServices
     from pitstop.runtime import Runtime
 
     if isinstance(ctx.obj, CommandServices):
@@ -186,7 +186,7 @@ def tenants_adopt(directory: Path) -> None:
 def permissions() -> None:
     """Print the role × permission table (core and installed plugins) as Markdown."""
     from pitstop.access.permissions import PermissionTable, as_markdown
-    from pitstop.hooks.manager import PluginHost
+    from pitstop.plugin_host.manager import PluginHost
 
     settings = _settings()
     table = PermissionTable.core()
@@ -204,7 +204,7 @@ def plugins() -> None:
 @plugins.command("list")
 def plugins_list() -> None:
     """Show installed plugins with version and status (loaded, blocked, refused)."""
-    from pitstop.hooks.inventory import inventory
+    from pitstop.plugin_host.inventory import inventory
 
     for line in inventory(_settings()):
         click.echo(line)
@@ -226,7 +226,7 @@ def plugin() -> None:
 )
 def plugin_new(name: str, directory: Path | None) -> None:
     """Scaffold a standalone partner plugin distribution that installs and loads."""
-    from pitstop.hooks.scaffold import ScaffoldError, scaffold
+    from pitstop.plugin_host.scaffold import ScaffoldError, scaffold
 
     target = directory or Path(f"pitstop-plugin-{name}")
     try:

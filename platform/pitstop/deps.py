@@ -39,8 +39,8 @@ from pitstop.crm.extensions import CustomerExtensions
 from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
 from pitstop.events.types import EventCatalog
-from pitstop.hooks.manager import PluginHost
 from pitstop.identity.edge import current_principal
+from pitstop.plugin_host.manager import PluginHost
 from pitstop.settings import Settings
 from pitstop.worker.dispatch import Dispatcher
 

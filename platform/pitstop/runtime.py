@@ -19,10 +19,10 @@ from dramatiq.broker import Broker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pitstop.access.permissions import PermissionTable
-from pitstop.clock import Clock
+from pitstop.clock import SettableClock
 from pitstop.db.engine import SessionFactory, create_engine, session_factory
 from pitstop.events.outbox import NUDGE_KEY
-from pitstop.hooks.manager import PluginHost
+from pitstop.plugin_host.manager import PluginHost
 from pitstop.settings import Settings
 from pitstop.worker.broker import build_broker
 from pitstop.worker.dispatch import Dispatcher
@@ -38,7 +38,7 @@ class Runtime:
     dispatch: Dispatcher
     plugins: PluginHost
     permissions: PermissionTable
-    clock: Clock
+    clock: SettableClock
     """Injected so token expiry, lock-outs and SLA timers are tested without sleeping."""
 
     @classmethod
@@ -49,16 +49,16 @@ class Runtime:
         *,
         extra_plugins: Sequence[object] = (),
         installed_plugins: bool = True,
-        clock: Clock | None = None,
+        clock: SettableClock | None = None,
         **engine_options: Any,
     ) -> Runtime:
         """``extra_plugins`` are registered after the installed ones (or alone, when
         ``installed_plugins`` is false): how a test runs a plugin that no entry point names.
         ``clock`` defaults to the wall clock; a test kit may pass one reading its own time
-        (``Clock(kit_clock)``)."""
+        (``SettableClock(kit_clock)``)."""
         broker = broker or build_broker(settings)
         dispatch = Dispatcher(broker)
-        clock = clock or Clock()
+        clock = clock or SettableClock()
         if installed_plugins:
             plugins = PluginHost.from_entry_points(
                 settings.plugins_allow,
@@ -87,7 +87,7 @@ class Runtime:
         dispatch: Dispatcher,
         plugins: PluginHost,
         permissions: PermissionTable,
-        clock: Clock,
+        clock: SettableClock,
         engine_options: dict[str, Any],
     ) -> Runtime:
         engine = create_engine(settings.database_url, **engine_options)

@@ -34,11 +34,13 @@ from pitstop.db.base import JSONDoc, TenantModel, Timestamps, new_id, tenant_fk,
 from pitstop.db.rls import enable_rls
 from pitstop.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from pitstop.events.types import Event, EventPayloadInvalid, EventType, UndeclaredEvent
-from pitstop.hooks.commands import CommandError, for_each_tenant
-from pitstop.hooks.context import PluginContext
-from pitstop.hooks.session import PluginSession, Savepoint, TransactionNotYours
-from pitstop.hooks.specs import SdkDeprecationWarning, hookimpl
-from pitstop.hooks.types import (
+from pitstop.inputs import checked_day, checked_instant
+from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
+from pitstop.plugin_host.commands import CommandError, for_each_tenant
+from pitstop.plugin_host.context import PluginContext
+from pitstop.plugin_host.session import PluginSession, Savepoint, TransactionNotYours
+from pitstop.plugin_host.specs import SdkDeprecationWarning, hookimpl
+from pitstop.plugin_host.types import (
     SDK_VERSION,
     EventHandler,
     NoSettings,
@@ -48,8 +50,6 @@ from pitstop.hooks.types import (
     TaskHandler,
     permission,
 )
-from pitstop.inputs import checked_day, checked_instant
-from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
 from pitstop.sdk_views import (
     CustomerView,
     ServiceOrderView,

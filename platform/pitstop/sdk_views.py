@@ -18,8 +18,8 @@ from sqlalchemy import and_, or_, select
 
 from pitstop.access.permissions import STORE_SCOPED_ROLES
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle
-from pitstop.hooks.context import PluginContext
 from pitstop.identity.models import Membership, Role
+from pitstop.plugin_host.context import PluginContext
 from pitstop.tenancy.calendar import Calendar, calendar_for
 from pitstop.tenancy.models import Store
 

@@ -12,8 +12,8 @@ from typing import Protocol
 
 from pitstop.access.permissions import ROLE_TEMPLATES, PermissionTable
 from pitstop.db.engine import SessionFactory
-from pitstop.hooks.enablement import manifest_applier, manifest_schemas
-from pitstop.hooks.manager import PluginHost
+from pitstop.plugin_host.enablement import manifest_applier, manifest_schemas
+from pitstop.plugin_host.manager import PluginHost
 from pitstop.provisioning.manifests import load_directory
 from pitstop.provisioning.reconcile import Mode, TenantPlan, changes_in, reconcile, render
 

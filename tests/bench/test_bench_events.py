@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import DeliveryStatus, EventDelivery
 from pitstop.events.outbox import emit
-from pitstop.hooks.enablement import configure_plugin
+from pitstop.plugin_host.enablement import configure_plugin
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from tests.bench.bounds import Bound, check

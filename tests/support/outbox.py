@@ -7,7 +7,7 @@ import uuid
 from functools import partial
 
 from pitstop.events import delivery, relay
-from pitstop.hooks.subscriptions import run_subscription
+from pitstop.plugin_host.subscriptions import run_subscription
 from pitstop.runtime import Runtime
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pitstop.access.permissions import PermissionTable, as_markdown
-from pitstop.hooks.manager import PluginHost
+from pitstop.plugin_host.manager import PluginHost
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.pool import NullPool
 
-from pitstop.clock import Clock
+from pitstop.clock import SettableClock
 from pitstop.events.outbox import NUDGE_KEY
 from pitstop.runtime import Runtime
 from tests.conftest import make_settings
@@ -31,7 +31,7 @@ async def test_collaborators_are_wired_when_the_runtime_is_built(tmp_path: Path)
         assert all(p.name in runtime.permissions for p in runtime.plugins.permissions())
         # And nothing can be swapped afterwards
         with pytest.raises(dataclasses.FrozenInstanceError):
-            runtime.clock = Clock()  # type: ignore[misc]
+            runtime.clock = SettableClock()  # type: ignore[misc]
     finally:
         await runtime.close()
 

@@ -25,7 +25,7 @@ HOW_TO_UPDATE = f"""
 The public surface of pitstop.sdk changed. If that is intended:
   1. record the change in docs/sdk-changelog.md, under the SDK version it ships in (a removal
      or an incompatible change is a new major version; deprecate first, see the policy there);
-  2. bump SDK_VERSION (pitstop/hooks/types.py) if this is the first change since a release;
+  2. bump SDK_VERSION (pitstop/plugin_host/types.py) if this is the first change since a release;
   3. regenerate the snapshot: {UPDATE}=1 python -m pytest tests/unit/test_sdk_surface.py
      and commit tests/unit/sdk_surface.txt with the change.
 """

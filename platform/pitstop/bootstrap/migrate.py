@@ -40,7 +40,7 @@ def alembic_config(settings: Settings, plugin_version_dirs: Sequence[Path] = ())
 
 def installed_plugin_dirs(settings: Settings) -> list[Path]:
     """Version directories of the plugins this deployment loads (allow/block lists apply)."""
-    from pitstop.hooks.manager import PluginHost
+    from pitstop.plugin_host.manager import PluginHost
 
     host = PluginHost.from_entry_points(settings.plugins_allow, settings.plugins_blocked)
     return host.migration_dirs()

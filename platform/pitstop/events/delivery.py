@@ -17,7 +17,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.clock import Now
+from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
 from pitstop.events.models import DeliveryStatus, EventDelivery, OutboxEvent
 from pitstop.personal_data import redact
@@ -25,7 +25,7 @@ from pitstop.personal_data import redact
 HandlerRunner = Callable[[AsyncSession, str, OutboxEvent], Awaitable[bool]]
 """Runs ``plugin``'s handler for an event in the delivery's transaction; False when the
 plugin is off for the tenant, uninstalled or not subscribed (the plugin host provides it:
-see :func:`pitstop.hooks.subscriptions.run_subscription`)."""
+see :func:`pitstop.plugin_host.subscriptions.run_subscription`)."""
 MAX_ATTEMPTS = 5
 log = structlog.get_logger("pitstop.events")
 
@@ -43,7 +43,7 @@ async def _locked(session: AsyncSession, delivery_id: uuid.UUID) -> EventDeliver
 
 
 async def deliver(
-    delivery_id: uuid.UUID, *, sessions: SessionFactory, clock: Now, run_handler: HandlerRunner
+    delivery_id: uuid.UUID, *, sessions: SessionFactory, clock: Clock, run_handler: HandlerRunner
 ) -> str:
     """Returns what happened: ``done``, ``skipped`` (done before, or the plugin is off),
     ``failed`` (attempts exhausted); raises :class:`DeliveryFailed` to be retried."""

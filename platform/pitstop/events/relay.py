@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.clock import Now
+from pitstop.db.base import Clock
 from pitstop.db.discovery import STALE_DELIVERIES, UNPUBLISHED_EVENTS, discover
 from pitstop.db.engine import SessionFactory
 from pitstop.db.on_commit import on_commit
@@ -55,7 +55,7 @@ async def publish_event(
     *,
     sessions: SessionFactory,
     plugins: Subscribers,
-    clock: Now,
+    clock: Clock,
     dispatch: Sender,
 ) -> int:
     """Create the event's deliveries (once) and enqueue them; returns how many were new.
@@ -70,7 +70,7 @@ async def publish_event(
 
 
 async def _publish(
-    event_id: uuid.UUID, sessions: SessionFactory, plugins: Subscribers, clock: Now, send: Sender
+    event_id: uuid.UUID, sessions: SessionFactory, plugins: Subscribers, clock: Clock, send: Sender
 ) -> int:
     async with sessions() as session, session.begin():
         event = (
@@ -101,7 +101,7 @@ def _sender(send: Sender, delivery: EventDelivery) -> Callable[[], None]:
     return lambda: send.deliver(tenant_id, delivery_id)
 
 
-async def sweep(*, sessions: SessionFactory, clock: Now, dispatch: Sender) -> tuple[int, int]:
+async def sweep(*, sessions: SessionFactory, clock: Clock, dispatch: Sender) -> tuple[int, int]:
     """Re-send what was left behind, across tenants; returns (events, deliveries) re-sent."""
     now = clock()
     async with sessions() as session, session.begin():

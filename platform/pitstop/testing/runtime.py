@@ -20,14 +20,14 @@ from litestar import Litestar
 from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
-from pitstop.clock import Clock as CoreClock
+from pitstop.clock import SettableClock
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.events import delivery, relay
 from pitstop.events.delivery import MAX_ATTEMPTS
-from pitstop.hooks.commands import plugin_groups
-from pitstop.hooks.subscriptions import run_subscription
 from pitstop.identity.refresh import open_session
 from pitstop.identity.tokens import membership_claims
+from pitstop.plugin_host.commands import plugin_groups
+from pitstop.plugin_host.subscriptions import run_subscription
 from pitstop.runtime import Runtime
 from pitstop.sdk import PluginContext
 from pitstop.settings import Settings
@@ -50,7 +50,7 @@ def build_runtime(
         broker,
         extra_plugins=plugins,
         installed_plugins=False,
-        clock=CoreClock(clock),
+        clock=SettableClock(clock),
         # NullPool: the test client runs the app on the test's own loop; nothing outlives it.
         poolclass=NullPool,
     )

@@ -18,13 +18,13 @@ import structlog
 from dramatiq.broker import Broker
 from sqlalchemy import select
 
-from pitstop.clock import Now
+from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.delivery import MAX_ATTEMPTS, deliver
 from pitstop.events.relay import publish_event
-from pitstop.hooks.manager import PluginHost
-from pitstop.hooks.subscriptions import run_subscription
+from pitstop.plugin_host.manager import PluginHost
+from pitstop.plugin_host.subscriptions import run_subscription
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.worker.dispatch import DELIVER, PUBLISH, QUEUE, RUN_SCHEDULE, RUN_TASK, Dispatcher
 
@@ -37,7 +37,7 @@ def register_actors(
     *,
     sessions: SessionFactory,
     plugins: PluginHost,
-    clock: Now,
+    clock: Clock,
     dispatch: Dispatcher,
 ) -> dict[str, dramatiq.Actor[Any, Any]]:
     run_handler = partial(run_subscription, plugins)

@@ -21,11 +21,11 @@ import structlog
 from croniter import croniter
 from sqlalchemy import select
 
-from pitstop.clock import Now
+from pitstop.db.base import Clock
 from pitstop.db.discovery import TENANTS_RUNNING, discover
 from pitstop.db.engine import SessionFactory
 from pitstop.events import relay
-from pitstop.hooks.manager import PluginHost
+from pitstop.plugin_host.manager import PluginHost
 from pitstop.tenancy.models import Tenant, TenantPlugin, TenantStatus
 from pitstop.tenancy.types import zone_problem
 from pitstop.worker.dispatch import Dispatcher
@@ -127,7 +127,7 @@ class Firing:
 
 
 def build_scheduler(
-    *, sessions: SessionFactory, plugins: PluginHost, clock: Now, dispatch: Dispatcher
+    *, sessions: SessionFactory, plugins: PluginHost, clock: Clock, dispatch: Dispatcher
 ) -> Scheduler:
     """The relay sweep plus every plugin schedule, in every time zone a tenant uses.
 

@@ -6,7 +6,7 @@ import inspect
 import re
 from pathlib import Path
 
-from pitstop.hooks import specs
+from pitstop.plugin_host import specs
 
 GUIDE = Path(__file__).resolve().parents[3] / "docs" / "plugins.md"
 HEADING = re.compile(r"^### `(\w+)\(([^)]*)\)`$", re.MULTILINE)

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import msgspec
 import pytest
@@ -16,7 +17,8 @@ from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import OutboxEvent
 from pitstop.events.outbox import emit
 from pitstop.events.payloads import CORE_EVENT_TYPES, ServiceOrderFacts
-from pitstop.hooks.event_types import catalog_of
+from pitstop.plugin_host.event_types import catalog_of
+from pitstop.plugin_host.manager import PluginHost, PluginRefused
 from pitstop.runtime import Runtime
 from pitstop.sdk import (
     EventPayloadInvalid,
@@ -25,6 +27,7 @@ from pitstop.sdk import (
     PluginContext,
     PluginInfo,
     UndeclaredEvent,
+    hookimpl,
 )
 from pitstop.tenancy.models import Tenant
 from tests.plugins import sample
@@ -190,3 +193,20 @@ def test_every_installed_type_is_documented_with_its_emitter(runtime: Runtime) -
     ]
     assert missing == []
     assert {t.name for t in CORE_EVENT_TYPES} <= set(catalog.types)
+
+
+def test_a_second_plugin_declaring_anothers_type_is_refused_at_load() -> None:
+    # Given a host with the sample plugin, which declares sample.happened
+    host = PluginHost()
+    host.register(sample)
+    copycat = SimpleNamespace(
+        plugin_info=hookimpl(
+            lambda: PluginInfo("copycat", "1", "Copycat", events=(sample.HAPPENED,))
+        )
+    )
+    # When a second plugin declares the same type, Then it is refused by name at load
+    with pytest.raises(PluginRefused, match=r"plugin copycat: .*sample\.happened"):
+        host.register(copycat)
+    # And the host is as it was: the sample alone, the copycat not half-registered
+    assert list(host.plugins) == ["sample"]
+    assert host.pm.get_plugin("copycat") is None

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import structlog
 
-from pitstop.hooks import specs
-from pitstop.hooks.manager import PluginHost, PluginRefused
+from pitstop.plugin_host import specs
+from pitstop.plugin_host.manager import PluginHost, PluginRefused
 from pitstop.sdk import PluginContext, PluginInfo, SdkDeprecationWarning, hookimpl
 from pitstop.settings import Settings
 

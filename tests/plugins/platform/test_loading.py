@@ -6,8 +6,8 @@ import types
 
 import pytest
 
-from pitstop.hooks.manager import PluginHost, PluginRefused
-from pitstop.hooks.types import SDK_VERSION
+from pitstop.plugin_host.manager import PluginHost, PluginRefused
+from pitstop.plugin_host.types import SDK_VERSION
 from pitstop.sdk import PluginInfo, hookimpl
 from tests.plugins import sample
 
@@ -89,7 +89,7 @@ def test_installed_plugins_load_from_entry_points_and_obey_the_lists() -> None:
 def test_plugin_commands_must_be_click_commands_and_hide_no_core_command() -> None:
     import click
 
-    from pitstop.hooks.commands import CommandError, plugin_groups
+    from pitstop.plugin_host.commands import CommandError, plugin_groups
 
     # Given a plugin whose commands() returns a plain function, and one named like a core
     # command ("tenants") that declares a real click command

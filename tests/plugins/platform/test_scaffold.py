@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pitstop.hooks.scaffold import scaffold
+from pitstop.plugin_host.scaffold import scaffold
 from tests.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[3]

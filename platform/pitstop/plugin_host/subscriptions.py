@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.events.models import OutboxEvent
-from pitstop.hooks.manager import PluginHost
-from pitstop.hooks.types import Event
+from pitstop.plugin_host.manager import PluginHost
+from pitstop.plugin_host.types import Event
 from pitstop.tenancy.models import TenantPlugin
 
 

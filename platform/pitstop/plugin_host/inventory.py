@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-from pitstop.hooks.manager import PluginHost, PluginRefused
+from pitstop.plugin_host.manager import PluginHost, PluginRefused
 from pitstop.settings import Settings
 
 

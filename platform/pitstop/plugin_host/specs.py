@@ -27,8 +27,8 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from pitstop.hooks.context import PluginContext
-    from pitstop.hooks.types import EventHandler, PluginInfo, Schedule, Section, TaskHandler
+    from pitstop.plugin_host.context import PluginContext
+    from pitstop.plugin_host.types import EventHandler, PluginInfo, Schedule, Section, TaskHandler
 
 PROJECT = "pitstop"
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.access.audit import record
 from pitstop.access.permissions import PermissionTable
 from pitstop.errors import NotFound, Unprocessable
-from pitstop.hooks.manager import PluginHost
 from pitstop.identity.staff import sync_builtin_roles
+from pitstop.plugin_host.manager import PluginHost
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.tenancy.plugin_settings import settings_from_stored, validate_settings
 

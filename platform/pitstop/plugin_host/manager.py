@@ -8,7 +8,7 @@ not exist (a misspelling would otherwise be silently ignored), wants an SDK rang
 core does not satisfy, or depends on a plugin that is not installed.
 
 Every hook is called through pluggy, one plugin at a time, with that plugin's own caller
-(``subset_hook_caller`` minus every other plugin; see :mod:`pitstop.hooks.calls` for why
+(``subset_hook_caller`` minus every other plugin; see :mod:`pitstop.plugin_host.calls` for why
 not one call for all). Static hooks (``specs.STATIC_HOOKS``) are asked once, at
 registration. Per-tenant hooks (``specs.PER_TENANT_HOOKS``) are called, in pluggy's order,
 for each plugin the tenant in context enabled, each with a :class:`PluginContext` holding
@@ -51,11 +51,13 @@ from pitstop.access.permissions import Permission
 from pitstop.access.principal import Principal
 from pitstop.db.base import utcnow
 from pitstop.db.tenant_context import current_tenant_id
-from pitstop.hooks import specs
-from pitstop.hooks.attributes import UNAVAILABLE, namespaced, unavailable
-from pitstop.hooks.calls import PluginCallers, trace_hook_calls
-from pitstop.hooks.context import PluginContext
-from pitstop.hooks.types import SDK_VERSION, EventHandler, PluginInfo, Schedule, Section
+from pitstop.events.types import UndeclaredEvent
+from pitstop.plugin_host import specs
+from pitstop.plugin_host.attributes import UNAVAILABLE, namespaced, unavailable
+from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
+from pitstop.plugin_host.context import PluginContext
+from pitstop.plugin_host.event_types import catalog_of
+from pitstop.plugin_host.types import SDK_VERSION, EventHandler, PluginInfo, Schedule, Section
 from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.tenancy.plugin_settings import settings_from_stored
 
@@ -148,6 +150,12 @@ class PluginHost:
             raise
         self.plugins[info.name] = loaded
         self.callers.forget()
+        try:
+            catalog_of(self.plugins)  # one emitter per event type, checked at load
+        except UndeclaredEvent as exc:
+            del self.plugins[info.name]
+            self._leave(info.name)
+            raise PluginRefused(f"plugin {info.name}: {exc}") from None
         return loaded
 
     def _join(self, plugin: object, name: str) -> None:
@@ -327,7 +335,7 @@ class PluginHost:
     async def customer_attributes(
         self, session: AsyncSession, *, customer_id: uuid.UUID
     ) -> dict[str, Any]:
-        """Every enabled plugin's facts, under its own name (:mod:`pitstop.hooks.attributes`)."""
+        """Every enabled plugin's facts, under its own name (see ``plugin_host.attributes``)."""
         merged: dict[str, Any] = {}
         for plugin, answer, failed in await self._isolated(
             "customer_attributes", session, customer_id=customer_id

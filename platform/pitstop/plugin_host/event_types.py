@@ -16,7 +16,7 @@ from typing import Protocol
 
 from pitstop.events.payloads import CORE_EVENT_TYPES
 from pitstop.events.types import CORE, EventCatalog, EventType, UndeclaredEvent
-from pitstop.hooks.types import PluginInfo
+from pitstop.plugin_host.types import PluginInfo
 
 
 class Loaded(Protocol):

@@ -2,7 +2,7 @@
 
 The "enabled for this tenant" guard runs before the permission guard, so a tenant that has
 not turned the plugin on learns nothing about its routes but ``plugin_disabled``.
-Handlers get a :class:`~pitstop.hooks.context.PluginContext` bound to the request's
+Handlers get a :class:`~pitstop.plugin_host.context.PluginContext` bound to the request's
 transaction and principal as ``ctx``.
 """
 
@@ -21,9 +21,9 @@ from pitstop.access.principal import Principal
 from pitstop.access.route_access import PLUGIN_KEY
 from pitstop.db.engine import SessionFactory
 from pitstop.errors import NotFound
-from pitstop.hooks.context import PluginContext
-from pitstop.hooks.manager import PluginHost
 from pitstop.identity.edge import permission_guard
+from pitstop.plugin_host.context import PluginContext
+from pitstop.plugin_host.manager import PluginHost
 from pitstop.tenancy.models import TenantPlugin
 
 _ROW_KEY = "pitstop_plugin_row"

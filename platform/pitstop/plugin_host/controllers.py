@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.permissions import PermissionTable
 from pitstop.errors import NotFound
-from pitstop.hooks.enablement import configure_plugin
-from pitstop.hooks.manager import LoadedPlugin, PluginHost
 from pitstop.pagination import Page
+from pitstop.plugin_host.enablement import configure_plugin
+from pitstop.plugin_host.manager import LoadedPlugin, PluginHost
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.tenancy.plugin_settings import settings_from_stored, settings_schema
 

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from pitstop.access.audit import acting_as
 from pitstop.db.engine import SessionFactory
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.hooks.context import PluginContext
-from pitstop.hooks.manager import PluginHost
+from pitstop.plugin_host.context import PluginContext
+from pitstop.plugin_host.manager import PluginHost
 from pitstop.tenancy.models import Tenant, TenantPlugin, TenantStatus
 
 T = TypeVar("T")

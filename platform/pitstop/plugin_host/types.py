@@ -14,7 +14,7 @@ from pitstop.events.payloads import CORE_EVENTS
 from pitstop.events.types import Event, EventType
 
 if TYPE_CHECKING:
-    from pitstop.hooks.context import PluginContext
+    from pitstop.plugin_host.context import PluginContext
 
 SDK_VERSION = "1.1"
 """Bumped in its major part when a change would break a plugin written for the last one,

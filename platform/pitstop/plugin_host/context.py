@@ -21,14 +21,14 @@ from pitstop.access.principal import Principal
 from pitstop.db.on_commit import on_commit
 from pitstop.events.outbox import append, emit
 from pitstop.events.types import EventPayloadInvalid
-from pitstop.hooks.event_types import Loaded, declared_event
-from pitstop.hooks.session import PluginSession
+from pitstop.plugin_host.event_types import Loaded, declared_event
+from pitstop.plugin_host.session import PluginSession
 
 SettingsT = TypeVar("SettingsT", bound=msgspec.Struct)
 
 
 class Host(Protocol):
-    """What a context needs of :class:`~pitstop.hooks.manager.PluginHost`."""
+    """What a context needs of :class:`~pitstop.plugin_host.manager.PluginHost`."""
 
     task_sender: Callable[[uuid.UUID, str, str, dict[str, Any], int], None] | None
 

@@ -6,7 +6,8 @@ of the contract, the plugin context, the tenant-owned model base, PII classes an
 declares them and serialisation masks them by the reader's role),
 errors, pagination, business-time arithmetic, read-only views of core records,
 ``for_each_tenant`` for a plugin's CLI commands (one tenant scope at a time), the plugin
-session (the host's transaction, which a plugin cannot commit) and event payload types.
+session (the host's transaction, which a plugin cannot commit), event payload types, the
+reward contract's payloads and the discount a plugin offers against a code (SDK 1.2).
 Nothing else of the core is public; first-party plugins use exactly this (an
 import-linter contract in ``make lint`` keeps it so). See ``docs/plugins.md``.
 
@@ -30,9 +31,17 @@ from pitstop.access.masking import (
 from pitstop.access.permissions import ROLE_TEMPLATES, Permission
 from pitstop.access.pii import PIIClass
 from pitstop.access.principal import Principal
+from pitstop.crm.discounts import DiscountOffer
 from pitstop.db.base import JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
 from pitstop.db.rls import enable_rls
 from pitstop.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
+from pitstop.events.rewards import (
+    RewardGranted,
+    RewardRejected,
+    RewardRequested,
+    RewardRevoked,
+    RewardSource,
+)
 from pitstop.events.types import Event, EventPayloadInvalid, EventType, UndeclaredEvent
 from pitstop.inputs import checked_day, checked_instant
 from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
@@ -75,6 +84,7 @@ __all__ = [
     "CommandError",
     "Conflict",
     "CustomerView",
+    "DiscountOffer",
     "Duration",
     "Event",
     "EventHandler",
@@ -93,6 +103,11 @@ __all__ = [
     "PluginInfo",
     "PluginSession",
     "Principal",
+    "RewardGranted",
+    "RewardRejected",
+    "RewardRequested",
+    "RewardRevoked",
+    "RewardSource",
     "Savepoint",
     "Schedule",
     "SdkDeprecationWarning",

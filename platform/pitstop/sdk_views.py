@@ -123,7 +123,7 @@ async def get_vehicle(ctx: PluginContext, vehicle_id: uuid.UUID) -> VehicleView 
     return VehicleView(row.id, row.customer_id, str(row.fuel), row.mileage_km)
 
 
-def _order_view(row: ServiceOrder) -> ServiceOrderView:
+def order_view(row: ServiceOrder) -> ServiceOrderView:
     return ServiceOrderView(
         row.id,
         row.store_id,
@@ -138,7 +138,7 @@ def _order_view(row: ServiceOrder) -> ServiceOrderView:
 
 async def get_service_order(ctx: PluginContext, order_id: uuid.UUID) -> ServiceOrderView | None:
     row = await ctx.session.get(ServiceOrder, (ctx.tenant_id, order_id))
-    return None if row is None else _order_view(row)
+    return None if row is None else order_view(row)
 
 
 async def completed_service_orders(
@@ -170,7 +170,7 @@ async def completed_service_orders(
             )
         rows = (await ctx.session.scalars(statement)).all()
         for row in rows:
-            yield _order_view(row)
+            yield order_view(row)
         if len(rows) < batch:
             return
         last = rows[-1]

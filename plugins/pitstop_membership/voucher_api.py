@@ -77,6 +77,15 @@ async def _voucher(ctx: PluginContext, voucher_id: uuid.UUID) -> Voucher:
     return voucher
 
 
+async def _audit(ctx: PluginContext, action: str, template: VoucherTemplate, **detail: Any) -> None:
+    await ctx.audit(
+        action,
+        resource="membership_voucher_template",
+        resource_id=template.id,
+        detail={"code": template.code, **detail},
+    )
+
+
 async def _store_errors(ctx: PluginContext, stores: list[uuid.UUID]) -> list[dict[str, str]]:
     return [
         {"field": f"stores[{i}]", "message": "no such store"}
@@ -111,6 +120,7 @@ class VoucherController(Controller):
         )  # fmt: skip
         ctx.session.add(template)
         await ctx.session.flush()
+        await _audit(ctx, "membership.voucher_template_created", template)
         return template_out(template)
 
     @get("/voucher-templates", opt=MANAGE)
@@ -133,11 +143,16 @@ class VoucherController(Controller):
     ) -> TemplateOut:
         """Deactivating stops issuing; vouchers already issued stay valid."""
         template = await _template(ctx, template_id)
-        if data.active is not None:
+        fields = []
+        if data.active is not None and data.active != template.active:
             template.active = data.active
-        if data.title is not None:
+            fields.append("active")
+        if data.title is not None and data.title.strip() != template.title:
             template.title = data.title.strip()
+            fields.append("title")
         await ctx.session.flush()
+        if fields:
+            await _audit(ctx, "membership.voucher_template_changed", template, fields=fields)
         return template_out(template)
 
     @post("/vouchers", status_code=201, opt=MANAGE)
@@ -207,4 +222,10 @@ class VoucherController(Controller):
                 f"a voucher that is {voucher.status} cannot be voided",
                 code="voucher_not_voidable",
             )
+        await ctx.audit(
+            "membership.voucher_void",
+            resource="membership_voucher",
+            resource_id=voucher.id,
+            detail={"customer_id": str(voucher.customer_id), "reason": voucher.void_reason},
+        )
         return voucher_out(voucher, await _template(ctx, voucher.template_id))

@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Response
 from sqlalchemy import select
 
@@ -27,11 +27,12 @@ from pitstop.sdk import (
     get_customer,
     get_store,
 )
-from pitstop_membership import dates
+from pitstop_membership import dates, voucher_reports
 from pitstop_membership.api import IdempotencyKey, _digest, _named_or_own_store
 from pitstop_membership.idempotency import idempotent
 from pitstop_membership.settings import programme
 from pitstop_membership.voucher_models import Voucher, VoucherTemplate
+from pitstop_membership.voucher_reports import VoucherLiability
 from pitstop_membership.voucher_schemas import (
     IssueIn,
     TemplateIn,
@@ -154,6 +155,21 @@ class VoucherController(Controller):
         if fields:
             await _audit(ctx, "membership.voucher_template_changed", template, fields=fields)
         return template_out(template)
+
+    @get("/reports/vouchers", opt=READ)
+    async def voucher_liability(
+        self, ctx: NamedDependency[PluginContext], store_id: FromQuery[uuid.UUID | None] = None
+    ) -> VoucherLiability:
+        """Outstanding face value per issuing store, redeemed value per honouring store, and
+        the cross-store pairs HQ settles; ``?store_id=`` narrows to one store's rows."""
+        scope = ctx.principal.store_ids if ctx.principal else None
+        if store_id is not None:
+            if (scope is not None and store_id not in scope) or await get_store(
+                ctx, store_id
+            ) is None:
+                raise Unprocessable.field("store_id", "no such store", "unknown_store")
+            scope = frozenset({store_id})
+        return await voucher_reports.liability(ctx, scope)
 
     @post("/vouchers", status_code=201, opt=MANAGE)
     async def issue_voucher(

@@ -310,3 +310,40 @@ def test_codes_are_long_and_from_the_unambiguous_alphabet() -> None:
     codes = {new_code() for _ in range(1_000)}
     assert len(codes) == 1_000
     assert all(len(c) >= 10 and not set(c) & set("01OIL") for c in codes)
+
+
+async def test_the_liability_report_settles_vouchers_across_stores(club: KitClub) -> None:
+    # Given two ¥50 vouchers issued by SH001, one redeemed at SH002
+    sh001, sh002 = club.crm.stores["SH001"], club.crm.stores["SH002"]
+    who = await club.customer()
+    made = await make_template(club)
+    held = []
+    for _ in range(2):
+        response = await club.client.post(
+            f"{BASE}/vouchers",
+            json={"template_id": made["id"], "customer_id": who[0], "reason": "召回",
+                  "store_id": sh001},
+            headers=await club.headers(),
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+        held.append(response.json())
+    order = await club.crm.order("SH002", who[0], who[1], lines=[line(30_000)])
+    assert (await redeem(club, order["id"], held[0]["code"])).status_code == 200
+    await club.crm.complete(order["id"], 20_000)
+    await club.app.drain()
+    # When HQ reads the vouchers' liability report
+    report = await club.client.get(f"{BASE}/reports/vouchers", headers=await club.headers())
+    # Then SH001 owes one ¥50 voucher, SH002 honoured one, and the pair is to settle
+    assert report.status_code == 200, report.text
+    stores = {s["store_id"]: s for s in report.json()["stores"]}
+    assert (stores[sh001]["outstanding"], stores[sh001]["outstanding_face_value"]) == (1, 5_000)
+    assert (stores[sh002]["redeemed"], stores[sh002]["redeemed_value"]) == (1, 5_000)
+    assert report.json()["cross_store"] == [
+        {"issued_at_store_id": sh001, "redeemed_at_store_id": sh002, "vouchers": 1,
+         "value": 5_000},
+    ]  # fmt: skip
+    # And SH001's manager may not ask for SH002's rows
+    other = await club.client.get(
+        f"{BASE}/reports/vouchers?store_id={sh002}", headers=await club.headers("store_manager")
+    )
+    assert (other.status_code, other.json()["errors"][0]["field"]) == (422, "store_id")

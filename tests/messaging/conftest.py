@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from pitstop.testing import PluginApp, plugin_app
 from tests.messaging import notifier
 from tests.support.kit import server_database

@@ -162,3 +162,18 @@ async def test_notify_staff_is_logged_under_the_staff_member(app: PluginApp) -> 
         "delivered",
         "transactional",
     )
+
+
+async def test_a_customer_erased_before_the_send_is_not_contacted(app: PluginApp) -> None:
+    # Given a reminder held by quiet hours, and the customer erased before the morning
+    customer = await app.customer()
+    app.clock.set(at(10, 23, 0))
+    message_id = await notify(app, customer_id=uuid.UUID(customer["id"]))
+    erased = await app.client().post(
+        f"/api/v1/customers/{customer['id']}/erase", json={"reason": "客户要求"}
+    )
+    assert erased.status_code == 200, erased.text
+    # When the window opens, Then nothing goes: the log says why
+    app.clock.set(at(11, 9, 0))
+    await app.drain()
+    assert (await message(app, message_id))["status"] == "suppressed:no_address"

@@ -3,7 +3,8 @@
 The broker message carries the message id only. Here, and only here, the customer's
 address and name are read and the body rendered; both go to the channel adapter and
 nowhere else (no log line, no event, no row). A message already past ``queued`` is left
-alone, so a redelivered broker message does not send twice.
+alone, so a redelivered broker message does not send twice (the row is locked for the
+send on PostgreSQL, so two workers holding copies cannot both send).
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ async def send(
     channels: Mapping[str, Available],
     now: dt.datetime,
 ) -> Result:
-    message = await session.get(Message, (current_tenant_id(), message_id))
+    # Locked (PostgreSQL) for the send: a second worker holding a redelivered copy waits,
+    # then finds it past ``queued`` and leaves it.
+    message = await session.get(Message, (current_tenant_id(), message_id), with_for_update=True)
     if message is None or message.status != "queued":
         return Result(Outcome.done)
     if message.send_after is not None and now < message.send_after:

@@ -22,7 +22,7 @@ from pitstop.db.base import Clock
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.errors import NotFound, Unprocessable
 from pitstop.messaging import consents, service, templates
-from pitstop.messaging.models import Message
+from pitstop.messaging.models import ConsentChange, CustomerConsent, Message
 from pitstop.messaging.schemas import (
     ConsentOut,
     ConsentsIn,
@@ -46,7 +46,7 @@ async def _customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
     return customer
 
 
-def _consent_out(row: consents.CustomerConsent | consents.ConsentChange) -> ConsentOut:
+def _consent_out(row: CustomerConsent | ConsentChange) -> ConsentOut:
     return ConsentOut(
         row.purpose, row.channel, row.granted, row.source, row.notice_version, row.changed_at
     )
@@ -152,7 +152,7 @@ class TemplatesController(Controller):
             resource_id=row.id,
             detail={"name": name, "channel": data.channel},
         )
-        return _template_out(templates._from_row(row))
+        return _template_out(templates.from_row(row))
 
     @post("/{name:str}/preview", status_code=200, opt={"permission": "messages:read"})
     async def preview(

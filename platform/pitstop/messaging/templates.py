@@ -92,7 +92,7 @@ def render(template: Template, data: dict[str, Any]) -> str:
     return template.body.format_map(values)
 
 
-def _from_row(row: MessageTemplate) -> Template:
+def from_row(row: MessageTemplate) -> Template:
     return Template(row.name, row.purpose, tuple(row.fields), row.body, row.channel, row.locale)
 
 
@@ -112,7 +112,7 @@ async def find(
     for wanted in (channel, "*"):
         for row in rows:
             if row.channel == wanted:
-                return _from_row(row)
+                return from_row(row)
     if name in DEFAULTS:
         return DEFAULTS[name]
     raise NotFound(f"template {name!r} not found")
@@ -148,7 +148,7 @@ async def save(
 
 async def listed(session: AsyncSession) -> list[Template]:
     """The tenant's own templates, then the shipped defaults it has not reworded."""
-    own = [_from_row(r) for r in (await session.scalars(select(MessageTemplate))).all()]
+    own = [from_row(r) for r in (await session.scalars(select(MessageTemplate))).all()]
     named = {t.name for t in own}
     return sorted(own, key=lambda t: (t.name, t.channel)) + [
         t for t in DEFAULTS.values() if t.name not in named

@@ -33,6 +33,11 @@ from pitstop.identity.controllers.staff import StaffController
 from pitstop.identity.edge import EdgeMiddleware, permission_guard
 from pitstop.inputs import CheckedRequest, NulGuardMiddleware
 from pitstop.logs import configure_logging
+from pitstop.messaging.controllers import (
+    ConsentsController,
+    MessagesController,
+    TemplatesController,
+)
 from pitstop.plugin_host.controllers import PluginsController
 from pitstop.plugin_host.event_types import catalog_of
 from pitstop.plugin_host.routing import plugin_routers
@@ -60,6 +65,9 @@ def api_router() -> Router:
             CustomersController,
             VehiclesController,
             ServiceOrdersController,
+            ConsentsController,
+            TemplatesController,
+            MessagesController,
             PluginsController,
             DeliveriesController,
             EventTypesController,

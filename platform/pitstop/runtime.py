@@ -65,11 +65,15 @@ class Runtime:
                 settings.plugins_blocked,
                 clock=clock,
                 task_sender=dispatch.task,
+                message_sender=dispatch.message,
                 trace=settings.plugin_trace,
             )
         else:
             plugins = PluginHost(
-                clock=clock, task_sender=dispatch.task, trace=settings.plugin_trace
+                clock=clock,
+                task_sender=dispatch.task,
+                message_sender=dispatch.message,
+                trace=settings.plugin_trace,
             )
         for plugin in extra_plugins:
             plugins.register(plugin)

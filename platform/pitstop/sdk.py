@@ -4,7 +4,8 @@ Everything a partner needs to add a capability is here: the hook marker, the val
 of the contract, the plugin context, the tenant-owned model base, PII classes and masking
 (``Sensitive`` for a personal field, ``FreeText`` for every text staff type: a response
 declares them and serialisation masks them by the reader's role),
-errors, pagination, business-time arithmetic, read-only views of core records,
+errors, pagination, business-time arithmetic, the channel contract (``Channel``,
+``Outbound``, ``Receipt``, ``ChannelFailed``; SDK 1.2), read-only views of core records,
 ``for_each_tenant`` for a plugin's CLI commands (one tenant scope at a time), the plugin
 session (the host's transaction, which a plugin cannot commit), event payload types, the
 reward contract's payloads and the discount a plugin offers against a code (SDK 1.2).
@@ -44,6 +45,7 @@ from pitstop.events.rewards import (
 )
 from pitstop.events.types import Event, EventPayloadInvalid, EventType, UndeclaredEvent
 from pitstop.inputs import checked_day, checked_instant
+from pitstop.messaging.channels import Channel, ChannelFailed, Outbound, Receipt
 from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
 from pitstop.plugin_host.commands import CommandError, for_each_tenant
 from pitstop.plugin_host.context import PluginContext
@@ -81,6 +83,8 @@ __all__ = [
     "SDK_VERSION",
     "ApiError",
     "Calendar",
+    "Channel",
+    "ChannelFailed",
     "CommandError",
     "Conflict",
     "CustomerView",
@@ -96,6 +100,7 @@ __all__ = [
     "Limit",
     "NoSettings",
     "NotFound",
+    "Outbound",
     "PIIClass",
     "Page",
     "Permission",
@@ -103,6 +108,7 @@ __all__ = [
     "PluginInfo",
     "PluginSession",
     "Principal",
+    "Receipt",
     "RewardGranted",
     "RewardRejected",
     "RewardRequested",

@@ -82,6 +82,16 @@ async def warn_expiring(ctx: PluginContext) -> int:
             POINTS_EXPIRING.name,
             PointsExpiring(account.customer_id, points, first, [lot.id for lot in lots]),
         )
+        await ctx.notify(  # the customer hears of it too, under the tenant's rules
+            customer_id=account.customer_id,
+            purpose="service",
+            template="points_expiring",
+            data={
+                "points": points,
+                "expires_on": dates.local_date(programme(ctx), first).isoformat(),
+            },
+            dedupe_key=f"points_expiring:{min(lot.id for lot in lots)}",
+        )
     return len(by_account)
 
 

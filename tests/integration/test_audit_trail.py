@@ -68,6 +68,12 @@ AUDITED: dict[Operation, Audited] = {
     ("POST", "/api/v1/customers/{customer_id}/erase"): Audited(
         "customer.erase", "customer", s.erase_customer
     ),
+    ("PUT", "/api/v1/customers/{customer_id}/consents"): Audited(
+        "customer.consent_changed", "customer", s.change_consent
+    ),
+    ("PUT", "/api/v1/message-templates/{name}"): Audited(
+        "message_template.changed", "message_template", s.word_template
+    ),
     ("POST", "/api/v1/membership/accounts/{customer_id}/adjust"): Audited(
         "membership.adjust", "membership_account", s.adjust_points
     ),
@@ -131,6 +137,10 @@ RECORDED_ELSEWHERE: dict[Operation, str] = {
     ("POST", "/api/v1/complaints/{complaint_id}/survey"): _COMPLAINT,
     ("POST", "/api/v1/complaints/{complaint_id}/close"): _COMPLAINT,
     ("POST", "/api/v1/complaints/{complaint_id}/reopen"): _COMPLAINT,
+    ("POST", "/api/v1/messages/manual"): (
+        "the contact log entry itself: who logged which contact, when, with what outcome"
+    ),
+    ("POST", "/api/v1/message-templates/{name}/preview"): "renders sample text, changes nothing",
     ("POST", "/api/v1/complaints/notifications/{notification_id}/read"): (
         "the reader's own inbox state (read_at)"
     ),

@@ -212,6 +212,31 @@ async def reveal_customer(world: World) -> Target:
     return Target(customer_id)
 
 
+async def change_consent(world: World) -> Target:
+    customer_id = await world.customer()
+    consent = {"purpose": "marketing", "channel": "sms", "granted": True, "source": "front_desk"}
+    await world.call("PUT", f"/api/v1/customers/{customer_id}/consents", {"consents": [consent]})
+    return Target(customer_id)
+
+
+async def word_template(world: World) -> Target:
+    body = {"purpose": "marketing", "fields": ["discount"], "body": "春季保养{discount}折"}
+    await world.call("PUT", "/api/v1/message-templates/spring_sale", body)
+    return Target(await _template_id(world, "spring_sale"))
+
+
+async def _template_id(world: World, name: str) -> str:
+    from pitstop.messaging.models import MessageTemplate
+
+    async with world.runtime.sessions() as session:
+        tenant = (await session.scalars(select(Tenant.id).where(Tenant.slug == CHAIN))).one()
+        with tenant_scope(tenant):
+            row = await session.scalars(
+                select(MessageTemplate.id).where(MessageTemplate.name == name)
+            )
+            return str(row.one())
+
+
 async def erase_customer(world: World) -> Target:
     customer_id = await world.customer()
     await world.call("POST", f"/api/v1/customers/{customer_id}/erase", {"reason": "客户要求"})

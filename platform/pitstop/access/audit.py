@@ -49,6 +49,9 @@ AUDIT_ACTIONS = frozenset(
         "customer.export",
         "customer.erase",
         "customer.search",
+        "customer.consent_changed",
+        # messaging
+        "message_template.changed",
     }
 )
 """The core's actions (docs/audit.md explains each). A plugin's actions are its own,

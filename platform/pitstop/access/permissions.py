@@ -62,6 +62,13 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("plugins:manage", "Turn plugins on and set their rules", _HQ),
     Permission("events:manage", "See and retry failed event deliveries", _HQ),
     Permission("audit:read", "Read the audit log", _HQ),
+    Permission(
+        "messages:read",
+        "Read the contact log (of one's stores) and message templates",
+        _ALL - {"technician"},
+    ),
+    Permission("messages:write", "Log a manual contact (a call, a visit)", _EDITORS),
+    Permission("messages:templates", "Word the tenant's message templates", _HQ | {"marketing"}),
 )
 
 

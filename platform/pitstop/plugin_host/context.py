@@ -21,8 +21,11 @@ from pitstop.access.principal import Principal
 from pitstop.db.on_commit import on_commit
 from pitstop.events.outbox import append, emit
 from pitstop.events.types import EventPayloadInvalid
+from pitstop.messaging.service import Request
+from pitstop.plugin_host import notify
 from pitstop.plugin_host.event_types import Loaded, declared_event
 from pitstop.plugin_host.session import PluginSession
+from pitstop.tenancy.models import TenantPlugin
 
 SettingsT = TypeVar("SettingsT", bound=msgspec.Struct)
 
@@ -31,11 +34,14 @@ class Host(Protocol):
     """What a context needs of :class:`~pitstop.plugin_host.manager.PluginHost`."""
 
     task_sender: Callable[[uuid.UUID, str, str, dict[str, Any], int], None] | None
+    message_sender: Callable[[uuid.UUID, uuid.UUID, int], None] | None
 
     @property
     def plugins(self) -> Mapping[str, Loaded]: ...
 
     def tasks_of(self, plugin: str) -> Mapping[str, Any]: ...
+
+    async def enabled(self, session: AsyncSession) -> dict[str, TenantPlugin]: ...
 
     async def customer_attributes(
         self, session: AsyncSession, *, customer_id: uuid.UUID
@@ -160,3 +166,51 @@ class PluginContext(Generic[SettingsT]):
     async def customer_attributes(self, customer_id: uuid.UUID) -> dict[str, Any]:
         """What the tenant's other enabled plugins say about a customer (e.g. its tier)."""
         return await self._host.customer_attributes(self._session, customer_id=customer_id)
+
+    async def notify(
+        self,
+        *,
+        customer_id: uuid.UUID,
+        purpose: str,
+        template: str,
+        data: Mapping[str, Any] | None = None,
+        store_id: uuid.UUID | None = None,
+        dedupe_key: str | None = None,
+    ) -> uuid.UUID:
+        """Queue a message to a customer (SDK 1.2); returns the contact log's message id.
+
+        ``purpose`` is ``service``, ``marketing`` or ``transactional``: it decides consent,
+        quiet hours and caps (docs/messaging.md). ``data`` holds the template's variables -
+        figures and dates, never the customer's name or phone (the worker adds
+        ``customer_name`` at send time). ``dedupe_key`` is this plugin's own: a second call
+        with it returns the first message's id. Sent by a worker after commit; a message
+        the rules refuse is logged as ``suppressed:<reason>`` and its id returned too.
+        """
+        request = Request(
+            purpose=purpose,
+            template=template,
+            data=dict(data or {}),
+            customer_id=customer_id,
+            store_id=store_id,
+            dedupe_key=f"{self.plugin}:{dedupe_key}" if dedupe_key else None,
+        )
+        return await self._notify(request)
+
+    async def notify_staff(
+        self, staff_id: uuid.UUID, template: str, data: Mapping[str, Any] | None = None
+    ) -> uuid.UUID:
+        """Queue a message to a staff member (their membership id), transactional (SDK 1.2)."""
+        request = Request(
+            purpose="transactional", template=template, data=dict(data or {}), staff_id=staff_id
+        )
+        return await self._notify(request)
+
+    async def _notify(self, request: Request) -> uuid.UUID:
+        return await notify.notify(
+            self._host,
+            self._session,
+            request,
+            tenant_id=self.tenant_id,
+            timezone=self.timezone,
+            now=self.now(),
+        )

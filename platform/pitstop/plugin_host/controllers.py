@@ -44,6 +44,19 @@ class PluginPatch(msgspec.Struct, forbid_unknown_fields=True):
     settings: dict[str, Any] | None = None
 
 
+HIDDEN = "********"
+
+
+def hide_secrets(settings: dict[str, Any]) -> dict[str, Any]:
+    """A setting named ``secret`` or ``*_secret`` is write-only: the API says whether it is
+    set, never what it is (a signing key read by every ``plugins:read`` role is no key).
+    Omit it from a PUT/PATCH to keep it."""
+    return {
+        k: (HIDDEN if v else "") if k == "secret" or k.endswith("_secret") else v
+        for k, v in settings.items()
+    }
+
+
 def plugin_out(loaded: LoadedPlugin, row: TenantPlugin | None) -> PluginOut:
     info = loaded.info
     settings = settings_from_stored(info.settings, row.settings if row else {})
@@ -53,7 +66,7 @@ def plugin_out(loaded: LoadedPlugin, row: TenantPlugin | None) -> PluginOut:
         version=info.version,
         description=info.description,
         enabled=bool(row and row.enabled),
-        settings=msgspec.to_builtins(settings),
+        settings=hide_secrets(msgspec.to_builtins(settings)),
         settings_schema=settings_schema(info.settings),
         permissions=[p.name for p in info.permissions],
         depends_on=list(info.depends_on),

@@ -67,6 +67,7 @@ from pitstop.tenancy.plugin_settings import settings_from_stored
 ENTRY_POINT_GROUP = "pitstop"
 log = structlog.get_logger("pitstop.plugins")
 TaskSender = Callable[[uuid.UUID, str, str, dict[str, Any], int], None]
+MessageSender = Callable[[uuid.UUID, uuid.UUID, int], None]
 
 
 class PluginRefused(RuntimeError):
@@ -83,6 +84,7 @@ class LoadedPlugin:
     tasks: dict[str, Any] = field(default_factory=dict)
     commands: list[click.Command] = field(default_factory=list)
     migrations: Path | None = None
+    channels: list[Any] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -95,6 +97,7 @@ class PluginHost:
         *,
         clock: Callable[[], dt.datetime] = utcnow,
         task_sender: TaskSender | None = None,
+        message_sender: MessageSender | None = None,
         trace: bool = False,
     ) -> None:
         self.pm = pluggy.PluginManager(specs.PROJECT)
@@ -105,6 +108,8 @@ class PluginHost:
         self.task_sender = task_sender
         """Sends a plugin's deferred task to the broker; None where nothing may be sent
         (``pitstop plugins list``, ``pitstop permissions``)."""
+        self.message_sender = message_sender
+        """Tells a worker to send a queued message (``ctx.notify``), after commit."""
         if trace:
             trace_hook_calls(self.pm)
 
@@ -118,9 +123,10 @@ class PluginHost:
         *,
         clock: Callable[[], dt.datetime] = utcnow,
         task_sender: TaskSender | None = None,
+        message_sender: MessageSender | None = None,
         trace: bool = False,
     ) -> PluginHost:
-        host = cls(clock=clock, task_sender=task_sender, trace=trace)
+        host = cls(clock=clock, task_sender=task_sender, message_sender=message_sender, trace=trace)
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if entry.name in blocked or (allow is not None and entry.name not in allow):
                 continue
@@ -199,6 +205,7 @@ class PluginHost:
             tasks=dict(static("tasks", name) or {}),
             commands=_commands(name, static("commands", name)),
             migrations=static("migrations", name),
+            channels=list(static("channels", name) or ()),
         )
 
     def check_dependencies(self) -> None:

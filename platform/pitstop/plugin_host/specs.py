@@ -166,6 +166,15 @@ def redeem_code(  # type: ignore[empty-body]
     first offer wins (SDK 1.2)."""
 
 
+@hookspec
+def channels() -> Sequence[Any]:  # type: ignore[empty-body]
+    """Channel adapters (:class:`~pitstop.sdk.Channel`): ``name``, ``reaches`` (the medium
+    a customer consents to: ``sms``, ``wecom``), ``capabilities`` (``customer``, ``staff``),
+    ``settings`` (the plugin's settings Struct, or None) and ``async send(message) ->
+    Receipt``. A channel is used for a tenant that enabled its plugin, with that tenant's
+    settings in ``message.settings``; the built-in ``console`` is used where none is."""
+
+
 STATIC_HOOKS = (
     "plugin_info",
     "routes",
@@ -174,6 +183,7 @@ STATIC_HOOKS = (
     "schedules",
     "tasks",
     "commands",
+    "channels",
 )
 """Hooks without arguments, asked once per plugin when it is registered."""
 

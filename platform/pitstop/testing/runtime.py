@@ -35,9 +35,23 @@ from pitstop.tenant_manifests import provision
 from pitstop.testing.clock import Clock
 from pitstop.testing.queue import KitBroker, Pending
 from pitstop.worker import actors
-from pitstop.worker.dispatch import DELIVER, PUBLISH, RUN_SCHEDULE, RUN_TASK, TENANT_OPTION
+from pitstop.worker.dispatch import (
+    DELIVER,
+    PUBLISH,
+    RUN_SCHEDULE,
+    RUN_TASK,
+    SEND_MESSAGE,
+    TENANT_OPTION,
+)
+from pitstop.worker.messages import MAX_SENDS, send_message
 
-RETRIES = {PUBLISH: 20, DELIVER: MAX_ATTEMPTS - 1, RUN_TASK: 5, RUN_SCHEDULE: 0}
+RETRIES = {
+    PUBLISH: 20,
+    DELIVER: MAX_ATTEMPTS - 1,
+    RUN_TASK: 5,
+    RUN_SCHEDULE: 0,
+    SEND_MESSAGE: MAX_SENDS,
+}
 """How often the worker retries each actor's message (pitstop.worker.actors)."""
 
 
@@ -133,6 +147,14 @@ async def run_message(runtime: Runtime, pending: Pending) -> str | None:
             arguments = args[2] if kind == "task" else {}
             await actors.run_in_plugin(
                 runtime.sessions, runtime.plugins, args[0], args[1], arguments, kind=kind
+            )
+        elif message.actor_name == SEND_MESSAGE:
+            await send_message(
+                uuid.UUID(args[0]),
+                sessions=runtime.sessions,
+                plugins=runtime.plugins,
+                clock=runtime.clock,
+                dispatch=runtime.dispatch,
             )
         else:
             raise LookupError(f"the kit cannot run {message.actor_name!r} messages")

@@ -26,7 +26,16 @@ from pitstop.events.relay import publish_event
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.plugin_host.subscriptions import run_subscription
 from pitstop.tenancy.models import TenantPlugin
-from pitstop.worker.dispatch import DELIVER, PUBLISH, QUEUE, RUN_SCHEDULE, RUN_TASK, Dispatcher
+from pitstop.worker.dispatch import (
+    DELIVER,
+    PUBLISH,
+    QUEUE,
+    RUN_SCHEDULE,
+    RUN_TASK,
+    SEND_MESSAGE,
+    Dispatcher,
+)
+from pitstop.worker.messages import MAX_SENDS, send_message
 
 log = structlog.get_logger("pitstop.worker")
 TIME_LIMIT_MS = 60_000
@@ -60,6 +69,15 @@ def register_actors(
     async def run_schedule_actor(plugin: str, schedule: str) -> None:
         await run_in_plugin(sessions, plugins, plugin, schedule, {}, kind="schedule")
 
+    async def send_message_actor(message_id: str) -> None:
+        await send_message(
+            uuid.UUID(message_id),
+            sessions=sessions,
+            plugins=plugins,
+            clock=clock,
+            dispatch=dispatch,
+        )
+
     specs: dict[str, tuple[Callable[..., Awaitable[None]], dict[str, int]]] = {
         PUBLISH: (publish_event_actor, {"max_retries": 20}),
         DELIVER: (
@@ -68,6 +86,10 @@ def register_actors(
         ),
         RUN_TASK: (run_task_actor, {"max_retries": 5}),
         RUN_SCHEDULE: (run_schedule_actor, {"max_retries": 0}),
+        SEND_MESSAGE: (
+            send_message_actor,
+            {"max_retries": MAX_SENDS, "min_backoff": 1000, "max_backoff": 300_000},
+        ),
     }
     return {
         name: dramatiq.Actor(

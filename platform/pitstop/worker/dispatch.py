@@ -21,6 +21,7 @@ PUBLISH = "pitstop.publish_event"
 DELIVER = "pitstop.deliver_event"
 RUN_TASK = "pitstop.run_task"
 RUN_SCHEDULE = "pitstop.run_schedule"
+SEND_MESSAGE = "pitstop.send_message"
 
 log = structlog.get_logger("pitstop.dispatch")
 
@@ -66,6 +67,10 @@ class Dispatcher:
         delay_ms: int,
     ) -> None:
         self.send(RUN_TASK, tenant_id, (plugin, task, arguments), delay_ms=delay_ms)
+
+    def message(self, tenant_id: uuid.UUID, message_id: uuid.UUID, delay_ms: int = 0) -> None:
+        """A queued message to send; its id is all the broker ever sees of it."""
+        self.send(SEND_MESSAGE, tenant_id, (str(message_id),), delay_ms=delay_ms)
 
     def schedule(self, tenant_id: uuid.UUID, plugin: str, schedule: str) -> None:
         self.send(RUN_SCHEDULE, tenant_id, (plugin, schedule), max_retries=0)

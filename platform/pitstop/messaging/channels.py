@@ -1,0 +1,80 @@
+"""The channel contract: what a channel adapter is, and what it is handed at send time.
+
+A channel is a plugin's adapter (the ``channels()`` hook) or the built-in ``console``. It
+is handed an :class:`Outbound` - the one place a rendered body and an address exist -
+and returns a :class:`Receipt`. An adapter must not log the address or the body; it may
+log the message id. ``reaches`` says which medium the customer consents to when this
+channel is used (``sms``, ``wecom``, ``phone``): consent is given to a medium people
+understand, not to an adapter's name.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import msgspec
+
+
+class ChannelFailed(Exception):
+    """The channel could not deliver; ``retry`` says whether trying again may help.
+    The message must name no address and no body."""
+
+    def __init__(self, message: str, *, retry: bool = False) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message as the channel sees it, built by the worker just before sending."""
+
+    message_id: uuid.UUID
+    tenant_id: uuid.UUID
+    purpose: str
+    template: str | None
+    to: str
+    """The address: a phone number, a staff id, a webhook's customer id."""
+    body: str
+    recipient_name: str = ""
+    settings: Any = None
+    """The tenant's validated settings for the plugin that provides the channel."""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    provider_id: str
+    delivered: bool = False
+    """True when the channel knows the message arrived (the console does)."""
+
+
+@runtime_checkable
+class Channel(Protocol):
+    name: str
+    reaches: str
+    capabilities: frozenset[str]
+    """``customer``, ``staff``: whom the channel can address."""
+    settings: type[msgspec.Struct] | None
+
+    async def send(self, message: Outbound) -> Receipt: ...
+
+
+class ConsoleChannel:
+    """The embedded default: the contact log is the only place the message goes.
+
+    It delivers nothing anywhere, so ``make run`` shows messages (status ``delivered``,
+    receipt ``console:<id>``) without credentials. The body is not written anywhere.
+    """
+
+    name: str = "console"
+    reaches: str = "sms"
+    capabilities: frozenset[str] = frozenset({"customer", "staff"})
+    settings: type[msgspec.Struct] | None = None
+
+    async def send(self, message: Outbound) -> Receipt:
+        return Receipt(f"console:{message.message_id}", delivered=True)
+
+
+CONSOLE = ConsoleChannel()

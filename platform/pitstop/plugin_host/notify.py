@@ -1,0 +1,84 @@
+"""``ctx.notify`` and ``ctx.notify_staff``: a plugin's message, queued in its transaction.
+
+The host picks the channel (the first enabled plugin channel able to reach the audience,
+else the built-in ``console``), the messaging domain applies the tenant's rules and writes
+the contact log row, and the worker is told the row's id after commit - only the id: the
+address and body are read and rendered by the worker, for the channel alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.db.on_commit import on_commit
+from pitstop.messaging import service
+from pitstop.messaging.channels import CONSOLE, Channel
+from pitstop.messaging.sending import Available
+from pitstop.tenancy.models import TenantPlugin
+from pitstop.tenancy.plugin_settings import settings_from_stored
+
+
+class ChannelHost(Protocol):
+    """What this module needs of the plugin host."""
+
+    message_sender: Callable[[uuid.UUID, uuid.UUID, int], None] | None
+
+    @property
+    def plugins(self) -> Mapping[str, Any]: ...
+
+    async def enabled(self, session: AsyncSession) -> dict[str, TenantPlugin]: ...
+
+
+async def channels_for(host: ChannelHost, session: AsyncSession) -> dict[str, Available]:
+    """The tenant-in-context's channels, each with its plugin's settings for this tenant."""
+    found: dict[str, Available] = {}
+    for plugin, row in (await host.enabled(session)).items():
+        loaded = host.plugins[plugin]
+        for channel in loaded.channels:
+            settings = settings_from_stored(loaded.info.settings, row.settings)
+            found.setdefault(channel.name, Available(channel, settings))
+    found.setdefault(CONSOLE.name, Available(CONSOLE))
+    return found
+
+
+def pick(available: Mapping[str, Available], audience: str) -> tuple[Channel, str]:
+    """A plugin channel that reaches the audience, before the console; with the medium it
+    reaches for this tenant (a ``reaches`` setting overrides the adapter's own)."""
+    for name, entry in sorted(available.items()):
+        if name != CONSOLE.name and audience in entry.channel.capabilities:
+            reaches = getattr(entry.settings, "reaches", None) or entry.channel.reaches
+            return entry.channel, str(reaches)
+    return CONSOLE, CONSOLE.reaches
+
+
+async def notify(
+    host: ChannelHost,
+    session: AsyncSession,
+    request: service.Request,
+    *,
+    tenant_id: uuid.UUID,
+    timezone: str,
+    now: dt.datetime,
+) -> uuid.UUID:
+    audience = "staff" if request.staff_id is not None else "customer"
+    channel, reaches = pick(await channels_for(host, session), audience)
+    message, send = await service.enqueue(
+        session,
+        request,
+        channel=channel.name,
+        reaches=reaches,
+        now=now,
+        timezone=timezone,
+    )
+    sender = host.message_sender
+    if send and sender is not None:
+        delay = message.send_after - now if message.send_after else dt.timedelta(0)
+        delay_ms = max(0, int(delay.total_seconds() * 1000))
+        message_id = message.id
+        on_commit(session, lambda: sender(tenant_id, message_id, delay_ms))
+    return message.id

@@ -28,7 +28,7 @@ from pitstop.sdk import (
     get_store,
 )
 from pitstop_membership import dates, voucher_reports
-from pitstop_membership.api import IdempotencyKey, _digest, _named_or_own_store
+from pitstop_membership.api import IdempotencyKey, digest, named_or_own_store
 from pitstop_membership.idempotency import idempotent
 from pitstop_membership.settings import programme
 from pitstop_membership.voucher_models import Voucher, VoucherTemplate
@@ -188,7 +188,7 @@ class VoucherController(Controller):
             customer = await get_customer(ctx, data.customer_id)
             if customer is None or customer.erased:
                 raise Unprocessable.field("customer_id", "no such customer", "unknown_customer")
-            store_id = await _named_or_own_store(ctx, data.store_id)
+            store_id = await named_or_own_store(ctx, data.store_id)
             who = Issue(
                 data.customer_id,
                 data.reason.strip(),
@@ -201,7 +201,7 @@ class VoucherController(Controller):
                 raise Unprocessable.field("template_id", str(refused), refused.reason) from None
             return 201, voucher_out(voucher, template)
 
-        return await idempotent(ctx, idempotency_key, _digest(request, data), work, VoucherOut)
+        return await idempotent(ctx, idempotency_key, digest(request, data), work, VoucherOut)
 
     @get("/accounts/{customer_id:uuid}/vouchers", opt=READ)
     async def customer_vouchers(

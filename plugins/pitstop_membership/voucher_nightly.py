@@ -1,4 +1,5 @@
-"""The vouchers' night (02:10 tenant time): expire what ended, warn what ends within 7 days.
+"""The vouchers' night (02:10 tenant time): expire what ended, warn what ends within 7 days
+(an event for plugins, and a ``voucher_expiring`` service message to the customer).
 
 Both are single statements over the tenant's vouchers and safe to repeat: an expired
 voucher is no longer ``issued``, a warned one is flagged. Only ``issued`` vouchers expire;
@@ -13,8 +14,10 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from pitstop.sdk import PluginContext
+from pitstop_membership import dates
+from pitstop_membership.settings import programme
 from pitstop_membership.voucher_events import VOUCHER_EXPIRING, VoucherExpiring
-from pitstop_membership.voucher_models import Voucher, VoucherStatus
+from pitstop_membership.voucher_models import Voucher, VoucherStatus, VoucherTemplate
 
 EXPIRING_WITHIN = dt.timedelta(days=7)
 
@@ -38,7 +41,8 @@ async def warn_expiring(ctx: PluginContext) -> int:
     """One ``voucher.expiring`` per unused voucher ending within 7 days (ids only)."""
     now = ctx.now()
     statement = (
-        select(Voucher)
+        select(Voucher, VoucherTemplate.title)
+        .join(VoucherTemplate, VoucherTemplate.id == Voucher.template_id)
         .where(
             Voucher.status == VoucherStatus.issued,
             Voucher.expiring_notified.is_(False),
@@ -47,14 +51,23 @@ async def warn_expiring(ctx: PluginContext) -> int:
         )
         .order_by(Voucher.id)
     )
-    vouchers = (await ctx.session.scalars(statement)).all()
-    for voucher in vouchers:
+    vouchers = (await ctx.session.execute(statement)).all()
+    settings = programme(ctx)
+    for voucher, title in vouchers:
         voucher.expiring_notified = True
         await ctx.emit(
             VOUCHER_EXPIRING.name,
             VoucherExpiring(
                 voucher.id, voucher.customer_id, voucher.template_id, voucher.valid_until
             ),
+        )
+        last_day = dates.local_date(settings, voucher.valid_until - dt.timedelta(seconds=1))
+        await ctx.notify(  # the customer hears of it too, under the tenant's rules
+            customer_id=voucher.customer_id,
+            purpose="service",
+            template="voucher_expiring",
+            data={"title": title, "valid_until": last_day.isoformat()},
+            dedupe_key=f"voucher_expiring:{voucher.id}",
         )
     await ctx.session.flush()
     return len(vouchers)

@@ -281,6 +281,11 @@ async def test_the_night_warns_seven_days_before_and_then_expires(club: KitClub)
     events = await club.crm.events("voucher.expiring")
     assert [e["voucher_id"] for e in events] == [held["id"]]
     assert held["code"] not in str(events)
+    # And the customer is sent one voucher_expiring message naming the last day
+    messages = await club.app.client().get(
+        "/api/v1/messages", params={"customer_id": held["customer_id"]}
+    )
+    assert [m["template"] for m in messages.json()["items"]] == ["voucher_expiring"]
     # When the night runs after its end
     club.at(local(2026, 3, 21, 2, 10))
     await club.app.drain(schedule="vouchers")

@@ -1,0 +1,90 @@
+"""HTTP API of trade-in candidates and the price table, mounted at ``/api/v1/tradein``.
+
+Candidates are store-scoped in SQL (a candidate without a service store is HQ's only),
+their plates masked per the reader's role, and marketing sees only customers who
+consented to contact as of the nightly run.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, put
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody
+from sqlalchemy import String, cast, delete, select
+
+from pitstop.sdk import Limit, Page, PluginContext, Unprocessable, get_vehicle, keyset, page_of
+
+from . import leads
+from .candidates import WEIGHTS
+from .models import Candidate, PriceRow
+from .schemas import CandidateOut, PriceRowIn, PriceTable, candidate_out, price_out
+
+READ, APPROVE = {"permission": "tradein:read"}, {"permission": "tradein:approve"}
+
+
+class CandidatesController(Controller):
+    path = "/candidates"
+
+    @get("/", opt=READ)
+    async def list_candidates(
+        self,
+        ctx: NamedDependency[PluginContext],
+        store_id: FromQuery[uuid.UUID | None] = None,
+        reason: FromQuery[str | None] = None,
+        min_score: FromQuery[int | None] = None,
+        limit: Limit = 50,
+        after: FromQuery[str | None] = None,
+    ) -> Page[CandidateOut]:
+        """Tonight's candidates; marketing sees only customers who consented to contact."""
+        statement = leads.scoped(ctx, select(Candidate), Candidate.store_id)
+        if store_id is not None:
+            statement = statement.where(Candidate.store_id == store_id)
+        if min_score is not None:
+            statement = statement.where(Candidate.score >= min_score)
+        if reason is not None:
+            if reason not in WEIGHTS:
+                raise Unprocessable.field("reason", f"one of {sorted(WEIGHTS)}")
+            statement = statement.where(cast(Candidate.reasons, String).like(f'%"{reason}"%'))
+        if ctx.principal is not None and ctx.principal.role == "marketing":
+            statement = statement.where(Candidate.marketing_consent.is_(True))
+        rows = (await ctx.session.scalars(keyset(statement, Candidate.id, after, limit))).all()
+        items = [candidate_out(r, await _plate(ctx, r.vehicle_id)) for r in rows]
+        return page_of(rows, limit, items, lambda c: c.id)
+
+
+async def _plate(ctx: PluginContext, vehicle_id: uuid.UUID) -> str | None:
+    vehicle = await get_vehicle(ctx, vehicle_id)
+    return None if vehicle is None else vehicle.plate
+
+
+class PriceTableController(Controller):
+    path = "/price-table"
+
+    @get("/", opt=READ)
+    async def show(self, ctx: NamedDependency[PluginContext]) -> PriceTable:
+        rows = await ctx.session.scalars(
+            select(PriceRow).order_by(PriceRow.make, PriceRow.model, PriceRow.year)
+        )
+        return PriceTable([price_out(r) for r in rows.all()])
+
+    @put("/", opt=APPROVE)
+    async def replace(
+        self, ctx: NamedDependency[PluginContext], data: JSONBody[PriceTable]
+    ) -> PriceTable:
+        """The whole table at once: a row left out is gone (appraisals keep their figures)."""
+        keys = [(r.make, r.model, r.year) for r in data.rows]
+        duplicate = next((k for k in keys if keys.count(k) > 1), None)
+        if duplicate is not None:
+            raise Unprocessable.field("rows", f"{' '.join(map(str, duplicate))} given twice")
+        await ctx.session.execute(delete(PriceRow))
+        ctx.session.add_all([PriceRow(**_row(r)) for r in data.rows])
+        await ctx.audit(
+            "tradein.price_table", resource="tradein_price_table", detail={"rows": len(data.rows)}
+        )
+        return data
+
+
+def _row(row: PriceRowIn) -> dict[str, object]:
+    return {"make": row.make, "model": row.model, "year": row.year, "base_value": row.base_value}

@@ -35,7 +35,7 @@ from .schemas import (
     lead_out,
     offer_out,
 )
-from .stages import STAGES
+from .stages import STAGES, check_move
 
 READ, APPRAISE = {"permission": "tradein:read"}, {"permission": "tradein:appraise"}
 OFFER, APPROVE = {"permission": "tradein:offer"}, {"permission": "tradein:approve"}
@@ -122,9 +122,13 @@ class LeadsController(Controller):
         return [offer_out(o) for o in rows.all()]
 
     async def _offer(
-        self, ctx: PluginContext, lead_id: uuid.UUID, offer_id: uuid.UUID
+        self, ctx: PluginContext, lead_id: uuid.UUID, offer_id: uuid.UUID, to: str | None = None
     ) -> tuple[Lead, Offer]:
+        """The lead and its offer; an answer the lead's stage does not allow is a 409
+        listing the allowed moves before the offer is even looked at."""
         lead = await leads.visible(ctx, lead_id, lock=True)
+        if to is not None:
+            check_move(lead.stage, to)
         return lead, await offers.of_lead(ctx, lead, offer_id)
 
     @post("/{lead_id:uuid}/offers/{offer_id:uuid}/approve", status_code=200, opt=APPROVE)
@@ -156,7 +160,7 @@ class LeadsController(Controller):
         lead_id: FromPath[uuid.UUID],
         offer_id: FromPath[uuid.UUID],
     ) -> OfferOut:
-        lead, offer = await self._offer(ctx, lead_id, offer_id)
+        lead, offer = await self._offer(ctx, lead_id, offer_id, "accepted")
         await offers.answer(ctx, lead, offer, accepted=True)
         return offer_out(offer)
 
@@ -167,7 +171,7 @@ class LeadsController(Controller):
         lead_id: FromPath[uuid.UUID],
         offer_id: FromPath[uuid.UUID],
     ) -> OfferOut:
-        lead, offer = await self._offer(ctx, lead_id, offer_id)
+        lead, offer = await self._offer(ctx, lead_id, offer_id, "declined")
         await offers.answer(ctx, lead, offer, accepted=False)
         return offer_out(offer)
 

@@ -81,7 +81,10 @@ class PriceTableController(Controller):
         await ctx.session.execute(delete(PriceRow))
         ctx.session.add_all([PriceRow(**_row(r)) for r in data.rows])
         await ctx.audit(
-            "tradein.price_table", resource="tradein_price_table", detail={"rows": len(data.rows)}
+            "tradein.price_table",
+            resource="tradein_price_table",
+            resource_id=ctx.tenant_id,
+            detail={"rows": len(data.rows)},
         )
         return data
 

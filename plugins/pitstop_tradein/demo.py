@@ -52,10 +52,13 @@ async def _appraised(ctx: PluginContext, lead: Lead) -> None:
 
 
 async def _offered(ctx: PluginContext, lead: Lead) -> None:
+    """Offered the valuation; above the tenant's threshold the manager approves it."""
     await _appraised(ctx, lead)
     appraisal = await latest(ctx, lead)
     assert appraisal is not None
-    await offers.make_offer(ctx, lead, appraisal.valuation, None)
+    offer = await offers.make_offer(ctx, lead, appraisal.valuation, None)
+    if offer.status == "awaiting_approval":
+        await offers.decide(ctx, lead, offer, approve=True)
 
 
 async def _open_offer(ctx: PluginContext, lead: Lead) -> Offer:
@@ -63,7 +66,7 @@ async def _open_offer(ctx: PluginContext, lead: Lead) -> Offer:
     offer = await ctx.session.scalar(
         select(Offer).where(Offer.lead_id == lead.id, Offer.status == "offered")
     )
-    assert offer is not None  # the demo offers the valuation: no approval needed
+    assert offer is not None
     return offer
 
 

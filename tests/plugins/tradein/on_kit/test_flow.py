@@ -196,15 +196,19 @@ async def test_an_offer_expires_at_its_validity_by_the_deferred_task(yard: Yard)
     yard.app.clock.advance(days=6)
     await yard.app.drain()
     assert (await yard.get(lead))["stage"] == "offered"
-    # When the 7th day passes and the worker runs, Then the task expired it
+    # When the 7th day passes, Then the customer can no longer accept it, even before
+    # the worker has run
     yard.app.clock.advance(days=1, seconds=1)
-    await yard.app.drain()
-    assert (await yard.get(lead))["stage"] == "expired"
-    (event,) = await yard.app.events("tradein.offer_expired")
-    assert event["offer_id"] == offer["id"]
-    # And the customer can no longer accept it
     late = await yard.act(lead, f"/offers/{offer['id']}/accept")
     assert late.status_code == 409 and late.json()["code"] == "tradein_offer_not_open"
+    # When the worker runs, Then the task expired it and the lead says what may follow
+    await yard.app.drain()
+    after = await yard.get(lead)
+    assert (after["stage"], after["allowed_moves"]) == ("expired", ["appraised", "lost", "offered"])
+    (event,) = await yard.app.events("tradein.offer_expired")
+    assert event["offer_id"] == offer["id"]
+    refused = await yard.act(lead, f"/offers/{offer['id']}/accept")
+    assert refused.status_code == 409 and refused.json()["code"] == "illegal_stage_move"
 
 
 async def test_the_sweep_expires_what_no_task_did_and_the_late_task_does_nothing(

@@ -125,13 +125,16 @@ LEGAL_ROUTED = sorted((a, b) for a, b in LEGAL if b != "expired")
 
 
 @pytest.mark.parametrize(("stage", "to"), LEGAL_ROUTED, ids=[f"{a}->{b}" for a, b in LEGAL_ROUTED])
-async def test_every_legal_move_through_the_api(both_yard: Yard, stage: str, to: str) -> None:
+async def test_every_legal_move_through_the_api(yard: Yard, stage: str, to: str) -> None:
+    """SQLite only, to keep the suite short: on PostgreSQL, reaching each stage for the
+    illegal moves above already walks each route once (lead to sold, declined, expired,
+    lost)."""
     # Given a lead at ``stage``
-    lead = await _reach(both_yard, stage)
+    lead = await _reach(yard, stage)
     # When it is moved to ``to`` through its route
-    response = await _do(both_yard, lead, to)
+    response = await _do(yard, lead, to)
     # Then the move is made and recorded
     assert response.status_code in (200, 201), (stage, to, response.text)
     if to == "offered":  # ¥10,000 is well within the thresholds: it goes out at once
         assert response.json()["status"] == "offered"
-    assert (await both_yard.get(lead))["stage"] == to
+    assert (await yard.get(lead))["stage"] == to

@@ -26,7 +26,7 @@ from pitstop.sdk import (
 
 from . import demo, privacy
 from . import models as models  # the tables must be in the metadata
-from .api import CandidatesController, PriceTableController
+from .api import CandidatesController, KpisController, PriceTableController
 from .candidates import score_candidates
 from .events import EVENT_TYPES
 from .lead_api import LeadsController
@@ -77,7 +77,7 @@ def plugin_info() -> PluginInfo:
 
 @hookimpl
 def routes() -> Sequence[Any]:
-    return [CandidatesController, PriceTableController, LeadsController]
+    return [CandidatesController, PriceTableController, LeadsController, KpisController]
 
 
 @hookimpl

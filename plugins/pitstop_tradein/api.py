@@ -7,21 +7,36 @@ consented to contact as of the nightly run.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Annotated, Any
 
 from litestar import Controller, get, put
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from sqlalchemy import String, cast, delete, select
 
-from pitstop.sdk import Limit, Page, PluginContext, Unprocessable, get_vehicle, keyset, page_of
+from pitstop.sdk import (
+    Limit,
+    NotFound,
+    Page,
+    PluginContext,
+    Unprocessable,
+    checked_instant,
+    get_store,
+    get_vehicle,
+    keyset,
+    page_of,
+)
 
 from . import leads
 from .candidates import WEIGHTS
+from .kpis import kpis
 from .models import Candidate, PriceRow
 from .schemas import CandidateOut, PriceRowIn, PriceTable, candidate_out, price_out
 
 READ, APPROVE = {"permission": "tradein:read"}, {"permission": "tradein:approve"}
+KPI_WINDOW = dt.timedelta(days=90)
 
 
 class CandidatesController(Controller):
@@ -91,3 +106,36 @@ class PriceTableController(Controller):
 
 def _row(row: PriceRowIn) -> dict[str, object]:
     return {"make": row.make, "model": row.model, "year": row.year, "base_value": row.base_value}
+
+
+class KpisController(Controller):
+    path = "/kpis"
+
+    @get("/", opt=READ)
+    async def report(
+        self,
+        ctx: NamedDependency[PluginContext],
+        start: Annotated[dt.datetime | None, QueryParameter(name="from")] = None,
+        end: Annotated[dt.datetime | None, QueryParameter(name="to")] = None,
+        store_id: FromQuery[uuid.UUID | None] = None,
+    ) -> dict[str, Any]:
+        """The funnel of the leads opened in [from, to) (default: the last 90 days, up to
+        and including this instant)."""
+        end = _aware(end, "to") or ctx.now() + dt.timedelta(microseconds=1)
+        start = _aware(start, "from") or end - KPI_WINDOW
+        if start >= end:
+            raise Unprocessable.field("from", "must be before to")
+        if store_id is not None and (
+            await get_store(ctx, store_id) is None
+            or (ctx.principal is not None and not ctx.principal.sees_store(store_id))
+        ):
+            raise NotFound("no such store of yours", code="store_not_found")
+        return await kpis(ctx, start, end, store_id)
+
+
+def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise Unprocessable.field(field, "needs a time zone, e.g. 2026-11-01T00:00:00+08:00")
+    return checked_instant(value, field)

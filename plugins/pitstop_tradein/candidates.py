@@ -120,12 +120,20 @@ def _score(
     )
 
 
-async def _consents(ctx: PluginContext) -> None:
+async def _with_customers(ctx: PluginContext) -> int:
+    """Copy each candidate's owner's marketing consent; drop those of erased customers
+    (a car whose owner asked to be forgotten is nobody's trade-in prospect)."""
     rows = list((await ctx.session.scalars(select(Candidate))).all())
     customers = await get_customers(ctx, {c.customer_id for c in rows})
+    erased = 0
     for row in rows:
         found = customers.get(row.customer_id)
-        row.marketing_consent = found is not None and found.marketing_consent and not found.erased
+        if found is None or found.erased:
+            await ctx.session.delete(row)
+            erased += 1
+            continue
+        row.marketing_consent = found.marketing_consent
+    return erased
 
 
 async def score_candidates(ctx: PluginContext[TradeinSettings]) -> int:
@@ -157,10 +165,10 @@ async def score_candidates(ctx: PluginContext[TradeinSettings]) -> int:
     if gone:
         await ctx.session.execute(delete(Candidate).where(Candidate.vehicle_id.in_(gone)))
     await ctx.session.flush()
-    await _consents(ctx)
+    erased = await _with_customers(ctx)
     await ctx.audit(
         "tradein.candidates_scored",
         resource="schedule",
-        detail={"candidates": len(kept), "dropped": len(gone)},
+        detail={"candidates": len(kept) - erased, "dropped": len(gone) + erased},
     )
-    return len(kept)
+    return len(kept) - erased

@@ -140,4 +140,3 @@ def test_the_odometer_is_projected_at_the_cars_own_pace() -> None:
     one = [(day0, 36_500)]
     assert projected_km(day0 + dt.timedelta(days=10), one, dt.date(2025, 1, 1), None) == 37_500
     assert projected_km(day0, [], None, 12_345) == 12_345
-

@@ -74,3 +74,20 @@ async def test_export_holds_everything_and_erasure_blanks_what_staff_typed(yard:
     # Then the note is blanked and the figures stay for the funnel
     after = await yard.get(lead)
     assert after["note"] == "[erased]" and after["stage"] == "offered"
+
+
+async def test_an_erased_customers_car_is_no_longer_a_candidate(yard: Yard) -> None:
+    # Given a four-year-old car at 90,000 km: tonight's candidate
+    car = await yard.car(mileage_km=90_000)
+    admin = yard.client("hq_admin")
+    await yard.app.drain(schedule="nightly")
+    listed = (await admin.get("/api/v1/tradein/candidates")).json()["items"]
+    assert [c["vehicle_id"] for c in listed] == [car["id"]]
+    # When its owner is erased and the next night runs
+    customer = car["customer_id"]
+    erased = await admin.post(f"/api/v1/customers/{customer}/erase", json={"reason": "request"})
+    assert erased.status_code in (200, 204), erased.text
+    yard.app.clock.advance(days=1)
+    await yard.app.drain(schedule="nightly")
+    # Then the car is not listed again
+    assert (await admin.get("/api/v1/tradein/candidates")).json()["items"] == []

@@ -65,10 +65,11 @@ def problem_statuses(handler: HTTPRouteHandler, route: HTTPRoute, plugin: bool) 
     """The 4xx an operation can answer, from what the handler is.
 
     ``plugin``: the route belongs to a plugin, which is a 404 for a tenant that has it off.
+    A handler whose body names records (a customer id) adds ``opt={"problems": (404,)}``.
     """
     writes = bool(set(handler.http_methods) & WRITES)
     parameters = handler.parsed_fn_signature.parameters
-    statuses = {422}
+    statuses = {422, *handler.opt.get("problems", ())}
     if parameters:
         statuses.add(400)
     if not is_public(handler) or writes:  # a public write is a login: wrong or locked out

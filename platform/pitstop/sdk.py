@@ -63,6 +63,7 @@ from pitstop.plugin_host.types import (
 )
 from pitstop.sdk_views import (
     CustomerView,
+    MileageReadingView,
     ServiceOrderView,
     StaffView,
     StoreView,
@@ -74,6 +75,9 @@ from pitstop.sdk_views import (
     get_store,
     get_vehicle,
     list_staff,
+    list_vehicles,
+    mileage_readings,
+    vehicle_service_orders,
 )
 from pitstop.tenancy.calendar import Calendar, Duration, calendar_for, parse_duration
 
@@ -98,6 +102,7 @@ __all__ = [
     "FreeText",
     "JSONDoc",
     "Limit",
+    "MileageReadingView",
     "NoSettings",
     "NotFound",
     "Outbound",
@@ -145,6 +150,8 @@ __all__ = [
     "hookimpl",
     "keyset",
     "list_staff",
+    "list_vehicles",
+    "mileage_readings",
     "new_id",
     "page_of",
     "parse_duration",
@@ -153,4 +160,5 @@ __all__ = [
     "tenant_fk",
     "unmasked_builtins",
     "utcnow",
+    "vehicle_service_orders",
 ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, or_, select
 
 from pitstop.access.permissions import STORE_SCOPED_ROLES
-from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle
+from pitstop.crm.models import Customer, MileageReading, OrderStatus, ServiceOrder, Vehicle
 from pitstop.identity.models import Membership, Role
 from pitstop.plugin_host.context import PluginContext
 from pitstop.tenancy.calendar import Calendar, calendar_for
@@ -32,6 +32,8 @@ class CustomerView:
     home_store_id: uuid.UUID | None
     birthday: dt.date | None
     erased: bool
+    marketing_consent: bool = False
+    """SDK 1.2: the customer agreed to marketing contact (what marketing lists filter on)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class ServiceOrderView:
     amounts: Mapping[str, int] = field(default_factory=dict)
     """Per line category, in fen, net of that category's discounts (they add up to
     ``total``): the same split ``service_order.completed`` carries."""
+    mileage_km: int | None = None
+    """SDK 1.2: the odometer reading taken when the order was completed."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,26 @@ class VehicleView:
     """The current owner."""
     fuel: str
     mileage_km: int | None
+    make: str | None = None
+    """SDK 1.2: make, model, model year and purchase date, for valuing the car."""
+    model: str | None = None
+    year: int | None = None
+    purchase_date: dt.date | None = None
+    plate: str | None = None
+    """SDK 1.2: personal data: hand it out only as ``Sensitive(plate, "plate")``."""
+
+
+@dataclass(frozen=True)
+class MileageReadingView:
+    """One odometer reading the shop recorded (SDK 1.2)."""
+
+    vehicle_id: uuid.UUID
+    mileage_km: int
+    read_at: dt.datetime
+    source: str
+    """``registration``, ``service_order`` or ``manual``."""
+    correction: bool
+    """A reading lower than the previous one, accepted as a flagged correction."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +111,13 @@ class StaffView:
 
 
 def _customer_view(row: Customer) -> CustomerView:
-    return CustomerView(row.id, row.home_store_id, row.birthday, row.erased_at is not None)
+    return CustomerView(
+        row.id,
+        row.home_store_id,
+        row.birthday,
+        row.erased_at is not None,
+        bool(row.marketing_consent),
+    )
 
 
 async def get_customer(ctx: PluginContext, customer_id: uuid.UUID) -> CustomerView | None:
@@ -118,9 +148,67 @@ async def get_store(ctx: PluginContext, store_id: uuid.UUID) -> StoreView | None
 
 async def get_vehicle(ctx: PluginContext, vehicle_id: uuid.UUID) -> VehicleView | None:
     row = await ctx.session.get(Vehicle, (ctx.tenant_id, vehicle_id))
-    if row is None:
-        return None
-    return VehicleView(row.id, row.customer_id, str(row.fuel), row.mileage_km)
+    return None if row is None else _vehicle_view(row)
+
+
+def _vehicle_view(row: Vehicle) -> VehicleView:
+    return VehicleView(
+        row.id,
+        row.customer_id,
+        str(row.fuel),
+        row.mileage_km,
+        row.make,
+        row.model,
+        row.year,
+        row.purchase_date,
+        row.plate,
+    )
+
+
+async def list_vehicles(ctx: PluginContext, *, batch: int = 500) -> AsyncIterator[VehicleView]:
+    """Every vehicle of the tenant, by id, read in keyset batches (SDK 1.2): for nightly
+    work that looks at the whole fleet, such as scoring trade-in candidates."""
+    after: uuid.UUID | None = None
+    while True:
+        statement = select(Vehicle).order_by(Vehicle.id).limit(batch)
+        if after is not None:
+            statement = statement.where(Vehicle.id > after)
+        rows = (await ctx.session.scalars(statement)).all()
+        for row in rows:
+            yield _vehicle_view(row)
+        if len(rows) < batch:
+            return
+        after = rows[-1].id
+
+
+async def mileage_readings(ctx: PluginContext, vehicle_id: uuid.UUID) -> list[MileageReadingView]:
+    """The vehicle's odometer timeline, oldest first (SDK 1.2): what an odometer-rollback
+    check compares a new reading with. Another tenant's vehicle has none."""
+    statement = (
+        select(MileageReading)
+        .where(MileageReading.vehicle_id == vehicle_id)
+        .order_by(MileageReading.read_at, MileageReading.id)
+    )
+    return [
+        MileageReadingView(r.vehicle_id, r.mileage_km, r.read_at, str(r.source), r.correction)
+        for r in (await ctx.session.scalars(statement)).all()
+    ]
+
+
+async def vehicle_service_orders(
+    ctx: PluginContext, vehicle_id: uuid.UUID
+) -> list[ServiceOrderView]:
+    """The vehicle's completed (not refunded) orders, oldest completion first (SDK 1.2):
+    its service history, for judging whether maintenance was done on time."""
+    statement = (
+        select(ServiceOrder)
+        .where(
+            ServiceOrder.vehicle_id == vehicle_id,
+            ServiceOrder.status == OrderStatus.completed,
+        )
+        .order_by(ServiceOrder.completed_at, ServiceOrder.id)
+    )
+    return [order_view(row) for row in (await ctx.session.scalars(statement)).all()]
 
 
 def order_view(row: ServiceOrder) -> ServiceOrderView:
@@ -133,6 +221,7 @@ def order_view(row: ServiceOrder) -> ServiceOrderView:
         row.total,
         row.completed_at,
         {str(k): int(v) for k, v in (row.amounts or {}).items()},
+        row.mileage_km,
     )
 
 

@@ -18,6 +18,8 @@ from pitstop.demo.loader import run_demo
 from pitstop_complaints.models import Complaint, ComplaintActivity
 from pitstop_complaints.workflow import TRANSITIONS
 from pitstop_membership.models import LedgerEntry, MemberAccount
+from pitstop_tradein.models import Candidate, Lead, PriceRow
+from pitstop_tradein.stages import STAGES
 from tests.crm.conftest import Crm
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
@@ -59,13 +61,20 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
     report = await run_demo(runtime, tenants_dir, SMALL)
     # Then the chain shows each plugin it runs, and the shop (which runs none) shows none
     shown = {(slug, plugin) for slug, plugin, _ in report.plugins}
-    assert shown == {("demo-chain", "membership"), ("demo-chain", "complaints")}
+    assert shown == {
+        ("demo-chain", "membership"),
+        ("demo-chain", "complaints"),
+        ("demo-chain", "tradein"),
+    }
     with tenant_scope(crm.tenant_id):
         async with runtime.sessions() as session:
             accounts = (await session.scalars(select(MemberAccount))).all()
             entries = (await session.scalars(select(LedgerEntry))).all()
             complaints = (await session.scalars(select(Complaint))).all()
             history = (await session.scalars(select(ComplaintActivity))).all()
+            leads = (await session.scalars(select(Lead))).all()
+            candidates = (await session.scalars(select(Candidate))).all()
+            prices = (await session.scalars(select(PriceRow))).all()
     # And members have points history and more than one tier
     assert accounts and len(entries) >= len(accounts)
     assert len({a.tier for a in accounts}) > 1
@@ -80,6 +89,9 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
     breached = [c for c in complaints if c.response_breached_at is not None]
     assert breached and all(c.escalation_level >= 1 for c in breached)
     assert all(c.created_at < NOW for c in complaints)
+    # And trade-ins have a price table, candidates, and a lead in every stage
+    assert prices and len(candidates) >= len(STAGES)
+    assert {lead.stage for lead in leads} == set(STAGES)
 
     # When it runs again
     before = await every_row(crm, census)

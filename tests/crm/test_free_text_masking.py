@@ -51,7 +51,7 @@ async def _ok(response: Any, status: int = 200) -> dict[str, Any]:
 
 async def seed_core(crm: Crm, seeded: Seeded) -> None:
     """Tags, city, consent channel, vehicle make/model/colour, mileage note, order line,
-    refund reason."""
+    refund reason, a manual contact's note."""
     client, admin = crm.demo.client, await crm.headers()
     customer = await crm.customer(
         tags=list(SECRETS.values()),
@@ -77,6 +77,20 @@ async def seed_core(crm: Crm, seeded: Seeded) -> None:
         await client.post(
             f"/api/v1/service-orders/{order['id']}/refund", json={"reason": NOTE}, headers=admin
         )
+    )
+    await _ok(
+        await client.post(
+            "/api/v1/messages/manual",
+            json={
+                "customer_id": customer["id"],
+                "channel": "phone",
+                "outcome": "reached",
+                "note": NOTE,
+                "store_id": crm.stores["SH001"],  # where the store-scoped roles can read it
+            },
+            headers=admin,
+        ),
+        201,
     )
     seeded.add("customer_id", customer["id"])
     seeded.add("vehicle_id", vehicle["id"])
@@ -143,9 +157,14 @@ async def seed_complaints(crm: Crm, seeded: Seeded) -> None:
     seeded.add("complaint_id", complaint["id"])
 
 
+async def seed_nothing(crm: Crm, seeded: Seeded) -> None:
+    """A channel plugin (webhook) stores no text of its own: messages live in the core's log."""
+
+
 PLUGIN_SEEDERS: dict[str, Callable[[Crm, Seeded], Awaitable[None]]] = {
     "membership": seed_membership,
     "complaints": seed_complaints,
+    "webhook": seed_nothing,
 }
 
 
@@ -230,6 +249,7 @@ async def test_no_role_reads_a_masked_class_raw_from_any_free_text(crm: Crm, app
         "/api/v1/complaints/{id}",
         "/api/v1/complaints/{id}/activities",
         "/api/v1/membership/accounts/{id}/ledger",
+        "/api/v1/messages",
     } <= routes
 
 

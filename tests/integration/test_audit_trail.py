@@ -42,6 +42,10 @@ def _staff(change: str, scenario: s.Scenario) -> Audited:
     return Audited("staff.changed", "staff", scenario, change=change)
 
 
+def _lead(action: str, scenario: s.Scenario) -> Audited:
+    return Audited(action, "tradein_lead", scenario)
+
+
 AUDITED: dict[Operation, Audited] = {
     ("POST", "/api/v1/stores"): Audited("store.created", "store", s.open_store),
     ("PATCH", "/api/v1/stores/{store_id}"): Audited("store.changed", "store", s.change_store),
@@ -93,6 +97,36 @@ AUDITED: dict[Operation, Audited] = {
     ("PUT", "/api/v1/membership/accounts/{customer_id}/tier"): Audited(
         "membership.tier_override", "membership_account", s.override_tier
     ),
+    ("PUT", "/api/v1/tradein/price-table"): Audited(
+        "tradein.price_table", "tradein_price_table", s.tradein_price_table
+    ),
+    ("POST", "/api/v1/tradein/leads"): _lead("tradein.lead_created", s.tradein_lead),
+    ("POST", "/api/v1/tradein/leads/{lead_id}/appraisals"): _lead(
+        "tradein.appraised", s.tradein_appraise
+    ),
+    ("POST", "/api/v1/tradein/leads/{lead_id}/offers"): Audited(
+        "tradein.offer_made", "tradein_offer", s.tradein_offer
+    ),
+    ("POST", "/api/v1/tradein/leads/{lead_id}/offers/{offer_id}/approve"): Audited(
+        "tradein.offer_approved", "tradein_offer", s.tradein_approve
+    ),
+    ("POST", "/api/v1/tradein/leads/{lead_id}/offers/{offer_id}/reject"): Audited(
+        "tradein.offer_rejected", "tradein_offer", s.tradein_reject
+    ),
+    ("POST", "/api/v1/tradein/leads/{lead_id}/offers/{offer_id}/accept"): _lead(
+        "tradein.offer_accepted", s.tradein_accept
+    ),
+    ("POST", "/api/v1/tradein/leads/{lead_id}/offers/{offer_id}/decline"): _lead(
+        "tradein.offer_declined", s.tradein_decline
+    ),
+    ("POST", "/api/v1/tradein/leads/{lead_id}/purchase"): _lead(
+        "tradein.purchased", s.tradein_purchase
+    ),
+    ("POST", "/api/v1/tradein/leads/{lead_id}/reconditioned"): _lead(
+        "tradein.reconditioned", s.tradein_reconditioned
+    ),
+    ("POST", "/api/v1/tradein/leads/{lead_id}/sold"): _lead("tradein.sold", s.tradein_sold),
+    ("POST", "/api/v1/tradein/leads/{lead_id}/lost"): _lead("tradein.lost", s.tradein_lost),
     ("POST", "/api/v1/platform/tenants"): Audited(
         "tenant.created", "tenant", s.create_tenant, actor_kind="platform"
     ),
@@ -250,6 +284,7 @@ def test_the_lists_are_reviewed_and_every_action_documented() -> None:
     assert all(len(reason) > 20 for reason in RECORDED_ELSEWHERE.values())
     assert [a for a in sorted(AUDIT_ACTIONS) if f"`{a}`" not in page] == []
     assert [a.action for a in AUDITED.values() if f"`{a.action}`" not in page] == []
-    core = {a.action for a in AUDITED.values() if not a.action.startswith("membership.")}
+    plugins = ("membership.", "tradein.")
+    core = {a.action for a in AUDITED.values() if not a.action.startswith(plugins)}
     assert core <= AUDIT_ACTIONS
     assert all((a.change is not None) == (a.action == "staff.changed") for a in AUDITED.values())

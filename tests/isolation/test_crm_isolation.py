@@ -32,6 +32,12 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("GET", "/api/v1/customers/{customer_id:uuid}/profile"): None,
     ("GET", "/api/v1/customers/{customer_id:uuid}/export"): None,
+    ("GET", "/api/v1/customers/{customer_id:uuid}/consents"): None,
+    ("PUT", "/api/v1/customers/{customer_id:uuid}/consents"): {
+        "consents": [
+            {"purpose": "marketing", "channel": "sms", "granted": True, "source": "front_desk"}
+        ]
+    },
     ("POST", "/api/v1/customers/{customer_id:uuid}/erase"): {"reason": "attack"},
     ("GET", "/api/v1/vehicles/{vehicle_id:uuid}"): None,
     ("PATCH", "/api/v1/vehicles/{vehicle_id:uuid}"): {"colour": "黑色"},

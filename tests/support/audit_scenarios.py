@@ -329,3 +329,153 @@ async def resume_tenant(world: World) -> Target:
         "POST", "/api/v1/platform/tenants/demo-shop/resume", headers=await world.operator()
     )
     return target
+
+
+# -- trade-in: each route on a lead of SH001 brought to the stage it needs -----------------
+
+_INSPECTION = {
+    p: {"grade": 4} for p in ("exterior", "interior", "mechanical", "tyres", "electrical")
+}
+_CAMRY = {"make": "Toyota", "model": "Camry", "year": 2022, "purchase_date": "2022-03-01"}
+
+
+async def _tradein(world: World, stage: str = "lead", amount_pct: int = 100) -> dict[str, str]:
+    """A lead at ``lead``, ``appraised`` or ``offered`` (``amount_pct`` of the valuation)."""
+    from tests.crm.conftest import make_plate, make_vin
+
+    table = {
+        "rows": [{**{k: _CAMRY[k] for k in ("make", "model", "year")}, "base_value": 20_000_000}]
+    }
+    await world.call("PUT", "/api/v1/tradein/price-table", table)
+    customer_id = await world.customer()
+    serial = 9000 + len(world.personal)
+    vehicle = await world.call(
+        "POST",
+        "/api/v1/vehicles",
+        {
+            "customer_id": customer_id,
+            "vin": make_vin(serial),
+            "plate": make_plate(serial),
+            **_CAMRY,
+        },
+    )
+    advisor = await world.demo.headers("service_advisor")
+    body = {"vehicle_id": vehicle.json()["id"], "source": "walk_in"}
+    lead = (await world.call("POST", "/api/v1/tradein/leads", body, advisor)).json()
+    ids = {"lead": str(lead["id"])}
+    if stage == "lead":
+        return ids
+    base = f"/api/v1/tradein/leads/{ids['lead']}"
+    appraisal = await world.call(
+        "POST", f"{base}/appraisals", {"odometer_km": 45_000, "inspection": _INSPECTION}, advisor
+    )
+    if stage == "appraised":
+        return ids
+    amount = appraisal.json()["valuation"] * amount_pct // 100
+    offer = await world.call("POST", f"{base}/offers", {"amount": amount}, advisor)
+    return {**ids, "offer": str(offer.json()["id"])}
+
+
+async def _on_lead(
+    world: World,
+    stage: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    role: str = "store_manager",
+    amount_pct: int = 100,
+) -> Target:
+    ids = await _tradein(world, stage, amount_pct)
+    url = f"/api/v1/tradein/leads/{ids['lead']}{path.format(**ids)}"
+    response = await world.call("POST", url, body or {}, await world.demo.headers(role))
+    return Target(str(response.json()["id"]))
+
+
+async def tradein_price_table(world: World) -> Target:
+    table = {"rows": [{"make": "Toyota", "model": "Camry", "year": 2022, "base_value": 1}]}
+    await world.call("PUT", "/api/v1/tradein/price-table", table)
+    return Target(str(await world.tenant_id(CHAIN)))
+
+
+async def tradein_lead(world: World) -> Target:
+    return Target((await _tradein(world))["lead"])
+
+
+async def tradein_appraise(world: World) -> Target:
+    ids = await _tradein(world)
+    body = {"odometer_km": 45_000, "inspection": _INSPECTION}
+    url = f"/api/v1/tradein/leads/{ids['lead']}/appraisals"
+    await world.call("POST", url, body, await world.demo.headers("service_advisor"))
+    return Target(ids["lead"])
+
+
+async def tradein_offer(world: World) -> Target:
+    ids = await _tradein(world, "offered")
+    return Target(ids["offer"])
+
+
+async def tradein_approve(world: World) -> Target:
+    return await _on_lead(world, "offered", "/offers/{offer}/approve", amount_pct=200)
+
+
+async def tradein_reject(world: World) -> Target:
+    return await _on_lead(world, "offered", "/offers/{offer}/reject", amount_pct=200)
+
+
+async def _lead_target(
+    world: World,
+    stage: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    role: str = "store_manager",
+) -> Target:
+    ids = await _tradein(world, stage)
+    url = f"/api/v1/tradein/leads/{ids['lead']}{path.format(**ids)}"
+    await world.call("POST", url, body or {}, await world.demo.headers(role))
+    return Target(ids["lead"])
+
+
+async def tradein_accept(world: World) -> Target:
+    return await _lead_target(world, "offered", "/offers/{offer}/accept")
+
+
+async def tradein_decline(world: World) -> Target:
+    return await _lead_target(world, "offered", "/offers/{offer}/decline")
+
+
+async def tradein_lost(world: World) -> Target:
+    return await _lead_target(world, "lead", "/lost", {"reason": "客户不卖了"})
+
+
+async def _accepted(world: World) -> dict[str, str]:
+    ids = await _tradein(world, "offered")
+    url = f"/api/v1/tradein/leads/{ids['lead']}/offers/{ids['offer']}/accept"
+    await world.call("POST", url, {}, await world.demo.headers("store_manager"))
+    return ids
+
+
+_PURCHASE = {"price": 5_000_000, "replacement": {"bought_from_us": True, "amount": 20_000_000}}
+
+
+async def tradein_purchase(world: World) -> Target:
+    ids = await _accepted(world)
+    manager = await world.demo.headers("store_manager")
+    await world.call("POST", f"/api/v1/tradein/leads/{ids['lead']}/purchase", _PURCHASE, manager)
+    return Target(ids["lead"])
+
+
+async def tradein_reconditioned(world: World) -> Target:
+    ids = await _accepted(world)
+    manager = await world.demo.headers("store_manager")
+    base = f"/api/v1/tradein/leads/{ids['lead']}"
+    await world.call("POST", f"{base}/purchase", _PURCHASE, manager)
+    await world.call("POST", f"{base}/reconditioned", {}, manager)
+    return Target(ids["lead"])
+
+
+async def tradein_sold(world: World) -> Target:
+    ids = await _accepted(world)
+    manager = await world.demo.headers("store_manager")
+    base = f"/api/v1/tradein/leads/{ids['lead']}"
+    await world.call("POST", f"{base}/purchase", _PURCHASE, manager)
+    await world.call("POST", f"{base}/sold", {"price": 6_000_000, "channel": "retail"}, manager)
+    return Target(ids["lead"])

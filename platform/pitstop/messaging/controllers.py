@@ -221,7 +221,11 @@ class MessagesController(Controller):
         rows = (await session.scalars(keyset(statement, Message.id, after, limit))).all()
         return page_of(rows, limit, [_message_out(m) for m in rows], lambda m: m.id)
 
-    @post("/manual", status_code=201, opt={"permission": "messages:write"})
+    @post(
+        "/manual",
+        status_code=201,
+        opt={"permission": "messages:write", "problems": (404,)},  # the customer or store named
+    )
     async def log_manual(
         self,
         data: JSONBody[ManualIn],

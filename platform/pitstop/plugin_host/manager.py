@@ -35,15 +35,12 @@ import datetime as dt
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-import click
 import pluggy
 import structlog
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,7 +56,14 @@ from pitstop.plugin_host.attributes import UNAVAILABLE, namespaced, unavailable
 from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.event_types import catalog_of
-from pitstop.plugin_host.types import SDK_VERSION, EventHandler, PluginInfo, Schedule, Section
+from pitstop.plugin_host.loading import (
+    LoadedPlugin,
+    PluginRefused,
+    check_sdk,
+    checked_commands,
+    introduce,
+)
+from pitstop.plugin_host.types import PluginInfo, Section
 from pitstop.sdk_views import order_view
 from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.tenancy.plugin_settings import settings_from_stored
@@ -68,27 +72,6 @@ ENTRY_POINT_GROUP = "pitstop"
 log = structlog.get_logger("pitstop.plugins")
 TaskSender = Callable[[uuid.UUID, str, str, dict[str, Any], int], None]
 MessageSender = Callable[[uuid.UUID, uuid.UUID, int], None]
-
-
-class PluginRefused(RuntimeError):
-    """A plugin cannot be loaded; the message says which and why, on one line."""
-
-
-@dataclass
-class LoadedPlugin:
-    info: PluginInfo
-    module: object
-    routes: list[Any] = field(default_factory=list)
-    subscriptions: dict[str, EventHandler] = field(default_factory=dict)
-    schedules: list[Schedule] = field(default_factory=list)
-    tasks: dict[str, Any] = field(default_factory=dict)
-    commands: list[click.Command] = field(default_factory=list)
-    migrations: Path | None = None
-    channels: list[Any] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.info.name
 
 
 class PluginHost:
@@ -143,14 +126,14 @@ class PluginHost:
 
     def register(self, plugin: object, *, expected_name: str | None = None) -> LoadedPlugin:
         label = str(expected_name or getattr(plugin, "__name__", repr(plugin)))
-        info = _introduce(plugin, label)
+        info = introduce(plugin, label)
         if not isinstance(info, PluginInfo):
             raise PluginRefused(f"plugin {label}: plugin_info() must return a PluginInfo")
         if expected_name is not None and info.name != expected_name:
             raise PluginRefused(f"plugin {label}: plugin_info() names it {info.name!r}")
         if info.name in self.plugins:
             raise PluginRefused(f"plugin {info.name}: registered twice")
-        _check_sdk(info)
+        check_sdk(info)
         self._join(plugin, info.name)
         try:
             loaded = self._load(plugin, info)
@@ -203,7 +186,7 @@ class PluginHost:
             subscriptions=dict(static("subscriptions", name) or {}),
             schedules=list(static("schedules", name) or ()),
             tasks=dict(static("tasks", name) or {}),
-            commands=_commands(name, static("commands", name)),
+            commands=checked_commands(name, static("commands", name)),
             migrations=static("migrations", name),
             channels=list(static("channels", name) or ()),
         )
@@ -382,25 +365,6 @@ class PluginHost:
         return None
 
 
-class _Introduction:
-    """The one spec a newcomer is asked before it joins: who it is."""
-
-    plugin_info = specs.plugin_info
-
-
-def _introduce(plugin: object, label: str) -> object:
-    """``plugin_info`` through pluggy, the plugin alone in a manager that knows only that
-    spec (its name decides what it is registered as in the host's manager)."""
-    probe = pluggy.PluginManager(specs.PROJECT)
-    probe.add_hookspecs(_Introduction)
-    try:
-        probe.register(plugin)
-    except (pluggy.PluginValidationError, ValueError) as exc:
-        raise PluginRefused(f"plugin {label}: {exc}") from None
-    answers = probe.hook.plugin_info()
-    return answers[0] if answers else None
-
-
 def _log_failure(hook: str, plugin: str, error_type: str) -> None:
     """The exception's type only: its message may quote the customer's data."""
     log.warning("plugin_hook_failed", hook=hook, plugin=plugin, error_type=error_type)
@@ -409,27 +373,3 @@ def _log_failure(hook: str, plugin: str, error_type: str) -> None:
 def _per_tenant(hook: str) -> None:
     if hook not in specs.PER_TENANT_HOOKS:
         raise ValueError(f"{hook} is not a per-tenant hook (see specs.PER_TENANT_HOOKS)")
-
-
-def _commands(plugin: str, given: Any) -> list[click.Command]:
-    """A plugin's CLI commands; anything that is not a named click command is refused."""
-    commands = list(given or ())
-    for command in commands:
-        if not isinstance(command, click.Command) or not command.name:
-            raise PluginRefused(f"plugin {plugin}: commands() must return named click commands")
-    names = [c.name for c in commands]
-    if len(set(names)) != len(names):
-        raise PluginRefused(f"plugin {plugin}: commands() names a command twice")
-    return commands
-
-
-def _check_sdk(info: PluginInfo) -> None:
-    try:
-        wanted = SpecifierSet(info.sdk)
-    except InvalidSpecifier:
-        raise PluginRefused(f"plugin {info.name}: sdk range {info.sdk!r} is not valid") from None
-    if not wanted.contains(SDK_VERSION, prereleases=True):
-        raise PluginRefused(
-            f"plugin {info.name} needs Pitstop SDK {info.sdk}; this Pitstop provides"
-            f" SDK {SDK_VERSION}"
-        )

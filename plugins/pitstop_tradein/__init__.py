@@ -1,0 +1,121 @@
+"""Used-car trade-ins from the shop's own service history.
+
+Candidates are found every night from the cars the shop already services; an appraisal
+checks the odometer against every reading the shop ever took and values the car in
+shown steps; offers expire on time and above the tenant's thresholds wait for a manager;
+a state machine carries each lead from first contact to the car sold on. Written against
+``pitstop.sdk`` only. See ``docs/plugins/tradein.md``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pitstop.sdk import (
+    PluginContext,
+    PluginInfo,
+    Schedule,
+    Section,
+    TaskHandler,
+    hookimpl,
+    permission,
+)
+
+from . import demo, privacy
+from . import models as models  # the tables must be in the metadata
+from .api import CandidatesController, KpisController, PriceTableController
+from .candidates import score_candidates
+from .events import EVENT_TYPES
+from .lead_api import LeadsController
+from .offers import expire_offer, sweep
+from .settings import TradeinSettings
+
+_DESK = {"hq_admin", "store_manager", "service_advisor"}
+
+
+@hookimpl
+def plugin_info() -> PluginInfo:
+    return PluginInfo(
+        name="tradein",
+        version="0.1.0",
+        title="换购 Trade-in",
+        sdk=">=1.2,<2",
+        settings=TradeinSettings,
+        permissions=(
+            permission(
+                "tradein:read",
+                "See trade-in candidates, leads, appraisals and offers",
+                _DESK | {"hq_analyst"},
+            ),
+            permission(
+                "tradein:appraise",
+                "Open leads, appraise cars, mark them reconditioned or lost",
+                {"service_advisor", "store_manager"},
+            ),
+            permission(
+                "tradein:offer",
+                "Make offers, record the customer's answer, purchase and sale",
+                {"service_advisor", "store_manager"},
+            ),
+            permission(
+                "tradein:approve",
+                "Approve or reject offers above the thresholds; the price table",
+                {"store_manager", "hq_admin"},
+            ),
+        ),
+        events=EVENT_TYPES,
+        description=(
+            "Trade-in candidates scored nightly from service history, appraisals with an"
+            " odometer-rollback check and a valuation whose every factor is shown, offers"
+            " with approval thresholds and expiry, and a stage machine to the car sold."
+        ),
+    )
+
+
+@hookimpl
+def routes() -> Sequence[Any]:
+    return [CandidatesController, PriceTableController, LeadsController, KpisController]
+
+
+@hookimpl
+def migrations() -> Path:
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def tasks() -> Mapping[str, TaskHandler]:
+    return {"expire_offer": expire_offer}
+
+
+async def nightly(ctx: PluginContext[TradeinSettings]) -> None:
+    """Expire what the tasks missed, then rescore the fleet."""
+    await sweep(ctx)
+    await score_candidates(ctx)
+
+
+@hookimpl
+def schedules() -> Sequence[Schedule]:
+    return [Schedule("nightly", "30 2 * * *", nightly)]
+
+
+@hookimpl
+async def demo_data(ctx: PluginContext) -> str | None:
+    return await demo.load_demo(ctx)
+
+
+@hookimpl
+async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Section | None:
+    return await privacy.customer_summary(ctx, customer_id)
+
+
+@hookimpl
+async def export_customer(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, Any] | None:
+    return await privacy.export_customer(ctx, customer_id)
+
+
+@hookimpl
+async def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> None:
+    await privacy.erase_customer(ctx, customer_id)

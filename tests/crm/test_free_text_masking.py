@@ -157,6 +157,40 @@ async def seed_complaints(crm: Crm, seeded: Seeded) -> None:
     seeded.add("complaint_id", complaint["id"])
 
 
+async def seed_tradein(crm: Crm, seeded: Seeded) -> None:
+    """A lead's note, an appraisal's inspection notes and rollback reason, a lost reason
+    (written by the store manager: appraising is store work, not HQ's)."""
+    client, admin = crm.demo.client, await crm.headers("store_manager")
+    lead = await _ok(
+        await client.post(
+            "/api/v1/tradein/leads",
+            json={
+                "vehicle_id": seeded.ids["vehicle_id"][0],
+                "source": "walk_in",
+                "note": NOTE,
+                "store_id": crm.stores["SH001"],
+            },
+            headers=admin,
+        ),
+        201,
+    )
+    part = {"grade": 4, "note": NOTE}
+    appraisal = {
+        "odometer_km": 50,  # below the seeded reading of 100: confirmed, with a reason
+        "inspection": dict.fromkeys(
+            ("exterior", "interior", "mechanical", "tyres", "electrical"), part
+        ),
+        "book_value": 8_000_000,
+        "book_value_source": "manual",
+        "confirm_odometer": True,
+        "odometer_reason": NOTE,
+    }
+    base = f"/api/v1/tradein/leads/{lead['id']}"
+    await _ok(await client.post(f"{base}/appraisals", json=appraisal, headers=admin), 201)
+    await _ok(await client.post(f"{base}/lost", json={"reason": NOTE}, headers=admin))
+    seeded.add("lead_id", lead["id"])
+
+
 async def seed_nothing(crm: Crm, seeded: Seeded) -> None:
     """A channel plugin (webhook) stores no text of its own: messages live in the core's log."""
 
@@ -164,6 +198,7 @@ async def seed_nothing(crm: Crm, seeded: Seeded) -> None:
 PLUGIN_SEEDERS: dict[str, Callable[[Crm, Seeded], Awaitable[None]]] = {
     "membership": seed_membership,
     "complaints": seed_complaints,
+    "tradein": seed_tradein,
     "webhook": seed_nothing,
 }
 
@@ -250,6 +285,8 @@ async def test_no_role_reads_a_masked_class_raw_from_any_free_text(crm: Crm, app
         "/api/v1/complaints/{id}/activities",
         "/api/v1/membership/accounts/{id}/ledger",
         "/api/v1/messages",
+        "/api/v1/tradein/leads/{id}",
+        "/api/v1/tradein/leads/{id}/appraisals",
     } <= routes
 
 

@@ -16,6 +16,9 @@ collaborators itself. The names, and what each one is:
 ``customer_extensions``
     what plugins add to a customer (profile sections, export, erase): the plugin host,
     typed by the CRM's own protocol so the CRM need not know the host.
+``discount_providers``
+    what plugins offer against a code on a service order (a voucher): the plugin host,
+    typed by the CRM's protocol (:mod:`pitstop.crm.discounts`).
 ``plugins`` / ``dispatch`` / ``event_catalog``
     for the plugin host's own controllers (settings, enablement) and event deliveries: the
     host, what sends broker messages by actor name, the declared event types.
@@ -35,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pitstop.access.permissions import PermissionTable
 from pitstop.access.principal import Principal
+from pitstop.crm.discounts import DiscountProviders
 from pitstop.crm.extensions import CustomerExtensions
 from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
@@ -80,12 +84,14 @@ def dependencies(
     event_catalog: EventCatalog,
 ) -> dict[str, Provide]:
     customer_extensions: CustomerExtensions = plugins
+    discount_providers: DiscountProviders = plugins
     given: dict[str, Any] = {
         "sessions": sessions,
         "settings": settings,
         "clock": clock,
         "permissions": permissions,
         "customer_extensions": customer_extensions,
+        "discount_providers": discount_providers,
         "plugins": plugins,
         "dispatch": dispatch,
         "engine": engine,

@@ -7,7 +7,8 @@ declares them and serialisation masks them by the reader's role),
 errors, pagination, business-time arithmetic, the channel contract (``Channel``,
 ``Outbound``, ``Receipt``, ``ChannelFailed``; SDK 1.2), read-only views of core records,
 ``for_each_tenant`` for a plugin's CLI commands (one tenant scope at a time), the plugin
-session (the host's transaction, which a plugin cannot commit) and event payload types.
+session (the host's transaction, which a plugin cannot commit), event payload types, the
+reward contract's payloads and the discount a plugin offers against a code (SDK 1.2).
 Nothing else of the core is public; first-party plugins use exactly this (an
 import-linter contract in ``make lint`` keeps it so). See ``docs/plugins.md``.
 
@@ -31,9 +32,17 @@ from pitstop.access.masking import (
 from pitstop.access.permissions import ROLE_TEMPLATES, Permission
 from pitstop.access.pii import PIIClass
 from pitstop.access.principal import Principal
+from pitstop.crm.discounts import DiscountOffer
 from pitstop.db.base import JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
 from pitstop.db.rls import enable_rls
 from pitstop.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
+from pitstop.events.rewards import (
+    RewardGranted,
+    RewardRejected,
+    RewardRequested,
+    RewardRevoked,
+    RewardSource,
+)
 from pitstop.events.types import Event, EventPayloadInvalid, EventType, UndeclaredEvent
 from pitstop.inputs import checked_day, checked_instant
 from pitstop.messaging.channels import Channel, ChannelFailed, Outbound, Receipt
@@ -83,6 +92,7 @@ __all__ = [
     "CommandError",
     "Conflict",
     "CustomerView",
+    "DiscountOffer",
     "Duration",
     "Event",
     "EventHandler",
@@ -104,6 +114,11 @@ __all__ = [
     "PluginSession",
     "Principal",
     "Receipt",
+    "RewardGranted",
+    "RewardRejected",
+    "RewardRequested",
+    "RewardRevoked",
+    "RewardSource",
     "Savepoint",
     "Schedule",
     "SdkDeprecationWarning",

@@ -208,10 +208,10 @@ async def vehicle_service_orders(
         )
         .order_by(ServiceOrder.completed_at, ServiceOrder.id)
     )
-    return [_order_view(row) for row in (await ctx.session.scalars(statement)).all()]
+    return [order_view(row) for row in (await ctx.session.scalars(statement)).all()]
 
 
-def _order_view(row: ServiceOrder) -> ServiceOrderView:
+def order_view(row: ServiceOrder) -> ServiceOrderView:
     return ServiceOrderView(
         row.id,
         row.store_id,
@@ -227,7 +227,7 @@ def _order_view(row: ServiceOrder) -> ServiceOrderView:
 
 async def get_service_order(ctx: PluginContext, order_id: uuid.UUID) -> ServiceOrderView | None:
     row = await ctx.session.get(ServiceOrder, (ctx.tenant_id, order_id))
-    return None if row is None else _order_view(row)
+    return None if row is None else order_view(row)
 
 
 async def completed_service_orders(
@@ -259,7 +259,7 @@ async def completed_service_orders(
             )
         rows = (await ctx.session.scalars(statement)).all()
         for row in rows:
-            yield _order_view(row)
+            yield order_view(row)
         if len(rows) < batch:
             return
         last = rows[-1]

@@ -2,7 +2,9 @@
 
 The hooks are wired here; the rules live in :mod:`.ledger` (points), :mod:`.tiers`
 (tiers), :mod:`.earning` (orders), :mod:`.backfill` (past orders), :mod:`.nightly` (the
-schedule) and :mod:`.reports` (chain settlement). Partner-facing documentation:
+schedule) and :mod:`.reports` (chain settlement); vouchers in :mod:`.vouchers` (issuing),
+:mod:`.voucher_redemption` (on service orders), :mod:`.voucher_nightly` (expiry) and
+:mod:`.rewards` (the reward contract's fulfiller). Partner-facing documentation:
 ``docs/plugins/membership.md``.
 """
 
@@ -16,20 +18,35 @@ from typing import Any
 import click
 
 from pitstop.sdk import (
+    DiscountOffer,
+    Event,
     EventHandler,
     PluginContext,
     PluginInfo,
     Schedule,
     Section,
+    ServiceOrderView,
     hookimpl,
     permission,
 )
-from pitstop_membership import customers, earning, models, nightly
+from pitstop_membership import (
+    customers,
+    earning,
+    models,
+    nightly,
+    rewards,
+    voucher_customers,
+    voucher_demo,
+    voucher_nightly,
+    voucher_redemption,
+)
 from pitstop_membership.api import MembershipController
 from pitstop_membership.backfill import Since
 from pitstop_membership.commands import backfill_and_audit, backfill_command
 from pitstop_membership.events import EVENT_TYPES
 from pitstop_membership.settings import MembershipSettings
+from pitstop_membership.voucher_api import VoucherController
+from pitstop_membership.voucher_events import VOUCHER_EVENT_TYPES
 
 __all__ = ["models"]
 
@@ -56,8 +73,14 @@ def plugin_info() -> PluginInfo:
                 {"hq_admin", "store_manager"},
             ),
             permission("membership:manage", "Override a member's tier for a while", {"hq_admin"}),
+            permission(
+                "membership:vouchers",
+                "Design voucher templates, issue and void vouchers",
+                {"hq_admin", "marketing"},
+            ),
         ),
-        events=EVENT_TYPES,
+        sdk=">=1.2,<2",
+        events=EVENT_TYPES + VOUCHER_EVENT_TYPES,
         description=(
             "Tiers on rolling spend, points in lots that expire, clawback on refunds, and a "
             "per-store liability report with the cross-store redemptions HQ settles."
@@ -72,20 +95,36 @@ def migrations() -> Path:
 
 @hookimpl
 def routes() -> Sequence[Any]:
-    return [MembershipController]
+    return [MembershipController, VoucherController]
 
 
 @hookimpl
 def subscriptions() -> Mapping[str, EventHandler]:
     return {
-        "service_order.completed": earning.on_order_completed,
-        "service_order.refunded": earning.on_order_refunded,
+        "service_order.completed": on_order_completed,
+        "service_order.refunded": on_order_refunded,
+        "reward.requested": rewards.on_reward_requested,
+        "reward.revoked": rewards.on_reward_revoked,
     }
+
+
+async def on_order_completed(ctx: PluginContext, event: Event) -> None:
+    """Points are earned and the vouchers on the order redeemed, in one delivery."""
+    await earning.on_order_completed(ctx, event)
+    await voucher_redemption.on_order_completed(ctx, event)
+
+
+async def on_order_refunded(ctx: PluginContext, event: Event) -> None:
+    await earning.on_order_refunded(ctx, event)
+    await voucher_redemption.on_order_refunded(ctx, event)
 
 
 @hookimpl
 def schedules() -> Sequence[Schedule]:
-    return [Schedule("nightly", "0 2 * * *", nightly.run_nightly)]
+    return [
+        Schedule("nightly", "0 2 * * *", nightly.run_nightly),
+        Schedule("vouchers", "10 2 * * *", voucher_nightly.run),
+    ]
 
 
 @hookimpl
@@ -106,12 +145,14 @@ async def demo_data(ctx: PluginContext) -> str:
     summary = await backfill_and_audit(ctx, Since.parse(DEMO_HISTORY))
     members = sum(summary.tiers.values())
     tiers = ", ".join(f"{code} {n:,}" for code, n in summary.tiers.items())
-    return f"{members:,} members with points history ({tiers})"
+    vouchers = await voucher_demo.issue_demo_vouchers(ctx)
+    return f"{members:,} members with points history ({tiers}); {vouchers}"
 
 
 @hookimpl
 async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Section | None:
-    return await customers.summary(ctx, customer_id)
+    section = await customers.summary(ctx, customer_id)
+    return await voucher_customers.with_vouchers(ctx, customer_id, section)
 
 
 @hookimpl
@@ -121,9 +162,21 @@ async def customer_attributes(ctx: PluginContext, customer_id: uuid.UUID) -> Map
 
 @hookimpl
 async def export_customer(ctx: PluginContext, customer_id: uuid.UUID) -> Mapping[str, Any] | None:
-    return await customers.export(ctx, customer_id)
+    data = await customers.export(ctx, customer_id)
+    vouchers = await voucher_customers.export(ctx, customer_id)
+    if data is None and not vouchers:
+        return None
+    return {**(data or {}), "vouchers": vouchers}
 
 
 @hookimpl
 async def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> None:
     await customers.erase(ctx, customer_id)
+    await voucher_customers.erase(ctx, customer_id)
+
+
+@hookimpl
+async def redeem_code(
+    ctx: PluginContext, order: ServiceOrderView, code: str
+) -> DiscountOffer | None:
+    return await voucher_redemption.redeem_code(ctx, order, code)

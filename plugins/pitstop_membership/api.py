@@ -48,7 +48,7 @@ from pitstop_membership.settings import MembershipSettings, programme
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key")]
 
 
-def _digest(request: Request[Any, Any, Any], data: msgspec.Struct) -> str:
+def digest(request: Request[Any, Any, Any], data: msgspec.Struct) -> str:
     return request_hash(request.method, request.url.path, data)
 
 
@@ -72,10 +72,10 @@ async def _spending_store(
         if data.store_id is not None and data.store_id != order.store_id:
             raise Unprocessable.field("store_id", "differs from the order's store")
         return order.store_id
-    return await _named_or_own_store(ctx, data.store_id)
+    return await named_or_own_store(ctx, data.store_id)
 
 
-async def _named_or_own_store(ctx: PluginContext, store_id: uuid.UUID | None) -> uuid.UUID | None:
+async def named_or_own_store(ctx: PluginContext, store_id: uuid.UUID | None) -> uuid.UUID | None:
     if store_id is not None:
         return await views.store_in_scope(ctx, store_id, "store_id")
     scope = ctx.principal.store_ids if ctx.principal else None
@@ -153,7 +153,7 @@ class MembershipController(Controller):
             entry = await ledger.redeem(ctx.session, account, data.points, source, ctx.now())
             return 200, _posting(entry, account.balance, ledger.spendable(account))
 
-        return await idempotent(ctx, idempotency_key, _digest(request, data), work, PostingOut)
+        return await idempotent(ctx, idempotency_key, digest(request, data), work, PostingOut)
 
     @post(
         "/accounts/{customer_id:uuid}/adjust",
@@ -175,7 +175,7 @@ class MembershipController(Controller):
             raise Unprocessable.field("reason", "must not be blank")
 
         async def work() -> tuple[int, PostingOut]:
-            store_id = await _named_or_own_store(ctx, data.store_id)
+            store_id = await named_or_own_store(ctx, data.store_id)
             account = await views.member_or_enrol(ctx, customer_id)
             source = Source(
                 key=f"adjust:{uuid.uuid4()}",
@@ -211,7 +211,7 @@ class MembershipController(Controller):
             )
             return 200, _posting(entry, account.balance, ledger.spendable(account))
 
-        return await idempotent(ctx, idempotency_key, _digest(request, data), work, PostingOut)
+        return await idempotent(ctx, idempotency_key, digest(request, data), work, PostingOut)
 
     @put("/accounts/{customer_id:uuid}/tier", opt={"permission": "membership:manage"})
     async def override_tier(
@@ -242,7 +242,7 @@ class MembershipController(Controller):
             )
             return 200, await views.account_out(ctx, account)
 
-        return await idempotent(ctx, idempotency_key, _digest(request, data), work, AccountOut)
+        return await idempotent(ctx, idempotency_key, digest(request, data), work, AccountOut)
 
     @get("/reports/liability", opt={"permission": "membership:read"})
     async def liability(

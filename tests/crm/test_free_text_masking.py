@@ -98,7 +98,8 @@ async def seed_core(crm: Crm, seeded: Seeded) -> None:
 
 
 async def seed_membership(crm: Crm, seeded: Seeded) -> None:
-    """Ledger reasons (a grant and a redemption) and the tier override reason."""
+    """Ledger reasons (a grant and a redemption), the tier override reason, and the reason
+    a voucher was issued."""
     client, admin = crm.demo.client, await crm.headers()
     customer_id = seeded.ids["customer_id"][0]
     base = f"/api/v1/membership/accounts/{customer_id}"
@@ -114,6 +115,17 @@ async def seed_membership(crm: Crm, seeded: Seeded) -> None:
             f"{base}/tier", json={"tier": None, "reason": NOTE, "until": until}, headers=admin
         )
     )
+    template = {"code": "NOTE50", "title": "券", "kind": "amount", "amount": 100, "valid_days": 9}
+    made = await _ok(
+        await client.post("/api/v1/membership/voucher-templates", json=template, headers=admin),
+        201,
+    )
+    issue = {"template_id": made["id"], "customer_id": customer_id, "reason": NOTE}
+    voucher = await _ok(
+        await client.post("/api/v1/membership/vouchers", json=issue, headers=admin), 201
+    )
+    seeded.add("template_id", made["id"])
+    seeded.add("voucher_id", voucher["id"])
 
 
 async def seed_complaints(crm: Crm, seeded: Seeded) -> None:

@@ -81,6 +81,19 @@ AUDITED: dict[Operation, Audited] = {
     ("POST", "/api/v1/membership/accounts/{customer_id}/adjust"): Audited(
         "membership.adjust", "membership_account", s.adjust_points
     ),
+    ("POST", "/api/v1/membership/voucher-templates"): Audited(
+        "membership.voucher_template_created",
+        "membership_voucher_template",
+        s.create_voucher_template,
+    ),
+    ("PATCH", "/api/v1/membership/voucher-templates/{template_id}"): Audited(
+        "membership.voucher_template_changed",
+        "membership_voucher_template",
+        s.change_voucher_template,
+    ),
+    ("POST", "/api/v1/membership/vouchers/{voucher_id}/void"): Audited(
+        "membership.voucher_void", "membership_voucher", s.void_voucher
+    ),
     ("PUT", "/api/v1/membership/accounts/{customer_id}/tier"): Audited(
         "membership.tier_override", "membership_account", s.override_tier
     ),
@@ -141,6 +154,12 @@ RECORDED_ELSEWHERE: dict[Operation, str] = {
     ("POST", "/api/v1/service-orders/{order_id}/start"): _ORDER,
     ("POST", "/api/v1/service-orders/{order_id}/complete"): _ORDER,
     ("POST", "/api/v1/service-orders/{order_id}/refund"): _ORDER,
+    ("POST", "/api/v1/service-orders/{order_id}/vouchers"): (
+        "the order's discount line, and the voucher's order and status"
+    ),
+    ("POST", "/api/v1/membership/vouchers"): (
+        "the voucher itself: who issued it (issued_by), where, why, and its template's count"
+    ),
     ("POST", "/api/v1/membership/accounts/{customer_id}/enrol"): "the member account itself",
     ("POST", "/api/v1/membership/accounts/{customer_id}/redeem"): _LEDGER,
     ("POST", "/api/v1/complaints"): _COMPLAINT,

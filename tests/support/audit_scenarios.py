@@ -284,6 +284,33 @@ async def override_tier(world: World) -> Target:
     return await _account(world, customer_id)
 
 
+async def _voucher_template(world: World) -> str:
+    body = {"code": "AUDIT50", "title": "审计券", "kind": "amount", "amount": 5_000,
+            "valid_days": 30}  # fmt: skip
+    return str(
+        (await world.call("POST", "/api/v1/membership/voucher-templates", body)).json()["id"]
+    )
+
+
+async def create_voucher_template(world: World) -> Target:
+    return Target(await _voucher_template(world))
+
+
+async def change_voucher_template(world: World) -> Target:
+    template_id = await _voucher_template(world)
+    body = {"active": False}
+    await world.call("PATCH", f"/api/v1/membership/voucher-templates/{template_id}", body)
+    return Target(template_id)
+
+
+async def void_voucher(world: World) -> Target:
+    template_id = await _voucher_template(world)
+    body = {"template_id": template_id, "customer_id": await world.customer(), "reason": "补发"}
+    voucher_id = (await world.call("POST", "/api/v1/membership/vouchers", body)).json()["id"]
+    await world.call("POST", f"/api/v1/membership/vouchers/{voucher_id}/void", {"reason": "发错"})
+    return Target(str(voucher_id))
+
+
 async def create_tenant(world: World) -> Target:
     body = {"slug": "demo-new", "name": "新店", "kind": "shop"}
     created = await world.call("POST", "/api/v1/platform/tenants", body, await world.operator())

@@ -40,12 +40,14 @@ DEFAULT_INTERVAL_MONTHS = 6
 
 
 async def get_order(
-    session: AsyncSession, order_id: uuid.UUID, principal: Principal
+    session: AsyncSession, order_id: uuid.UUID, principal: Principal, *, lock: bool = False
 ) -> ServiceOrder:
-    """The order, if it is this tenant's and in one of the principal's stores; else 404."""
-    order = (
-        await session.scalars(select(ServiceOrder).where(ServiceOrder.id == order_id))
-    ).one_or_none()
+    """The order, if it is this tenant's and in one of the principal's stores; else 404.
+    ``lock`` holds its row until commit, for changes that reprice it (a redeemed code)."""
+    statement = select(ServiceOrder).where(ServiceOrder.id == order_id)
+    if lock:
+        statement = statement.with_for_update()
+    order = (await session.scalars(statement)).one_or_none()
     if order is None or not principal.sees_store(order.store_id):
         raise NotFound("no such service order", code="service_order_not_found")
     return order

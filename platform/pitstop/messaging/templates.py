@@ -54,6 +54,13 @@ DEFAULTS: dict[str, Template] = {
             shipped=True,
         ),
         Template(
+            "voucher_expiring",
+            "service",
+            ("title", "valid_until"),
+            "您的「{title}」将于{valid_until}到期，请尽快到店使用。",
+            shipped=True,
+        ),
+        Template(
             "staff_invite",
             "transactional",
             ("tenant_name", "token"),

@@ -2,10 +2,11 @@
 
 Plugins declare their types in ``PluginInfo.events``; this joins them with the core's
 (:mod:`pitstop.events.payloads`) and answers what ``ctx.emit`` must check a payload against.
-A plugin emits the types it declares. A type nobody declares still goes out in SDK 1.x,
-with a :class:`DeprecationWarning` (SDK 2.0 refuses it); a type another emitter declares is
-refused outright, so no plugin can forge the core's ``service_order.completed`` (and the
-points it earns) or another plugin's events.
+A plugin emits the types it declares, and the core's convention types
+(:mod:`pitstop.events.rewards`), which any plugin may emit. A type nobody declares still
+goes out in SDK 1.x, with a :class:`DeprecationWarning` (SDK 2.0 refuses it); a type
+another emitter declares is refused outright, so no plugin can forge the core's
+``service_order.completed`` (and the points it earns) or another plugin's events.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from pitstop.events.payloads import CORE_EVENT_TYPES
+from pitstop.events.rewards import CONVENTION, CONVENTION_EVENT_TYPES, CONVENTION_EVENTS
 from pitstop.events.types import CORE, EventCatalog, EventType, UndeclaredEvent
 from pitstop.plugin_host.types import PluginInfo
 
@@ -27,8 +29,9 @@ class Loaded(Protocol):
 
 
 def catalog_of(plugins: Mapping[str, Loaded]) -> EventCatalog:
-    """Every declared type, the core's first; two emitters declaring one name is an error."""
-    declarations = {CORE: CORE_EVENT_TYPES}
+    """Every declared type, the core's and its conventions first; two emitters declaring
+    one name is an error."""
+    declarations = {CORE: CORE_EVENT_TYPES, CONVENTION: CONVENTION_EVENT_TYPES}
     declarations.update({name: loaded.info.events for name, loaded in sorted(plugins.items())})
     return EventCatalog.of(declarations)
 
@@ -36,6 +39,8 @@ def catalog_of(plugins: Mapping[str, Loaded]) -> EventCatalog:
 def declared_event(plugins: Mapping[str, Loaded], plugin: str, type: str) -> EventType | None:
     """The declaration ``plugin``'s payload of ``type`` is checked against (None: undeclared,
     deprecated)."""
+    if type in CONVENTION_EVENTS:
+        return CONVENTION_EVENTS[type]
     for declared in plugins[plugin].info.events:
         if declared.name == type:
             return declared

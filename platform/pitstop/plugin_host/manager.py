@@ -46,6 +46,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.permissions import Permission
 from pitstop.access.principal import Principal
+from pitstop.crm.discounts import DiscountOffer
+from pitstop.crm.models import ServiceOrder
 from pitstop.db.base import utcnow
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.types import UndeclaredEvent
@@ -62,6 +64,7 @@ from pitstop.plugin_host.loading import (
     introduce,
 )
 from pitstop.plugin_host.types import PluginInfo, Section
+from pitstop.sdk_views import order_view
 from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.tenancy.plugin_settings import settings_from_stored
 
@@ -341,6 +344,25 @@ class PluginHost:
 
     async def erase_customer(self, session: AsyncSession, *, customer_id: uuid.UUID) -> None:
         await self.call_each("erase_customer", session, customer_id=customer_id)
+
+    async def redeem_code(
+        self, session: AsyncSession, *, order: ServiceOrder, code: str, principal: Principal
+    ) -> DiscountOffer | None:
+        """The first enabled plugin's offer for a code (write-side: a plugin's refusal, a
+        422 naming ``code``, is the caller's answer; later plugins are not asked)."""
+        view = order_view(order)
+        enabled = await self.enabled(session)
+        for plugin in self.callers.order("redeem_code"):
+            if plugin not in enabled:
+                continue
+            ctx = await self.context(session, plugin, principal=principal, row=enabled[plugin])
+            offer = await self.callers.call("redeem_code", plugin, ctx=ctx, order=view, code=code)
+            if offer is None:
+                continue
+            if not isinstance(offer, DiscountOffer):
+                raise TypeError(f"plugin {plugin}: redeem_code must answer a DiscountOffer")
+            return offer
+        return None
 
 
 def _log_failure(hook: str, plugin: str, error_type: str) -> None:

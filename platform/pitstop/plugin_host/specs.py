@@ -27,8 +27,10 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
+    from pitstop.crm.discounts import DiscountOffer
     from pitstop.plugin_host.context import PluginContext
     from pitstop.plugin_host.types import EventHandler, PluginInfo, Schedule, Section, TaskHandler
+    from pitstop.sdk_views import ServiceOrderView
 
 PROJECT = "pitstop"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -152,6 +154,19 @@ def demo_data(ctx: PluginContext) -> Awaitable[str | None]:  # type: ignore[empt
 
 
 @hookspec
+def redeem_code(  # type: ignore[empty-body]
+    ctx: PluginContext, order: ServiceOrderView, code: str
+) -> Awaitable[DiscountOffer | None]:
+    """A code typed at the front desk for an open service order (``POST
+    /api/v1/service-orders/{id}/vouchers``): None when the code is not this plugin's;
+    otherwise validate it against the order (raise ``Unprocessable.field("code", ...)``
+    with a code of your own when it cannot be used), hold it for this order exactly once,
+    and answer the :class:`~pitstop.sdk.DiscountOffer` it is worth. The core adds the
+    ``discount`` lines in the same transaction. Plugins are asked in pluggy's order and the
+    first offer wins (SDK 1.2)."""
+
+
+@hookspec
 def channels() -> Sequence[Any]:  # type: ignore[empty-body]
     """Channel adapters (:class:`~pitstop.sdk.Channel`): ``name``, ``reaches`` (the medium
     a customer consents to: ``sms``, ``wecom``), ``capabilities`` (``customer``, ``staff``),
@@ -179,6 +194,7 @@ PER_TENANT_HOOKS = (
     "customer_attributes",
     "export_customer",
     "erase_customer",
+    "redeem_code",
 )
 """Hooks the host calls, per request, for each plugin the tenant in context enabled, each
 with its own context; the host refuses to call any other hook that way."""

@@ -11,6 +11,7 @@ import msgspec
 from pitstop.access.permissions import Permission
 from pitstop.crm.extensions import Section as Section  # re-exported: the SDK names it
 from pitstop.events.payloads import CORE_EVENTS
+from pitstop.events.rewards import CONVENTION_EVENTS
 from pitstop.events.types import Event, EventType
 
 if TYPE_CHECKING:
@@ -47,6 +48,12 @@ class PluginInfo:
         core = sorted(set(names) & CORE_EVENTS.keys())
         if core:
             raise ValueError(f"plugin {self.name}: {core} are the core's event types")
+        conventions = sorted(set(names) & CONVENTION_EVENTS.keys())
+        if conventions:
+            raise ValueError(
+                f"plugin {self.name}: {conventions} are convention types any plugin emits"
+                " undeclared (pitstop.events.rewards)"
+            )
 
 
 def permission(name: str, description: str, grants: Iterable[str]) -> Permission:

@@ -1,4 +1,4 @@
-"""HTTP API of service orders: open, list, start, complete, refund.
+"""HTTP API of service orders: open, list, start, redeem a code, complete, refund.
 
 Store scope is enforced in two places that cannot disagree: lists are filtered in SQL by
 ``orders.list_statement`` and single orders go through ``orders.get_order``, which answers
@@ -15,7 +15,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.principal import Principal
+from pitstop.crm import discounts
 from pitstop.crm import orders as service
+from pitstop.crm.discounts import DiscountProviders, VoucherCodeIn
 from pitstop.crm.models import OrderStatus, ServiceOrder
 from pitstop.crm.responses import order_out
 from pitstop.crm.schemas import (
@@ -121,3 +123,21 @@ class ServiceOrdersController(Controller):
         await service.refund(session, order, data.reason.strip(), clock())
         await session.flush()
         return order_out(order, await service.lines_of(session, order.id))
+
+    @post("/{order_id:uuid}/vouchers", status_code=200, opt={"permission": "service_orders:write"})
+    async def redeem_code(
+        self,
+        order_id: FromPath[uuid.UUID],
+        data: JSONBody[VoucherCodeIn],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        discount_providers: NamedDependency[DiscountProviders],
+    ) -> ServiceOrderOut:
+        """A voucher (or any plugin's code) on an open order: the plugin that knows the code
+        validates and holds it, the core adds its ``discount`` lines and reprices."""
+        order = await service.get_order(session, order_id, principal, lock=True)
+        lines = await service.lines_of(session, order.id)
+        lines = await discounts.redeem(
+            session, discount_providers, order, data.code, principal, lines
+        )
+        return order_out(order, lines)

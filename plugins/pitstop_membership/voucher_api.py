@@ -207,7 +207,10 @@ class VoucherController(Controller):
     async def customer_vouchers(
         self, customer_id: FromPath[uuid.UUID], ctx: NamedDependency[PluginContext]
     ) -> list[VoucherOut]:
-        """Newest first; every status (the desk sees what was used where)."""
+        """Newest first; every status (the desk sees what was used where). A customer this
+        tenant does not have is a 404, as on every route: an empty list would be an answer."""
+        if await get_customer(ctx, customer_id) is None:
+            raise NotFound("no such customer", code="customer_not_found")
         statement = (
             select(Voucher, VoucherTemplate)
             .join(VoucherTemplate, VoucherTemplate.id == Voucher.template_id)

@@ -47,6 +47,7 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/service-orders/{order_id:uuid}/start"): None,
     ("POST", "/api/v1/service-orders/{order_id:uuid}/complete"): {"mileage_km": 999_999},
     ("POST", "/api/v1/service-orders/{order_id:uuid}/refund"): {"reason": "attack"},
+    ("POST", "/api/v1/service-orders/{order_id:uuid}/vouchers"): {"code": "ABCDEFGHJKMN"},
 }
 
 

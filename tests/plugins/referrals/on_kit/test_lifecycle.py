@@ -4,10 +4,8 @@ and the staff-gaming signal holds a referral at qualification."""
 
 from __future__ import annotations
 
-
 from pitstop_referrals.lifecycle import sweep
 from tests.plugins.referrals.on_kit.conftest import Desk, lines
-
 
 
 async def test_the_first_paid_order_qualifies_after_the_window(both_desk: Desk) -> None:

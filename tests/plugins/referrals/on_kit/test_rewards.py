@@ -57,8 +57,8 @@ async def test_duplicate_and_late_events_reward_each_side_once_ever(desk: Desk) 
     referral_id = uuid.UUID(seen["id"])
     # When the qualification runs again, rewards are asked again, and an answer is repeated
     granted = next(r for r in seen["rewards"] if r["side"] == "referrer")
-    answer = Event(uuid.uuid4(), "reward.granted", desk.app.tenant_id, desk.app.clock(),
-                   {"reward_id": granted["reward_id"], "voucher_id": str(uuid.uuid4())})  # fmt: skip
+    payload = {"reward_id": granted["reward_id"], "voucher_id": str(uuid.uuid4())}
+    answer = Event(uuid.uuid4(), "reward.granted", desk.app.tenant_id, desk.app.clock(), payload)
     async with desk.app.context("referrals") as ctx:
         row = await ctx.session.get(Referral, (ctx.tenant_id, referral_id))
         assert row is not None

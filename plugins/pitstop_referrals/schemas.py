@@ -21,6 +21,7 @@ class CodeIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CodeOut(msgspec.Struct):
+    id: uuid.UUID
     code: str
     share_text: str
     customer_id: uuid.UUID | None
@@ -80,7 +81,7 @@ class ReferralOut(msgspec.Struct):
 
 
 def code_out(row: ReferralCode, share: str) -> CodeOut:
-    return CodeOut(row.code, share.format(code=row.code), row.customer_id, row.expires_at)
+    return CodeOut(row.id, row.code, share.format(code=row.code), row.customer_id, row.expires_at)
 
 
 def reward_out(row: ReferralReward) -> RewardOut:

@@ -10,10 +10,16 @@ import datetime as dt
 import json
 from typing import Any
 
+import pytest
+
 from pitstop.runtime import Runtime
 from tests.conftest import Drain
 from tests.crm.conftest import make_phone, make_plate, make_vin
 from tests.support.demo import Demo
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+"""The broker and the worker are the matter here; the state machine on PostgreSQL is
+on_kit/test_window.py's."""
 
 SETTINGS = {
     "referrer_reward": {"kind": "points", "points": 500},

@@ -4,9 +4,21 @@ for review."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+import pytest_asyncio
+
 from tests.plugins.referrals.on_kit.conftest import Desk, lines
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def desk(shared_desk: Desk) -> AsyncIterator[Desk]:
+    await shared_desk.reset()
+    yield shared_desk
 
 
 async def test_a_customer_has_one_active_code_and_the_desk_sees_whose_it_is(desk: Desk) -> None:
@@ -58,7 +70,9 @@ async def test_a_clean_link_is_pending_and_emits_ids_only(desk: Desk) -> None:
     assert referral["status"] == "pending" and referral["signals"] == []
     assert referral["store_id"] == str(desk.app.stores["SH001"])
     # And referral.linked carries ids and the state only
-    (event,) = await desk.app.events("referral.linked")
+    (event,) = [
+        e for e in await desk.app.events("referral.linked") if e["referral_id"] == referral["id"]
+    ]
     assert event == {
         "referral_id": referral["id"], "referrer_id": referral["referrer_id"],
         "referee_id": referral["referee_id"], "store_id": referral["store_id"],

@@ -179,9 +179,10 @@ async def test_settings_name_each_bad_field(desk: Desk) -> None:
     )  # fmt: skip
     # Then it is a 422 naming each
     assert response.status_code == 422, response.text
-    text = response.text
-    for field in ("referrer_reward", "review_days", "tiers"):
-        assert field in text, field
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"settings.referrer_reward", "settings.review_days", "settings.tiers"}
+    messages = " ".join(e["message"] for e in response.json()["errors"])
+    assert "referrer_reward.voucher_template" in messages and "tiers.0.reward.points" in messages
 
 
 async def test_a_review_is_approved_or_rejected_by_a_reviewer_and_audited(desk: Desk) -> None:

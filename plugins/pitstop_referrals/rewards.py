@@ -144,13 +144,25 @@ async def settle(ctx: PluginContext, referral: Referral) -> None:
 
 
 async def on_answer(ctx: PluginContext, event: Event) -> None:
-    """``reward.granted`` / ``reward.rejected`` for one of ours: recorded once."""
+    """``reward.granted`` / ``reward.rejected`` for one of ours: recorded once.
+
+    The referral is locked first (PostgreSQL): the two sides' answers may be delivered on
+    two workers at once, and each must see the other's outcome to know when all are in.
+    """
     rid = uuid.UUID(str(event.payload["reward_id"]))
+    find = select(ReferralReward.referral_id).where(ReferralReward.reward_id == rid)
+    referral_id = await ctx.session.scalar(find)
+    if referral_id is None:
+        return  # another requester's reward
+    lock = select(Referral).where(Referral.id == referral_id)
+    if ctx.session.dialect == "postgresql":
+        lock = lock.with_for_update()
+    referral = (await ctx.session.scalars(lock)).one()
     row = (
         await ctx.session.scalars(select(ReferralReward).where(ReferralReward.reward_id == rid))
-    ).one_or_none()
-    if row is None or row.status != "pending_fulfilment":
-        return  # another requester's reward, or answered already
+    ).one()
+    if row.status != "pending_fulfilment":
+        return  # answered already
     if event.type == "reward.granted":
         granted = msgspec.convert(event.payload, RewardGranted, strict=False)
         row.status, row.voucher_id = "granted", granted.voucher_id
@@ -159,6 +171,5 @@ async def on_answer(ctx: PluginContext, event: Event) -> None:
         rejected = msgspec.convert(event.payload, RewardRejected, strict=False)
         row.status, row.reason = "rejected", rejected.reason[:40]
     row.answered_at = ctx.now()
-    referral = await ctx.session.get(Referral, (ctx.tenant_id, row.referral_id))
-    if referral is not None:
-        await settle(ctx, referral)
+    await ctx.session.flush()
+    await settle(ctx, referral)

@@ -138,7 +138,7 @@ async def test_shared_id_number_and_address_hold_the_referral_for_review(desk: D
     assert await _held(desk, referrer, referee) == ["same_address", "same_id_number"]
 
 
-async def test_a_referee_car_owned_by_the_referrer_is_a_signal(desk: Desk) -> None:
+async def test_a_referee_car_owned_or_serviced_for_the_referrer_is_a_signal(desk: Desk) -> None:
     # Given the referrer's (never serviced) car handed to a new customer
     referrer = await desk.app.customer()
     car = await desk.app.vehicle(str(referrer["id"]))
@@ -148,6 +148,17 @@ async def test_a_referee_car_owned_by_the_referrer_is_a_signal(desk: Desk) -> No
     )
     # Then the link is held as a car previously owned by the referrer
     assert await _held(desk, referrer, referee) == ["vehicle_owned_by_referrer"]
+    # And a car the shop serviced for the referrer before it changed hands says so too
+    referrer = await desk.app.customer()
+    car = await desk.app.vehicle(str(referrer["id"]))
+    await desk.app.completed_order(str(referrer["id"]), str(car["id"]))
+    referee = await desk.app.customer()
+    await desk.app.client().patch(
+        f"/api/v1/vehicles/{car['id']}", json={"customer_id": referee["id"]}
+    )
+    assert await _held(desk, referrer, referee) == [
+        "vehicle_owned_by_referrer", "vehicle_serviced_for_referrer",
+    ]  # fmt: skip
 
 
 async def test_more_links_than_the_velocity_limit_in_a_day_go_to_review(desk: Desk) -> None:

@@ -32,7 +32,7 @@ from . import models as models  # the tables must be in the metadata
 from .api import CodesController, ReferralsController
 from .events import EVENT_TYPES
 from .lifecycle import on_order_completed, on_order_refunded, qualify, sweep
-from .rewards import on_answer
+from .rewards import ask_again, on_answer
 from .settings import ReferralSettings
 
 _DESK = {"hq_admin", "store_manager", "service_advisor"}
@@ -98,8 +98,9 @@ def tasks() -> Mapping[str, TaskHandler]:
 
 
 async def nightly(ctx: PluginContext[ReferralSettings]) -> None:
-    """Qualify what a lost task left behind."""
+    """Qualify what a lost task left behind; ask once more for unanswered rewards."""
     await sweep(ctx)
+    await ask_again(ctx)
 
 
 @hookimpl

@@ -31,6 +31,10 @@ from .linking import emit
 from .models import Referral, ReferralReward
 from .settings import ReferralSettings, Reward
 
+ASK_AGAIN = (dt.timedelta(days=2), dt.timedelta(days=1))
+"""A reward unanswered after a day is asked again once, by the night that falls 1-2 days
+after the request: a lost answer is recovered, and a tenant without a fulfiller is not
+asked every night for ever."""
 NAMESPACE = uuid.UUID("5b0e3c1e-6f0a-4f57-9a49-2f1f6c0d7a11")
 REFERRER_SIDES = ("referrer", "bonus")
 SETTLED = ("granted", "rejected", "capped", "none")
@@ -128,6 +132,21 @@ async def _ask(ctx: PluginContext, row: ReferralReward, side: str) -> None:
             source=RewardSource(plugin="referrals", type="referral", id=str(row.referral_id)),
         ),
     )
+
+
+async def ask_again(ctx: PluginContext) -> int:
+    """Re-emit ``reward.requested``, same ``reward_id``, for rewards still unanswered."""
+    now = ctx.now()
+    statement = select(ReferralReward).where(
+        ReferralReward.status == "pending_fulfilment",
+        ReferralReward.requested_at > now - ASK_AGAIN[0],
+        ReferralReward.requested_at <= now - ASK_AGAIN[1],
+    )
+    rows = list((await ctx.session.scalars(statement.order_by(ReferralReward.id))).all())
+    for row in rows:
+        if row.customer_id is not None:
+            await _ask(ctx, row, row.side)
+    return len(rows)
 
 
 async def settle(ctx: PluginContext, referral: Referral) -> None:

@@ -135,3 +135,19 @@ async def test_without_membership_rewards_stay_pending_fulfilment(desk: Desk) ->
     assert _sides(seen) == {
         "referee": ("pending_fulfilment", None), "referrer": ("pending_fulfilment", None),
     }  # fmt: skip
+    # When the tenant turns membership on and the next night runs
+    on = await desk.app.client().patch("/api/v1/plugins/membership", json={"enabled": True})
+    assert on.status_code == 200, on.text
+    desk.app.clock.advance(days=1)
+    await desk.app.drain(schedule="nightly")
+    # Then each side was asked once more, with the same reward id, and is now granted
+    requested = await desk.app.events("reward.requested")
+    ids = sorted(e["reward_id"] for e in requested if e["source"]["id"] == seen["id"])
+    assert ids == sorted(2 * [r["reward_id"] for r in seen["rewards"]])
+    after = await desk.get(seen)
+    assert after["status"] == "rewarded"
+    assert {s for s, _ in _sides(after).values()} == {"granted"}
+    # And a night later nobody is asked a third time
+    desk.app.clock.advance(days=1)
+    await desk.app.drain(schedule="nightly")
+    assert len(await desk.app.events("reward.requested")) == len(requested)

@@ -61,6 +61,7 @@ from pitstop.plugin_host.types import (
     TaskHandler,
     permission,
 )
+from pitstop.sdk_customers import customer_history, customer_overlap, new_customer_revenue
 from pitstop.sdk_views import (
     CustomerView,
     MileageReadingView,
@@ -69,8 +70,6 @@ from pitstop.sdk_views import (
     StoreView,
     VehicleView,
     completed_service_orders,
-    customer_history,
-    customer_overlap,
     get_customer,
     get_customers,
     get_service_order,
@@ -156,6 +155,7 @@ __all__ = [
     "list_staff",
     "list_vehicles",
     "mileage_readings",
+    "new_customer_revenue",
     "new_id",
     "page_of",
     "parse_duration",

@@ -18,14 +18,7 @@ from sqlalchemy import and_, or_, select
 
 from pitstop.access.permissions import STORE_SCOPED_ROLES
 from pitstop.access.pii import mask_name
-from pitstop.crm.models import (
-    Customer,
-    MileageReading,
-    OrderStatus,
-    ServiceOrder,
-    Vehicle,
-    VehicleOwnership,
-)
+from pitstop.crm.models import Customer, MileageReading, OrderStatus, ServiceOrder, Vehicle
 from pitstop.identity.models import Membership, Role
 from pitstop.plugin_host.context import PluginContext
 from pitstop.tenancy.calendar import Calendar, calendar_for
@@ -314,79 +307,3 @@ async def list_staff(
         for m in (await ctx.session.scalars(statement)).all()
     ]
     return [v for v in views if store_id is None or v.works_at(store_id)]
-
-
-def _same(a: str | None, b: str | None) -> bool:
-    """Equal once case and every space are ignored; an empty value matches nothing."""
-    if not a or not b:
-        return False
-    return "".join(a.split()).casefold() == "".join(b.split()).casefold()
-
-
-async def _vehicles_of(ctx: PluginContext, customer_id: uuid.UUID) -> list[uuid.UUID]:
-    statement = select(Vehicle.id).where(Vehicle.customer_id == customer_id)
-    return list((await ctx.session.scalars(statement)).all())
-
-
-async def customer_overlap(
-    ctx: PluginContext, customer_id: uuid.UUID, other_id: uuid.UUID
-) -> frozenset[str]:
-    """What two customers of the tenant share, named and never shown (SDK 1.3): ``phone``,
-    ``id_number``, ``address`` (equal ignoring case and spaces), ``vehicle_owned`` (a car
-    ``customer_id`` holds was once owned by ``other_id``) and ``vehicle_serviced`` (one was
-    serviced on an order of ``other_id``). For fraud checks such as a self-referral under a
-    second record, which must not hand the plugin anyone's phone or address."""
-    rows = await _rows(ctx, customer_id, other_id)
-    if rows is None:
-        return frozenset()
-    mine, theirs = rows
-    shared = {
-        f for f in ("phone", "id_number", "address") if _same(getattr(mine, f), getattr(theirs, f))
-    }
-    vehicles = await _vehicles_of(ctx, customer_id)
-    if vehicles:
-        owned = select(VehicleOwnership.id).where(
-            VehicleOwnership.vehicle_id.in_(vehicles), VehicleOwnership.customer_id == other_id
-        )
-        if (await ctx.session.scalars(owned.limit(1))).first() is not None:
-            shared.add("vehicle_owned")
-        serviced = select(ServiceOrder.id).where(
-            ServiceOrder.vehicle_id.in_(vehicles), ServiceOrder.customer_id == other_id
-        )
-        if (await ctx.session.scalars(serviced.limit(1))).first() is not None:
-            shared.add("vehicle_serviced")
-    return frozenset(shared)
-
-
-async def _rows(
-    ctx: PluginContext, customer_id: uuid.UUID, other_id: uuid.UUID
-) -> tuple[Customer, Customer] | None:
-    mine = await ctx.session.get(Customer, (ctx.tenant_id, customer_id))
-    theirs = await ctx.session.get(Customer, (ctx.tenant_id, other_id))
-    return None if mine is None or theirs is None else (mine, theirs)
-
-
-async def customer_history(ctx: PluginContext, customer_id: uuid.UUID) -> frozenset[str]:
-    """What the shop knew of a customer before this record (SDK 1.3): ``completed_order``
-    (they have a completed or refunded order) and ``vehicle_seen`` (a car they hold was
-    owned by, or serviced for, another customer). Empty for a new customer - and for
-    another tenant's id, which is not this tenant's customer at all."""
-    seen: set[str] = set()
-    done = select(ServiceOrder.id).where(
-        ServiceOrder.customer_id == customer_id,
-        ServiceOrder.status.in_((OrderStatus.completed, OrderStatus.refunded)),
-    )
-    if (await ctx.session.scalars(done.limit(1))).first() is not None:
-        seen.add("completed_order")
-    vehicles = await _vehicles_of(ctx, customer_id)
-    if vehicles:
-        owned = select(VehicleOwnership.id).where(
-            VehicleOwnership.vehicle_id.in_(vehicles), VehicleOwnership.customer_id != customer_id
-        )
-        serviced = select(ServiceOrder.id).where(
-            ServiceOrder.vehicle_id.in_(vehicles), ServiceOrder.customer_id != customer_id
-        )
-        for statement in (owned, serviced):
-            if (await ctx.session.scalars(statement.limit(1))).first() is not None:
-                seen.add("vehicle_seen")
-    return frozenset(seen)

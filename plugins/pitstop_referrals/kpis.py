@@ -4,6 +4,10 @@ Referrals count by when they were linked (a cohort): of those linked in ``[from,
 how many qualified, were rewarded or disqualified (by reason). The review backlog is
 what waits for a reviewer now, whatever its age. Reward cost is what was asked for and
 granted: points summed, vouchers counted (their face value is the fulfiller's).
+
+New customers are the ones *won* in the period - their first completed order fell in it
+(the core's ``new_customer_revenue``) - and each brings what they spent within 12 months
+of it so far: the referral share of them, and referees' spend against the others'.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from pitstop.sdk import PluginContext
+from pitstop.sdk import PluginContext, new_customer_revenue
 
 from .lifecycle import scoped
 from .models import Referral, ReferralCode, ReferralReward
@@ -73,6 +77,10 @@ async def kpis(
     issued = select(func.count()).where(
         ReferralCode.created_at >= start, ReferralCode.created_at < end
     )
+    won = await new_customer_revenue(ctx, since=start, until=end, store_id=store_id)
+    referees = set((await ctx.session.scalars(select(Referral.referee_id))).all())
+    referred = {c: spent for c, spent in won.items() if c in referees}
+    others = {c: spent for c, spent in won.items() if c not in referees}
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -90,4 +98,14 @@ async def kpis(
         "points_granted": int(points),
         "vouchers_granted": int(vouchers),
         "points_per_rewarded": round(int(points) / int(rewarded), 1) if rewarded else None,
+        "new_customers": len(won),
+        "referred_new_customers": len(referred),
+        "referral_share": round(len(referred) / len(won), 3) if won else None,
+        "referee_avg_revenue": _average(referred),
+        "other_new_customer_avg_revenue": _average(others),
     }
+
+
+def _average(spent: dict[uuid.UUID, int]) -> int | None:
+    """Fen per customer over the first 12 months so far; None when there is nobody."""
+    return round(sum(spent.values()) / len(spent)) if spent else None

@@ -3,7 +3,7 @@ section, the KPIs, and the customer's export and erasure (counts stay, links go)
 
 from __future__ import annotations
 
-from tests.plugins.referrals.on_kit.conftest import Desk
+from tests.plugins.referrals.on_kit.conftest import Desk, lines
 
 BASE = "/api/v1/referrals"
 
@@ -43,7 +43,8 @@ async def test_lists_filter_page_and_keep_store_staff_to_their_store(both_desk: 
     assert opened.status_code == 404 and decided.status_code == 404
 
 
-async def test_the_360_section_and_the_kpis(desk: Desk) -> None:
+async def test_the_360_section_and_the_kpis(both_desk: Desk) -> None:
+    desk = both_desk
     # Given one rewarded referral, one refunded and one waiting in review
     code = (await desk.code())["code"]
     referrer_id = None
@@ -59,6 +60,7 @@ async def test_the_360_section_and_the_kpis(desk: Desk) -> None:
     held_referee = await desk.app.customer(address="杭州市西湖区文三路1号")
     held_code = (await desk.code(str(held_referrer["id"])))["code"]
     await desk.try_link(held_code, str(held_referee["id"]))
+    await desk.app.completed_order(lines=lines(10_000))  # a customer who came on their own
     desk.app.clock.advance(days=8)
     await desk.app.drain()
     # When the referrer's profile is read
@@ -78,6 +80,14 @@ async def test_the_360_section_and_the_kpis(desk: Desk) -> None:
     assert kpis["disqualified_by_reason"] == {"refunded_in_window": 1}
     assert (kpis["review_backlog"], kpis["vouchers_granted"]) == (1, 2)
     assert kpis["referee_first_order_revenue"] == 60_000
+    # And of the two customers won (the refunded referee's visit does not count), one was
+    # referred, and the referee spent ¥300 against the other's ¥100
+    assert (kpis["new_customers"], kpis["referred_new_customers"], kpis["referral_share"]) == (
+        2, 1, 0.5,
+    )  # fmt: skip
+    assert (kpis["referee_avg_revenue"], kpis["other_new_customer_avg_revenue"]) == (
+        30_000, 10_000,
+    )  # fmt: skip
     # And a naive instant is refused, naming the field
     naive = await desk.app.client().get(f"{BASE}/kpis", params={"from": "2026-01-01T00:00:00"})
     assert (naive.status_code, naive.json()["errors"][0]["field"]) == (422, "from")

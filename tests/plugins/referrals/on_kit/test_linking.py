@@ -94,6 +94,9 @@ async def test_each_refusal_has_its_stable_code(desk: Desk) -> None:
         (code, linked["referee_id"], "already_referred"),
         (code, "6f1c0000-0000-4000-8000-000000000000", "unknown_customer"),
     ]
+    hz = str(desk.app.stores["HZ001"])
+    elsewhere = await desk.try_link(code, str((await desk.app.customer())["id"]), store_id=hz)
+    assert (elsewhere.status_code, elsewhere.json()["errors"][0]["field"]) == (422, "store_id")
     for text, referee, expected in cases:
         # When the desk tries to link them
         response = await desk.try_link(text, referee)

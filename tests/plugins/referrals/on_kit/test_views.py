@@ -72,6 +72,12 @@ async def test_the_360_section_and_the_kpis(both_desk: Desk) -> None:
     assert data["rewards"] == [
         {"side": "referrer", "kind": "voucher", "points": 0, "status": "granted"}
     ]
+    # And the referee's profile says who referred them
+    referee = await desk.app.client().get(f"/api/v1/customers/{made[0]['referee_id']}/profile")
+    (mine,) = [s for s in referee.json()["sections"] if s["plugin"] == "referrals"]
+    assert mine["data"]["referred_by"] == {
+        "referral_id": made[0]["id"], "referrer_id": referrer_id, "status": "rewarded",
+    }  # fmt: skip
     # And the KPIs count the funnel of the period
     kpis = (await desk.app.client().get(f"{BASE}/kpis")).json()
     assert (kpis["codes_issued"], kpis["linked"], kpis["qualified"], kpis["rewarded"]) == (

@@ -99,8 +99,6 @@ async def qualify(ctx: PluginContext[ReferralSettings], *, referral_id: str) -> 
         return
     if referral.qualifies_at is None or referral.qualifies_at > ctx.now():
         return  # early (a clock moved back, a stray message): the real task comes
-    now = ctx.now()
-    referral.qualified_at = now
     gaming = await _staff_gaming(ctx, referral) and "staff_gaming" not in referral.signals
     if gaming:
         referral.signals = [*referral.signals, "staff_gaming"]
@@ -112,7 +110,7 @@ async def qualify(ctx: PluginContext[ReferralSettings], *, referral_id: str) -> 
     if held:
         referral.status, referral.held_status = "review", "qualified"
         return
-    referral.status = "qualified"
+    referral.status, referral.qualified_at = "qualified", ctx.now()
     await emit(ctx, events.QUALIFIED.name, referral)
     await rewards.request(ctx, referral)
 
@@ -150,6 +148,7 @@ async def decide(
     referral.approved = True
     referral.status, referral.held_status = referral.held_status or "pending", None
     if referral.status == "qualified":
+        referral.qualified_at = now
         await emit(ctx, events.QUALIFIED.name, referral)
         await rewards.request(ctx, referral)
 

@@ -76,13 +76,14 @@ async def test_the_linking_advisor_completing_the_order_at_once_is_staff_gaming(
     seen = await desk.get(referral)
     assert (seen["status"], seen["held_status"]) == ("review", "qualified")
     assert seen["signals"] == ["staff_gaming"] and seen["rewards"] == []
+    assert seen["qualified_at"] is None  # not counted qualified while a reviewer decides
     # When a manager approves it
     approved = await desk.client("store_manager").post(
         f"/api/v1/referrals/{referral['id']}/approve", json={"reason": "已电话核实"}
     )
     await desk.app.drain()
     # Then the rewards are requested and granted
-    assert approved.json()["status"] == "qualified"
+    assert approved.json()["status"] == "qualified" and approved.json()["qualified_at"]
     assert (await desk.get(referral))["status"] == "rewarded"
 
 

@@ -149,8 +149,8 @@ async def visited(
             select(CustomerState).where(CustomerState.customer_id == customer_id)
         )
     ).one_or_none()
-    if row is None:
-        return
+    if row is None or at <= row.computed_at:
+        return  # a late event of a visit the last assessment already counted
     if row.state != "active":
         row.state, row.state_since, row.risk_reasons = "active", at, []
     row.last_visit_at, row.last_store_id, row.computed_at = at, store_id, at

@@ -62,14 +62,17 @@ class Desk:
         return [m for m in items if template is None or m.get("template") == template]
 
 
-async def _desk(
-    tmp_path: Path, settings: dict[str, Any] | None = None, **database: str
+async def desk_app(
+    tmp_path: Path,
+    settings: dict[str, Any] | None = None,
+    start: dt.datetime = START,
+    **database: str,
 ) -> AsyncIterator[Desk]:
     async with plugin_app(
         pitstop_retention,
         settings=settings,
         stores=DEMO_STORES,
-        start=START,
+        start=start,
         directory=tmp_path,
         **database,
     ) as app:
@@ -78,11 +81,11 @@ async def _desk(
 
 @pytest.fixture
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    async for d in _desk(tmp_path):
+    async for d in desk_app(tmp_path):
         yield d
 
 
 @pytest.fixture
 async def both_desk(server_database: dict[str, str], tmp_path: Path) -> AsyncIterator[Desk]:
-    async for d in _desk(tmp_path, **server_database):
+    async for d in desk_app(tmp_path, **server_database):
         yield d

@@ -38,11 +38,11 @@ from .due import local_day
 from .models import Survey, Task, VehicleDue
 from .projection import state_of
 from .schemas import (
-    DueOut,
-    OutcomeIn,
-    SurveyIn,
-    SurveyOut,
-    TaskOut,
+    DueVehicleOut,
+    TaskOutcomeIn,
+    SurveyAnswerIn,
+    FollowUpSurveyOut,
+    RetentionTaskOut,
     customer_out,
     due_out,
     task_out,
@@ -103,7 +103,7 @@ class DueController(Controller):
         due_state: Annotated[str | None, QueryParameter(name="state")] = None,
         limit: Limit = 50,
         after: FromQuery[str | None] = None,
-    ) -> Page[DueOut]:
+    ) -> Page[DueVehicleOut]:
         """Vehicles due within ``window`` (or already), with their customer, masked."""
         today, days = local_day(ctx, ctx.now()), window_days(window)
         statement = scoped(ctx, select(VehicleDue), VehicleDue.store_id)
@@ -136,7 +136,7 @@ class TasksController(Controller):
         status: FromQuery[str] = "open",
         limit: Limit = 50,
         after: FromQuery[str | None] = None,
-    ) -> Page[TaskOut]:
+    ) -> Page[RetentionTaskOut]:
         """The worklist: open tasks by default, of the caller's stores."""
         statement = scoped(ctx, select(Task), Task.store_id)
         if await checked_store(ctx, store_id) is not None:
@@ -161,8 +161,8 @@ class TasksController(Controller):
         self,
         ctx: NamedDependency[PluginContext],
         task_id: FromPath[uuid.UUID],
-        data: JSONBody[OutcomeIn],
-    ) -> TaskOut:
+        data: JSONBody[TaskOutcomeIn],
+    ) -> RetentionTaskOut:
         """What came of the call; a closed task takes no second outcome."""
         task = await tasks.visible_task(ctx, task_id)
         if task.status != "open":
@@ -196,7 +196,7 @@ class SurveysController(Controller):
         status: FromQuery[str] = "pending",
         limit: Limit = 50,
         after: FromQuery[str | None] = None,
-    ) -> Page[SurveyOut]:
+    ) -> Page[FollowUpSurveyOut]:
         """Surveys waiting for the customer's answer (``pending``) or ``answered``."""
         statement = scoped(ctx, select(Survey), Survey.store_id)
         if await checked_store(ctx, store_id) is not None:
@@ -213,8 +213,8 @@ class SurveysController(Controller):
         self,
         ctx: NamedDependency[PluginContext[RetentionSettings]],
         survey_id: FromPath[uuid.UUID],
-        data: JSONBody[SurveyIn],
-    ) -> SurveyOut:
+        data: JSONBody[SurveyAnswerIn],
+    ) -> FollowUpSurveyOut:
         """The customer's scores, entered by staff; a low one opens a callback."""
         statement = scoped(ctx, select(Survey).where(Survey.id == survey_id), Survey.store_id)
         survey = (await ctx.session.scalars(statement)).one_or_none()
@@ -232,8 +232,8 @@ class SurveysController(Controller):
         return survey_out(survey, None if callback is None else callback.id)
 
 
-def survey_out(survey: Survey, callback_id: uuid.UUID | None = None) -> SurveyOut:
-    return SurveyOut(
+def survey_out(survey: Survey, callback_id: uuid.UUID | None = None) -> FollowUpSurveyOut:
+    return FollowUpSurveyOut(
         survey.id,
         survey.order_id,
         survey.customer_id,

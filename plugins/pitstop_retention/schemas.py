@@ -21,21 +21,23 @@ Note = Annotated[str, msgspec.Meta(max_length=2000)]
 Outcome = Literal["reached", "no_answer", "wrong_number", "booked", "declined", "do_not_contact"]
 
 
-class CustomerOut(msgspec.Struct):
+class CustomerContactOut(msgspec.Struct):
     id: uuid.UUID
     name: Sensitive | None
     phone: Sensitive | None
 
 
-def customer_out(customer_id: uuid.UUID, found: CustomerView | None) -> CustomerOut:
+def customer_out(customer_id: uuid.UUID, found: CustomerView | None) -> CustomerContactOut:
     if found is None or found.erased:
-        return CustomerOut(customer_id, None, None)
-    return CustomerOut(customer_id, sensitive(found.name, "name"), sensitive(found.phone, "phone"))
+        return CustomerContactOut(customer_id, None, None)
+    return CustomerContactOut(
+        customer_id, sensitive(found.name, "name"), sensitive(found.phone, "phone")
+    )
 
 
-class DueOut(msgspec.Struct):
+class DueVehicleOut(msgspec.Struct):
     vehicle_id: uuid.UUID
-    customer: CustomerOut
+    customer: CustomerContactOut
     plate: Sensitive | None
     store_id: uuid.UUID | None
     state: str
@@ -49,8 +51,10 @@ class DueOut(msgspec.Struct):
     last_service_km: int | None
 
 
-def due_out(row: VehicleDue, customer: CustomerOut, plate: str | None, state: str) -> DueOut:
-    return DueOut(
+def due_out(
+    row: VehicleDue, customer: CustomerContactOut, plate: str | None, state: str
+) -> DueVehicleOut:
+    return DueVehicleOut(
         row.vehicle_id,
         customer,
         sensitive(plate, "plate"),
@@ -67,11 +71,11 @@ def due_out(row: VehicleDue, customer: CustomerOut, plate: str | None, state: st
     )
 
 
-class TaskOut(msgspec.Struct):
+class RetentionTaskOut(msgspec.Struct):
     id: uuid.UUID
     kind: str
     status: str
-    customer: CustomerOut
+    customer: CustomerContactOut
     store_id: uuid.UUID | None
     assignee_id: uuid.UUID | None
     order_id: uuid.UUID | None
@@ -86,8 +90,8 @@ class TaskOut(msgspec.Struct):
     closed_at: dt.datetime | None
 
 
-def task_out(task: Task, customer: CustomerOut) -> TaskOut:
-    return TaskOut(
+def task_out(task: Task, customer: CustomerContactOut) -> RetentionTaskOut:
+    return RetentionTaskOut(
         task.id,
         task.kind,
         task.status,
@@ -107,19 +111,19 @@ def task_out(task: Task, customer: CustomerOut) -> TaskOut:
     )
 
 
-class OutcomeIn(msgspec.Struct, forbid_unknown_fields=True):
+class TaskOutcomeIn(msgspec.Struct, forbid_unknown_fields=True):
     outcome: Outcome
     note: Note | None = None
     next_attempt_at: dt.datetime | None = None
 
 
-class SurveyIn(msgspec.Struct, forbid_unknown_fields=True):
+class SurveyAnswerIn(msgspec.Struct, forbid_unknown_fields=True):
     csi: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
     nps: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = None
     comment: Note | None = None
 
 
-class SurveyOut(msgspec.Struct):
+class FollowUpSurveyOut(msgspec.Struct):
     id: uuid.UUID
     order_id: uuid.UUID
     customer_id: uuid.UUID

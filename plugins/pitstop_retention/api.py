@@ -39,10 +39,10 @@ from .models import Survey, Task, VehicleDue
 from .projection import state_of
 from .schemas import (
     DueVehicleOut,
-    TaskOutcomeIn,
-    SurveyAnswerIn,
     FollowUpSurveyOut,
     RetentionTaskOut,
+    SurveyAnswerIn,
+    TaskOutcomeIn,
     customer_out,
     due_out,
     task_out,

@@ -29,11 +29,11 @@ from pitstop.sdk import (
 
 from . import demo, privacy
 from . import models as models  # the tables must be in the metadata
-from .api import DueController, SurveysController, TasksController
+from .api import DueController, RecomputeController, SurveysController, TasksController
 from .events import EVENT_TYPES
 from .follow_ups import run_step
 from .kpis import KpisController
-from .nightly import nightly
+from .nightly import nightly, recompute
 from .settings import RetentionSettings
 from .subscriptions import SUBSCRIPTIONS
 
@@ -61,7 +61,7 @@ def plugin_info() -> PluginInfo:
             ),
             permission(
                 "retention:manage",
-                "Change the retention rules and message wording",
+                "Recompute due dates and states now, after a change of the rules",
                 {"hq_admin"},
             ),
         ),
@@ -75,7 +75,7 @@ def plugin_info() -> PluginInfo:
 
 @hookimpl
 def routes() -> Sequence[Any]:
-    return [DueController, TasksController, SurveysController, KpisController]
+    return [DueController, TasksController, SurveysController, KpisController, RecomputeController]
 
 
 @hookimpl
@@ -90,7 +90,7 @@ def subscriptions() -> Mapping[str, EventHandler]:
 
 @hookimpl
 def tasks() -> Mapping[str, TaskHandler]:
-    return {"follow_up": run_step}
+    return {"follow_up": run_step, "recompute": recompute}
 
 
 @hookimpl

@@ -50,6 +50,7 @@ from .schemas import (
 from .settings import RetentionSettings
 
 READ, WORK = {"permission": "retention:read"}, {"permission": "retention:work"}
+MANAGE = {"permission": "retention:manage"}
 STATES = ("upcoming", "due", "overdue")
 STATUSES = ("open", "done", "cancelled")
 
@@ -245,3 +246,16 @@ def survey_out(survey: Survey, callback_id: uuid.UUID | None = None) -> FollowUp
         survey.answered_at,
         callback_id,
     )
+
+
+class RecomputeController(Controller):
+    path = "/recompute"
+
+    @post("/", opt=MANAGE, status_code=202)
+    async def recompute(self, ctx: NamedDependency[PluginContext]) -> dict[str, Any]:
+        """Run the nightly recompute now (after a change of the rules), on a worker."""
+        ctx.defer("recompute", at=ctx.now())
+        await ctx.audit(
+            "retention.recompute_requested", resource="schedule", resource_id=ctx.tenant_id
+        )
+        return {"queued": True}

@@ -16,6 +16,11 @@ async def nightly(ctx: PluginContext[RetentionSettings]) -> None:
     await run(ctx)
 
 
+async def recompute(ctx: PluginContext[RetentionSettings]) -> None:
+    """The task behind ``POST /recompute``: the same work, asked for by a manager."""
+    await run(ctx)
+
+
 async def run(ctx: PluginContext[RetentionSettings]) -> dict[str, int]:
     """The nightly work; returns what it did (audited as ``retention.nightly``)."""
     fleet = due.Fleet()

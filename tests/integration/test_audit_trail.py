@@ -133,6 +133,9 @@ AUDITED: dict[Operation, Audited] = {
     ("POST", "/api/v1/retention/surveys/{survey_id}"): Audited(
         "retention.survey_answered", "retention_survey", s.retention_survey
     ),
+    ("POST", "/api/v1/retention/recompute"): Audited(
+        "retention.recompute_requested", "schedule", s.retention_recompute
+    ),
     ("POST", "/api/v1/platform/tenants"): Audited(
         "tenant.created", "tenant", s.create_tenant, actor_kind="platform"
     ),

@@ -514,3 +514,8 @@ async def retention_survey(world: World) -> Target:
     body = {"csi": 5, "nps": 10, "comment": "很好"}
     await world.call("POST", f"/api/v1/retention/surveys/{survey_id}", body)
     return Target(survey_id)
+
+
+async def retention_recompute(world: World) -> Target:
+    await world.call("POST", "/api/v1/retention/recompute")
+    return Target(str(await world.tenant_id(CHAIN)))

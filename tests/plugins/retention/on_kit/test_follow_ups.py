@@ -111,6 +111,8 @@ async def test_call_outcomes_keep_a_task_open_close_it_and_honour_do_not_contact
     assert [(c["channel"], c["granted"]) for c in consents["consents"]] == [("sms", False)]
     profile = (await desk.client().get(f"/api/v1/customers/{customer}")).json()
     assert profile["marketing_consent"]["granted"] is False
+    kpis = await desk.get("/kpis")
+    assert (kpis["follow_up_calls"], kpis["follow_up_completion"]) == (1, 1.0)
     # And another store's advisor cannot reach the task; a bad outcome is a 422
     hz = desk.client("service_advisor", "HZ001")
     assert (await hz.post(url, json={"outcome": "reached"})).status_code == 404

@@ -66,6 +66,7 @@ async def test_a_visit_stops_the_cycle_and_converts_its_reminder(desk: Desk) -> 
     assert reminder.converted_at is not None and reminder.converted_order_id is not None
     kpis = await desk.get("/kpis")
     assert (kpis["reminders_sent"], kpis["reminder_conversion"]) == (1, 1.0)
+    assert kpis["on_time_maintenance"] == 1.0  # 4 days before its due date
 
 
 async def test_after_a_gap_only_the_latest_stage_goes(desk: Desk) -> None:

@@ -30,6 +30,20 @@ def redact_pii(
     return event_dict
 
 
+class _Stderr:
+    """Whatever ``sys.stderr`` is when a line is written, not when logging was set up: a
+    test runner swaps it per test (and closes the old one), a daemon may redirect it."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+STDERR = _Stderr()
+
+
 def configure_logging(settings: Settings) -> None:
     level = getattr(logging, settings.log_level)
     renderer: Any = (
@@ -47,7 +61,7 @@ def configure_logging(settings: Settings) -> None:
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(STDERR),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     _stdlib_handler(level)
@@ -59,7 +73,7 @@ def _stdlib_handler(level: int) -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "pitstop", False)]:
         root.removeHandler(handler)
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(STDERR)
     handler.pitstop = True  # type: ignore[attr-defined]
     handler.setFormatter(SafeFormatter("%(levelname)s %(name)s %(message)s"))
     root.addHandler(handler)

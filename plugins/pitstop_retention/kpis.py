@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from litestar import Controller, get
@@ -39,12 +40,20 @@ async def _one(ctx: PluginContext, statement: Any) -> Any:
 
 
 async def kpis(
-    ctx: PluginContext, start: dt.datetime, end: dt.datetime, store_id: uuid.UUID | None
+    ctx: PluginContext,
+    start: dt.datetime,
+    end: dt.datetime,
+    store_id: uuid.UUID | None,
+    stores: Collection[uuid.UUID] | None = None,
 ) -> dict[str, Any]:
+    """``stores`` narrows the figures to a store-scoped reader's stores when no
+    ``store_id`` is named: a store manager's board is their stores', never the chain's."""
+    scope = [store_id] if store_id is not None else stores
+
     def where(model: Any, column: Any) -> list[Any]:
         found = [column >= start, column < end]
-        if store_id is not None:
-            found.append(model.store_id == store_id)
+        if scope is not None:
+            found.append(model.store_id.in_(scope))
         return found
 
     sent, converted = await _one(
@@ -88,7 +97,7 @@ async def kpis(
             _count(Survey.nps <= 6),
         ).where(*where(Survey, Survey.answered_at)),
     )
-    states = await _states(ctx, start, end, store_id)
+    states = await _states(ctx, start, end, scope)
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -110,7 +119,7 @@ async def kpis(
 
 
 async def _states(
-    ctx: PluginContext, start: dt.datetime, end: dt.datetime, store_id: uuid.UUID | None
+    ctx: PluginContext, start: dt.datetime, end: dt.datetime, scope: Collection[uuid.UUID] | None
 ) -> dict[str, int]:
     became = (CustomerState.state_since >= start) & (CustomerState.state_since < end)
     statement = select(
@@ -119,8 +128,8 @@ async def _states(
         _count((CustomerState.state == "at_risk") & became),
         _count((CustomerState.state == "dormant") & became),
     )
-    if store_id is not None:
-        statement = statement.where(CustomerState.last_store_id == store_id)
+    if scope is not None:
+        statement = statement.where(CustomerState.last_store_id.in_(scope))
     at_risk, dormant, new_risk, new_dormant = await _one(ctx, statement)
     return {
         "at_risk": int(at_risk),
@@ -147,9 +156,8 @@ class KpisController(Controller):
         if start >= end:
             raise Unprocessable.field("from", "must be before to")
         principal = ctx.principal
-        if store_id is None and principal is not None and principal.store_ids is not None:
-            raise Unprocessable.field("store_id", "name one of your stores")
-        return await kpis(ctx, start, end, await checked_store(ctx, store_id))
+        stores = None if principal is None else principal.store_ids
+        return await kpis(ctx, start, end, await checked_store(ctx, store_id), stores)
 
 
 def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:

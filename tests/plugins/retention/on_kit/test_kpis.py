@@ -41,9 +41,10 @@ async def test_kpis_count_per_store_and_window(both_desk: Desk) -> None:
         None,
         None,
     )
-    # And a store-scoped caller must name one of their stores; a naive instant is a 422
-    advisor = desk.client("service_advisor")
-    assert (await advisor.get("/api/v1/retention/kpis")).status_code == 422
+    # And a store-scoped caller naming no store gets their stores' figures, never the chain's
+    hz = await desk.get("/kpis", role="store_manager", store="HZ001")
+    assert (hz["surveys_answered"], hz["csi_mean"]) == (1, 4.0)
+    # And a naive instant is a 422
     naive = await desk.client().get("/api/v1/retention/kpis?from=2026-01-01T00:00:00")
     assert (naive.status_code, naive.json()["errors"][0]["field"]) == (422, "from")
     assert dt.datetime.fromisoformat(chain["to"]) > dt.datetime.fromisoformat(chain["from"])

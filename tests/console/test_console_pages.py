@@ -283,6 +283,9 @@ async def test_a_new_customer_shows_errors_beside_fields_and_saves_both_or_neith
     assert good.status_code == 303
     page = await advisor.get(good.headers["location"])
     assert "李四" in page.text and "沪A12345" in page.text
+    # And the same phone again is named beside the phone field, not an error page
+    again = await advisor.post("/console/customers/new", {"name": "李五", "phone": "13912345678"})
+    assert again.status_code == 409 and field_error(again.text, "phone")
 
 
 async def test_an_order_is_opened_with_decimal_lines_completed_and_listed_today(

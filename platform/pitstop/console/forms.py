@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from pitstop.crm.schemas import decode_strict, is_strict_number
-from pitstop.errors import Unprocessable, split_msgspec_error
+from pitstop.errors import ApiError, split_msgspec_error
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ def convert(values: Mapping[str, Any], shape: type[T], prefix: str = "") -> T:
         raise FormErrors({prefix + (path or "form"): message}) from None
 
 
-def errors_of(exc: Unprocessable, prefix: str = "") -> dict[str, str]:
+def errors_of(exc: ApiError, prefix: str = "") -> dict[str, str]:
     """A service's field errors; a field it does not name is the form's as a whole."""
     if not exc.errors:
         return {prefix + "form": exc.detail}

@@ -30,7 +30,7 @@ from pitstop.crm.models import Customer
 from pitstop.crm.responses import customer_out
 from pitstop.crm.schemas import CustomerCreate, RevealRequest, VehicleCreate
 from pitstop.db.base import Clock
-from pitstop.errors import Unprocessable
+from pitstop.errors import Conflict, Unprocessable
 from pitstop.inputs import MAX_SEARCH_LENGTH, SearchText
 from pitstop.settings import Settings
 
@@ -182,12 +182,14 @@ class FrontDeskController(Controller):
                     )
                     try:
                         await vehicle_service.register_vehicle(session, vehicle, now)
-                    except Unprocessable as exc:
+                    except (Unprocessable, Conflict) as exc:
                         raise FormErrors(errors_of(exc, "vehicle_")) from None
         except FormErrors as exc:
             return _new_customer_page(desk, form, exc.errors, status=422)
         except Unprocessable as exc:
             return _new_customer_page(desk, form, errors_of(exc), status=422)
+        except Conflict as exc:  # the phone is a customer's already: say so beside it
+            return _new_customer_page(desk, form, {"phone": exc.detail}, status=409)
         return Redirect(f"/console/customers/{customer.id}", status_code=303)
 
 

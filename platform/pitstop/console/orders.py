@@ -107,8 +107,11 @@ class OrdersController(Controller):
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         clock: NamedDependency[Clock],
-        vehicle_id: FromQuery[uuid.UUID],
+        vehicle_id: FromQuery[uuid.UUID | None] = None,
     ) -> Template:
+        """An order is opened for a car: without one, the page says where to find it."""
+        if vehicle_id is None:
+            return desk.page("order_pick.html")
         return await _order_form(desk, session, principal, clock, vehicle_id, [], {})
 
     @post("/orders/new", opt={"permission": "service_orders:write"})

@@ -104,6 +104,10 @@ class SessionController(Controller):
         target = safe_next(str(form.get("next", "")))
         client = request.client.host if request.client else "unknown"
         credentials = Credentials(tenant, email, str(form.get("password", "")), client)
+        if not (tenant and email and credentials.password):
+            form_values = {"tenant": tenant, "email": email}
+            message = N_("Enter the tenant, e-mail and password.")
+            return _login_page(desk, 422, next=target, form=form_values, message=message)
         try:
             issued = await issue_login_token(
                 credentials, sessions=sessions, settings=settings, now=clock()

@@ -363,3 +363,36 @@ async def test_english_is_one_switch_away(app: Litestar, demo: Demo) -> None:
     assert "今日工单" in chinese.text
     assert switched.status_code == 303
     assert "Today&#39;s orders" in english.text and "今日工单" not in english.text
+
+
+async def test_a_voucher_code_and_a_refund_go_through_the_order_services(
+    app: Litestar, demo: Demo
+) -> None:
+    # Given an open order at SH001 and its advisor
+    customer_id, _, vehicle_id = await customer_with_car(demo)
+    headers = await demo.headers("hq_admin")
+    line = {"kind": "labor", "category": "maintenance", "description": "保养"}
+    body = {
+        "store_id": await demo.store_id("SH001"),
+        "customer_id": customer_id,
+        "vehicle_id": vehicle_id,
+        "lines": [{**line, "quantity": 1, "unit_price": 20000}],
+    }
+    order = await demo.client.post("/api/v1/service-orders", headers=headers, json=body)
+    path = f"/console/orders/{order.json()['id']}"
+    advisor = await signed_in(app, demo, "service_advisor")
+    # When a code nobody knows is applied
+    unknown = await advisor.post(f"{path}/voucher", {"code": "NOSUCHCODE"})
+    # Then it is named beside the code field and the total is unchanged
+    assert unknown.status_code == 422 and field_error(unknown.text, "code")
+    assert "¥200.00" in unknown.text
+    # When the order is completed, then refunded without a reason, then with one
+    await advisor.post(f"{path}/complete", {"mileage_km": "15000"})
+    bare = await advisor.post(f"{path}/refund", {"reason": ""})
+    refunded = await advisor.post(f"{path}/refund", {"reason": "客户取消保养"})
+    # Then the bare one names the reason and the second refunds it
+    assert bare.status_code == 422 and field_error(bare.text, "reason")
+    assert refunded.status_code == 303
+    page = await advisor.get(path)
+    assert "已退款" in page.text and "客户取消保养" in page.text
+    assert 'id="refund-form"' not in page.text and 'id="voucher-form"' not in page.text

@@ -9,6 +9,7 @@ msgspec or from a service's :class:`~pitstop.errors.Unprocessable`, come back as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from pitstop.crm.schemas import decode_strict, is_strict_number
 from pitstop.errors import ApiError, split_msgspec_error
 
 T = TypeVar("T")
+_MISSING = re.compile(r"Object missing required field `([^`]+)`")
 
 
 class FormErrors(Exception):
@@ -42,6 +44,10 @@ def convert(values: Mapping[str, Any], shape: type[T], prefix: str = "") -> T:
         return msgspec.convert(given, shape, strict=False, dec_hook=_decode)
     except msgspec.ValidationError as exc:
         path, message = split_msgspec_error(str(exc), shape)
+        missing = _MISSING.match(message)
+        if missing:  # a blank required field: say so beside it
+            where = ".".join(p for p in (path, missing.group(1)) if p)
+            raise FormErrors({prefix + where: "is required"}) from None
         raise FormErrors({prefix + (path or "form"): message}) from None
 
 

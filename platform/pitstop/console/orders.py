@@ -22,13 +22,15 @@ from pitstop.console.forms import FormErrors, convert, errors_of, quantity_of, y
 from pitstop.console.i18n import N_, local_day_bounds
 from pitstop.console.view import Desk, shown
 from pitstop.crm import customers as customer_service
+from pitstop.crm import discounts
 from pitstop.crm import orders as service
 from pitstop.crm import vehicles as vehicle_service
+from pitstop.crm.discounts import DiscountProviders, VoucherCodeIn
 from pitstop.crm.models import LineCategory, OrderStatus, ServiceOrder
 from pitstop.crm.responses import customer_out, order_out, vehicle_out
-from pitstop.crm.schemas import CompleteRequest, ServiceOrderCreate
+from pitstop.crm.schemas import CompleteRequest, RefundRequest, ServiceOrderCreate
 from pitstop.db.base import Clock
-from pitstop.errors import ApiError, Unprocessable
+from pitstop.errors import ApiError, Conflict, Unprocessable
 from pitstop.tenancy.models import Store
 
 LINE_ROWS = 4
@@ -185,6 +187,59 @@ class OrdersController(Controller):
             return await _order_page(desk, session, principal, clock, order_id, errors, 422)
         return Redirect(f"/console/orders/{order.id}", status_code=303)
 
+    @post("/orders/{order_id:uuid}/voucher", opt={"permission": "service_orders:write"})
+    async def redeem_code(
+        self,
+        order_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        desk: NamedDependency[Desk],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        discount_providers: NamedDependency[DiscountProviders],
+    ) -> Template | Redirect:
+        """``POST /api/v1/service-orders/{id}/vouchers``: the plugin that knows the code holds
+        it, the core adds the discount lines; a refused code leaves nothing behind."""
+        form = await request.form()
+        try:
+            data = convert({"code": str(form.get("code", "")).strip()}, VoucherCodeIn)
+            async with session.begin_nested():
+                order = await service.get_order(session, order_id, principal, lock=True)
+                lines = await service.lines_of(session, order.id)
+                await discounts.redeem(
+                    session, discount_providers, order, data.code, principal, lines
+                )
+        except FormErrors as exc:
+            return await _order_page(desk, session, principal, clock, order_id, exc.errors, 422)
+        except (Unprocessable, Conflict) as exc:
+            errors = {"code": exc.detail} if isinstance(exc, Conflict) else errors_of(exc)
+            return await _order_page(desk, session, principal, clock, order_id, errors, 422)
+        return Redirect(f"/console/orders/{order_id}", status_code=303)
+
+    @post("/orders/{order_id:uuid}/refund", opt={"permission": "service_orders:write"})
+    async def refund(
+        self,
+        order_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        desk: NamedDependency[Desk],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+    ) -> Template | Redirect:
+        """``POST /api/v1/service-orders/{id}/refund`` with its reason."""
+        form = await request.form()
+        order = await service.get_order(session, order_id, principal)
+        try:
+            data = convert({"reason": str(form.get("reason", "")).strip()}, RefundRequest)
+            async with session.begin_nested():
+                await service.refund(session, order, data.reason, clock())
+        except FormErrors as exc:
+            return await _order_page(desk, session, principal, clock, order_id, exc.errors, 422)
+        except (Unprocessable, Conflict) as exc:
+            errors = {"reason": exc.detail} if isinstance(exc, Conflict) else errors_of(exc)
+            return await _order_page(desk, session, principal, clock, order_id, errors, 422)
+        return Redirect(f"/console/orders/{order_id}", status_code=303)
+
     @get("/worklist", opt={"permission": "service_orders:read"})
     async def worklist(
         self,
@@ -264,6 +319,7 @@ async def _order_page(
     except ApiError:
         vehicle_view = None
     store = await session.get(Store, (order.tenant_id, order.store_id))
+    writes = principal.can("service_orders:write")
     return desk.page(
         "order.html",
         status,
@@ -274,6 +330,6 @@ async def _order_page(
         errors=errors,
         kinds=KIND_LABELS,
         statuses=STATUS_LABELS,
-        can_complete=principal.can("service_orders:write")
-        and order.status in (OrderStatus.open, OrderStatus.in_progress),
+        can_complete=writes and order.status in (OrderStatus.open, OrderStatus.in_progress),
+        can_refund=writes and order.status == OrderStatus.completed,
     )

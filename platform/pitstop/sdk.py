@@ -61,6 +61,7 @@ from pitstop.plugin_host.types import (
     TaskHandler,
     permission,
 )
+from pitstop.sdk_customers import customer_history, customer_overlap, new_customer_revenue
 from pitstop.sdk_views import (
     CustomerView,
     MileageReadingView,
@@ -138,6 +139,8 @@ __all__ = [
     "checked_day",
     "checked_instant",
     "completed_service_orders",
+    "customer_history",
+    "customer_overlap",
     "enable_rls",
     "for_each_tenant",
     "free_text",
@@ -152,6 +155,7 @@ __all__ = [
     "list_staff",
     "list_vehicles",
     "mileage_readings",
+    "new_customer_revenue",
     "new_id",
     "page_of",
     "parse_duration",

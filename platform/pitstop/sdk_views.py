@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, or_, select
 
 from pitstop.access.permissions import STORE_SCOPED_ROLES
+from pitstop.access.pii import mask_name
 from pitstop.crm.models import Customer, MileageReading, OrderStatus, ServiceOrder, Vehicle
 from pitstop.identity.models import Membership, Role
 from pitstop.plugin_host.context import PluginContext
@@ -34,6 +35,9 @@ class CustomerView:
     erased: bool
     marketing_consent: bool = False
     """SDK 1.2: the customer agreed to marketing contact (what marketing lists filter on)."""
+    masked_name: str | None = None
+    """SDK 1.3: the name as every role sees it masked (``张*``), for a front desk to
+    confirm who a code belongs to without reading the name itself."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class ServiceOrderView:
     ``total``): the same split ``service_order.completed`` carries."""
     mileage_km: int | None = None
     """SDK 1.2: the odometer reading taken when the order was completed."""
+    advisor_id: uuid.UUID | None = None
+    """SDK 1.3: the staff member (membership id) the order was written by."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,7 @@ def _customer_view(row: Customer) -> CustomerView:
         row.birthday,
         row.erased_at is not None,
         bool(row.marketing_consent),
+        None if row.erased_at is not None else mask_name(row.name),
     )
 
 
@@ -222,6 +229,7 @@ def order_view(row: ServiceOrder) -> ServiceOrderView:
         row.completed_at,
         {str(k): int(v) for k, v in (row.amounts or {}).items()},
         row.mileage_km,
+        row.advisor_id,
     )
 
 

@@ -18,6 +18,8 @@ from pitstop.demo.loader import run_demo
 from pitstop_complaints.models import Complaint, ComplaintActivity
 from pitstop_complaints.workflow import TRANSITIONS
 from pitstop_membership.models import LedgerEntry, MemberAccount
+from pitstop_referrals.models import Referral
+from pitstop_referrals.schemas import STATUSES
 from pitstop_tradein.models import Candidate, Lead, PriceRow
 from pitstop_tradein.stages import STAGES
 from tests.crm.conftest import Crm
@@ -65,6 +67,7 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
         ("demo-chain", "membership"),
         ("demo-chain", "complaints"),
         ("demo-chain", "tradein"),
+        ("demo-chain", "referrals"),
     }
     with tenant_scope(crm.tenant_id):
         async with runtime.sessions() as session:
@@ -75,6 +78,7 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
             leads = (await session.scalars(select(Lead))).all()
             candidates = (await session.scalars(select(Candidate))).all()
             prices = (await session.scalars(select(PriceRow))).all()
+            referrals = (await session.scalars(select(Referral))).all()
     # And members have points history and more than one tier
     assert accounts and len(entries) >= len(accounts)
     assert len({a.tier for a in accounts}) > 1
@@ -92,6 +96,8 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
     # And trade-ins have a price table, candidates, and a lead in every stage
     assert prices and len(candidates) >= len(STAGES)
     assert {lead.stage for lead in leads} == set(STAGES)
+    # And there is a referral in every state
+    assert {r.status for r in referrals} == set(STATUSES)
 
     # When it runs again
     before = await every_row(crm, census)

@@ -191,6 +191,27 @@ async def seed_tradein(crm: Crm, seeded: Seeded) -> None:
     seeded.add("lead_id", lead["id"])
 
 
+async def seed_referrals(crm: Crm, seeded: Seeded) -> None:
+    """Referrals store no free text (reasons are codes); the reviewer's reason goes to the
+    audit log only. A referral held for review (a shared address) and approved with it."""
+    client, admin = crm.demo.client, await crm.headers("store_manager")
+    address = {"address": "上海市静安区南京西路 1 号"}
+    referrer, referee = await crm.customer(**address), await crm.customer(**address)
+    code = await _ok(
+        await client.post(
+            "/api/v1/referrals/codes", json={"customer_id": referrer["id"]}, headers=admin
+        ),
+        201,
+    )
+    body = {"code": code["code"], "referee_customer_id": referee["id"],
+            "store_id": crm.stores["SH001"]}  # fmt: skip
+    linked = await _ok(await client.post("/api/v1/referrals", json=body, headers=admin), 201)
+    url = f"/api/v1/referrals/{linked['id']}/approve"
+    await _ok(await client.post(url, json={"reason": NOTE}, headers=admin))
+    seeded.add("code", code["code"])
+    seeded.add("referral_id", linked["id"])
+
+
 async def seed_nothing(crm: Crm, seeded: Seeded) -> None:
     """A channel plugin (webhook) stores no text of its own: messages live in the core's log."""
 
@@ -199,6 +220,7 @@ PLUGIN_SEEDERS: dict[str, Callable[[Crm, Seeded], Awaitable[None]]] = {
     "membership": seed_membership,
     "complaints": seed_complaints,
     "tradein": seed_tradein,
+    "referrals": seed_referrals,
     "webhook": seed_nothing,
 }
 

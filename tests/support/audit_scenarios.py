@@ -479,3 +479,43 @@ async def tradein_sold(world: World) -> Target:
     await world.call("POST", f"{base}/purchase", _PURCHASE, manager)
     await world.call("POST", f"{base}/sold", {"price": 6_000_000, "channel": "retail"}, manager)
     return Target(ids["lead"])
+
+
+async def _referral(world: World, *, held: bool = False) -> dict[str, str]:
+    """A referrer's code and a new customer linked to it (held for review: same address)."""
+    address = {"address": "上海市静安区南京西路 1 号"} if held else {}
+    referrer = await world.call(
+        "POST", "/api/v1/customers", {"name": "李雷", "phone": "13912340001", **address}
+    )
+    referee = await world.call(
+        "POST", "/api/v1/customers", {"name": "林涛", "phone": "13912340002", **address}
+    )
+    world.personal |= {"李雷", "林涛", "13912340001", "13912340002"}
+    code = await world.call(
+        "POST", "/api/v1/referrals/codes", {"customer_id": referrer.json()["id"]}
+    )
+    body = {"code": code.json()["code"], "referee_customer_id": referee.json()["id"]}
+    linked = await world.call("POST", "/api/v1/referrals", body)
+    return {"code": str(code.json()["id"]), "referral": str(linked.json()["id"])}
+
+
+async def referrals_code(world: World) -> Target:
+    customer_id = await world.customer()
+    code = await world.call("POST", "/api/v1/referrals/codes", {"customer_id": customer_id})
+    return Target(str(code.json()["id"]))
+
+
+async def referrals_link(world: World) -> Target:
+    return Target((await _referral(world))["referral"])
+
+
+async def referrals_approve(world: World) -> Target:
+    referral = (await _referral(world, held=True))["referral"]
+    await world.call("POST", f"/api/v1/referrals/{referral}/approve", {"reason": "一家人"})
+    return Target(referral)
+
+
+async def referrals_reject(world: World) -> Target:
+    referral = (await _referral(world, held=True))["referral"]
+    await world.call("POST", f"/api/v1/referrals/{referral}/reject", {"reason": "同一人"})
+    return Target(referral)

@@ -48,6 +48,7 @@ from pitstop.inputs import checked_day, checked_instant
 from pitstop.messaging.channels import Channel, ChannelFailed, Outbound, Receipt
 from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
 from pitstop.plugin_host.commands import CommandError, for_each_tenant
+from pitstop.plugin_host.contacts import log_contact, withdraw_marketing_consent
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.session import PluginSession, Savepoint, TransactionNotYours
 from pitstop.plugin_host.specs import SdkDeprecationWarning, hookimpl
@@ -78,6 +79,8 @@ from pitstop.sdk_views import (
     list_staff,
     list_vehicles,
     mileage_readings,
+    mileage_readings_of,
+    service_orders_of,
     vehicle_service_orders,
 )
 from pitstop.tenancy.calendar import Calendar, Duration, calendar_for, parse_duration
@@ -154,15 +157,19 @@ __all__ = [
     "keyset",
     "list_staff",
     "list_vehicles",
+    "log_contact",
     "mileage_readings",
+    "mileage_readings_of",
     "new_customer_revenue",
     "new_id",
     "page_of",
     "parse_duration",
     "permission",
     "sensitive",
+    "service_orders_of",
     "tenant_fk",
     "unmasked_builtins",
     "utcnow",
     "vehicle_service_orders",
+    "withdraw_marketing_consent",
 ]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.sdk import (
+    EventHandler,
     PluginContext,
     PluginInfo,
     Schedule,
@@ -28,6 +29,7 @@ from pitstop_complaints.events import EVENT_TYPES
 from . import demo, privacy
 from . import models as models  # the tables must be in the metadata
 from .api import ComplaintsController, KpisController, NotificationsController
+from .requests import on_complaint_requested
 from .settings import ComplaintSettings
 from .sla import sla_check, sla_sweep
 
@@ -77,6 +79,11 @@ def migrations() -> Path:
 @hookimpl
 def tasks() -> Mapping[str, TaskHandler]:
     return {"sla_check": sla_check}
+
+
+@hookimpl
+def subscriptions() -> Mapping[str, EventHandler]:
+    return {"complaint.requested": on_complaint_requested}
 
 
 @hookimpl

@@ -137,6 +137,15 @@ AUDITED: dict[Operation, Audited] = {
     ("POST", "/api/v1/referrals/{referral_id}/reject"): Audited(
         "referrals.rejected", "referral", s.referrals_reject
     ),
+    ("POST", "/api/v1/retention/tasks/{task_id}/outcome"): Audited(
+        "retention.task_outcome", "retention_task", s.retention_task_outcome
+    ),
+    ("POST", "/api/v1/retention/surveys/{survey_id}"): Audited(
+        "retention.survey_answered", "retention_survey", s.retention_survey
+    ),
+    ("POST", "/api/v1/retention/recompute"): Audited(
+        "retention.recompute_requested", "schedule", s.retention_recompute
+    ),
     ("POST", "/api/v1/platform/tenants"): Audited(
         "tenant.created", "tenant", s.create_tenant, actor_kind="platform"
     ),
@@ -294,7 +303,7 @@ def test_the_lists_are_reviewed_and_every_action_documented() -> None:
     assert all(len(reason) > 20 for reason in RECORDED_ELSEWHERE.values())
     assert [a for a in sorted(AUDIT_ACTIONS) if f"`{a}`" not in page] == []
     assert [a.action for a in AUDITED.values() if f"`{a.action}`" not in page] == []
-    plugins = ("membership.", "tradein.", "referrals.")
+    plugins = ("membership.", "tradein.", "referrals.", "retention.")
     core = {a.action for a in AUDITED.values() if not a.action.startswith(plugins)}
     assert core <= AUDIT_ACTIONS
     assert all((a.change is not None) == (a.action == "staff.changed") for a in AUDITED.values())

@@ -25,6 +25,7 @@ from pitstop.events.outbox import emit
 from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Tenant
 from pitstop_membership.models import MemberAccount
+from pitstop_retention.models import Survey, Task
 from tests.support.demo import PASSWORD, Demo
 from tests.support.events import completed_order
 
@@ -519,3 +520,42 @@ async def referrals_reject(world: World) -> Target:
     referral = (await _referral(world, held=True))["referral"]
     await world.call("POST", f"/api/v1/referrals/{referral}/reject", {"reason": "同一人"})
     return Target(referral)
+
+
+async def _retention_rows(world: World) -> tuple[str, str]:
+    """A follow-up call and a survey of the chain's SH001, as a completed order leaves them."""
+    customer_id, store_id = (
+        uuid.UUID(await world.customer()),
+        uuid.UUID(await world.demo.store_id()),
+    )
+    tenant_id, now = await world.tenant_id(CHAIN), dt.datetime.now(dt.UTC)
+    async with world.runtime.sessions() as session, session.begin():
+        with tenant_scope(tenant_id):
+            order_id = uuid.uuid4()
+            survey = Survey(order_id=order_id, customer_id=customer_id, store_id=store_id,
+                            created_at=now)  # fmt: skip
+            task = Task(kind="follow_up", dedupe_key=f"follow_up:{order_id}:7",
+                        customer_id=customer_id, store_id=store_id, order_id=order_id,
+                        due_at=now, created_at=now)  # fmt: skip
+            session.add_all([survey, task])
+            await session.flush()
+            return str(task.id), str(survey.id)
+
+
+async def retention_task_outcome(world: World) -> Target:
+    task_id, _ = await _retention_rows(world)
+    body = {"outcome": "reached", "note": "客户满意"}
+    await world.call("POST", f"/api/v1/retention/tasks/{task_id}/outcome", body)
+    return Target(task_id)
+
+
+async def retention_survey(world: World) -> Target:
+    _, survey_id = await _retention_rows(world)
+    body = {"csi": 5, "nps": 10, "comment": "很好"}
+    await world.call("POST", f"/api/v1/retention/surveys/{survey_id}", body)
+    return Target(survey_id)
+
+
+async def retention_recompute(world: World) -> Target:
+    await world.call("POST", "/api/v1/retention/recompute")
+    return Target(str(await world.tenant_id(CHAIN)))

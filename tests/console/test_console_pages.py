@@ -20,6 +20,7 @@ from pitstop.access.models import AuditEntry
 from pitstop.console.session import ACCESS_COOKIE, RENEW_COOKIE
 from pitstop.crm.models import Customer
 from pitstop.db.tenant_context import tenant_scope
+from pitstop.tenancy.models import Tenant
 from pitstop.testing.records import serial, vin
 from tests.console.support import Browserless, customer_with_car, field_error, signed_in
 from tests.support.demo import PASSWORD, Demo
@@ -28,8 +29,6 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 async def _tenant_id(demo: Demo, slug: str = "demo-chain") -> Any:
-    from pitstop.tenancy.models import Tenant
-
     async with demo.runtime.sessions() as session:
         return (await session.scalars(select(Tenant.id).where(Tenant.slug == slug))).one()
 
@@ -200,6 +199,33 @@ async def test_a_reveal_needs_a_reason_and_is_audited(app: Litestar, demo: Demo)
                 )
             ).all()
     assert len(rows) == 1 and rows[0].detail["reason"] == "customer asked by phone"
+
+
+async def test_the_audit_page_filters_and_masks_what_staff_typed(app: Litestar, demo: Demo) -> None:
+    # Given a reveal whose reason holds a phone number
+    customer_id, _, _ = await customer_with_car(demo)
+    admin = await signed_in(app, demo, "hq_admin")
+    reason = "asked on 13800138000 by the owner"
+    await admin.post(
+        f"/console/customers/{customer_id}/reveal", {"fields": "name", "reason": reason}
+    )
+    # When HQ filters the log by the action, and by another one
+    for_admin = await admin.get("/console/hq/audit?action=customer.reveal")
+    other = await admin.get("/console/hq/audit?action=plugin.changed")
+    bad = await admin.get("/console/hq/audit?since=yesterday")
+    # Then the entry is listed with its reason, and only under its own action
+    assert reason in for_admin.text and customer_id in for_admin.text
+    assert customer_id not in other.text
+    # When the tenant's PII policy stops showing phones to HQ admins
+    async with demo.runtime.sessions() as session, session.begin():
+        tenant = await session.get(Tenant, await _tenant_id(demo))
+        assert tenant is not None
+        tenant.settings = {**tenant.settings, "pii_policy": {"hq_admin": ["name"]}}
+    masked = await admin.get("/console/hq/audit?action=customer.reveal")
+    # Then the phone typed into the reason is masked on the page, as in the API
+    assert "138****8000" in masked.text and "13800138000" not in masked.text
+    # And a date it cannot read is named beside its field
+    assert bad.status_code == 422 and field_error(bad.text, "since")
 
 
 async def test_another_stores_order_and_another_tenants_customer_are_404_pages(

@@ -63,9 +63,11 @@ def error_page(request: Request[Any, Any, Any], status: int) -> Response[Any]:
 
 
 def _signed_out(request: Request[Any, Any, Any]) -> Response[Any]:
-    target = request.url.path if request.method == "GET" else "/console/"
-    if request.url.query:
-        target += "?" + request.url.query if request.method == "GET" else ""
+    """Through renew back to the page asked for (a post's form is not replayed: home)."""
+    target = "/console/"
+    if request.method == "GET":
+        query = request.url.query
+        target = request.url.path + (f"?{query}" if query else "")
     return Redirect(renew_url(target), status_code=303, headers=SECURITY_HEADERS)
 
 

@@ -31,6 +31,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from pitstop.console.audit import AuditPages
 from pitstop.console.front_desk import FrontDeskController
 from pitstop.console.hq import PluginsPages
 from pitstop.console.orders import OrdersController
@@ -84,6 +85,7 @@ def console_router(settings: Settings, guard: Any) -> Router:
             FrontDeskController,
             OrdersController,
             PluginsPages,
+            AuditPages,
             static,
         ],
         guards=[guard],

@@ -17,6 +17,7 @@ import pitstop
 from pitstop.access.controllers import AuditController
 from pitstop.access.masking import TYPE_ENCODERS, SensitiveSchemaPlugin
 from pitstop.access.route_access import check_routes
+from pitstop.console.router import console_router, template_config
 from pitstop.contract import StrictStructSchemaPlugin, document_problems
 from pitstop.crm.controllers.customers import CustomersController
 from pitstop.crm.controllers.orders import ServiceOrdersController
@@ -112,7 +113,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             apidocs.assets_router(),
             api_router(),
             *plugin_routers(runtime.plugins, runtime.sessions),
+            console_router(runtime.settings, permission_guard),
         ],
+        template_config=template_config(),
         dependencies=core_dependencies(runtime),
         request_class=CheckedRequest,
         middleware=[NulGuardMiddleware, edge_middleware(runtime)],

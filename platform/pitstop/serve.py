@@ -50,7 +50,13 @@ def run_server(settings: Settings) -> None:
         scheduler = scheduler_for(runtime.sibling(poolclass=NullPool))
         threading.Thread(target=scheduler.run, args=(stop,), daemon=True).start()
     base = f"http://{settings.host}:{settings.port}"
-    log.info("serving", api=f"{base}/api/v1", openapi=f"{base}/schema", embedded=settings.embedded)
+    log.info(
+        "serving",
+        console=f"{base}/console/",
+        api=f"{base}/api/v1",
+        openapi=f"{base}/schema",
+        embedded=settings.embedded,
+    )
     try:
         serve_http(app, settings.host, settings.port, **uvicorn_options(settings))
     finally:

@@ -15,7 +15,7 @@ import uuid
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.models import AuditEntry
@@ -36,6 +36,30 @@ def _since(value: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def entries_statement(
+    *,
+    action: str | None = None,
+    actor: uuid.UUID | None = None,
+    resource: str | None = None,
+    resource_id: str | None = None,
+    since: str | None = None,
+) -> Select[AuditEntry]:
+    """The log's filters, for the API and the console's audit page alike."""
+    statement = select(AuditEntry)
+    if action:
+        statement = statement.where(AuditEntry.action == action)
+    if actor:
+        statement = statement.where(AuditEntry.actor_id == actor)
+    if resource:
+        statement = statement.where(AuditEntry.resource == resource)
+    if resource_id:
+        statement = statement.where(AuditEntry.resource_id == resource_id)
+    start = _since(since)
+    if start:
+        statement = statement.where(AuditEntry.at >= start)
+    return statement
+
+
 class AuditController(Controller):
     path = "/audit"
     tags = ["audit"]
@@ -53,17 +77,8 @@ class AuditController(Controller):
         limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[AuditOut]:
-        statement = select(AuditEntry)
-        if action:
-            statement = statement.where(AuditEntry.action == action)
-        if actor:
-            statement = statement.where(AuditEntry.actor_id == actor)
-        if resource:
-            statement = statement.where(AuditEntry.resource == resource)
-        if resource_id:
-            statement = statement.where(AuditEntry.resource_id == resource_id)
-        start = _since(since)
-        if start:
-            statement = statement.where(AuditEntry.at >= start)
+        statement = entries_statement(
+            action=action, actor=actor, resource=resource, resource_id=resource_id, since=since
+        )
         rows = (await session.scalars(keyset(statement, AuditEntry.id, after, limit))).all()
         return page_of(rows, limit, [audit_out(r) for r in rows], lambda r: r.id)

@@ -31,6 +31,7 @@ from pitstop.crm.validators import (
     phone_last4,
 )
 from pitstop.errors import Conflict, NotFound, Unprocessable
+from pitstop.events.outbox import emit
 from pitstop.personal_data import find
 from pitstop.tenancy.models import Store
 
@@ -105,6 +106,26 @@ async def create_customer(
     )
     session.add(customer)
     await session.flush()
+    return customer
+
+
+async def register_customer(
+    session: AsyncSession, data: CustomerCreate, now: dt.datetime
+) -> Customer:
+    """A new customer and its ``customer.created`` event, for every door in (API, console)."""
+    customer = await create_customer(session, data, now)
+    await emit(
+        session,
+        "customer.created",
+        {
+            "customer_id": str(customer.id),
+            "home_store_id": str(customer.home_store_id) if customer.home_store_id else None,
+            "source": str(customer.source),
+            "usage": str(customer.usage),
+            "marketing_consent": customer.marketing_consent,
+        },
+        occurred_at=now,
+    )
     return customer
 
 

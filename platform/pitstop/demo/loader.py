@@ -45,6 +45,7 @@ async def load_demo(settings: Settings, tenants_dir: Path) -> str:
     base = f"http://{settings.host}:{settings.port}"
     lines = [
         "Demo tenants are ready.",
+        f"  Console:  {base}/console/",
         f"  API:      {base}/api/v1",
         f"  OpenAPI:  {base}/schema",
         f"  Health:   {base}/health",

@@ -11,6 +11,7 @@ is set in one :class:`~pitstop.identity.request_scope.RequestScope`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -25,6 +26,11 @@ from pitstop.logs import request_id_of
 
 Authenticate = Callable[[str], Awaitable[Principal]]
 """A bearer credential to its principal (``identity.authenticate.Authenticator``)."""
+
+COOKIE_CREDENTIAL = "credential_cookie"
+"""A route whose ``opt`` names a cookie under this key (the console's pages) also takes its
+credential from that cookie. API routes never do: a browser sends cookies on its own, so
+only routes that check a CSRF token on every form may accept them."""
 
 
 class EdgeMiddleware:
@@ -44,10 +50,34 @@ class EdgeMiddleware:
         rule = route_access(scope.get("route_handler"))
         with RequestScope(request_id) as request:
             if not rule.public:
-                principal = await self.authenticate(_bearer(scope))
+                principal = await self.authenticate(_credential(scope))
                 scope["user"] = principal
                 request.act_as(principal)
             await self.app(scope, receive, send)
+
+
+def _credential(scope: Scope) -> str:
+    """The bearer token; on a route that declares a credential cookie, else that cookie."""
+    handler = scope.get("route_handler")
+    cookie = handler.opt.get(COOKIE_CREDENTIAL) if handler is not None else None
+    if cookie and not any(name == b"authorization" for name, _ in scope.get("headers", [])):
+        value = _cookie(scope, str(cookie))
+        if value:
+            return value
+    return _bearer(scope)
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for header, value in scope.get("headers", []):
+        if header == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except CookieError:
+                continue
+            if name in jar and jar[name].value:
+                return jar[name].value
+    return None
 
 
 def _bearer(scope: Scope) -> str:

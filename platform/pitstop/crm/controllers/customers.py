@@ -97,19 +97,7 @@ class CustomersController(Controller):
         clock: NamedDependency[Clock],
     ) -> CustomerOut:
         now = clock()
-        customer = await service.create_customer(session, data, now)
-        await emit(
-            session,
-            "customer.created",
-            {
-                "customer_id": str(customer.id),
-                "home_store_id": str(customer.home_store_id) if customer.home_store_id else None,
-                "source": str(customer.source),
-                "usage": str(customer.usage),
-                "marketing_consent": customer.marketing_consent,
-            },
-            occurred_at=now,
-        )
+        customer = await service.register_customer(session, data, now)
         return await _one_out(session, now.date(), customer)
 
     @get("/{customer_id:uuid}", opt={"permission": "customers:read"})

@@ -1,0 +1,110 @@
+"""From the API's response shapes to template values, masked exactly as the API masks.
+
+A page never reads a personal column itself: it builds the same ``CustomerOut`` /
+``CustomerProfile`` / ``ServiceOrderOut`` the API returns and passes it through
+:func:`shown`, which applies the API's own type encoders (``access.masking.TYPE_ENCODERS``)
+under the reader's PII policy, set for the request by the edge. Dates, times, ids and
+decimals stay objects so the templates can format them in the tenant's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.access.masking import TYPE_ENCODERS
+from pitstop.access.principal import Principal
+from pitstop.console import i18n
+from pitstop.console.i18n import N_
+from pitstop.tenancy.models import Tenant
+
+KEPT = (dt.datetime, dt.date, uuid.UUID, Decimal)
+
+
+def _encode(value: Any) -> Any:
+    encoder = TYPE_ENCODERS.get(type(value))
+    if encoder is None:
+        raise NotImplementedError(f"cannot show {type(value).__name__}")
+    return encoder(value)
+
+
+def shown(value: Any) -> Any:
+    """``value`` as plain data, every personal value masked unless the reader may see it."""
+    return msgspec.to_builtins(value, enc_hook=_encode, builtin_types=KEPT)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    path: str
+    label: str
+    permission: str
+
+
+NAV = (
+    NavEntry("/console/search", N_("Customers"), "customers:read"),
+    NavEntry("/console/customers/new", N_("New customer"), "customers:write"),
+    NavEntry("/console/worklist", N_("Today's orders"), "service_orders:read"),
+    NavEntry("/console/hq/plugins", N_("Plugins"), "plugins:read"),
+    NavEntry("/console/hq/audit", N_("Audit log"), "audit:read"),
+)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """Who is at the console and how they read: language, the tenant's zone and currency."""
+
+    principal: Principal | None
+    language: str
+    timezone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    tenant_name: str = ""
+    nav: list[NavEntry] = field(default_factory=list)
+    here: str = "/console/"
+    """This page's path, where the language switch comes back to."""
+
+    def page(self, template: str, status: int = 200, **context: Any) -> Template:
+        return Template(template, context=self.context(**context), status_code=status)
+
+    def context(self, **context: Any) -> dict[str, Any]:
+        gettext = i18n.translator(self.language)
+        timezone = self.timezone
+        return {
+            "desk": self,
+            "gettext": gettext,
+            "_": gettext,
+            "ngettext": i18n.plural_translator(self.language),
+            "money": lambda fen: i18n.money(fen, self.currency),
+            "quantity": i18n.quantity,
+            "when": lambda value: i18n.local_time(value, timezone),
+            "day": lambda value: i18n.local_time(value, timezone, date_only=True),
+            "languages": i18n.LANGUAGES,
+            **context,
+        }
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    return i18n.language_of(request.cookies.get(i18n.LANGUAGE_COOKIE))
+
+
+async def provide_desk(
+    request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+) -> Desk:
+    """The console's view of the request, given to every page as ``desk``."""
+    principal = request.scope.get("user")
+    language, here = language_of(request), request.url.path
+    if not isinstance(principal, Principal) or principal.tenant_id is None:
+        return Desk(None, language, here=here)
+    tenant = await session.get(Tenant, principal.tenant_id)
+    nav = [entry for entry in NAV if principal.can(entry.permission)]
+    if tenant is None:
+        return Desk(principal, language, nav=nav, here=here)
+    return Desk(principal, language, tenant.timezone, tenant.currency, tenant.name, nav, here)

@@ -1,0 +1,72 @@
+"""The console's language and formats, without an app: the catalog, money, time, cookies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+from pitstop.console import i18n
+from pitstop.console.session import _cookies, safe_next
+from pitstop.identity.refresh import IssuedSession
+from pitstop.settings import Settings
+
+CONSOLE = Path(i18n.__file__).parent
+
+
+def _source_strings() -> set[str]:
+    """Every string the console's templates translate or its code marks with ``N_``."""
+    found = extract_from_dir(
+        str(CONSOLE),
+        method_map=[("templates/**.html", "jinja2"), ("**.py", "python")],
+        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+    )
+    return {m[0] if isinstance(m, tuple) else m for _, _, m, _, _ in found}
+
+
+def test_every_console_string_has_a_chinese_translation() -> None:
+    # Given every string of the templates and pages
+    strings = _source_strings()
+    assert len(strings) > 50  # the extraction sees the templates, not nothing
+    # When the Chinese catalog is read, Then none is missing or left untranslated
+    missing = sorted(s for s in strings if not i18n.catalog("zh_CN").get(s))
+    assert missing == [], f"add to locale/zh_CN/LC_MESSAGES/messages.po: {missing}"
+
+
+def test_chinese_is_the_default_and_english_the_source() -> None:
+    assert i18n.language_of(None) == "zh_CN" and i18n.language_of("fr") == "zh_CN"
+    assert i18n.translator("zh_CN")("Customers") == "客户"
+    assert i18n.translator("en")("Customers") == "Customers"
+
+
+def test_money_is_yuan_grouped_with_two_decimals() -> None:
+    assert i18n.money(123450) == "¥1,234.50"
+    assert i18n.money(5) == "¥0.05"
+    assert i18n.money(None) == ""
+
+
+def test_times_are_shown_in_the_tenants_zone() -> None:
+    # Given 23:30 UTC, When shown for Shanghai (UTC+8), Then it is 07:30 the next day
+    instant = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC)
+    assert i18n.local_time(instant, "Asia/Shanghai") == "2026-12-01 07:30"
+    # And "today" for the worklist starts at local midnight
+    start, end = i18n.local_day_bounds(instant, "Asia/Shanghai")
+    assert start == dt.datetime(2026, 11, 30, 16, 0, tzinfo=dt.UTC)
+    assert end - start == dt.timedelta(days=1)
+
+
+def test_outside_embedded_mode_the_session_cookies_are_secure() -> None:
+    # Given a deployment with Redis (not embedded)
+    settings = Settings.from_env(
+        {"PITSTOP_REDIS_URL": "redis://localhost:6379/0", "PITSTOP_SECRET_KEY": "x" * 48}
+    )
+    # When a session is opened, Then both cookies are Secure, HttpOnly and SameSite=Lax
+    for cookie in _cookies(settings, IssuedSession("a", 60, "psr_b", 600)):
+        assert cookie.secure and cookie.httponly and cookie.samesite == "lax"
+
+
+def test_a_sign_in_link_only_returns_to_the_console() -> None:
+    assert safe_next("/console/search?q=1") == "/console/search?q=1"
+    for elsewhere in ("https://evil.example/", "//evil.example/console/", "/api/v1/x", None):
+        assert safe_next(elsewhere) == "/console/"

@@ -32,6 +32,7 @@ from pitstop.identity.controllers.roles import RolesController
 from pitstop.identity.controllers.staff import StaffController
 from pitstop.identity.edge import EdgeMiddleware, permission_guard
 from pitstop.inputs import CheckedRequest, NulGuardMiddleware
+from pitstop.insights.controllers import InsightsController
 from pitstop.logs import configure_logging
 from pitstop.messaging.controllers import (
     ConsentsController,
@@ -65,6 +66,7 @@ def api_router() -> Router:
             CustomersController,
             VehiclesController,
             ServiceOrdersController,
+            InsightsController,
             ConsentsController,
             TemplatesController,
             MessagesController,

@@ -69,6 +69,11 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     ),
     Permission("messages:write", "Log a manual contact (a call, a visit)", _EDITORS),
     Permission("messages:templates", "Word the tenant's message templates", _HQ | {"marketing"}),
+    Permission(
+        "insights:read",
+        "See the KPI board, segments and series (of one's stores)",
+        frozenset({"hq_admin", "hq_analyst", "store_manager", "marketing"}),
+    ),
 )
 
 

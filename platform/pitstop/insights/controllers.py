@@ -1,0 +1,65 @@
+"""HTTP API of insights: the KPI board (more reports join it as they are built).
+
+Read-only and guarded by ``insights:read``; store scope is applied by the services, in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.access.principal import Principal
+from pitstop.db.base import Clock
+from pitstop.insights import kpis
+from pitstop.insights.kpis import KpiTiles
+from pitstop.insights.schemas import KpiBoard
+from pitstop.tenancy.periods import Period, checked_period, tenant_timezone
+
+Compare = Literal["previous_period", "previous_year"]
+
+
+async def _period(
+    session: AsyncSession, clock: Clock, first: dt.date | None, last: dt.date | None
+) -> Period:
+    """The days asked for; a missing ``to`` is today, a missing ``from`` the first of
+    ``to``'s month (the tenant's calendar)."""
+    timezone = await tenant_timezone(session)
+    last = last or clock().astimezone(ZoneInfo(timezone)).date()
+    return checked_period(first or last.replace(day=1), last, timezone)
+
+
+class InsightsController(Controller):
+    path = "/insights"
+    tags = ["insights"]
+
+    @get("/kpis", opt={"permission": "insights:read"})
+    async def kpi_board(
+        self,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        kpi_tiles: NamedDependency[KpiTiles],
+        clock: NamedDependency[Clock],
+        first: Annotated[dt.date | None, QueryParameter(name="from")] = None,
+        last: Annotated[dt.date | None, QueryParameter(name="to")] = None,
+        store_id: FromQuery[uuid.UUID | None] = None,
+        compare: FromQuery[Compare | None] = None,
+    ) -> KpiBoard:
+        """The chain's and each visible store's figures for the local days ``from`` to
+        ``to`` (inclusive), optionally beside a comparison period, and the enabled plugins'
+        tiles. Without dates: this month up to today. Formulas: docs/insights.md."""
+        period = await _period(session, clock, first, last)
+        return await kpis.board(
+            session,
+            kpi_tiles,
+            principal,
+            period,
+            store_id=store_id,
+            compare=period.compared(compare),
+        )

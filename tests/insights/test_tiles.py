@@ -61,7 +61,9 @@ async def test_tiles_show_points_owed_member_tickets_and_a_failed_plugin(app: Pl
     # Given a member who spent ¥300 and a non-member who spent ¥100 and ¥200 today
     admin = app.client()
     member = await app.customer()
-    assert (await admin.post(f"/api/v1/membership/accounts/{member['id']}/enrol")).status_code == 200
+    assert (
+        await admin.post(f"/api/v1/membership/accounts/{member['id']}/enrol")
+    ).status_code == 200
     other = await app.customer()
     await app.completed_order(member["id"], lines=line(30_000))
     await app.completed_order(other["id"], lines=line(10_000))

@@ -3,9 +3,9 @@ worked by hand on five customers (docs/insights.md, "RFM").
 
 Scored on 1 April 2026 (00:00 UTC), window 24 months (from 1 April 2024):
 
-| customer | visits (local days, ¥) | last | visits in window | spend in window |
+| who | visits (local days, ¥) | last | in window | spend |
 |---|---|---|---|---|
-| P | 1 Jan 2024 (outside), 1 Jun 2025, 1 Dec 2025, 1 Feb 2026, 25 Mar 2026 (300 each) | 25 Mar | 4 | 1,200 |
+| P | 1 Jan 2024 (outside), 1 Jun, 1 Dec 2025, 1 Feb, 25 Mar 2026 (300 each) | 25 Mar | 4 | 1,200 |
 | Q | 20 Mar 2026 (50): first visit 12 days ago | 20 Mar | 1 | 50 |
 | S | 1 Jun, 1 Sep, 1 Dec 2024 (80 each) | 1 Dec 2024 | 3 | 240 |
 | T | 10 Jan 2025 (20) | 10 Jan 2025 | 1 | 20 |

@@ -30,9 +30,9 @@ class SegmentRule(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Matches only customers whose first visit ever is this recent (a new customer)."""
 
     def matches(self, r: int, f: int, m: int, first_visit_days: int) -> bool:
-        if self.first_visit_within_days is not None:
-            if first_visit_days > self.first_visit_within_days:
-                return False
+        within = self.first_visit_within_days
+        if within is not None and first_visit_days > within:
+            return False
         return (
             self.r_min <= r <= self.r_max
             and self.f_min <= f <= self.f_max

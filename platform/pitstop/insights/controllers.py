@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.principal import Principal
 from pitstop.db.base import Clock
-from pitstop.insights import kpis
+from pitstop.insights import kpis, segments
 from pitstop.insights.kpis import KpiTiles
 from pitstop.insights.schemas import KpiBoard
+from pitstop.insights.segments import SegmentsReport
 from pitstop.tenancy.periods import Period, checked_period, tenant_timezone
 
 Compare = Literal["previous_period", "previous_year"]
@@ -63,3 +64,17 @@ class InsightsController(Controller):
             store_id=store_id,
             compare=period.compared(compare),
         )
+
+    @get("/segments", opt={"permission": "insights:read"})
+    async def segments(
+        self,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        store_id: FromQuery[uuid.UUID | None] = None,
+    ) -> SegmentsReport:
+        """RFM segment sizes and revenue shares from the last nightly run, with the change
+        since the run before; a store's customers are those whose home or latest store it
+        is. Formulas: docs/insights.md, "RFM"."""
+        if store_id is not None:
+            await kpis.visible_stores(session, principal, store_id)
+        return await segments.report(session, kpis.scope_of(principal, store_id))

@@ -1,11 +1,11 @@
 """The plugin host: loads plugins through pluggy and calls them for the tenant in context.
 
-One host per runtime (never module-global), so a plugin a test
-registers dies with that test's runtime. Plugins come from the ``pitstop`` entry-point
-group, narrowed by ``PITSTOP_PLUGINS`` (allow-list) and ``PITSTOP_PLUGINS_BLOCKED``.
-A plugin is refused, loudly, when it lacks ``plugin_info``, implements a hook that does
-not exist (a misspelling would otherwise be silently ignored), wants an SDK range this
-core does not satisfy, or depends on a plugin that is not installed.
+One host per runtime (never module-global), so a plugin a test registers dies with that
+test's runtime. Plugins come from the ``pitstop`` entry-point group, narrowed by
+``PITSTOP_PLUGINS`` (allow-list) and ``PITSTOP_PLUGINS_BLOCKED``. A plugin is refused,
+loudly, when it lacks ``plugin_info``, implements a hook that does not exist (a misspelling
+would otherwise be silently ignored), wants an SDK range this core does not satisfy, or
+depends on a plugin that is not installed.
 
 Every hook is called through pluggy, one plugin at a time, with that plugin's own caller
 (``subset_hook_caller`` minus every other plugin; see :mod:`pitstop.plugin_host.calls` for why
@@ -19,9 +19,8 @@ Failures are split by what the caller can live without:
 
 * Read-side hooks (``customer_summary``, ``customer_attributes``, ``kpis``) are isolated:
   the plugins run inside a savepoint (renewed after a failure), and one that raises leaves
-  ``Section(error="unavailable")`` (or ``<plugin>.error``) in its own place plus one log
-  line naming the plugin and the exception type - the profile still answers 200 with
-  everyone else's sections.
+  ``error="unavailable"`` (or ``<plugin>.error``) in its own place plus one log line (the
+  plugin, the exception type): the page still answers 200 with everyone else's parts.
 * Write-side hooks (``on_tenant_enabled``, ``export_customer``, ``erase_customer``,
   ``demo_data``) fail loudly and roll the whole request back: an erasure that skipped one
   plugin would report a customer erased whose data is still held (a PIPL/GDPR breach), an
@@ -53,8 +52,8 @@ from pitstop.db.base import utcnow
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.types import UndeclaredEvent
 from pitstop.insights.schemas import KpiTile
+from pitstop.plugin_host import attributes as facts
 from pitstop.plugin_host import specs
-from pitstop.plugin_host.attributes import UNAVAILABLE, namespaced, unavailable
 from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.event_types import catalog_of
@@ -326,7 +325,7 @@ class PluginHost:
                 empty = {"title": self.plugins[plugin].info.title, "data": {}, "figures": {}}
                 answer = msgspec.convert(empty, kind)  # each takes the keys it has
             if answer is not None:
-                answer.plugin, answer.error = plugin, UNAVAILABLE if failed else None
+                answer.plugin, answer.error = plugin, facts.UNAVAILABLE if failed else None
                 panels.append(answer)
         return panels
 
@@ -341,11 +340,11 @@ class PluginHost:
         self, session: AsyncSession, *, customer_id: uuid.UUID
     ) -> dict[str, Any]:
         """Every enabled plugin's facts, under its own name (see ``plugin_host.attributes``)."""
-        merged: dict[str, Any] = {}
+        merged = await facts.core_attributes(session, customer_id)
         for plugin, answer, failed in await self._isolated(
             "customer_attributes", session, customer_id=customer_id
         ):
-            merged.update(unavailable(plugin) if failed else namespaced(plugin, answer))
+            merged.update(facts.unavailable(plugin) if failed else facts.namespaced(plugin, answer))
         return merged
 
     async def kpi_tiles(

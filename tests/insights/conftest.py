@@ -40,8 +40,13 @@ class Book:
     crm: Crm
 
     async def customer(
-        self, source: SourceChannel = SourceChannel.walk_in, **fields: object
+        self,
+        source: SourceChannel = SourceChannel.walk_in,
+        make: str | None = None,
+        model: str | None = None,
+        **fields: object,
     ) -> uuid.UUID:
+        """A customer with one vehicle (of ``make`` and ``model`` when given)."""
         n = next(_serial)
         async with self.crm.demo.runtime.sessions() as session, session.begin():
             with tenant_scope(self.crm.tenant_id):
@@ -51,7 +56,10 @@ class Book:
                 )
                 session.add(customer)
                 await session.flush()
-                session.add(Vehicle(customer_id=customer.id, vin=make_vin(n), plate=make_plate(n)))
+                vin, plate = make_vin(n), make_plate(n)
+                session.add(
+                    Vehicle(customer_id=customer.id, vin=vin, plate=plate, make=make, model=model)
+                )
                 await session.flush()
         return customer.id
 

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.pii import PIIClass
+from pitstop.crm.customer_filters import CustomerFilters, conditions, of_store
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle
 from pitstop.crm.schemas import CustomerCreate, CustomerPatch, Lifecycle
 from pitstop.crm.segments import RfmOut, rfm_of
@@ -295,14 +296,19 @@ def search_statement(
     lifecycle: str | None,
     today: dt.date,
     dialect: str,
+    filters: CustomerFilters | None = None,
+    timezone: str = "Asia/Shanghai",
 ) -> Select[Customer]:
+    """Every filter AND-ed (``crm/customer_filters.py`` for the classifications)."""
     statement = select(Customer)
     if q is not None:
         statement = statement.where(matches(q))
     if tag:
         statement = statement.where(tag_filter(tag, dialect))
     if store_id is not None:
-        statement = statement.where(Customer.home_store_id == store_id)
+        statement = statement.where(of_store(store_id))
+    if filters is not None:
+        statement = statement.where(*conditions(filters, timezone))
     if lifecycle:
         statement = statement.where(lifecycle_filter(lifecycle, today))
     return statement

@@ -37,6 +37,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
     )
 
 
+def local_midnight(day: dt.date, timezone: str) -> dt.datetime:
+    """The UTC instant a local day starts at in ``timezone``."""
+    local = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(timezone))
+    return local.astimezone(dt.UTC)
+
+
 @dataclass(frozen=True)
 class Period:
     """The local days ``first`` to ``last`` inclusive, in ``timezone``."""
@@ -46,9 +52,7 @@ class Period:
     timezone: str = DEFAULT_TIMEZONE
 
     def midnight(self, day: dt.date) -> dt.datetime:
-        """The UTC instant a local day starts at."""
-        local = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(self.timezone))
-        return local.astimezone(dt.UTC)
+        return local_midnight(day, self.timezone)
 
     @property
     def start_at(self) -> dt.datetime:

@@ -157,3 +157,52 @@ async def _foreign_store(book: Book) -> str:
         shop = (await session.scalars(select(Tenant.id).where(Tenant.slug == "demo-shop"))).one()
         with tenant_scope(shop):
             return str((await session.scalars(select(Store.id))).first())
+
+
+async def series(book: Book, **query: str) -> Any:
+    response = await book.crm.demo.client.get(
+        "/api/v1/insights/series", params=query, headers=await book.crm.headers()
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@ON_SQLITE
+async def test_series_points_are_the_boards_formula_per_bucket(book: Book) -> None:
+    # Given the book
+    await write_book(book)
+    # When March's revenue is asked per day
+    daily = await series(book, metric="revenue", interval="day", **MARCH)
+    by_day = {p["from"]: p["value"] for p in daily["points"]}
+    # Then each day holds its completed orders, and the days add up to the board's revenue
+    assert len(daily["points"]) == 31
+    assert (by_day["2026-03-05"], by_day["2026-03-10"], by_day["2026-03-20"]) == (
+        20_000,
+        15_000,
+        30_000,
+    )
+    assert by_day["2026-03-31"] == 0  # B's refunded order is a visit, not revenue
+    assert sum(by_day.values()) == (await board(book))["chain"]["revenue"]
+    # And weeks start on Monday, clipped to March (1 March 2026 is a Sunday)
+    weekly = await series(book, metric="orders", interval="week", **MARCH)
+    assert [(p["from"], p["to"], p["value"]) for p in weekly["points"]] == [
+        ("2026-03-01", "2026-03-01", 0),
+        ("2026-03-02", "2026-03-08", 1),
+        ("2026-03-09", "2026-03-15", 2),
+        ("2026-03-16", "2026-03-22", 1),
+        ("2026-03-23", "2026-03-29", 0),
+        ("2026-03-30", "2026-03-31", 0),
+    ]
+    # And months carry new customers and the repurchase rate as the board defines them
+    quarter = {"from": "2026-01-01", "to": "2026-03-31"}
+    new = await series(book, metric="new_customers", interval="month", **quarter)
+    assert [p["value"] for p in new["points"]] == [0, 0, 2]
+    again = await series(book, metric="repurchase_rate", interval="month", **quarter)
+    assert [p["value"] for p in again["points"]] == [None, None, round(2 / 3, 4)]
+    # And a year of days is too many points: a 422 naming the interval
+    year = await book.crm.demo.client.get(
+        "/api/v1/insights/series",
+        params={"interval": "day", "from": "2025-01-01", "to": "2025-12-31"},
+        headers=await book.crm.headers(),
+    )
+    assert year.status_code == 422 and "interval" in year.text

@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.access.principal import Principal
 from pitstop.db.base import Clock
 from pitstop.insights import kpis, segments
+from pitstop.insights import series as series_of
 from pitstop.insights.kpis import KpiTiles
 from pitstop.insights.schemas import KpiBoard
 from pitstop.insights.segments import SegmentsReport
+from pitstop.insights.series import Interval, Metric, Series
 from pitstop.tenancy.periods import Period, checked_period, tenant_timezone
 
 Compare = Literal["previous_period", "previous_year"]
@@ -78,3 +80,23 @@ class InsightsController(Controller):
         if store_id is not None:
             await kpis.visible_stores(session, principal, store_id)
         return await segments.report(session, kpis.scope_of(principal, store_id))
+
+    @get("/series", opt={"permission": "insights:read"})
+    async def series(
+        self,
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        clock: NamedDependency[Clock],
+        metric: FromQuery[Metric] = "revenue",
+        interval: FromQuery[Interval] = "day",
+        first: Annotated[dt.date | None, QueryParameter(name="from")] = None,
+        last: Annotated[dt.date | None, QueryParameter(name="to")] = None,
+        store_id: FromQuery[uuid.UUID | None] = None,
+    ) -> Series:
+        """One KPI per local day, Monday week or month, each point the board's formula for
+        its days (at most 120 points). Without dates: this month up to today."""
+        period = await _period(session, clock, first, last)
+        if store_id is not None:
+            await kpis.visible_stores(session, principal, store_id)
+        scope = kpis.scope_of(principal, store_id)
+        return await series_of.series(session, metric, interval, period, scope)

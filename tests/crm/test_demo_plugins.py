@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.pool import NullPool
 
+from pitstop.crm.models import CustomerRfm
 from pitstop.db.base import Base
 from pitstop.db.engine import create_engine
 from pitstop.db.tenant_context import tenant_scope
@@ -92,6 +93,12 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
     # And trade-ins have a price table, candidates, and a lead in every stage
     assert prices and len(candidates) >= len(STAGES)
     assert {lead.stage for lead in leads} == set(STAGES)
+    # And every customer with a visit has RFM scores, spread over several segments
+    with tenant_scope(crm.tenant_id):
+        async with runtime.sessions() as session:
+            segments = (await session.scalars(select(CustomerRfm.segment))).all()
+    assert len(segments) == report.scored["demo-chain"] > 0
+    assert len(set(segments)) >= 3
 
     # When it runs again
     before = await every_row(crm, census)
@@ -99,3 +106,4 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
     # Then not one row of any table changed, and the logins are the same
     assert await every_row(crm, census) == before
     assert again.logins == report.logins
+    assert again.scored == {}  # already scored: the nightly run keeps them fresh

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder
+from pitstop.db.tenant_context import current_tenant_id
 from pitstop.tenancy.periods import Period
 
 Scope = Sequence[uuid.UUID] | None
@@ -34,7 +35,16 @@ o = ServiceOrder
 
 
 def visits_between(start: dt.datetime, end: dt.datetime, scope: Scope) -> list[ColumnElement[bool]]:
-    conditions = [o.status.in_(VISITS), o.completed_at >= start, o.completed_at < end]
+    """Visits in ``[start, end)`` at the stores in scope. The tenant is named explicitly
+    (the walls would add it too): it is what lets PostgreSQL range-scan the
+    ``(tenant_id, [store_id,] completed_at)`` indexes instead of filtering every tenant's
+    rows through the row-level-security policy."""
+    conditions = [
+        o.tenant_id == current_tenant_id(),
+        o.status.in_(VISITS),
+        o.completed_at >= start,
+        o.completed_at < end,
+    ]
     if scope is not None:
         conditions.append(o.store_id.in_(scope))
     return conditions
@@ -100,6 +110,40 @@ async def new_customers(
     return result
 
 
+def _per_customer(
+    start: dt.datetime, end: dt.datetime, scope: Scope, by_store: bool, **counts: Any
+) -> Any:
+    """One scan of the visits in ``[start, end)``, grouped by (store,) customer, with
+    ``counts`` as named ``count() FILTER (...)`` columns."""
+    return (
+        select(
+            *_keys(by_store),
+            o.customer_id,
+            *(func.count().filter(condition).label(name) for name, condition in counts.items()),
+        )
+        .where(*visits_between(start, end, scope))
+        .group_by(*_keys(by_store), o.customer_id)
+        .subquery("per_customer")
+    )
+
+
+async def _customers_with(
+    session: AsyncSession, per_customer: Any, by_store: bool, whole: Any, part: Any
+) -> dict[Key, tuple[int, int]]:
+    """``(customers with whole, of them with part)`` from a per-customer subquery. Joined to
+    ``Customer`` so the statement stays an ORM one, inside the tenant walls."""
+    keys = [per_customer.c.store_id] if by_store else []
+    statement = (
+        select(*keys, func.count().filter(whole), func.count().filter(whole, part))
+        .select_from(Customer)
+        .join(per_customer, per_customer.c.customer_id == Customer.id)
+        .where(Customer.tenant_id == current_tenant_id())
+        .group_by(*keys)
+    )
+    rows = await _keyed(session, statement, by_store)
+    return {key: (int(row[0]), int(row[1])) for key, row in rows.items()}
+
+
 def _another_visit(
     start: dt.datetime, end: dt.datetime, scope: Scope, by_store: bool
 ) -> ColumnElement[bool]:
@@ -150,20 +194,18 @@ async def retention(
     session: AsyncSession, period: Period, scope: Scope, by_store: bool
 ) -> dict[Key, tuple[int, int]]:
     """``(customers with a visit in the 12 months before the last 12, of them with a visit
-    in the last 12 months)``, the months ending with the period."""
+    in the last 12 months)``, the months ending with the period: one grouped scan."""
     start, middle = period.months_before_end(24), period.months_before_end(12)
-    customers = func.count(distinct(o.customer_id))
-    statement = (
-        select(
-            *_keys(by_store),
-            customers,
-            customers.filter(_another_visit(middle, period.end_at, scope, by_store)),
-        )
-        .where(*visits_between(start, middle, scope))
-        .group_by(*_keys(by_store))
+    per_customer = _per_customer(
+        start,
+        period.end_at,
+        scope,
+        by_store,
+        before=o.completed_at < middle,
+        after=o.completed_at >= middle,
     )
-    rows = await _keyed(session, statement, by_store)
-    return {key: (int(row[0]), int(row[1])) for key, row in rows.items()}
+    c = per_customer.c
+    return await _customers_with(session, per_customer, by_store, c.before > 0, c.after > 0)
 
 
 async def order_totals(

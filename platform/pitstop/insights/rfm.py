@@ -4,10 +4,11 @@ Recency, frequency and monetary value are aggregated and scored in one SQL state
 quantiles are ``NTILE(5)`` window functions over the aggregates (ties broken by customer
 id, so both databases give every customer the same score), thresholds are ``CASE``
 expressions against cut-offs turned into instants here. The rows are then *streamed*
-(``yield_per``) and written back in batches, so memory holds one batch whatever the number
-of customers; only the segment rule is applied in Python, per row. The run replaces the
-tenant's ``customer_rfm`` rows in one transaction and records the segment sizes in
-``rfm_runs`` for the next run's trend.
+(``yield_per``, with each customer's latest store from a correlated lookup on the
+``(tenant_id, customer_id)`` index) and written back in batches, so memory holds one batch
+whatever the number of customers; only the segment rule is applied in Python, per row.
+The run replaces the tenant's ``customer_rfm`` rows in one transaction and records the
+segment sizes in ``rfm_runs`` for the next run's trend.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from pitstop.crm.models import Customer, CustomerRfm, OrderStatus, ServiceOrder
 from pitstop.db.tenant_context import current_tenant_id
@@ -45,7 +47,7 @@ def _aggregates(window_start: dt.datetime) -> Any:
             func.count().filter(in_window).label("frequency"),
             func.coalesce(func.sum(o.total).filter(spent), 0).label("monetary"),
         )
-        .where(o.status.in_(VISITS))
+        .where(o.tenant_id == current_tenant_id(), o.status.in_(VISITS))
         .group_by(o.customer_id)
         .subquery("visits")
     )
@@ -77,10 +79,24 @@ def scored_statement(settings: RfmSettings, now: dt.datetime) -> Any:
     comes along for the per-store sizes)."""
     visits = _aggregates(_months_before(now, settings.window_months))
     r, f, m = _scores(settings, visits, now)
+    latest = aliased(ServiceOrder)
+    last_store = (
+        select(latest.store_id)
+        .where(
+            latest.tenant_id == Customer.tenant_id,
+            latest.customer_id == Customer.id,
+            latest.status.in_(VISITS),
+        )
+        .order_by(latest.completed_at.desc(), latest.id.desc())
+        .limit(1)
+        .correlate(Customer)
+        .scalar_subquery()
+    )
     return (
         select(
             Customer.id,
             Customer.home_store_id,
+            last_store,
             visits.c.last_visit,
             visits.c.first_visit,
             visits.c.frequency,
@@ -90,6 +106,7 @@ def scored_statement(settings: RfmSettings, now: dt.datetime) -> Any:
             m,
         )
         .join(visits, visits.c.customer_id == Customer.id)
+        .where(Customer.tenant_id == current_tenant_id())
         .order_by(Customer.id)
     )
 
@@ -103,18 +120,6 @@ def _aware(value: Any) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-async def _last_stores(
-    session: AsyncSession, last_visits: dict[uuid.UUID, dt.datetime]
-) -> dict[uuid.UUID, uuid.UUID]:
-    """The store of each customer's latest visit, for one batch of customers."""
-    rows = await session.execute(
-        select(o.customer_id, o.store_id, o.completed_at)
-        .where(o.customer_id.in_(list(last_visits)), o.status.in_(VISITS))
-        .order_by(o.completed_at, o.id)
-    )
-    return {row[0]: row[1] for row in rows.all()}  # the latest wins
 
 
 class _Tally:
@@ -175,14 +180,12 @@ async def _write(
     now: dt.datetime,
     tally: _Tally,
 ) -> None:
-    last_visits = {row[0]: _aware(row[2]) for row in batch}
-    stores = await _last_stores(session, last_visits)
     tenant_id = current_tenant_id()
     values = []
-    for customer_id, home, last, first, frequency, monetary, r, f, m in batch:
+    for customer_id, home, store, last, first, frequency, monetary, r, f, m in batch:
         first_days = (now - _aware(first)).days
         segment = settings.segment_of(int(r), int(f), int(m), first_days)
-        tally.add(segment, int(monetary), {home, stores.get(customer_id)})
+        tally.add(segment, int(monetary), {home, store})
         values.append(
             {
                 "tenant_id": tenant_id,
@@ -194,7 +197,7 @@ async def _write(
                 "f": int(f),
                 "m": int(m),
                 "segment": segment,
-                "last_store_id": stores.get(customer_id),
+                "last_store_id": store,
                 "computed_at": now,
             }
         )

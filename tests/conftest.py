@@ -32,7 +32,12 @@ from pitstop.bootstrap.migrate import upgrade
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 
-pytest_plugins = ["pytester", "tests.support.services", "tests.support.markers"]
+pytest_plugins = [
+    "pytester",
+    "tests.support.services",
+    "tests.support.markers",
+    "tests.support.signatures",
+]
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)

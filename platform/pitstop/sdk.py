@@ -50,6 +50,7 @@ from pitstop.insights.schemas import KpiTile, OrderFigures
 from pitstop.messaging.channels import Channel, ChannelFailed, Outbound, Receipt
 from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
 from pitstop.plugin_host.commands import CommandError, for_each_tenant
+from pitstop.plugin_host.contacts import log_contact, withdraw_marketing_consent
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.session import PluginSession, Savepoint, TransactionNotYours
 from pitstop.plugin_host.specs import SdkDeprecationWarning, hookimpl
@@ -63,6 +64,7 @@ from pitstop.plugin_host.types import (
     TaskHandler,
     permission,
 )
+from pitstop.sdk_customers import customer_history, customer_overlap, new_customer_revenue
 from pitstop.sdk_views import (
     CustomerView,
     MileageReadingView,
@@ -79,7 +81,9 @@ from pitstop.sdk_views import (
     list_staff,
     list_vehicles,
     mileage_readings,
+    mileage_readings_of,
     order_figures,
+    service_orders_of,
     vehicle_service_orders,
 )
 from pitstop.tenancy.calendar import Calendar, Duration, calendar_for, parse_duration
@@ -145,6 +149,8 @@ __all__ = [
     "checked_day",
     "checked_instant",
     "completed_service_orders",
+    "customer_history",
+    "customer_overlap",
     "enable_rls",
     "for_each_tenant",
     "free_text",
@@ -158,15 +164,20 @@ __all__ = [
     "keyset",
     "list_staff",
     "list_vehicles",
+    "log_contact",
     "mileage_readings",
+    "mileage_readings_of",
+    "new_customer_revenue",
     "new_id",
     "order_figures",
     "page_of",
     "parse_duration",
     "permission",
     "sensitive",
+    "service_orders_of",
     "tenant_fk",
     "unmasked_builtins",
     "utcnow",
     "vehicle_service_orders",
+    "withdraw_marketing_consent",
 ]

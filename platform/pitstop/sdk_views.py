@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from pitstop.access.permissions import STORE_SCOPED_ROLES
+from pitstop.access.pii import mask_name
 from pitstop.crm.models import Customer, MileageReading, OrderStatus, ServiceOrder, Vehicle
 from pitstop.identity.models import Membership, Role
 from pitstop.insights import figures
@@ -39,6 +40,13 @@ class CustomerView:
     erased: bool
     marketing_consent: bool = False
     """SDK 1.2: the customer agreed to marketing contact (what marketing lists filter on)."""
+    masked_name: str | None = None
+    """SDK 1.3: the name as every role sees it masked (``张*``), for a front desk to
+    confirm who a code belongs to without reading the name itself."""
+    name: str | None = None
+    """SDK 1.3: personal data: hand it out only as ``Sensitive(name, "name")``."""
+    phone: str | None = None
+    """SDK 1.3: personal data: hand it out only as ``Sensitive(phone, "phone")``."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ class ServiceOrderView:
     ``total``): the same split ``service_order.completed`` carries."""
     mileage_km: int | None = None
     """SDK 1.2: the odometer reading taken when the order was completed."""
+    advisor_id: uuid.UUID | None = None
+    """SDK 1.3: the staff member (membership id) the order was written by."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,9 @@ def _customer_view(row: Customer) -> CustomerView:
         row.birthday,
         row.erased_at is not None,
         bool(row.marketing_consent),
+        None if row.erased_at is not None else mask_name(row.name),
+        row.name,
+        row.phone,
     )
 
 
@@ -216,6 +229,49 @@ async def vehicle_service_orders(
     return [order_view(row) for row in (await ctx.session.scalars(statement)).all()]
 
 
+async def mileage_readings_of(
+    ctx: PluginContext, vehicle_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[MileageReadingView]]:
+    """The odometer timelines of many vehicles, oldest first, in a few queries (SDK 1.3):
+    nightly work over the fleet reads a batch of vehicles at a time, not one by one."""
+    wanted = sorted(set(vehicle_ids))
+    found: dict[uuid.UUID, list[MileageReadingView]] = {v: [] for v in wanted}
+    for i in range(0, len(wanted), ID_CHUNK):
+        statement = (
+            select(MileageReading)
+            .where(MileageReading.vehicle_id.in_(wanted[i : i + ID_CHUNK]))
+            .order_by(MileageReading.read_at, MileageReading.id)
+        )
+        for r in (await ctx.session.scalars(statement)).all():
+            found[r.vehicle_id].append(
+                MileageReadingView(
+                    r.vehicle_id, r.mileage_km, r.read_at, str(r.source), r.correction
+                )
+            )
+    return found
+
+
+async def service_orders_of(
+    ctx: PluginContext, vehicle_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[ServiceOrderView]]:
+    """The completed (not refunded) orders of many vehicles, oldest completion first, in a
+    few queries (SDK 1.3): :func:`vehicle_service_orders` for a batch of the fleet."""
+    wanted = sorted(set(vehicle_ids))
+    found: dict[uuid.UUID, list[ServiceOrderView]] = {v: [] for v in wanted}
+    for i in range(0, len(wanted), ID_CHUNK):
+        statement = (
+            select(ServiceOrder)
+            .where(
+                ServiceOrder.vehicle_id.in_(wanted[i : i + ID_CHUNK]),
+                ServiceOrder.status == OrderStatus.completed,
+            )
+            .order_by(ServiceOrder.completed_at, ServiceOrder.id)
+        )
+        for row in (await ctx.session.scalars(statement)).all():
+            found[row.vehicle_id].append(order_view(row))
+    return found
+
+
 def order_view(row: ServiceOrder) -> ServiceOrderView:
     return ServiceOrderView(
         row.id,
@@ -227,6 +283,7 @@ def order_view(row: ServiceOrder) -> ServiceOrderView:
         row.completed_at,
         {str(k): int(v) for k, v in (row.amounts or {}).items()},
         row.mileage_km,
+        row.advisor_id,
     )
 
 

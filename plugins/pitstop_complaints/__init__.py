@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.sdk import (
+    EventHandler,
     KpiTile,
     Period,
     PluginContext,
@@ -30,6 +31,7 @@ from pitstop_complaints.events import EVENT_TYPES
 from . import demo, privacy, tile
 from . import models as models  # the tables must be in the metadata
 from .api import ComplaintsController, KpisController, NotificationsController
+from .requests import on_complaint_requested
 from .settings import ComplaintSettings
 from .sla import sla_check, sla_sweep
 
@@ -80,6 +82,11 @@ def migrations() -> Path:
 @hookimpl
 def tasks() -> Mapping[str, TaskHandler]:
     return {"sla_check": sla_check}
+
+
+@hookimpl
+def subscriptions() -> Mapping[str, EventHandler]:
+    return {"complaint.requested": on_complaint_requested}
 
 
 @hookimpl

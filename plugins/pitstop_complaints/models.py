@@ -142,3 +142,19 @@ class RoutingCursor(TenantModel):
     store_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     role: Mapped[str] = mapped_column(String(63))
     last_staff_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class ComplaintRequest(TenantModel):
+    """A ``complaint.requested`` answered: one per ``request_id``, whatever redelivers it."""
+
+    __tablename__ = "complaint_requests"
+    __table_args__ = (UniqueConstraint("tenant_id", "request_id"),)
+
+    request_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    """None when refused (the customer erased, the store gone, requests switched off)."""
+    outcome: Mapped[str] = mapped_column(String(16))
+    """``opened`` or ``refused``."""
+    source: Mapped[str] = mapped_column(String(120))
+    """``plugin/type/id`` of the requester (ids only)."""
+    requested_at: Mapped[dt.datetime]

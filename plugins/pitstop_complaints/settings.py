@@ -114,6 +114,8 @@ class ComplaintSettings(msgspec.Struct, forbid_unknown_fields=True):
     """Notifications about these go out at once; the others wait for the store to open."""
     reopen_below: int = 3
     """A follow-up satisfaction below this (1-5), or "not resolved", reopens the complaint."""
+    open_requested: bool = True
+    """Open a complaint when another plugin asks (``complaint.requested``: a low survey)."""
 
     def __post_init__(self) -> None:
         if not self.severities or len(set(self.severities)) != len(self.severities):

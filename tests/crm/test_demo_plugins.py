@@ -19,6 +19,9 @@ from pitstop.demo.loader import run_demo
 from pitstop_complaints.models import Complaint, ComplaintActivity
 from pitstop_complaints.workflow import TRANSITIONS
 from pitstop_membership.models import LedgerEntry, MemberAccount
+from pitstop_referrals.models import Referral
+from pitstop_referrals.schemas import STATUSES
+from pitstop_retention.models import CustomerState, Survey, Task, VehicleDue
 from pitstop_tradein.models import Candidate, Lead, PriceRow
 from pitstop_tradein.stages import STAGES
 from tests.crm.conftest import Crm
@@ -66,6 +69,8 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
         ("demo-chain", "membership"),
         ("demo-chain", "complaints"),
         ("demo-chain", "tradein"),
+        ("demo-chain", "referrals"),
+        ("demo-chain", "retention"),
     }
     with tenant_scope(crm.tenant_id):
         async with runtime.sessions() as session:
@@ -76,6 +81,11 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
             leads = (await session.scalars(select(Lead))).all()
             candidates = (await session.scalars(select(Candidate))).all()
             prices = (await session.scalars(select(PriceRow))).all()
+            referrals = (await session.scalars(select(Referral))).all()
+            dues = (await session.scalars(select(VehicleDue))).all()
+            states = (await session.scalars(select(CustomerState))).all()
+            tasks = (await session.scalars(select(Task))).all()
+            surveys = (await session.scalars(select(Survey))).all()
     # And members have points history and more than one tier
     assert accounts and len(entries) >= len(accounts)
     assert len({a.tier for a in accounts}) > 1
@@ -93,6 +103,16 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
     # And trade-ins have a price table, candidates, and a lead in every stage
     assert prices and len(candidates) >= len(STAGES)
     assert {lead.stage for lead in leads} == set(STAGES)
+    # And there is a referral in every state
+    assert {r.status for r in referrals} == set(STATUSES)
+    # And retention has cars upcoming and overdue, customers in every state, open calls of
+    # every kind and answered surveys, low ones among them
+    today = NOW.date()
+    assert any(d.due_date > today for d in dues) and any(d.due_date < today for d in dues)
+    assert {s.state for s in states} >= {"active", "at_risk", "dormant"}
+    assert {t.kind for t in tasks if t.status == "open"} == {"recall", "follow_up", "callback"}
+    answered = [s for s in surveys if s.answered_at is not None]
+    assert answered and any(s.low for s in answered) and len(answered) < len(surveys)
     # And every customer with a visit has RFM scores, spread over several segments
     with tenant_scope(crm.tenant_id):
         async with runtime.sessions() as session:

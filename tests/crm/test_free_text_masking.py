@@ -9,7 +9,9 @@ in the structured mask format instead. Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +21,8 @@ from litestar import Litestar
 from pitstop.access.masking import policy_for
 from pitstop.access.permissions import ROLE_TEMPLATES
 from pitstop.access.pii import mask
+from pitstop.db.tenant_context import tenant_scope
+from pitstop_retention.models import Survey, Task
 from tests.crm.conftest import LINE, Crm, make_vin
 
 SECRETS = {
@@ -191,6 +195,56 @@ async def seed_tradein(crm: Crm, seeded: Seeded) -> None:
     seeded.add("lead_id", lead["id"])
 
 
+async def seed_referrals(crm: Crm, seeded: Seeded) -> None:
+    """Referrals store no free text (reasons are codes); the reviewer's reason goes to the
+    audit log only. A referral held for review (a shared address) and approved with it."""
+    client, admin = crm.demo.client, await crm.headers("store_manager")
+    address = {"address": "上海市静安区南京西路 1 号"}
+    referrer, referee = await crm.customer(**address), await crm.customer(**address)
+    code = await _ok(
+        await client.post(
+            "/api/v1/referrals/codes", json={"customer_id": referrer["id"]}, headers=admin
+        ),
+        201,
+    )
+    body = {"code": code["code"], "referee_customer_id": referee["id"],
+            "store_id": crm.stores["SH001"]}  # fmt: skip
+    linked = await _ok(await client.post("/api/v1/referrals", json=body, headers=admin), 201)
+    url = f"/api/v1/referrals/{linked['id']}/approve"
+    await _ok(await client.post(url, json={"reason": NOTE}, headers=admin))
+    seeded.add("code", code["code"])
+    seeded.add("referral_id", linked["id"])
+
+
+async def seed_retention(crm: Crm, seeded: Seeded) -> None:
+    """A follow-up call's outcome note and a survey's comment (the call and the survey as a
+    completed order leaves them: written under the tenant, then worked through the API)."""
+    customer_id = uuid.UUID(seeded.ids["customer_id"][0])
+    store_id, now = uuid.UUID(crm.stores["SH001"]), dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+    async with crm.demo.runtime.sessions() as session, session.begin():
+        with tenant_scope(crm.tenant_id):
+            order_id = uuid.uuid4()
+            task = Task(
+                kind="follow_up",
+                dedupe_key=f"follow_up:{order_id}:7",
+                customer_id=customer_id,
+                store_id=store_id,
+                due_at=now,
+                created_at=now,
+            )
+            survey = Survey(order_id=order_id, customer_id=customer_id, store_id=store_id,
+                            created_at=now)  # fmt: skip
+            session.add_all([task, survey])
+            await session.flush()
+            ids = str(task.id), str(survey.id)
+    client, admin = crm.demo.client, await crm.headers()
+    base = "/api/v1/retention"
+    body = {"outcome": "no_answer", "note": NOTE}
+    await _ok(await client.post(f"{base}/tasks/{ids[0]}/outcome", json=body, headers=admin))
+    body = {"csi": 3, "nps": 7, "comment": NOTE}
+    await _ok(await client.post(f"{base}/surveys/{ids[1]}", json=body, headers=admin))
+
+
 async def seed_nothing(crm: Crm, seeded: Seeded) -> None:
     """A channel plugin (webhook) stores no text of its own: messages live in the core's log."""
 
@@ -199,6 +253,8 @@ PLUGIN_SEEDERS: dict[str, Callable[[Crm, Seeded], Awaitable[None]]] = {
     "membership": seed_membership,
     "complaints": seed_complaints,
     "tradein": seed_tradein,
+    "referrals": seed_referrals,
+    "retention": seed_retention,
     "webhook": seed_nothing,
 }
 
@@ -287,6 +343,7 @@ async def test_no_role_reads_a_masked_class_raw_from_any_free_text(crm: Crm, app
         "/api/v1/messages",
         "/api/v1/tradein/leads/{id}",
         "/api/v1/tradein/leads/{id}/appraisals",
+        "/api/v1/retention/tasks",
     } <= routes
 
 

@@ -1,6 +1,6 @@
 """End to end on real Redis and PostgreSQL with real ``pitstop worker`` processes.
 
-500 service orders complete through the API while a worker is killed with SIGKILL
+250 service orders complete through the API while a worker is killed with SIGKILL
 mid-batch and replaced, and while Redis itself is stopped and restarted. Every delivery
 still ends done with exactly one effect: the worker's transaction couples the handler's
 write and the done-mark, and the relay's sweep re-sends what the outage swallowed.
@@ -38,7 +38,7 @@ from tests.support.servers import RedisServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 ORDERS = tuple(
-    int(n) for n in os.environ.get("E2E_ORDERS", "250,150,100").split(",")
+    int(n) for n in os.environ.get("E2E_ORDERS", "120,80,50").split(",")
 )  # before the kill, while no worker runs, while Redis is down
 
 

@@ -127,6 +127,25 @@ AUDITED: dict[Operation, Audited] = {
     ),
     ("POST", "/api/v1/tradein/leads/{lead_id}/sold"): _lead("tradein.sold", s.tradein_sold),
     ("POST", "/api/v1/tradein/leads/{lead_id}/lost"): _lead("tradein.lost", s.tradein_lost),
+    ("POST", "/api/v1/referrals/codes"): Audited(
+        "referrals.code_issued", "referral_code", s.referrals_code
+    ),
+    ("POST", "/api/v1/referrals"): Audited("referrals.linked", "referral", s.referrals_link),
+    ("POST", "/api/v1/referrals/{referral_id}/approve"): Audited(
+        "referrals.approved", "referral", s.referrals_approve
+    ),
+    ("POST", "/api/v1/referrals/{referral_id}/reject"): Audited(
+        "referrals.rejected", "referral", s.referrals_reject
+    ),
+    ("POST", "/api/v1/retention/tasks/{task_id}/outcome"): Audited(
+        "retention.task_outcome", "retention_task", s.retention_task_outcome
+    ),
+    ("POST", "/api/v1/retention/surveys/{survey_id}"): Audited(
+        "retention.survey_answered", "retention_survey", s.retention_survey
+    ),
+    ("POST", "/api/v1/retention/recompute"): Audited(
+        "retention.recompute_requested", "schedule", s.retention_recompute
+    ),
     ("POST", "/api/v1/platform/tenants"): Audited(
         "tenant.created", "tenant", s.create_tenant, actor_kind="platform"
     ),
@@ -284,7 +303,7 @@ def test_the_lists_are_reviewed_and_every_action_documented() -> None:
     assert all(len(reason) > 20 for reason in RECORDED_ELSEWHERE.values())
     assert [a for a in sorted(AUDIT_ACTIONS) if f"`{a}`" not in page] == []
     assert [a.action for a in AUDITED.values() if f"`{a.action}`" not in page] == []
-    plugins = ("membership.", "tradein.")
+    plugins = ("membership.", "tradein.", "referrals.", "retention.")
     core = {a.action for a in AUDITED.values() if not a.action.startswith(plugins)}
     assert core <= AUDIT_ACTIONS
     assert all((a.change is not None) == (a.action == "staff.changed") for a in AUDITED.values())

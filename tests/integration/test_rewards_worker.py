@@ -18,7 +18,7 @@ from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.models import Tenant
 from tests.conftest import Drain
-from tests.plugins.membership.on_kit.test_rewards import Referrals, request
+from tests.plugins.membership.on_kit.test_rewards import Goodwill, request
 from tests.support.demo import Demo
 
 BASE = "/api/v1/membership"
@@ -27,7 +27,7 @@ BASE = "/api/v1/membership"
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """The installed plugins and a requester that is not membership."""
-    rt = Runtime.build(settings, extra_plugins=[Referrals()], poolclass=NullPool)
+    rt = Runtime.build(settings, extra_plugins=[Goodwill()], poolclass=NullPool)
     try:
         yield rt
     finally:
@@ -38,10 +38,10 @@ async def test_a_reward_request_is_granted_once_through_the_worker(
     demo: Demo, runtime: Runtime, worker: Drain
 ) -> None:
     # Given the demo chain with the requester on, a voucher template and a customer
-    Referrals.answers = []
+    Goodwill.answers = []
     admin = await demo.headers()
     enabled = await demo.client.put(
-        "/api/v1/plugins/referrals", json={"enabled": True}, headers=admin
+        "/api/v1/plugins/goodwill", json={"enabled": True}, headers=admin
     )
     assert enabled.status_code == 200, enabled.text
     template = await demo.client.post(
@@ -68,7 +68,7 @@ async def test_a_reward_request_is_granted_once_through_the_worker(
     async with runtime.sessions() as session, session.begin():
         chain = (await session.scalars(select(Tenant.id).where(Tenant.slug == "demo-chain"))).one()
         with tenant_scope(chain):
-            ctx: Any = await runtime.plugins.context(session, "referrals")
+            ctx: Any = await runtime.plugins.context(session, "goodwill")
             await ctx.emit("reward.requested", reward)
             await ctx.emit("reward.requested", reward)
     await worker()
@@ -77,7 +77,7 @@ async def test_a_reward_request_is_granted_once_through_the_worker(
     (voucher,) = held.json()
     assert (voucher["status"], voucher["reason"]) == ("issued", "推荐新客")
     # And the requester heard one reward.granted, naming the voucher by id
-    assert Referrals.answers == [
+    assert Goodwill.answers == [
         ("reward.granted", {"reward_id": str(reward.reward_id), "voucher_id": voucher["id"],
                             "ledger_entry_id": None}),
     ]  # fmt: skip

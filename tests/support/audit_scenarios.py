@@ -25,6 +25,7 @@ from pitstop.events.outbox import emit
 from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Tenant
 from pitstop_membership.models import MemberAccount
+from pitstop_retention.models import Survey, Task
 from tests.support.demo import PASSWORD, Demo
 from tests.support.events import completed_order
 
@@ -479,3 +480,82 @@ async def tradein_sold(world: World) -> Target:
     await world.call("POST", f"{base}/purchase", _PURCHASE, manager)
     await world.call("POST", f"{base}/sold", {"price": 6_000_000, "channel": "retail"}, manager)
     return Target(ids["lead"])
+
+
+async def _referral(world: World, *, held: bool = False) -> dict[str, str]:
+    """A referrer's code and a new customer linked to it (held for review: same address)."""
+    address = {"address": "上海市静安区南京西路 1 号"} if held else {}
+    referrer = await world.call(
+        "POST", "/api/v1/customers", {"name": "李雷", "phone": "13912340001", **address}
+    )
+    referee = await world.call(
+        "POST", "/api/v1/customers", {"name": "林涛", "phone": "13912340002", **address}
+    )
+    world.personal |= {"李雷", "林涛", "13912340001", "13912340002"}
+    code = await world.call(
+        "POST", "/api/v1/referrals/codes", {"customer_id": referrer.json()["id"]}
+    )
+    body = {"code": code.json()["code"], "referee_customer_id": referee.json()["id"]}
+    linked = await world.call("POST", "/api/v1/referrals", body)
+    return {"code": str(code.json()["id"]), "referral": str(linked.json()["id"])}
+
+
+async def referrals_code(world: World) -> Target:
+    customer_id = await world.customer()
+    code = await world.call("POST", "/api/v1/referrals/codes", {"customer_id": customer_id})
+    return Target(str(code.json()["id"]))
+
+
+async def referrals_link(world: World) -> Target:
+    return Target((await _referral(world))["referral"])
+
+
+async def referrals_approve(world: World) -> Target:
+    referral = (await _referral(world, held=True))["referral"]
+    await world.call("POST", f"/api/v1/referrals/{referral}/approve", {"reason": "一家人"})
+    return Target(referral)
+
+
+async def referrals_reject(world: World) -> Target:
+    referral = (await _referral(world, held=True))["referral"]
+    await world.call("POST", f"/api/v1/referrals/{referral}/reject", {"reason": "同一人"})
+    return Target(referral)
+
+
+async def _retention_rows(world: World) -> tuple[str, str]:
+    """A follow-up call and a survey of the chain's SH001, as a completed order leaves them."""
+    customer_id, store_id = (
+        uuid.UUID(await world.customer()),
+        uuid.UUID(await world.demo.store_id()),
+    )
+    tenant_id, now = await world.tenant_id(CHAIN), dt.datetime.now(dt.UTC)
+    async with world.runtime.sessions() as session, session.begin():
+        with tenant_scope(tenant_id):
+            order_id = uuid.uuid4()
+            survey = Survey(order_id=order_id, customer_id=customer_id, store_id=store_id,
+                            created_at=now)  # fmt: skip
+            task = Task(kind="follow_up", dedupe_key=f"follow_up:{order_id}:7",
+                        customer_id=customer_id, store_id=store_id, order_id=order_id,
+                        due_at=now, created_at=now)  # fmt: skip
+            session.add_all([survey, task])
+            await session.flush()
+            return str(task.id), str(survey.id)
+
+
+async def retention_task_outcome(world: World) -> Target:
+    task_id, _ = await _retention_rows(world)
+    body = {"outcome": "reached", "note": "客户满意"}
+    await world.call("POST", f"/api/v1/retention/tasks/{task_id}/outcome", body)
+    return Target(task_id)
+
+
+async def retention_survey(world: World) -> Target:
+    _, survey_id = await _retention_rows(world)
+    body = {"csi": 5, "nps": 10, "comment": "很好"}
+    await world.call("POST", f"/api/v1/retention/surveys/{survey_id}", body)
+    return Target(survey_id)
+
+
+async def retention_recompute(world: World) -> Target:
+    await world.call("POST", "/api/v1/retention/recompute")
+    return Target(str(await world.tenant_id(CHAIN)))

@@ -61,6 +61,20 @@ DEFAULTS: dict[str, Template] = {
             shipped=True,
         ),
         Template(
+            "follow_up_survey",
+            "service",
+            ("customer_name", "store_name"),
+            "{customer_name}您好，感谢您光临{store_name}，请为本次服务打分（1-5分），您的意见对我们很重要。",
+            shipped=True,
+        ),
+        Template(
+            "follow_up_care",
+            "service",
+            ("customer_name", "store_name"),
+            "{customer_name}您好，您的爱车在{store_name}保养已满一个月，用车如有任何问题欢迎随时联系我们。",
+            shipped=True,
+        ),
+        Template(
             "staff_invite",
             "transactional",
             ("tenant_name", "token"),

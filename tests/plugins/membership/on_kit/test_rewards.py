@@ -1,6 +1,6 @@
 """The reward contract end to end on the kit: a test plugin asks, membership answers once.
 
-``referrals`` here is a minimal plugin that emits the convention type ``reward.requested``
+``goodwill`` here is a minimal plugin that emits the convention type ``reward.requested``
 (undeclared, as the contract says) and records the answers it is delivered.
 """
 
@@ -32,7 +32,7 @@ from tests.plugins.membership.conftest import BASE, local
 from tests.support.kit import DEMO_STORES
 
 
-class Referrals:
+class Goodwill:
     """A requester: emits reward.requested, hears reward.granted / reward.rejected."""
 
     answers: ClassVar[list[tuple[str, dict[str, Any]]]] = []
@@ -40,23 +40,23 @@ class Referrals:
     @staticmethod
     @hookimpl
     def plugin_info() -> PluginInfo:
-        return PluginInfo(name="referrals", version="0.0.1", title="Referrals", sdk=">=1.2,<2")
+        return PluginInfo(name="goodwill", version="0.0.1", title="Goodwill", sdk=">=1.2,<2")
 
     @staticmethod
     @hookimpl
     def subscriptions() -> dict[str, EventHandler]:
         async def record(ctx: PluginContext, event: Event) -> None:
-            Referrals.answers.append((event.type, dict(event.payload)))
+            Goodwill.answers.append((event.type, dict(event.payload)))
 
         return {"reward.granted": record, "reward.rejected": record}
 
 
 @pytest.fixture
 async def app(server_database: dict[str, str], tmp_path: Path) -> AsyncIterator[PluginApp]:
-    Referrals.answers = []
+    Goodwill.answers = []
     async with plugin_app(
         pitstop_membership,
-        Referrals(),
+        Goodwill(),
         stores=DEMO_STORES,
         start=local(2026, 3, 10, 10, 0),
         directory=tmp_path,
@@ -77,13 +77,13 @@ def request(customer_id: str, reward_id: uuid.UUID | None = None, **fields: Any)
         reward_id=reward_id or uuid.uuid4(),
         customer_id=uuid.UUID(customer_id),
         reason="推荐新客",
-        source=RewardSource(plugin="referrals", type="referral", id="42"),
+        source=RewardSource(plugin="goodwill", type="apology", id="42"),
         **body,
     )
 
 
 async def ask(app: PluginApp, *requests: RewardRequested) -> None:
-    async with app.context("referrals") as ctx:
+    async with app.context("goodwill") as ctx:
         for each in requests:
             await ctx.emit("reward.requested", each)
     await app.drain()
@@ -99,13 +99,13 @@ async def test_a_requested_voucher_is_granted_and_the_answer_comes_back(app: Plu
     # Given a customer
     customer = str((await app.customer())["id"])
     reward_id = uuid.uuid4()
-    # When the referrals plugin requests a voucher for them and the worker runs
+    # When the goodwill plugin requests a voucher for them and the worker runs
     await ask(app, request(customer, reward_id))
     # Then the customer holds one REFERRAL50 voucher
     (held,) = await vouchers_of(app, customer)
     assert (held["status"], held["reason"]) == ("issued", "推荐新客")
-    # And referrals heard reward.granted naming it, by id (never the code)
-    assert Referrals.answers == [
+    # And goodwill heard reward.granted naming it, by id (never the code)
+    assert Goodwill.answers == [
         ("reward.granted", {"reward_id": str(reward_id), "voucher_id": held["id"],
                             "ledger_entry_id": None}),
     ]  # fmt: skip
@@ -120,7 +120,7 @@ async def test_duplicates_and_redelivery_of_one_reward_give_one_voucher(app: Plu
     await ask(app, request(customer, reward_id))
     # Then one voucher exists and one answer went out
     assert len(await vouchers_of(app, customer)) == 1
-    assert [kind for kind, _ in Referrals.answers] == ["reward.granted"]
+    assert [kind for kind, _ in Goodwill.answers] == ["reward.granted"]
 
 
 async def test_points_need_a_member_and_are_clawed_back_on_revoke(app: PluginApp) -> None:
@@ -130,7 +130,7 @@ async def test_points_need_a_member_and_are_clawed_back_on_revoke(app: PluginApp
     # When 500 points are requested
     await ask(app, request(customer, refused, kind="points", points=500, voucher_template=None))
     # Then it is rejected as not_enrolled
-    assert Referrals.answers[-1] == (
+    assert Goodwill.answers[-1] == (
         "reward.rejected",
         {"reward_id": str(refused), "reason": "not_enrolled"},
     )
@@ -140,12 +140,12 @@ async def test_points_need_a_member_and_are_clawed_back_on_revoke(app: PluginApp
     granted = uuid.uuid4()
     await ask(app, request(customer, granted, kind="points", points=500, voucher_template=None))
     # Then the member holds 500 points and the answer names the ledger entry
-    kind, payload = Referrals.answers[-1]
+    kind, payload = Goodwill.answers[-1]
     assert kind == "reward.granted" and payload["ledger_entry_id"] is not None
     balance = (await app.client().get(f"{BASE}/accounts/{customer}")).json()["balance"]
     assert balance == 500
     # When the requester revokes it (twice)
-    async with app.context("referrals") as ctx:
+    async with app.context("goodwill") as ctx:
         for _ in range(2):
             await ctx.emit("reward.revoked", RewardRevoked(granted, "推荐作弊"))
     await app.drain()
@@ -161,12 +161,12 @@ async def test_a_revoked_voucher_is_voided_and_a_spent_budget_rejects(app: Plugi
     # When a third is requested
     await ask(app, request(customer, third))
     # Then it is rejected: budget_exhausted
-    assert Referrals.answers[-1] == (
+    assert Goodwill.answers[-1] == (
         "reward.rejected",
         {"reward_id": str(third), "reason": "budget_exhausted"},
     )
     # When the first is revoked
-    async with app.context("referrals") as ctx:
+    async with app.context("goodwill") as ctx:
         await ctx.emit("reward.revoked", RewardRevoked(first, "推荐作弊"))
     await app.drain()
     # Then its voucher is void and the other still issued
@@ -178,7 +178,7 @@ async def test_only_membership_may_answer_and_nobody_may_declare_a_convention(
     app: PluginApp,
 ) -> None:
     # When the requester tries to emit a grant itself
-    async with app.context("referrals") as ctx:
+    async with app.context("goodwill") as ctx:
         with pytest.raises(UndeclaredEvent, match="membership declares it"):
             await ctx.emit("reward.granted", RewardGranted(uuid.uuid4()))
     # And when a plugin declares a convention type

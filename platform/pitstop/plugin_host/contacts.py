@@ -1,0 +1,94 @@
+"""Contact-log and consent writes a plugin may make for a customer (SDK 1.3).
+
+A worklist plugin (retention's recall and follow-up calls) records what happened on a
+call in the same contact log staff use (``POST /api/v1/messages/manual``), and a customer
+who says "do not contact me" on such a call has their marketing consent withdrawn exactly
+as the consent route would do it: history row, audit entry, one place for the rule.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from pitstop.access import audit
+from pitstop.crm.models import Customer
+from pitstop.errors import NotFound, Unprocessable
+from pitstop.messaging import consents, service
+from pitstop.messaging.models import CustomerConsent
+from pitstop.plugin_host.context import PluginContext
+
+CONTACT_OUTCOMES = frozenset({"reached", "no_answer", "declined", "callback", "wrong_number"})
+
+
+async def log_contact(
+    ctx: PluginContext,
+    customer_id: uuid.UUID,
+    *,
+    channel: str,
+    outcome: str,
+    note: str | None = None,
+    store_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Log a contact staff made (a call) in the contact log; returns its message id.
+
+    ``outcome`` is one of the contact log's (``reached``, ``no_answer``, ``declined``,
+    ``callback``, ``wrong_number``); the staff member is the route's caller."""
+    if outcome not in CONTACT_OUTCOMES:
+        raise Unprocessable.field("outcome", f"one of {sorted(CONTACT_OUTCOMES)}")
+    principal = ctx.principal
+    message = await service.log_manual(
+        ctx._session,
+        customer_id=customer_id,
+        channel=channel,
+        outcome=outcome,
+        note=note,
+        staff_id=None if principal is None else principal.actor_id,
+        store_id=store_id,
+        now=ctx.now(),
+    )
+    return message.id
+
+
+async def withdraw_marketing_consent(
+    ctx: PluginContext, customer_id: uuid.UUID, *, source: str = "phone"
+) -> list[str]:
+    """Withdraw the customer's marketing consent on every medium (and the profile's flag);
+    returns the media withdrawn. History and audit as ``PUT .../consents`` writes them."""
+    customer = await ctx._session.get(Customer, (ctx.tenant_id, customer_id))
+    if customer is None:
+        raise NotFound("customer not found")
+    rows = await ctx._session.scalars(
+        select(CustomerConsent).where(
+            CustomerConsent.customer_id == customer_id,
+            CustomerConsent.purpose == "marketing",
+            CustomerConsent.granted.is_(True),
+        )
+    )
+    answers = [
+        consents.ConsentAnswer("marketing", r.channel, False, source, r.notice_version)
+        for r in rows.all()
+    ]
+    now = ctx.now()
+    principal = ctx.principal
+    actor = None if principal is None else principal.actor_id
+    changed = await consents.change(ctx._session, customer_id, answers, now=now, actor_id=actor)
+    flag = bool(customer.marketing_consent)
+    customer.marketing_consent, customer.consent_at, customer.consent_channel = False, None, None
+    if changed or flag:
+        detail = {
+            "changes": [{"purpose": "marketing", "channel": a.channel, "granted": False,
+                         "source": source} for a in changed],
+            "profile_flag": flag,
+            "by_plugin": ctx.plugin,
+        }  # fmt: skip
+        await audit.record(
+            ctx._session,
+            "customer.consent_changed",
+            resource="customer",
+            resource_id=customer_id,
+            detail=detail,
+            at=now,
+        )
+    return [a.channel for a in changed]

@@ -1,0 +1,111 @@
+"""The referral funnel, aggregated in SQL over the plugin's own tables.
+
+Referrals count by when they were linked (a cohort): of those linked in ``[from, to)``,
+how many qualified, were rewarded or disqualified (by reason). The review backlog is
+what waits for a reviewer now, whatever its age. Reward cost is what was asked for and
+granted: points summed, vouchers counted (their face value is the fulfiller's).
+
+New customers are the ones *won* in the period - their first completed order fell in it
+(the core's ``new_customer_revenue``) - and each brings what they spent within 12 months
+of it so far: the referral share of them, and referees' spend against the others'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from pitstop.sdk import PluginContext, new_customer_revenue
+
+from .lifecycle import scoped
+from .models import Referral, ReferralCode, ReferralReward
+
+
+def _count(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _sum_points() -> Any:
+    return func.coalesce(
+        func.sum(case((ReferralReward.kind == "points", ReferralReward.points))), 0
+    )
+
+
+async def kpis(
+    ctx: PluginContext, start: dt.datetime, end: dt.datetime, store_id: uuid.UUID | None
+) -> dict[str, Any]:
+    cohort = [Referral.linked_at >= start, Referral.linked_at < end]
+    if store_id is not None:
+        cohort.append(Referral.store_id == store_id)
+    funnel = scoped(
+        ctx,
+        select(
+            func.count(),
+            _count(Referral.qualified_at.is_not(None)),
+            _count(Referral.status == "rewarded"),
+            _count(Referral.status.in_(("disqualified", "rejected"))),
+            func.coalesce(func.sum(Referral.order_total), 0),
+        ).where(*cohort),
+    )
+    linked, qualified, rewarded, disqualified, first_orders = (
+        await ctx.session.execute(funnel)
+    ).one()
+    reasons = scoped(
+        ctx,
+        select(Referral.reason, func.count())
+        .where(*cohort, Referral.status.in_(("disqualified", "rejected")))
+        .group_by(Referral.reason),
+    )
+    backlog = scoped(ctx, select(func.count()).where(Referral.status == "review"))
+    if store_id is not None:
+        backlog = backlog.where(Referral.store_id == store_id)
+    cost = scoped(
+        ctx,
+        select(
+            func.coalesce(
+                func.sum(case((ReferralReward.kind == "points", ReferralReward.points))), 0
+            ),
+            _count(ReferralReward.kind == "voucher"),
+        )
+        .join(Referral, Referral.id == ReferralReward.referral_id)
+        .where(*cohort, ReferralReward.status == "granted"),
+    )
+    points, vouchers = (await ctx.session.execute(cost)).one()
+    issued = select(func.count()).where(
+        ReferralCode.created_at >= start, ReferralCode.created_at < end
+    )
+    won = await new_customer_revenue(ctx, since=start, until=end, store_id=store_id)
+    referees = set((await ctx.session.scalars(select(Referral.referee_id))).all())
+    referred = {c: spent for c, spent in won.items() if c in referees}
+    others = {c: spent for c, spent in won.items() if c not in referees}
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "store_id": None if store_id is None else str(store_id),
+        "codes_issued": int(await ctx.session.scalar(issued) or 0),
+        "linked": int(linked),
+        "qualified": int(qualified),
+        "rewarded": int(rewarded),
+        "disqualified": int(disqualified),
+        "disqualified_by_reason": {
+            str(r): int(n) for r, n in (await ctx.session.execute(reasons)).all()
+        },
+        "review_backlog": int(await ctx.session.scalar(backlog) or 0),
+        "referee_first_order_revenue": int(first_orders),
+        "points_granted": int(points),
+        "vouchers_granted": int(vouchers),
+        "points_per_rewarded": round(int(points) / int(rewarded), 1) if rewarded else None,
+        "new_customers": len(won),
+        "referred_new_customers": len(referred),
+        "referral_share": round(len(referred) / len(won), 3) if won else None,
+        "referee_avg_revenue": _average(referred),
+        "other_new_customer_avg_revenue": _average(others),
+    }
+
+
+def _average(spent: dict[uuid.UUID, int]) -> int | None:
+    """Fen per customer over the first 12 months so far; None when there is nobody."""
+    return round(sum(spent.values()) / len(spent)) if spent else None

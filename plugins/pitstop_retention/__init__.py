@@ -1,0 +1,123 @@
+"""Retention: keeping customers coming back.
+
+Every vehicle's next maintenance is projected from its own odometer history (date or
+mileage, whichever first) and reminded at the tenant's offsets, once each, stopping by
+itself when the car comes in; customers are classed nightly as active, at risk, dormant
+or lost; dormant ones get a recall call (and an offer through the reward contract); every
+service is followed up (survey, call, care message) and a low score opens a callback
+within business hours and asks for a complaint. Written against ``pitstop.sdk`` only.
+See ``docs/plugins/retention.md``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pitstop.sdk import (
+    EventHandler,
+    PluginContext,
+    PluginInfo,
+    Schedule,
+    Section,
+    TaskHandler,
+    hookimpl,
+    permission,
+)
+
+from . import demo, privacy
+from . import models as models  # the tables must be in the metadata
+from .api import DueController, RecomputeController, SurveysController, TasksController
+from .events import EVENT_TYPES
+from .follow_ups import run_step
+from .kpis import KpisController
+from .nightly import nightly, recompute
+from .settings import RetentionSettings
+from .subscriptions import SUBSCRIPTIONS
+
+_DESK = {"hq_admin", "store_manager", "service_advisor"}
+
+
+@hookimpl
+def plugin_info() -> PluginInfo:
+    return PluginInfo(
+        name="retention",
+        version="0.1.0",
+        title="客户保持 Retention",
+        sdk=">=1.3,<2",
+        settings=RetentionSettings,
+        permissions=(
+            permission(
+                "retention:read",
+                "See due vehicles, the retention worklist and KPIs",
+                _DESK | {"hq_analyst", "marketing"},
+            ),
+            permission(
+                "retention:work",
+                "Record call outcomes and survey answers (the front desk works the lists)",
+                _DESK,
+            ),
+            permission(
+                "retention:manage",
+                "Recompute due dates and states now, after a change of the rules",
+                {"hq_admin"},
+            ),
+        ),
+        events=EVENT_TYPES,
+        description=(
+            "Service-due reminders projected from each car's own mileage, churn and"
+            " dormancy warnings, recall worklists and post-service follow-up with CSI/NPS."
+        ),
+    )
+
+
+@hookimpl
+def routes() -> Sequence[Any]:
+    return [DueController, TasksController, SurveysController, KpisController, RecomputeController]
+
+
+@hookimpl
+def migrations() -> Path:
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def subscriptions() -> Mapping[str, EventHandler]:
+    return SUBSCRIPTIONS
+
+
+@hookimpl
+def tasks() -> Mapping[str, TaskHandler]:
+    return {"follow_up": run_step, "recompute": recompute}
+
+
+@hookimpl
+def schedules() -> Sequence[Schedule]:
+    return [Schedule("nightly", "15 3 * * *", nightly)]
+
+
+@hookimpl
+async def customer_attributes(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, Any]:
+    return await privacy.attributes(ctx, customer_id)
+
+
+@hookimpl
+async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Section | None:
+    return await privacy.customer_summary(ctx, customer_id)
+
+
+@hookimpl
+async def export_customer(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, Any] | None:
+    return await privacy.export_customer(ctx, customer_id)
+
+
+@hookimpl
+async def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> None:
+    await privacy.erase_customer(ctx, customer_id)
+
+
+@hookimpl
+async def demo_data(ctx: PluginContext) -> str | None:
+    return await demo.load_demo(ctx)

@@ -1,0 +1,74 @@
+"""The due list: projections recomputed on a service, a reading and nightly; listed by
+state and window, masked per role, narrowed to the caller's stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.plugins.retention.on_kit.conftest import Desk
+
+
+async def test_a_service_projects_the_car_from_its_own_pace(desk: Desk) -> None:
+    # Given a car registered at 10,000 km and serviced a month later at 13,000 (100 km/day)
+    car = await desk.car(km=10_000)
+    desk.app.clock.advance(days=30)
+    await desk.service(car, 13_000)
+    # When the completion event is handled
+    await desk.app.drain()
+    # Then the car is due by mileage 50 days on, at 18,000 km, and listed as upcoming
+    listed = await desk.get("/due?window=60d&state=upcoming")
+    assert [i["vehicle_id"] for i in listed["items"]] == [car["id"]]
+    item = listed["items"][0]
+    today = dt.date(2026, 4, 9)
+    assert (item["reason"], item["due_km"], item["pace_source"]) == ("mileage", 18_000, "readings")
+    assert item["due_date"] == (today + dt.timedelta(days=50)).isoformat()
+    assert item["store_id"] == desk.app.stores["SH001"] and item["state"] == "upcoming"
+    # And a 30-day window does not reach it yet
+    assert (await desk.get("/due?window=30d"))["items"] == []
+
+
+async def test_the_list_masks_per_role_and_keeps_to_the_callers_stores(desk: Desk) -> None:
+    # Given a car serviced at SH001 and one at HZ001, both due within the window
+    sh, hz = await desk.car(), await desk.car()
+    await desk.service(sh, 10_000)
+    await desk.service(hz, 10_000, store="HZ001")
+    await desk.app.drain()
+    # When HQ, an analyst and each store's advisor list what is due in 200 days
+    hq = await desk.get("/due?window=200d")
+    analyst = await desk.get("/due?window=200d", role="hq_analyst")
+    advisor = await desk.get("/due?window=200d", role="service_advisor", store="HZ001")
+    # Then HQ sees both in full, the analyst masked, the HZ advisor only HZ001's car
+    assert {i["vehicle_id"] for i in hq["items"]} == {sh["id"], hz["id"]}
+    full = next(i for i in hq["items"] if i["vehicle_id"] == sh["id"])["customer"]
+    masked = next(i for i in analyst["items"] if i["vehicle_id"] == sh["id"])["customer"]
+    assert "*" not in full["phone"] and "*" in masked["phone"] and "*" in masked["name"]
+    assert [i["vehicle_id"] for i in advisor["items"]] == [hz["id"]]
+    # And naming another store is a 404, a bad window or state a 422 naming the field
+    other = await desk.client("service_advisor", "HZ001").get(
+        f"/api/v1/retention/due?store_id={desk.app.stores['SH001']}"
+    )
+    assert other.status_code == 404
+    for query, field in (("window=3w", "window"), ("state=late", "state")):
+        bad = await desk.client().get(f"/api/v1/retention/due?{query}")
+        assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, field)
+    # And a technician may not read the list at all
+    assert (await desk.client("technician").get("/api/v1/retention/due")).status_code == 403
+
+
+async def test_the_nightly_run_moves_cars_through_the_states(desk: Desk) -> None:
+    # Given a car serviced today with no other reading (the default 40 km/day: 125 days)
+    car = await desk.car()
+    await desk.service(car, 10_000)
+    await desk.app.drain()
+    due = dt.date(2026, 3, 10) + dt.timedelta(days=125)
+    states = []
+    # When the nightly run goes on the due day, and 7 days after it
+    for days in (125, 7):
+        desk.app.clock.advance(days=days)
+        await desk.app.drain(schedule="nightly")
+        listed = await desk.get("/due?window=1d")
+        states.append([(i["state"], i["due_date"]) for i in listed["items"]])
+    # Then the car is due, then overdue, against the same due date
+    assert states == [[("due", due.isoformat())], [("overdue", due.isoformat())]]
+    overdue = await desk.get("/due?state=overdue")
+    assert [i["vehicle_id"] for i in overdue["items"]] == [car["id"]]

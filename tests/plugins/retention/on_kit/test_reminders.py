@@ -1,0 +1,80 @@
+"""Service-due reminders: each stage once at its offset, safe under a repeated run,
+stopped by a visit (which also converts them), the latest stage only after a gap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from pitstop_retention.models import Reminder
+from tests.plugins.retention.on_kit.conftest import Desk
+
+SERVICED = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
+DUE = SERVICED + dt.timedelta(days=125)
+"""At the default 40 km/day, 5,000 km are driven in 125 days (before 6 months pass)."""
+
+
+async def _serviced_car(desk: Desk) -> dict[str, Any]:
+    car = await desk.car()
+    await desk.service(car, 10_000)
+    await desk.app.drain()
+    return car
+
+
+async def _stages(desk: Desk) -> list[tuple[str, str]]:
+    async with desk.app.context() as ctx:
+        rows = await ctx.session.scalars(select(Reminder).order_by(Reminder.sent_at))
+        return [(r.stage, r.status) for r in rows.all()]
+
+
+async def test_each_stage_goes_once_at_its_offset(desk: Desk) -> None:
+    # Given a car serviced today, due in 125 days
+    car = await _serviced_car(desk)
+    sent = []
+    # When the nightly run goes the day before the first offset, on it (twice), on the
+    # due day and 14 and 45 days after it
+    for at in (DUE - dt.timedelta(days=15), DUE - dt.timedelta(days=14), None, DUE,
+               DUE + dt.timedelta(days=14), DUE + dt.timedelta(days=45)):  # fmt: skip
+        if at is not None:
+            desk.app.clock.set(at)
+        await desk.app.drain(schedule="nightly")
+        sent.append(len(await desk.messages(car["customer_id"], "service_due")))
+    # Then one reminder goes per stage, none before the first and none on the repeated run
+    assert sent == [0, 1, 1, 2, 3, 4]
+    assert [s for s, _ in await _stages(desk)] == ["before", "on_due", "overdue_14", "overdue_45"]
+    message = (await desk.messages(car["customer_id"], "service_due"))[0]
+    assert (message["purpose"], message["store_id"]) == ("service", desk.app.stores["SH001"])
+
+
+async def test_a_visit_stops_the_cycle_and_converts_its_reminder(desk: Desk) -> None:
+    # Given a car reminded 14 days before its due date
+    car = await _serviced_car(desk)
+    desk.app.clock.set(DUE - dt.timedelta(days=14))
+    await desk.app.drain(schedule="nightly")
+    # When it comes in 10 days later, and the nightly run goes on the old due day
+    desk.app.clock.advance(days=10)
+    await desk.service(car, 15_000)
+    await desk.app.drain()
+    desk.app.clock.set(DUE)
+    await desk.app.drain(schedule="nightly")
+    # Then no further reminder went for the old cycle, and the first one converted
+    assert len(await desk.messages(car["customer_id"], "service_due")) == 1
+    async with desk.app.context() as ctx:
+        reminder = (await ctx.session.scalars(select(Reminder))).one()
+    assert reminder.converted_at is not None and reminder.converted_order_id is not None
+    kpis = await desk.get("/kpis")
+    assert (kpis["reminders_sent"], kpis["reminder_conversion"]) == (1, 1.0)
+    assert kpis["on_time_maintenance"] == 1.0  # 4 days before its due date
+
+
+async def test_after_a_gap_only_the_latest_stage_goes(desk: Desk) -> None:
+    # Given a car whose nightly runs did not happen until 20 days past its due date
+    car = await _serviced_car(desk)
+    desk.app.clock.set(DUE + dt.timedelta(days=20))
+    # When the run finally goes
+    await desk.app.drain(schedule="nightly")
+    # Then one reminder goes, the overdue one, not three at once
+    assert len(await desk.messages(car["customer_id"], "service_due")) == 1
+    assert await _stages(desk) == [("overdue_14", "sent")]

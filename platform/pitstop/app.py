@@ -33,6 +33,7 @@ from pitstop.identity.controllers.roles import RolesController
 from pitstop.identity.controllers.staff import StaffController
 from pitstop.identity.edge import EdgeMiddleware, permission_guard
 from pitstop.inputs import CheckedRequest, NulGuardMiddleware
+from pitstop.insights.controllers import InsightsController
 from pitstop.logs import configure_logging
 from pitstop.messaging.controllers import (
     ConsentsController,
@@ -66,6 +67,7 @@ def api_router() -> Router:
             CustomersController,
             VehiclesController,
             ServiceOrdersController,
+            InsightsController,
             ConsentsController,
             TemplatesController,
             MessagesController,

@@ -44,6 +44,7 @@ from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
 from pitstop.events.types import EventCatalog
 from pitstop.identity.edge import current_principal
+from pitstop.insights.kpis import KpiTiles
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.settings import Settings
 from pitstop.worker.dispatch import Dispatcher
@@ -85,6 +86,7 @@ def dependencies(
 ) -> dict[str, Provide]:
     customer_extensions: CustomerExtensions = plugins
     discount_providers: DiscountProviders = plugins
+    kpi_tiles: KpiTiles = plugins
     given: dict[str, Any] = {
         "sessions": sessions,
         "settings": settings,
@@ -92,6 +94,7 @@ def dependencies(
         "permissions": permissions,
         "customer_extensions": customer_extensions,
         "discount_providers": discount_providers,
+        "kpi_tiles": kpi_tiles,
         "plugins": plugins,
         "dispatch": dispatch,
         "engine": engine,

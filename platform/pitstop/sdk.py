@@ -8,7 +8,8 @@ errors, pagination, business-time arithmetic, the channel contract (``Channel``,
 ``Outbound``, ``Receipt``, ``ChannelFailed``; SDK 1.2), read-only views of core records,
 ``for_each_tenant`` for a plugin's CLI commands (one tenant scope at a time), the plugin
 session (the host's transaction, which a plugin cannot commit), event payload types, the
-reward contract's payloads and the discount a plugin offers against a code (SDK 1.2).
+reward contract's payloads and the discount a plugin offers against a code (SDK 1.2),
+the KPI board's tile, reporting period and order figures for a cohort (SDK 1.3).
 Nothing else of the core is public; first-party plugins use exactly this (an
 import-linter contract in ``make lint`` keeps it so). See ``docs/plugins.md``.
 
@@ -45,6 +46,7 @@ from pitstop.events.rewards import (
 )
 from pitstop.events.types import Event, EventPayloadInvalid, EventType, UndeclaredEvent
 from pitstop.inputs import checked_day, checked_instant
+from pitstop.insights.schemas import KpiTile, OrderFigures
 from pitstop.messaging.channels import Channel, ChannelFailed, Outbound, Receipt
 from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
 from pitstop.plugin_host.commands import CommandError, for_each_tenant
@@ -80,10 +82,12 @@ from pitstop.sdk_views import (
     list_vehicles,
     mileage_readings,
     mileage_readings_of,
+    order_figures,
     service_orders_of,
     vehicle_service_orders,
 )
 from pitstop.tenancy.calendar import Calendar, Duration, calendar_for, parse_duration
+from pitstop.tenancy.periods import Period
 
 __all__ = [
     "MAX_LIMIT",
@@ -105,13 +109,16 @@ __all__ = [
     "Forbidden",
     "FreeText",
     "JSONDoc",
+    "KpiTile",
     "Limit",
     "MileageReadingView",
     "NoSettings",
     "NotFound",
+    "OrderFigures",
     "Outbound",
     "PIIClass",
     "Page",
+    "Period",
     "Permission",
     "PluginContext",
     "PluginInfo",
@@ -162,6 +169,7 @@ __all__ = [
     "mileage_readings_of",
     "new_customer_revenue",
     "new_id",
+    "order_figures",
     "page_of",
     "parse_duration",
     "permission",

@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 
@@ -20,9 +21,13 @@ from pitstop.access.permissions import STORE_SCOPED_ROLES
 from pitstop.access.pii import mask_name
 from pitstop.crm.models import Customer, MileageReading, OrderStatus, ServiceOrder, Vehicle
 from pitstop.identity.models import Membership, Role
+from pitstop.insights import figures
+from pitstop.insights.kpis import average
+from pitstop.insights.schemas import OrderFigures
 from pitstop.plugin_host.context import PluginContext
 from pitstop.tenancy.calendar import Calendar, calendar_for
 from pitstop.tenancy.models import Store
+from pitstop.tenancy.periods import Period
 
 ID_CHUNK = 500
 
@@ -321,6 +326,32 @@ async def completed_service_orders(
             return
         last = rows[-1]
         after = (last.completed_at or since, last.id)
+
+
+async def order_figures(
+    ctx: PluginContext,
+    period: Period,
+    *,
+    store_id: uuid.UUID | None = None,
+    customers: Any = None,
+    exclude: bool = False,
+) -> OrderFigures:
+    """Orders, revenue and average ticket of the period's completed orders, computed in SQL,
+    in the caller's store scope (and ``store_id``'s, when given), optionally only for the
+    customers a plugin's ``select(MyTable.customer_id)`` names - or, with ``exclude``, for
+    everyone else: members against non-members without reading a row into Python."""
+    principal = ctx.principal
+    scope: list[uuid.UUID] | None = None if store_id is None else [store_id]
+    if principal is not None and principal.store_ids is not None:
+        scope = sorted(principal.store_ids & set(scope or principal.store_ids))
+    orders, revenue = await figures.order_totals(
+        ctx.session,  # type: ignore[arg-type]
+        period,
+        scope,
+        customers,
+        exclude=exclude,
+    )
+    return OrderFigures(orders=orders, revenue=revenue, average_ticket=average(revenue, orders))
 
 
 def _works_at(membership: Membership, scoped: frozenset[str]) -> frozenset[uuid.UUID] | None:

@@ -16,6 +16,8 @@ from typing import Any
 
 from pitstop.sdk import (
     EventHandler,
+    KpiTile,
+    Period,
     PluginContext,
     PluginInfo,
     Schedule,
@@ -26,7 +28,7 @@ from pitstop.sdk import (
 )
 from pitstop_complaints.events import EVENT_TYPES
 
-from . import demo, privacy
+from . import demo, privacy, tile
 from . import models as models  # the tables must be in the metadata
 from .api import ComplaintsController, KpisController, NotificationsController
 from .requests import on_complaint_requested
@@ -42,6 +44,7 @@ def plugin_info() -> PluginInfo:
         name="complaints",
         version="0.1.0",
         title="客诉 SLA Complaints",
+        sdk=">=1.3,<2",
         settings=ComplaintSettings,
         permissions=(
             permission("complaints:read", "Read complaints of one's stores", _STAFF),
@@ -99,6 +102,14 @@ async def demo_data(ctx: PluginContext) -> str | None:
 @hookimpl
 async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Section | None:
     return await privacy.customer_summary(ctx, customer_id)
+
+
+@hookimpl
+async def kpis(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -> KpiTile | None:
+    """SLA compliance and first-contact resolution; for those who may see complaint KPIs."""
+    if ctx.principal is not None and not ctx.principal.can("complaints:kpis"):
+        return None
+    return await tile.tile(ctx, period, store_id)
 
 
 @hookimpl

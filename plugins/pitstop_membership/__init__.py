@@ -21,6 +21,8 @@ from pitstop.sdk import (
     DiscountOffer,
     Event,
     EventHandler,
+    KpiTile,
+    Period,
     PluginContext,
     PluginInfo,
     Schedule,
@@ -44,6 +46,7 @@ from pitstop_membership.api import MembershipController
 from pitstop_membership.backfill import Since
 from pitstop_membership.commands import backfill_and_audit, backfill_command
 from pitstop_membership.events import EVENT_TYPES
+from pitstop_membership.kpis import tile as kpis_tile
 from pitstop_membership.settings import MembershipSettings
 from pitstop_membership.voucher_api import VoucherController
 from pitstop_membership.voucher_events import VOUCHER_EVENT_TYPES
@@ -79,7 +82,7 @@ def plugin_info() -> PluginInfo:
                 {"hq_admin", "marketing"},
             ),
         ),
-        sdk=">=1.2,<2",
+        sdk=">=1.3,<2",
         events=EVENT_TYPES + VOUCHER_EVENT_TYPES,
         description=(
             "Tiers on rolling spend, points in lots that expire, clawback on refunds, and a "
@@ -158,6 +161,15 @@ async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Sectio
 @hookimpl
 async def customer_attributes(ctx: PluginContext, customer_id: uuid.UUID) -> Mapping[str, Any]:
     return await customers.attributes(ctx, customer_id)
+
+
+@hookimpl
+async def kpis(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -> KpiTile | None:
+    """Points outstanding and member against non-member average ticket (see ``kpis``); for
+    those who may read membership figures."""
+    if ctx.principal is not None and not ctx.principal.can("membership:read"):
+        return None
+    return await kpis_tile(ctx, period, store_id)
 
 
 @hookimpl

@@ -18,6 +18,8 @@ from typing import Any
 
 from pitstop.sdk import (
     EventHandler,
+    KpiTile,
+    Period,
     PluginContext,
     PluginInfo,
     Schedule,
@@ -31,6 +33,7 @@ from . import demo, privacy
 from . import models as models  # the tables must be in the metadata
 from .api import CodesController, ReferralsController
 from .events import EVENT_TYPES
+from .kpis import tile as kpi_tile
 from .lifecycle import on_order_completed, on_order_refunded, qualify, sweep
 from .rewards import ask_again, on_answer
 from .settings import ReferralSettings
@@ -126,3 +129,9 @@ async def export_customer(ctx: PluginContext, customer_id: uuid.UUID) -> dict[st
 @hookimpl
 async def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> None:
     await privacy.erase_customer(ctx, customer_id)
+
+
+@hookimpl
+async def kpis(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -> KpiTile | None:
+    """This plugin's tile on HQ's KPI board (docs/insights.md)."""
+    return await kpi_tile(ctx, period, store_id)

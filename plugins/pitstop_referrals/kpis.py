@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from pitstop.sdk import PluginContext, new_customer_revenue
+from pitstop.sdk import KpiTile, Period, PluginContext, new_customer_revenue
 
 from .lifecycle import scoped
 from .models import Referral, ReferralCode, ReferralReward
@@ -34,21 +34,29 @@ def _sum_points() -> Any:
     )
 
 
-async def kpis(
-    ctx: PluginContext, start: dt.datetime, end: dt.datetime, store_id: uuid.UUID | None
-) -> dict[str, Any]:
+_FUNNEL = (
+    func.count(),
+    _count(Referral.qualified_at.is_not(None)),
+    _count(Referral.status == "rewarded"),
+    _count(Referral.status.in_(("disqualified", "rejected"))),
+)
+"""Linked, qualified, rewarded, disqualified: the funnel of a cohort of referrals."""
+
+
+def _cohort(start: dt.datetime, end: dt.datetime, store_id: uuid.UUID | None) -> list[Any]:
+    """Referrals linked in ``[start, end)``, at one store when given."""
     cohort = [Referral.linked_at >= start, Referral.linked_at < end]
     if store_id is not None:
         cohort.append(Referral.store_id == store_id)
+    return cohort
+
+
+async def kpis(
+    ctx: PluginContext, start: dt.datetime, end: dt.datetime, store_id: uuid.UUID | None
+) -> dict[str, Any]:
+    cohort = _cohort(start, end, store_id)
     funnel = scoped(
-        ctx,
-        select(
-            func.count(),
-            _count(Referral.qualified_at.is_not(None)),
-            _count(Referral.status == "rewarded"),
-            _count(Referral.status.in_(("disqualified", "rejected"))),
-            func.coalesce(func.sum(Referral.order_total), 0),
-        ).where(*cohort),
+        ctx, select(*_FUNNEL, func.coalesce(func.sum(Referral.order_total), 0)).where(*cohort)
     )
     linked, qualified, rewarded, disqualified, first_orders = (
         await ctx.session.execute(funnel)
@@ -109,3 +117,29 @@ async def kpis(
 def _average(spent: dict[uuid.UUID, int]) -> int | None:
     """Fen per customer over the first 12 months so far; None when there is nobody."""
     return round(sum(spent.values()) / len(spent)) if spent else None
+
+
+async def tile(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -> KpiTile | None:
+    """The referral funnel on HQ's KPI board, for referrals linked in the board's days, in
+    the caller's stores: one aggregate statement (``qualification_rate`` = qualified /
+    linked), plus the review backlog now."""
+    principal = ctx.principal
+    if principal is not None and not principal.can("referrals:read"):
+        return None
+    cohort = _cohort(period.start_at, period.end_at, store_id)
+    funnel = scoped(ctx, select(*_FUNNEL).where(*cohort))
+    linked, qualified, rewarded, disqualified = (await ctx.session.execute(funnel)).one()
+    backlog = scoped(ctx, select(func.count()).where(Referral.status == "review"))
+    if store_id is not None:
+        backlog = backlog.where(Referral.store_id == store_id)
+    return KpiTile(
+        title="推荐有礼 Referrals",
+        figures={
+            "linked": int(linked),
+            "qualified": int(qualified),
+            "rewarded": int(rewarded),
+            "disqualified": int(disqualified),
+            "qualification_rate": round(int(qualified) / int(linked), 4) if linked else None,
+            "review_backlog": int(await ctx.session.scalar(backlog) or 0),
+        },
+    )

@@ -18,6 +18,8 @@ from typing import Any
 
 from pitstop.sdk import (
     EventHandler,
+    KpiTile,
+    Period,
     PluginContext,
     PluginInfo,
     Schedule,
@@ -33,6 +35,7 @@ from .api import DueController, RecomputeController, SurveysController, TasksCon
 from .events import EVENT_TYPES
 from .follow_ups import run_step
 from .kpis import KpisController
+from .kpis import tile as kpi_tile
 from .nightly import nightly, recompute
 from .settings import RetentionSettings
 from .subscriptions import SUBSCRIPTIONS
@@ -121,3 +124,9 @@ async def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> None:
 @hookimpl
 async def demo_data(ctx: PluginContext) -> str | None:
     return await demo.load_demo(ctx)
+
+
+@hookimpl
+async def kpis(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -> KpiTile | None:
+    """This plugin's tile on HQ's KPI board (docs/insights.md)."""
+    return await kpi_tile(ctx, period, store_id)

@@ -19,7 +19,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import case, func, select
 
-from pitstop.sdk import PluginContext, Unprocessable, checked_instant
+from pitstop.sdk import KpiTile, Period, PluginContext, Unprocessable, checked_instant
 
 from .api import READ, checked_store
 from .models import CustomerState, Reminder, Survey, Task, Visit
@@ -166,3 +166,19 @@ def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
     if value.tzinfo is None:
         raise Unprocessable.field(field, "needs a time zone, e.g. 2026-11-01T00:00:00+08:00")
     return checked_instant(value, field)
+
+
+async def tile(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -> KpiTile | None:
+    """The same figures on HQ's KPI board, for the board's days. Like the route, a caller
+    scoped to stores sees one store's figures: theirs when they have one, else none."""
+    principal = ctx.principal
+    if principal is not None:
+        if not principal.can("retention:read"):
+            return None
+        if store_id is None and principal.store_ids is not None:
+            if len(principal.store_ids) != 1:
+                return None
+            store_id = next(iter(principal.store_ids))
+    report = await kpis(ctx, period.start_at, period.end_at, store_id)
+    figures = {k: v for k, v in report.items() if k not in ("from", "to", "store_id")}
+    return KpiTile(title="回访与召回 Retention", figures=figures)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.pool import NullPool
 
+from pitstop.crm.models import CustomerRfm
 from pitstop.db.base import Base
 from pitstop.db.engine import create_engine
 from pitstop.db.tenant_context import tenant_scope
@@ -112,6 +113,12 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
     assert {t.kind for t in tasks if t.status == "open"} == {"recall", "follow_up", "callback"}
     answered = [s for s in surveys if s.answered_at is not None]
     assert answered and any(s.low for s in answered) and len(answered) < len(surveys)
+    # And every customer with a visit has RFM scores, spread over several segments
+    with tenant_scope(crm.tenant_id):
+        async with runtime.sessions() as session:
+            segments = (await session.scalars(select(CustomerRfm.segment))).all()
+    assert len(segments) == report.scored["demo-chain"] > 0
+    assert len(set(segments)) >= 3
 
     # When it runs again
     before = await every_row(crm, census)
@@ -119,3 +126,4 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
     # Then not one row of any table changed, and the logins are the same
     assert await every_row(crm, census) == before
     assert again.logins == report.logins
+    assert again.scored == {}  # already scored: the nightly run keeps them fresh

@@ -47,6 +47,7 @@ AUDIT_ACTIONS = frozenset(
         # personal data
         "customer.reveal",
         "customer.export",
+        "customer.list_exported",
         "customer.erase",
         "customer.search",
         "customer.consent_changed",

@@ -51,6 +51,11 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     ),
     Permission("customers:export", "Export everything held about a customer", _HQ),
     Permission("customers:erase", "Erase a customer's personal data", _HQ),
+    Permission(
+        "customers:list_export",
+        "Export the filtered customer list as CSV (masked per role, audited)",
+        _HQ | {"marketing"},
+    ),
     Permission("vehicles:read", "Read vehicles (masked per policy)", _ALL),
     Permission("vehicles:write", "Register vehicles and record mileage", _EDITORS),
     Permission("service_orders:read", "Read service orders of one's stores", _ALL),
@@ -69,6 +74,11 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     ),
     Permission("messages:write", "Log a manual contact (a call, a visit)", _EDITORS),
     Permission("messages:templates", "Word the tenant's message templates", _HQ | {"marketing"}),
+    Permission(
+        "insights:read",
+        "See the KPI board, segments and series (of one's stores)",
+        frozenset({"hq_admin", "hq_analyst", "store_manager", "marketing"}),
+    ),
 )
 
 

@@ -18,6 +18,7 @@ def load_models(*, plugins: bool = True) -> MetaData:
     import pitstop.crm.models
     import pitstop.events.models
     import pitstop.identity.models
+    import pitstop.insights.models
     import pitstop.messaging.models
     import pitstop.tenancy.models  # noqa: F401
 

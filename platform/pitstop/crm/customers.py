@@ -20,8 +20,10 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.pii import PIIClass
+from pitstop.crm.customer_filters import CustomerFilters, conditions, of_store
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle
 from pitstop.crm.schemas import CustomerCreate, CustomerPatch, Lifecycle
+from pitstop.crm.segments import RfmOut, rfm_of
 from pitstop.crm.validators import (
     looks_like_phone,
     looks_like_plate,
@@ -45,6 +47,7 @@ class Derived:
     total_spend: int = 0
     last_visit_at: dt.datetime | None = None
     lifecycle: Lifecycle = "no_vehicle"
+    rfm: RfmOut | None = None
 
 
 async def get_customer(session: AsyncSession, customer_id: uuid.UUID) -> Customer:
@@ -192,7 +195,7 @@ def lifecycle_of(vehicles: Sequence[Vehicle], today: dt.date) -> Lifecycle:
 async def derive(
     session: AsyncSession, customer_ids: Sequence[uuid.UUID], today: dt.date
 ) -> dict[uuid.UUID, Derived]:
-    """Visits, spend, last visit and lifecycle for many customers in two statements."""
+    """Visits, spend, last visit, lifecycle and RFM for many customers in three statements."""
     if not customer_ids:
         return {}
     ids = list(customer_ids)
@@ -215,10 +218,12 @@ async def derive(
         await session.scalars(select(Vehicle).where(Vehicle.customer_id.in_(ids)))
     ).all():
         owned.setdefault(vehicle.customer_id, []).append(vehicle)
+    scores = await rfm_of(session, ids)
     result = {}
     for cid in ids:
         count, total, last = visits.get(cid, (0, 0, None))
-        result[cid] = Derived(count, total, _aware(last), lifecycle_of(owned.get(cid, []), today))
+        lifecycle = lifecycle_of(owned.get(cid, []), today)
+        result[cid] = Derived(count, total, _aware(last), lifecycle, scores.get(cid))
     return result
 
 
@@ -312,14 +317,19 @@ def search_statement(
     lifecycle: str | None,
     today: dt.date,
     dialect: str,
+    filters: CustomerFilters | None = None,
+    timezone: str = "Asia/Shanghai",
 ) -> Select[Customer]:
+    """Every filter AND-ed (``crm/customer_filters.py`` for the classifications)."""
     statement = select(Customer)
     if q is not None:
         statement = statement.where(matches(q))
     if tag:
         statement = statement.where(tag_filter(tag, dialect))
     if store_id is not None:
-        statement = statement.where(Customer.home_store_id == store_id)
+        statement = statement.where(of_store(store_id))
+    if filters is not None:
+        statement = statement.where(*conditions(filters, timezone))
     if lifecycle:
         statement = statement.where(lifecycle_filter(lifecycle, today))
     return statement

@@ -217,6 +217,13 @@ class ServiceOrder(Timestamps, TenantModel):
         Index("ix_service_orders_tenant_id_store_id", "tenant_id", "store_id"),
         Index("ix_service_orders_tenant_id_customer_id", "tenant_id", "customer_id"),
         Index("ix_service_orders_tenant_id_vehicle_id", "tenant_id", "vehicle_id"),
+        Index("ix_service_orders_tenant_id_completed_at", "tenant_id", "completed_at"),
+        Index(
+            "ix_service_orders_tenant_id_store_id_completed_at",
+            "tenant_id",
+            "store_id",
+            "completed_at",
+        ),
         tenant_fk(["store_id"], "stores"),
         tenant_fk(["customer_id"], "customers"),
         tenant_fk(["vehicle_id"], "vehicles"),
@@ -268,6 +275,35 @@ class ServiceOrderLine(TenantModel):
     """``quantity x unit_price`` rounded half up to the fen; positive for every kind."""
 
 
+class CustomerRfm(TenantModel):
+    """A customer's latest RFM scores and segment, rewritten by the nightly run
+    (``pitstop.insights.rfm``); one row per customer with a visit. Kept in the CRM because
+    the customer list filters on it and the customer shows it."""
+
+    __tablename__ = "customer_rfm"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "customer_id"),
+        Index("ix_customer_rfm_tenant_id_segment", "tenant_id", "segment"),
+        Index("ix_customer_rfm_tenant_id_last_store_id", "tenant_id", "last_store_id"),
+        tenant_fk(["customer_id"], "customers"),
+        tenant_fk(["last_store_id"], "stores"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    recency_days: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[int] = mapped_column(Integer)
+    """Visits within the window."""
+    monetary: Mapped[int] = mapped_column(BigInteger)
+    """Completed orders' totals within the window, fen."""
+    r: Mapped[int] = mapped_column(Integer)
+    f: Mapped[int] = mapped_column(Integer)
+    m: Mapped[int] = mapped_column(Integer)
+    segment: Mapped[str] = mapped_column(String(32))
+    last_store_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    """The store of the latest visit: a store's segments are its customers' (home or last)."""
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 CRM_TABLES = (
     "customers",
     "vehicles",
@@ -275,4 +311,5 @@ CRM_TABLES = (
     "service_orders",
     "service_order_lines",
     "mileage_readings",
+    "customer_rfm",
 )

@@ -10,7 +10,6 @@ same transaction.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import uuid
 from zoneinfo import ZoneInfo
@@ -34,6 +33,7 @@ from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.events.outbox import emit
 from pitstop.identity.models import Membership
 from pitstop.tenancy.models import Store, Tenant
+from pitstop.tenancy.periods import add_months
 
 DEFAULT_INTERVAL_KM = 5_000
 DEFAULT_INTERVAL_MONTHS = 6
@@ -135,15 +135,6 @@ def start(order: ServiceOrder, now: dt.datetime) -> None:
     order.status, order.started_at = OrderStatus.in_progress, now
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Same day ``months`` later, clamped to the month's end (31 Aug + 6 = 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
-
-
 def next_service(
     settings: dict[str, object], timezone: str, completed_at: dt.datetime, mileage_km: int
 ) -> tuple[int, dt.date]:
@@ -212,9 +203,20 @@ def list_statement(
     customer_id: uuid.UUID | None = None,
     vehicle_id: uuid.UUID | None = None,
     status: OrderStatus | None = None,
+    advisor_id: uuid.UUID | None = None,
+    completed_from: dt.datetime | None = None,
+    completed_before: dt.datetime | None = None,
 ) -> Select[ServiceOrder]:
-    """Filtered in SQL to the principal's stores, never after the fact."""
+    """Filtered in SQL to the principal's stores, never after the fact. The completion
+    bounds keep orders completed in ``[completed_from, completed_before)`` (refunded ones
+    were completed too: add ``status=completed`` for the orders whose totals are revenue)."""
     statement = select(ServiceOrder)
+    if completed_from is not None:
+        statement = statement.where(ServiceOrder.completed_at >= completed_from)
+    if completed_before is not None:
+        statement = statement.where(ServiceOrder.completed_at < completed_before)
+    if advisor_id is not None:
+        statement = statement.where(ServiceOrder.advisor_id == advisor_id)
     if principal.store_ids is not None:
         statement = statement.where(ServiceOrder.store_id.in_(sorted(principal.store_ids)))
     if store_id is not None:

@@ -67,6 +67,7 @@ def customer_out(customer: Customer, derived: Derived) -> CustomerOut:
         erased=customer.erased_at is not None,
         created_at=customer.created_at,
         updated_at=customer.updated_at,
+        rfm=derived.rfm,
     )
 
 

@@ -2,9 +2,8 @@
 
 Requests are strict msgspec Structs: an unknown field, a float where fen are expected or an
 unknown category is a 422 naming the field before any handler runs. Responses declare every
-personal field as :class:`~pitstop.access.masking.Sensitive` and every field staff type
-freely (tags, city, make, descriptions, reasons) as :class:`~pitstop.access.masking.FreeText`,
-so masking happens at serialisation, by the reader's role, and nowhere else.
+personal field ``Sensitive`` and every field staff type freely (tags, city, make, reasons)
+``FreeText``, so masking happens at serialisation, by the reader's role, and nowhere else.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from pitstop.crm.models import (
     SourceChannel,
     UsageType,
 )
+from pitstop.crm.segments import RfmOut
 from pitstop.inputs import PersonName
 from pitstop.tenancy.models import RegionClass
 
@@ -220,6 +220,7 @@ class CustomerOut(msgspec.Struct):
     erased: bool
     created_at: dt.datetime
     updated_at: dt.datetime
+    rfm: RfmOut | None = None  # the nightly run's scores (docs/insights.md); null until scored
 
 
 class RevealRequest(msgspec.Struct, forbid_unknown_fields=True):

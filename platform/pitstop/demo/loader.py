@@ -4,14 +4,16 @@ Idempotent: it re-applies the manifests (no change the second time), sets every 
 member's password to ``PITSTOP_DEMO_PASSWORD`` where it is not that already (so the printed
 logins always work, and a second run signs nobody out), loads the CRM book once, and lets
 each enabled plugin show itself through its ``demo_data`` hook (members with points history
-and tiers, complaints in every state), which does nothing once its data is there.
+and tiers, complaints in every state), which does nothing once its data is there, and
+scores every tenant's customers by RFM once, so segments and the KPI board show data.
 It never deactivates anything and never touches what was added through the API.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -20,6 +22,8 @@ from pitstop.db.tenant_context import tenant_scope
 from pitstop.demo.crm_book import SIZES, BookSize, load_demo_crm
 from pitstop.identity.models import Membership, User
 from pitstop.identity.passwords import hash_password, verify_password
+from pitstop.insights import rfm
+from pitstop.insights.models import RfmRun
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenancy.models import ManagedBy, Tenant
@@ -34,6 +38,8 @@ class DemoReport:
     """Customers added per tenant (0 when its book was there already)."""
     plugins: list[tuple[str, str, str]]
     """(tenant slug, plugin, what its demo data holds)."""
+    scored: dict[str, int] = field(default_factory=dict)
+    """Customers given RFM scores per tenant (absent when a run was there already)."""
 
 
 async def load_demo(settings: Settings, tenants_dir: Path) -> str:
@@ -55,6 +61,10 @@ async def load_demo(settings: Settings, tenants_dir: Path) -> str:
             if n
         ),
         *(f"  Demo data: {slug} {plugin}: {line}" for slug, plugin, line in report.plugins),
+        *(
+            f"  Insights:  {slug} RFM segments for {n} customers"
+            for slug, n in report.scored.items()
+        ),
         f"Demo logins (password: {settings.demo_password}):",
         *(f"  {slug:<12} {role:<16} {email}" for slug, role, email in report.logins),
     ]
@@ -68,7 +78,8 @@ async def run_demo(
     logins = await prepare_demo_tenants(runtime, tenants_dir)
     books = await load_demo_crm(runtime.sessions, runtime.clock(), sizes)
     plugins = await load_plugin_demos(runtime, sizes)
-    return DemoReport(logins, books, plugins)
+    scored = await score_demo_customers(runtime, sizes)
+    return DemoReport(logins, books, plugins, scored)
 
 
 async def prepare_demo_tenants(runtime: Runtime, tenants_dir: Path) -> list[tuple[str, str, str]]:
@@ -82,25 +93,38 @@ async def prepare_demo_tenants(runtime: Runtime, tenants_dir: Path) -> list[tupl
     return await _set_demo_passwords(runtime, [p.slug for p in plans])
 
 
+async def _tenants(runtime: Runtime, slugs: Iterable[str]) -> list[tuple[str, uuid.UUID]]:
+    async with runtime.sessions() as session:
+        rows = await session.execute(
+            select(Tenant.slug, Tenant.id).where(Tenant.slug.in_(list(slugs))).order_by(Tenant.slug)
+        )
+        return [(row[0], row[1]) for row in rows.all()]
+
+
 async def load_plugin_demos(runtime: Runtime, slugs: Iterable[str]) -> list[tuple[str, str, str]]:
     """Call ``demo_data`` of every plugin each demo tenant enabled: one transaction per
     tenant, inside its scope, so a plugin's demo data is written like its real data."""
-    async with runtime.sessions() as session:
-        tenants = (
-            await session.execute(
-                select(Tenant.slug, Tenant.id)
-                .where(Tenant.slug.in_(list(slugs)))
-                .order_by(Tenant.slug)
-            )
-        ).all()
     shown = []
-    for slug, tenant_id in tenants:
+    for slug, tenant_id in await _tenants(runtime, slugs):
         with tenant_scope(tenant_id):
             async with runtime.sessions() as session, session.begin():
                 for plugin, line in await runtime.plugins.call_each("demo_data", session):
                     if line:
                         shown.append((slug, plugin, str(line)))
     return shown
+
+
+async def score_demo_customers(runtime: Runtime, slugs: Iterable[str]) -> dict[str, int]:
+    """Run the nightly RFM scoring once per demo tenant, so the segments, the customer
+    filters and the board show data at once; a tenant already scored is left as it is
+    (a second ``pitstop demo`` changes nothing)."""
+    scored = {}
+    for slug, tenant_id in await _tenants(runtime, slugs):
+        with tenant_scope(tenant_id):
+            async with runtime.sessions() as session, session.begin():
+                if await session.scalar(select(RfmRun.id).limit(1)) is None:
+                    scored[slug] = (await rfm.run(session, runtime.clock())).customers
+    return scored
 
 
 async def _set_demo_passwords(runtime: Runtime, slugs: list[str]) -> list[tuple[str, str, str]]:

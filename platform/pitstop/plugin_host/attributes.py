@@ -13,15 +13,23 @@ The merge rule (``docs/plugins.md``, "Attributes: the merge rule"):
   complaints plugin then applies the customer's untiered SLA) instead of failing the
   request that asked.
 
+The core offers facts the same way, under ``insights``: ``insights.segment`` is the
+customer's RFM segment from the nightly run (None until their first visit is scored).
+
 Values are never logged: they are facts about a customer.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.crm.models import CustomerRfm
 
 log = structlog.get_logger("pitstop.plugins")
 
@@ -29,6 +37,14 @@ UNAVAILABLE = "unavailable"
 """The marker a read-side hook's failing plugin leaves in its own section or namespace."""
 
 ERROR_KEY = "error"
+
+
+async def core_attributes(session: AsyncSession, customer_id: uuid.UUID) -> dict[str, Any]:
+    """What the core says about a customer, namespaced like a plugin's answer."""
+    segment = await session.scalar(
+        select(CustomerRfm.segment).where(CustomerRfm.customer_id == customer_id)
+    )
+    return {"insights.segment": segment}
 
 
 def namespaced(plugin: str, answer: object) -> dict[str, Any]:

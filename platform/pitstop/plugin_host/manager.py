@@ -1,11 +1,11 @@
 """The plugin host: loads plugins through pluggy and calls them for the tenant in context.
 
-One host per runtime (never module-global), so a plugin a test
-registers dies with that test's runtime. Plugins come from the ``pitstop`` entry-point
-group, narrowed by ``PITSTOP_PLUGINS`` (allow-list) and ``PITSTOP_PLUGINS_BLOCKED``.
-A plugin is refused, loudly, when it lacks ``plugin_info``, implements a hook that does
-not exist (a misspelling would otherwise be silently ignored), wants an SDK range this
-core does not satisfy, or depends on a plugin that is not installed.
+One host per runtime (never module-global), so a plugin a test registers dies with that
+test's runtime. Plugins come from the ``pitstop`` entry-point group, narrowed by
+``PITSTOP_PLUGINS`` (allow-list) and ``PITSTOP_PLUGINS_BLOCKED``. A plugin is refused,
+loudly, when it lacks ``plugin_info``, implements a hook that does not exist (a misspelling
+would otherwise be silently ignored), wants an SDK range this core does not satisfy, or
+depends on a plugin that is not installed.
 
 Every hook is called through pluggy, one plugin at a time, with that plugin's own caller
 (``subset_hook_caller`` minus every other plugin; see :mod:`pitstop.plugin_host.calls` for why
@@ -17,11 +17,10 @@ plugin's own caller does the calling.
 
 Failures are split by what the caller can live without:
 
-* Read-side hooks (``customer_summary``, ``customer_attributes``) are isolated: the plugins
-  run inside a savepoint (renewed after a failure), and one that raises leaves
-  ``Section(error="unavailable")`` (or ``<plugin>.error``) in its own place plus one log
-  line naming the plugin and the exception type - the profile still answers 200 with
-  everyone else's sections.
+* Read-side hooks (``customer_summary``, ``customer_attributes``, ``kpis``) are isolated:
+  the plugins run inside a savepoint (renewed after a failure), and one that raises leaves
+  ``error="unavailable"`` (or ``<plugin>.error``) in its own place plus one log line (the
+  plugin, the exception type): the page still answers 200 with everyone else's parts.
 * Write-side hooks (``on_tenant_enabled``, ``export_customer``, ``erase_customer``,
   ``demo_data``) fail loudly and roll the whole request back: an erasure that skipped one
   plugin would report a customer erased whose data is still held (a PIPL/GDPR breach), an
@@ -37,8 +36,9 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
 import pluggy
 import structlog
 from sqlalchemy import select
@@ -51,8 +51,9 @@ from pitstop.crm.models import ServiceOrder
 from pitstop.db.base import utcnow
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.types import UndeclaredEvent
+from pitstop.insights.schemas import KpiTile
+from pitstop.plugin_host import attributes as facts
 from pitstop.plugin_host import specs
-from pitstop.plugin_host.attributes import UNAVAILABLE, namespaced, unavailable
 from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.event_types import catalog_of
@@ -66,10 +67,12 @@ from pitstop.plugin_host.loading import (
 from pitstop.plugin_host.types import PluginInfo, Section
 from pitstop.sdk_views import order_view
 from pitstop.tenancy.models import Tenant, TenantPlugin
+from pitstop.tenancy.periods import Period
 from pitstop.tenancy.plugin_settings import settings_from_stored
 
 ENTRY_POINT_GROUP = "pitstop"
 log = structlog.get_logger("pitstop.plugins")
+Panel = TypeVar("Panel", Section, KpiTile)
 TaskSender = Callable[[uuid.UUID, str, str, dict[str, Any], int], None]
 MessageSender = Callable[[uuid.UUID, uuid.UUID, int], None]
 
@@ -259,17 +262,19 @@ class PluginHost:
             for plugin, ctx in await self._contexts(hook, session)
         ]
 
-    async def _contexts(self, hook: str, session: AsyncSession) -> list[tuple[str, PluginContext]]:
+    async def _contexts(
+        self, hook: str, session: AsyncSession, principal: Principal | None = None
+    ) -> list[tuple[str, PluginContext]]:
         _per_tenant(hook)
         enabled = await self.enabled(session)
         return [
-            (plugin, await self.context(session, plugin, row=enabled[plugin]))
+            (plugin, await self.context(session, plugin, principal=principal, row=enabled[plugin]))
             for plugin in self.callers.order(hook)
             if plugin in enabled
         ]
 
     async def _isolated(
-        self, hook: str, session: AsyncSession, **kwargs: Any
+        self, hook: str, session: AsyncSession, principal: Principal | None = None, **kwargs: Any
     ) -> list[tuple[str, Any, bool]]:
         """Like :meth:`call_each` for read-side hooks: ``(plugin, answer, failed)``.
 
@@ -278,7 +283,7 @@ class PluginHost:
         (read-side hooks only read), so a profile costs two statements, not two per plugin.
         """
         answers: list[tuple[str, Any, bool]] = []
-        waiting = await self._contexts(hook, session)
+        waiting = await self._contexts(hook, session, principal)
         while waiting:
             ran = await self._until_failure(hook, session, waiting, answers, kwargs)
             waiting = waiting[ran:]
@@ -306,35 +311,53 @@ class PluginHost:
         await savepoint.commit()
         return len(waiting)
 
+    def _panels(
+        self, hook: str, kind: type[Panel], answers: list[tuple[str, Any, bool]]
+    ) -> list[Panel]:
+        """Each plugin's own section or tile, or its title and the marker if it failed (or
+        answered something else); None answers are left out."""
+        panels = []
+        for plugin, answer, failed in answers:
+            if not failed and answer is not None and not isinstance(answer, kind):
+                _log_failure(hook, plugin, f"answered {type(answer).__name__}")
+                failed = True
+            if failed:
+                empty = {"title": self.plugins[plugin].info.title, "data": {}, "figures": {}}
+                answer = msgspec.convert(empty, kind)  # each takes the keys it has
+            if answer is not None:
+                answer.plugin, answer.error = plugin, facts.UNAVAILABLE if failed else None
+                panels.append(answer)
+        return panels
+
     async def customer_sections(
         self, session: AsyncSession, *, customer_id: uuid.UUID
     ) -> list[Section]:
         """The profile's plugin sections; a failing plugin's is its title and the marker."""
-        sections = []
-        for plugin, section, failed in await self._isolated(
-            "customer_summary", session, customer_id=customer_id
-        ):
-            if not failed and section is not None and not isinstance(section, Section):
-                _log_failure("customer_summary", plugin, f"answered {type(section).__name__}")
-                failed = True
-            if failed:
-                title = self.plugins[plugin].info.title
-                sections.append(Section(title=title, data={}, plugin=plugin, error=UNAVAILABLE))
-            elif section is not None:
-                section.plugin = plugin
-                sections.append(section)
-        return sections
+        answers = await self._isolated("customer_summary", session, customer_id=customer_id)
+        return self._panels("customer_summary", Section, answers)
 
     async def customer_attributes(
         self, session: AsyncSession, *, customer_id: uuid.UUID
     ) -> dict[str, Any]:
         """Every enabled plugin's facts, under its own name (see ``plugin_host.attributes``)."""
-        merged: dict[str, Any] = {}
+        merged = await facts.core_attributes(session, customer_id)
         for plugin, answer, failed in await self._isolated(
             "customer_attributes", session, customer_id=customer_id
         ):
-            merged.update(unavailable(plugin) if failed else namespaced(plugin, answer))
+            merged.update(facts.unavailable(plugin) if failed else facts.namespaced(plugin, answer))
         return merged
+
+    async def kpi_tiles(
+        self,
+        session: AsyncSession,
+        *,
+        period: Period,
+        store_id: uuid.UUID | None,
+        principal: Principal,
+    ) -> list[KpiTile]:
+        """The board's plugin tiles, computed with the caller as ``ctx.principal``."""
+        answers = await self._isolated("kpis", session, principal, period=period, store_id=store_id)
+        return self._panels("kpis", KpiTile, answers)
 
     async def export_customer(
         self, session: AsyncSession, *, customer_id: uuid.UUID

@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     import click
 
     from pitstop.crm.discounts import DiscountOffer
+    from pitstop.insights.schemas import KpiTile
     from pitstop.plugin_host.context import PluginContext
     from pitstop.plugin_host.types import EventHandler, PluginInfo, Schedule, Section, TaskHandler
     from pitstop.sdk_views import ServiceOrderView
+    from pitstop.tenancy.periods import Period
 
 PROJECT = "pitstop"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -167,6 +169,17 @@ def redeem_code(  # type: ignore[empty-body]
 
 
 @hookspec
+def kpis(  # type: ignore[empty-body]
+    ctx: PluginContext, period: Period, store_id: uuid.UUID | None
+) -> Awaitable[KpiTile | None]:
+    """The plugin's tile on the KPI board (``GET /api/v1/insights/kpis``) for the local days
+    of ``period`` (``period.start_at``/``period.end_at`` are its UTC bounds, end exclusive),
+    for one store or, with ``store_id`` None, for every store the caller sees
+    (``ctx.principal.store_ids``; None: all). Compute figures in SQL (``GROUP BY``), never
+    by reading rows into Python; money in fen. None when there is nothing to show (SDK 1.3)."""
+
+
+@hookspec
 def channels() -> Sequence[Any]:  # type: ignore[empty-body]
     """Channel adapters (:class:`~pitstop.sdk.Channel`): ``name``, ``reaches`` (the medium
     a customer consents to: ``sms``, ``wecom``), ``capabilities`` (``customer``, ``staff``),
@@ -195,6 +208,7 @@ PER_TENANT_HOOKS = (
     "export_customer",
     "erase_customer",
     "redeem_code",
+    "kpis",
 )
 """Hooks the host calls, per request, for each plugin the tenant in context enabled, each
 with its own context; the host refuses to call any other hook that way."""

@@ -26,10 +26,12 @@ from pitstop.events.relay import publish_event
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.plugin_host.subscriptions import run_subscription
 from pitstop.tenancy.models import TenantPlugin
+from pitstop.worker.core_jobs import run_core_job
 from pitstop.worker.dispatch import (
     DELIVER,
     PUBLISH,
     QUEUE,
+    RUN_CORE_JOB,
     RUN_SCHEDULE,
     RUN_TASK,
     SEND_MESSAGE,
@@ -69,6 +71,9 @@ def register_actors(
     async def run_schedule_actor(plugin: str, schedule: str) -> None:
         await run_in_plugin(sessions, plugins, plugin, schedule, {}, kind="schedule")
 
+    async def run_core_job_actor(job: str) -> None:
+        await run_core_job(sessions, clock, job)
+
     async def send_message_actor(message_id: str) -> None:
         await send_message(
             uuid.UUID(message_id),
@@ -86,6 +91,7 @@ def register_actors(
         ),
         RUN_TASK: (run_task_actor, {"max_retries": 5}),
         RUN_SCHEDULE: (run_schedule_actor, {"max_retries": 0}),
+        RUN_CORE_JOB: (run_core_job_actor, {"max_retries": 0, "time_limit": 3_600_000}),
         SEND_MESSAGE: (
             send_message_actor,
             {"max_retries": MAX_SENDS, "min_backoff": 1000, "max_backoff": 300_000},

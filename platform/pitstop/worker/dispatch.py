@@ -22,6 +22,7 @@ DELIVER = "pitstop.deliver_event"
 RUN_TASK = "pitstop.run_task"
 RUN_SCHEDULE = "pitstop.run_schedule"
 SEND_MESSAGE = "pitstop.send_message"
+RUN_CORE_JOB = "pitstop.run_core_job"
 
 log = structlog.get_logger("pitstop.dispatch")
 
@@ -74,3 +75,7 @@ class Dispatcher:
 
     def schedule(self, tenant_id: uuid.UUID, plugin: str, schedule: str) -> None:
         self.send(RUN_SCHEDULE, tenant_id, (plugin, schedule), max_retries=0)
+
+    def core_job(self, tenant_id: uuid.UUID, job: str) -> None:
+        """One tenant's run of a core nightly job (``worker/core_jobs.py``)."""
+        self.send(RUN_CORE_JOB, tenant_id, (job,), max_retries=0)

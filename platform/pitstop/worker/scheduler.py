@@ -28,6 +28,7 @@ from pitstop.events import relay
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.tenancy.models import Tenant, TenantPlugin, TenantStatus
 from pitstop.tenancy.types import zone_problem
+from pitstop.worker.core_jobs import CORE_JOBS, active_tenants
 from pitstop.worker.dispatch import Dispatcher
 
 log = structlog.get_logger("pitstop.scheduler")
@@ -147,7 +148,8 @@ def build_scheduler(
 
 
 def add_plugin_jobs(scheduler: Scheduler, firing: Firing) -> None:
-    """Add a job per (plugin schedule, tenant time zone) not yet known; idempotent.
+    """Add a job per (plugin schedule or core job, tenant time zone) not yet known;
+    idempotent.
 
     A database that cannot be read yet (not migrated, restarting) is not fatal: the
     default time zone's jobs are added and the refresh job tries again in five minutes.
@@ -165,6 +167,11 @@ def add_plugin_jobs(scheduler: Scheduler, firing: Firing) -> None:
                 if name not in known:
                     fire = partial(_fire_schedule, firing, plugin.name, schedule.name, timezone)
                     scheduler.jobs.append(PeriodicJob(name, schedule.cron, fire, timezone))
+        for job in CORE_JOBS.values():
+            name = f"{job.name}@{timezone}"
+            if name not in known:
+                fire = partial(_fire_core_job, firing, job.name, timezone)
+                scheduler.jobs.append(PeriodicJob(name, job.cron, fire, timezone))
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -179,6 +186,11 @@ async def _tenant_timezones(sessions: SessionFactory) -> list[str]:
     if len(usable) < len(set(zones)):
         log.warning("tenant_timezones_unusable", count=len(set(zones) - usable))
     return sorted(usable | {DEFAULT_TIMEZONE})
+
+
+def _fire_core_job(firing: Firing, job: str, timezone: str) -> None:
+    for tenant_id in _run(active_tenants(firing.sessions, timezone)):
+        firing.dispatch.core_job(tenant_id, job)
 
 
 def _fire_schedule(firing: Firing, plugin: str, schedule: str, timezone: str) -> None:

@@ -11,14 +11,18 @@ import uuid
 from typing import Any
 
 from litestar import Controller, get, patch, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.audit import record
 from pitstop.access.principal import Principal
 from pitstop.access.search_limits import check_search
 from pitstop.crm import customers as service
 from pitstop.crm import privacy
+from pitstop.crm.customer_export import csv_lines
+from pitstop.crm.customer_filters import CustomerFilters, customer_filters
 from pitstop.crm.extensions import CustomerExtensions
 from pitstop.crm.models import Customer
 from pitstop.crm.responses import customer_out
@@ -32,10 +36,12 @@ from pitstop.crm.schemas import (
     RevealRequest,
 )
 from pitstop.db.base import Clock
+from pitstop.db.engine import SessionFactory
 from pitstop.events.outbox import emit
 from pitstop.inputs import SearchText
 from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.settings import Settings
+from pitstop.tenancy.periods import tenant_timezone
 
 
 async def _one_out(session: AsyncSession, today: dt.date, customer: Customer) -> CustomerOut:
@@ -46,6 +52,7 @@ async def _one_out(session: AsyncSession, today: dt.date, customer: Customer) ->
 class CustomersController(Controller):
     path = "/customers"
     tags = ["customers"]
+    dependencies = {"filters": Provide(customer_filters, sync_to_thread=False)}
 
     @get("/", opt={"permission": "customers:read"})
     async def list_customers(
@@ -54,6 +61,7 @@ class CustomersController(Controller):
         clock: NamedDependency[Clock],
         settings: NamedDependency[Settings],
         principal: NamedDependency[Principal],
+        filters: NamedDependency[CustomerFilters],
         q: SearchText = None,
         tag: FromQuery[str | None] = None,
         store_id: FromQuery[uuid.UUID | None] = None,
@@ -61,7 +69,9 @@ class CustomersController(Controller):
         limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[CustomerOut]:
-        """``q`` finds by exact phone, its last four digits, plate, VIN or name prefix.
+        """``q`` finds by exact phone, its last four digits, plate, VIN or name prefix; the
+        other filters (segment, usage, region, occupation, age band, spend, visits, last
+        visit, make, model, store, consent) narrow it, all AND-ed (docs/insights.md).
 
         Searching by a class your role sees masked is limited (30 a minute, 300 a day, then
         429 with ``Retry-After``) and audited as ``customer.search``."""
@@ -82,12 +92,49 @@ class CustomersController(Controller):
             lifecycle=lifecycle,
             today=today,
             dialect=session.get_bind().dialect.name,
+            filters=filters,
+            timezone=await tenant_timezone(session),
         )
         rows = (await session.scalars(keyset(statement, Customer.id, after, limit))).all()
         page = rows[:limit]
         derived = await service.derive(session, [c.id for c in page], today)
         items = [customer_out(c, derived[c.id]) for c in page]
         return page_of(rows, limit, items, lambda c: c.id)
+
+    @get("/export.csv", opt={"permission": "customers:list_export"}, media_type="text/csv")
+    async def export_list(
+        self,
+        session: NamedDependency[AsyncSession],
+        sessions: NamedDependency[SessionFactory],
+        clock: NamedDependency[Clock],
+        filters: NamedDependency[CustomerFilters],
+        tag: FromQuery[str | None] = None,
+        store_id: FromQuery[uuid.UUID | None] = None,
+        lifecycle: FromQuery[str | None] = None,
+    ) -> Stream:
+        """The list's filters (not ``q``: a search by personal data is the list's alone) as
+        CSV, streamed page by page, masked by the reader's role, audited."""
+        now = clock()
+        statement = service.search_statement(
+            q=None,
+            tag=tag,
+            store_id=store_id,
+            lifecycle=lifecycle,
+            today=now.date(),
+            dialect=session.get_bind().dialect.name,
+            filters=filters,
+            timezone=await tenant_timezone(session),
+        )
+        used = {k: str(v) for k, v in vars(filters).items() if v is not None}
+        used |= {k: str(v) for k, v in (("store_id", store_id), ("lifecycle", lifecycle)) if v}
+        await record(
+            session, "customer.list_exported", resource="customer", detail={"filters": used}
+        )
+        return Stream(
+            csv_lines(sessions, statement, now.date()),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
+        )
 
     @post("/", status_code=201, opt={"permission": "customers:write"})
     async def create_customer(

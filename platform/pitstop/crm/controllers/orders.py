@@ -7,11 +7,13 @@ Store scope is enforced in two places that cannot disagree: lists are filtered i
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.principal import Principal
@@ -28,7 +30,29 @@ from pitstop.crm.schemas import (
     ServiceOrderOut,
 )
 from pitstop.db.base import Clock
+from pitstop.inputs import checked_day
 from pitstop.pagination import Limit, Page, keyset, page_of
+from pitstop.tenancy.periods import checked_period, tenant_timezone
+
+
+async def _completion_bounds(
+    session: AsyncSession, first: dt.date | None, last: dt.date | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The UTC instants the tenant's local days ``from`` and ``to`` (inclusive) span; a
+    bound not given leaves that side open."""
+    if first is None and last is None:
+        return None, None
+    if first is not None:
+        checked_day(first, "from")
+    if last is not None:
+        checked_day(last, "to")
+    first_day, last_day = first or last, last or first
+    assert first_day is not None and last_day is not None  # one was given
+    period = checked_period(first_day, last_day, await tenant_timezone(session))
+    return (
+        period.start_at if first is not None else None,
+        period.end_at if last is not None else None,
+    )
 
 
 class ServiceOrdersController(Controller):
@@ -45,15 +69,24 @@ class ServiceOrdersController(Controller):
         customer_id: FromQuery[uuid.UUID | None] = None,
         vehicle_id: FromQuery[uuid.UUID | None] = None,
         status: FromQuery[OrderStatus | None] = None,
+        advisor_id: FromQuery[uuid.UUID | None] = None,
+        first: Annotated[dt.date | None, QueryParameter(name="from")] = None,
+        last: Annotated[dt.date | None, QueryParameter(name="to")] = None,
         limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[ServiceOrderOut]:
+        """``from``/``to`` are local days of the tenant, inclusive, on ``completed_at``:
+        with ``status=completed`` the totals add up to the KPI board's ``revenue``."""
+        completed_from, completed_before = await _completion_bounds(session, first, last)
         statement = service.list_statement(
             principal,
             store_id=store_id,
             customer_id=customer_id,
             vehicle_id=vehicle_id,
             status=status,
+            advisor_id=advisor_id,
+            completed_from=completed_from,
+            completed_before=completed_before,
         )
         rows = (await session.scalars(keyset(statement, ServiceOrder.id, after, limit))).all()
         return page_of(rows, limit, [order_out(o) for o in rows], lambda o: o.id)

@@ -1,0 +1,92 @@
+"""Time series for charts: one KPI per day, week or month of the tenant's calendar.
+
+Each point is the KPI board's own formula (:mod:`pitstop.insights.figures`) for the
+bucket's local days, so a chart and the board can never disagree: the daily revenues of
+March add up to March's board revenue. One aggregate statement per bucket, each an index
+range scan on ``(tenant_id, [store_id,] completed_at)``; a series is capped at
+:data:`MAX_POINTS` buckets so a request's cost is bounded. Weeks start on Monday; the first
+and last bucket are clipped to ``from`` and ``to``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from itertools import islice
+from typing import Literal
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.errors import Unprocessable
+from pitstop.insights import figures
+from pitstop.insights.figures import Scope
+from pitstop.insights.kpis import rate
+from pitstop.tenancy.periods import Period, add_months
+
+Metric = Literal["revenue", "orders", "new_customers", "repurchase_rate"]
+Interval = Literal["day", "week", "month"]
+MAX_POINTS = 120
+
+
+class Point(msgspec.Struct, kw_only=True):
+    start: dt.date = msgspec.field(name="from")
+    end: dt.date = msgspec.field(name="to")
+    value: int | float | None
+
+
+class Series(msgspec.Struct, kw_only=True):
+    metric: str
+    interval: str
+    timezone: str
+    points: list[Point]
+
+
+def buckets(period: Period, interval: Interval) -> Iterator[Period]:
+    """The period cut into local days, Monday weeks or calendar months (ends clipped)."""
+    start = period.first
+    while start <= period.last:
+        if interval == "day":
+            end = start
+        elif interval == "week":
+            end = start + dt.timedelta(days=6 - start.weekday())
+        else:
+            end = add_months(start.replace(day=1), 1) - dt.timedelta(days=1)
+        yield Period(start, min(end, period.last), period.timezone)
+        start = min(end, period.last) + dt.timedelta(days=1)
+
+
+async def _value(
+    session: AsyncSession, metric: Metric, bucket: Period, scope: Scope
+) -> int | float | None:
+    if metric in ("revenue", "orders"):
+        revenue, orders, _, _ = (await figures.activity(session, bucket, scope, False)).get(
+            None, (0, 0, 0, 0)
+        )
+        return revenue if metric == "revenue" else orders
+    if metric == "new_customers":
+        by_source = (await figures.new_customers(session, bucket, scope, False)).get(None, {})
+        return sum(by_source.values())
+    visited, repurchased = (await figures.repurchase(session, bucket, scope, False)).get(
+        None, (0, 0)
+    )
+    return rate(repurchased, visited)
+
+
+async def series(
+    session: AsyncSession, metric: Metric, interval: Interval, period: Period, scope: Scope
+) -> Series:
+    cut = list(islice(buckets(period, interval), MAX_POINTS + 1))
+    if len(cut) > MAX_POINTS:
+        raise Unprocessable.field(
+            "interval", f"more than {MAX_POINTS} points: use a longer interval or fewer days"
+        )
+    return Series(
+        metric=metric,
+        interval=interval,
+        timezone=period.timezone,
+        points=[
+            Point(start=b.first, end=b.last, value=await _value(session, metric, b, scope))
+            for b in cut
+        ],
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.sdk import (
+    EventHandler,
     PluginContext,
     PluginInfo,
     Schedule,
@@ -24,7 +25,7 @@ from pitstop.sdk import (
     permission,
 )
 
-from . import demo, privacy
+from . import demo, privacy, rewards
 from . import models as models  # the tables must be in the metadata
 from .api import CandidatesController, KpisController, PriceTableController
 from .candidates import score_candidates
@@ -83,6 +84,11 @@ def routes() -> Sequence[Any]:
 @hookimpl
 def migrations() -> Path:
     return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def subscriptions() -> Mapping[str, EventHandler]:
+    return {"reward.granted": rewards.on_answer, "reward.rejected": rewards.on_answer}
 
 
 @hookimpl

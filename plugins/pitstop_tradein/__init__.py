@@ -52,6 +52,11 @@ def plugin_info() -> PluginInfo:
                 _DESK | {"hq_analyst"},
             ),
             permission(
+                "tradein:candidates",
+                "See tonight's trade-in candidates (without tradein:read: consented only)",
+                _DESK | {"hq_analyst", "marketing"},
+            ),
+            permission(
                 "tradein:appraise",
                 "Open leads, appraise cars, mark them reconditioned or lost",
                 {"service_advisor", "store_manager"},

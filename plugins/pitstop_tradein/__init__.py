@@ -102,8 +102,10 @@ def tasks() -> Mapping[str, TaskHandler]:
 
 
 async def nightly(ctx: PluginContext[TradeinSettings]) -> None:
-    """Expire what the tasks missed, then rescore the fleet."""
+    """Expire what the tasks missed, ask again for purchase rewards nobody answered, then
+    rescore the fleet."""
     await sweep(ctx)
+    await rewards.ask_again(ctx)
     await score_candidates(ctx)
 
 

@@ -82,6 +82,10 @@ class Lead(TenantModel):
     """``pending_fulfilment`` until membership answers, then ``granted`` or ``rejected``."""
     reward_reason: Mapped[str | None] = mapped_column(String(40), default=None)
     """A rejection's code (``not_enrolled``, ``unknown_template``, ...)."""
+    reward_requested_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    reward_request: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, default=None)
+    """What was asked (kind, points, voucher_template), as the settings said at purchase:
+    asking again asks for the same, whatever the settings say since."""
     erased_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime]
     stage_changed_at: Mapped[dt.datetime]

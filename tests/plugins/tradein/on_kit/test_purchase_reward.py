@@ -102,3 +102,32 @@ async def test_points_for_a_non_member_are_rejected_and_bad_settings_named(yard:
     assert bad.status_code == 422
     (error,) = bad.json()["errors"]
     assert error["field"] == "settings.purchase_reward" and "voucher_template" in error["message"]
+
+
+async def test_an_unanswered_reward_is_asked_again_once_the_next_night(yard: Yard) -> None:
+    # Given a purchase voucher, and membership switched off: nobody answers
+    reward = {"kind": "voucher", "voucher_template": "TRADEIN500"}
+    saved = await yard.app.client().patch(SETTINGS, json={"settings": {"purchase_reward": reward}})
+    off = await yard.app.client().patch("/api/v1/plugins/membership", json={"enabled": False})
+    assert (saved.status_code, off.status_code) == (200, 200), off.text
+    lead = await _bought(yard, from_us=False)
+    assert (await yard.get(lead))["reward_status"] == "pending_fulfilment"
+    # When membership is switched on, the reward setting removed, and the next night runs
+    on = await yard.app.client().patch("/api/v1/plugins/membership", json={"enabled": True})
+    none = await yard.app.client().patch(
+        SETTINGS, json={"settings": {"purchase_reward": {"kind": "none"}}}
+    )
+    assert (on.status_code, none.status_code) == (200, 200)
+    yard.app.clock.advance(days=1, hours=1)
+    await yard.app.drain(schedule="nightly")
+    # Then the same reward was asked once more, as asked at purchase, and is now granted
+    asked = [
+        e for e in await yard.app.events("reward.requested") if e["source"]["id"] == lead["id"]
+    ]
+    assert [e["reward_id"] for e in asked] == [asked[0]["reward_id"]] * 2
+    assert asked[1]["voucher_template"] == "TRADEIN500"
+    assert (await yard.get(lead))["reward_status"] == "granted"
+    # And a night later nobody is asked a third time
+    yard.app.clock.advance(days=1)
+    await yard.app.drain(schedule="nightly")
+    assert len(await yard.app.events("reward.requested")) == len(asked)

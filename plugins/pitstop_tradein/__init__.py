@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.sdk import (
+    EventHandler,
     PluginContext,
     PluginInfo,
     Schedule,
@@ -24,7 +25,7 @@ from pitstop.sdk import (
     permission,
 )
 
-from . import demo, privacy
+from . import demo, privacy, rewards
 from . import models as models  # the tables must be in the metadata
 from .api import CandidatesController, KpisController, PriceTableController
 from .candidates import score_candidates
@@ -49,6 +50,11 @@ def plugin_info() -> PluginInfo:
                 "tradein:read",
                 "See trade-in candidates, leads, appraisals and offers",
                 _DESK | {"hq_analyst"},
+            ),
+            permission(
+                "tradein:candidates",
+                "See tonight's trade-in candidates (without tradein:read: consented only)",
+                _DESK | {"hq_analyst", "marketing"},
             ),
             permission(
                 "tradein:appraise",
@@ -86,13 +92,20 @@ def migrations() -> Path:
 
 
 @hookimpl
+def subscriptions() -> Mapping[str, EventHandler]:
+    return {"reward.granted": rewards.on_answer, "reward.rejected": rewards.on_answer}
+
+
+@hookimpl
 def tasks() -> Mapping[str, TaskHandler]:
     return {"expire_offer": expire_offer}
 
 
 async def nightly(ctx: PluginContext[TradeinSettings]) -> None:
-    """Expire what the tasks missed, then rescore the fleet."""
+    """Expire what the tasks missed, ask again for purchase rewards nobody answered, then
+    rescore the fleet."""
     await sweep(ctx)
+    await rewards.ask_again(ctx)
     await score_candidates(ctx)
 
 

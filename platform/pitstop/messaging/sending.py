@@ -91,6 +91,7 @@ async def send(
     to, name = address
     template = await templates.find(session, message.template or "", message.channel)
     body = templates.render(template, {"customer_name": name, **message.data})
+    message.attempts += 1
     outbound = Outbound(
         message_id=message.id,
         tenant_id=message.tenant_id,
@@ -101,8 +102,8 @@ async def send(
         recipient_name=name,
         settings=available.settings,
         data=dict(message.data),
+        attempt=message.attempts,
     )
-    message.attempts += 1
     try:
         receipt = await available.channel.send(outbound)
     except ChannelFailed as exc:

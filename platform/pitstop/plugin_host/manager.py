@@ -69,6 +69,7 @@ from pitstop.sdk_views import order_view
 from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.tenancy.periods import Period
 from pitstop.tenancy.plugin_settings import settings_from_stored
+from pitstop.tenancy.sealing import Sealer
 
 ENTRY_POINT_GROUP = "pitstop"
 log = structlog.get_logger("pitstop.plugins")
@@ -85,6 +86,7 @@ class PluginHost:
         task_sender: TaskSender | None = None,
         message_sender: MessageSender | None = None,
         trace: bool = False,
+        sealer: Sealer | None = None,
     ) -> None:
         self.pm = pluggy.PluginManager(specs.PROJECT)
         self.pm.add_hookspecs(specs)
@@ -96,6 +98,9 @@ class PluginHost:
         (``pitstop plugins list``, ``pitstop permissions``)."""
         self.message_sender = message_sender
         """Tells a worker to send a queued message (``ctx.notify``), after commit."""
+        self.sealer = sealer
+        """Seals write-only settings at rest (``pitstop.tenancy.sealing``); None where no
+        settings are read or written (``pitstop plugins list``)."""
         if trace:
             trace_hook_calls(self.pm)
 
@@ -111,8 +116,15 @@ class PluginHost:
         task_sender: TaskSender | None = None,
         message_sender: MessageSender | None = None,
         trace: bool = False,
+        sealer: Sealer | None = None,
     ) -> PluginHost:
-        host = cls(clock=clock, task_sender=task_sender, message_sender=message_sender, trace=trace)
+        host = cls(
+            clock=clock,
+            task_sender=task_sender,
+            message_sender=message_sender,
+            trace=trace,
+            sealer=sealer,
+        )
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if entry.name in blocked or (allow is not None and entry.name not in allow):
                 continue
@@ -221,6 +233,13 @@ class PluginHost:
         rows = (await session.scalars(select(TenantPlugin).where(TenantPlugin.enabled))).all()
         return {r.plugin: r for r in rows if r.plugin in self.plugins}
 
+    def opened_settings(self, row: TenantPlugin | None) -> dict[str, Any]:
+        """The row's settings with its sealed secrets opened: for the plugin, never the API."""
+        stored = dict(row.settings or {}) if row is not None else {}
+        if row is None or self.sealer is None:
+            return stored
+        return self.sealer.open_all(row.tenant_id, stored)
+
     async def context(
         self,
         session: AsyncSession,
@@ -240,7 +259,7 @@ class PluginHost:
             plugin=plugin,
             tenant_id=tenant_id,
             session=session,
-            settings=settings_from_stored(info.settings, row.settings if row else {}),
+            settings=settings_from_stored(info.settings, self.opened_settings(row)),
             clock=self.clock,
             host=self,
             principal=principal,

@@ -33,6 +33,8 @@ class ChannelHost(Protocol):
 
     async def enabled(self, session: AsyncSession) -> dict[str, TenantPlugin]: ...
 
+    def opened_settings(self, row: TenantPlugin | None) -> dict[str, Any]: ...
+
 
 async def channels_for(host: ChannelHost, session: AsyncSession) -> dict[str, Available]:
     """The tenant-in-context's channels, each with its plugin's settings for this tenant."""
@@ -40,7 +42,7 @@ async def channels_for(host: ChannelHost, session: AsyncSession) -> dict[str, Av
     for plugin, row in (await host.enabled(session)).items():
         loaded = host.plugins[plugin]
         for channel in loaded.channels:
-            settings = settings_from_stored(loaded.info.settings, row.settings)
+            settings = settings_from_stored(loaded.info.settings, host.opened_settings(row))
             found.setdefault(channel.name, Available(channel, settings))
     found.setdefault(CONSOLE.name, Available(CONSOLE))
     return found

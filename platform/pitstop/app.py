@@ -40,6 +40,7 @@ from pitstop.messaging.controllers import (
     MessagesController,
     TemplatesController,
 )
+from pitstop.messaging.tenant_rules import MessageRulesController
 from pitstop.plugin_host.controllers import PluginsController
 from pitstop.plugin_host.event_types import catalog_of
 from pitstop.plugin_host.routing import plugin_routers
@@ -71,6 +72,7 @@ def api_router() -> Router:
             ConsentsController,
             TemplatesController,
             MessagesController,
+            MessageRulesController,
             PluginsController,
             DeliveriesController,
             EventTypesController,

@@ -226,6 +226,11 @@ async def word_template(world: World) -> Target:
     return Target(await _template_id(world, "spring_sale"))
 
 
+async def set_rules(world: World) -> Target:
+    await world.call("PUT", "/api/v1/message-rules", {"quiet_start": "20:30"})
+    return Target(str(await world.tenant_id(CHAIN)))
+
+
 async def _template_id(world: World, name: str) -> str:
     from pitstop.messaging.models import MessageTemplate
 

@@ -41,6 +41,7 @@ from pitstop.messaging.controllers import (
     TemplatesController,
 )
 from pitstop.messaging.tenant_rules import MessageRulesController
+from pitstop.messaging.unsubscribe_api import InboundController, UnsubscribeController
 from pitstop.plugin_host.controllers import PluginsController
 from pitstop.plugin_host.event_types import catalog_of
 from pitstop.plugin_host.routing import plugin_routers
@@ -73,6 +74,8 @@ def api_router() -> Router:
             TemplatesController,
             MessagesController,
             MessageRulesController,
+            InboundController,
+            UnsubscribeController,
             PluginsController,
             DeliveriesController,
             EventTypesController,

@@ -76,6 +76,9 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("messages:templates", "Word the tenant's message templates", _HQ | {"marketing"}),
     Permission("messages:rules", "Set the tenant's quiet hours and message caps", _HQ),
     Permission(
+        "messages:inbound", "Relay customers' replies (a TD unsubscribes): a gateway's key", _HQ
+    ),
+    Permission(
         "insights:read",
         "See the KPI board, segments and series (of one's stores)",
         frozenset({"hq_admin", "hq_analyst", "store_manager", "marketing"}),

@@ -18,6 +18,8 @@ as empty, the channel then fails for good and says it is not set up): re-enter t
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import uuid
 from collections.abc import Mapping
@@ -51,6 +53,14 @@ class Sealer:
             info=b"pitstop tenant plugin settings",
         ).derive(self._root)
         return AESGCM(key)
+
+    def mac(self, purpose: str, payload: bytes) -> bytes:
+        """A keyed digest for links the deployment must recognise later (an unsubscribe
+        link): HMAC-SHA256 under a key derived for ``purpose`` alone."""
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+            self._root
+        )
+        return hmac.new(key, payload, hashlib.sha256).digest()
 
     def seal(self, tenant_id: uuid.UUID, field: str, value: str) -> str:
         if not value or value.startswith(PREFIX):

@@ -72,10 +72,23 @@ def _medium(available: Available) -> str:
     return str(getattr(available.settings, "reaches", None) or available.channel.reaches)
 
 
-def _data(message: Message, medium: str, sealer: Sealer | None) -> dict[str, object]:
+def _opened(message: Message, sealer: Sealer | None) -> dict[str, object]:
+    """The template's fields with any sealed one (a staff invite's token) opened."""
+    data = dict(message.data)
+    if sealer is None:
+        return data
+    return {
+        k: sealer.open(message.tenant_id, k, v) if isinstance(v, str) else v
+        for k, v in data.items()
+    }
+
+
+def _data(
+    message: Message, fields: dict[str, object], medium: str, sealer: Sealer | None
+) -> dict[str, object]:
     """The template's fields; a marketing message to a customer adds its unsubscribe token
     (for the medium its consent was checked against)."""
-    data = dict(message.data)
+    data = dict(fields)
     if message.purpose == "marketing" and message.customer_id is not None and sealer:
         data["unsubscribe_token"] = unsubscribe.link_token(
             sealer, message.tenant_id, message.customer_id, medium
@@ -108,8 +121,9 @@ async def send(
     if address is None:
         return _suppress(message, "no_address")
     to, name = address
+    fields = _opened(message, sealer)
     template = await templates.find(session, message.template or "", message.channel)
-    body = templates.render(template, {"customer_name": name, **message.data})
+    body = templates.render(template, {"customer_name": name, **fields})
     message.attempts += 1
     outbound = Outbound(
         message_id=message.id,
@@ -120,7 +134,7 @@ async def send(
         body=body,
         recipient_name=name,
         settings=available.settings,
-        data=_data(message, _medium(available), sealer),
+        data=_data(message, fields, _medium(available), sealer),
         attempt=message.attempts,
     )
     try:

@@ -52,8 +52,9 @@ from pitstop.db.base import utcnow
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.types import UndeclaredEvent
 from pitstop.insights.schemas import KpiTile
+from pitstop.messaging.service import Request
 from pitstop.plugin_host import attributes as facts
-from pitstop.plugin_host import specs
+from pitstop.plugin_host import notify, specs
 from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.event_types import catalog_of
@@ -354,6 +355,25 @@ class PluginHost:
         """The profile's plugin sections; a failing plugin's is its title and the marker."""
         answers = await self._isolated("customer_summary", session, customer_id=customer_id)
         return self._panels("customer_summary", Section, answers)
+
+    async def send_staff_secret(
+        self, session: AsyncSession, staff_id: uuid.UUID, template: str, data: Mapping[str, Any]
+    ) -> str | None:
+        """Identity's :class:`~pitstop.identity.notices.StaffNotices`: an invite by channel."""
+        tenant_id = current_tenant_id()
+        tenant = await session.get(Tenant, tenant_id)
+        request = Request(
+            purpose="transactional", template=template, data=dict(data), staff_id=staff_id
+        )
+        return await notify.send_staff_secret(
+            self,
+            session,
+            request,
+            sealer=self.sealer,
+            tenant_id=tenant_id,
+            timezone=tenant.timezone if tenant is not None else "Asia/Shanghai",
+            now=self.clock(),
+        )
 
     async def customer_attributes(
         self, session: AsyncSession, *, customer_id: uuid.UUID

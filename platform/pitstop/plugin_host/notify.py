@@ -8,6 +8,7 @@ address and body are read and rendered by the worker, for the channel alone.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from pitstop.messaging.channels import CONSOLE, Channel
 from pitstop.messaging.sending import Available
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.tenancy.plugin_settings import settings_from_stored
+from pitstop.tenancy.sealing import Sealer
 
 
 class ChannelHost(Protocol):
@@ -84,3 +86,36 @@ async def notify(
         message_id = message.id
         on_commit(session, lambda: sender(tenant_id, message_id, delay_ms))
     return message.id
+
+
+async def send_staff_secret(
+    host: ChannelHost,
+    session: AsyncSession,
+    request: service.Request,
+    *,
+    sealer: Sealer | None,
+    tenant_id: uuid.UUID,
+    timezone: str,
+    now: dt.datetime,
+) -> str | None:
+    """A staff notice carrying a secret (an invite token), only through a real channel.
+
+    With nothing but the console to reach staff, None: the caller shows the secret itself.
+    Otherwise the ``token`` is sealed with the tenant's key in the contact log's data (a
+    reader of the log or a database dump learns nothing), and the worker opens it for the
+    channel alone."""
+    channel, _ = pick(await channels_for(host, session), "staff")
+    if channel.name == CONSOLE.name:
+        return None
+    data = dict(request.data)
+    if sealer is not None and isinstance(data.get("token"), str):
+        data["token"] = sealer.seal(tenant_id, "token", data["token"])
+    await notify(
+        host,
+        session,
+        dataclasses.replace(request, data=data),
+        tenant_id=tenant_id,
+        timezone=timezone,
+        now=now,
+    )
+    return channel.name

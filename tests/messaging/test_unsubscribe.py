@@ -82,8 +82,17 @@ async def test_a_td_reply_withdraws_marketing_by_sms_and_nothing_else(
         "purpose": "marketing", "channel": "sms", "granted": False, "source": "sms_reply",
         "notice_version": "", "changed_at": "",
     }  # fmt: skip
+    app.clock.advance(minutes=1)
     reminder = await notify(app, customer_id=uuid.UUID(customer["id"]))
     assert (await message(app, reminder))["status"] == "queued"
+    # And the 360° profile's last contacts show both, newest first, with no address
+    profile = (await relay.get(f"/api/v1/customers/{customer['id']}/profile")).json()
+    [section] = [s for s in profile["sections"] if s["plugin"] == "messaging"]
+    contacts = section["data"]["contacts"]
+    assert [(c["purpose"], c["status"]) for c in contacts] == [
+        ("service", "queued"), ("marketing", "suppressed:no_consent")
+    ]  # fmt: skip
+    assert "13911112222" not in str(section)
     # And a repeat, a number nobody has, a bad number and a role without the permission
     assert (await relay.post("/api/v1/messages/inbound", json=reply)).json()["unsubscribed"] == 0
     stranger = {**reply, "from": "13800000000"}

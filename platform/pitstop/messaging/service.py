@@ -169,3 +169,29 @@ async def log_manual(
     session.add(message)
     await session.flush()
     return message
+
+
+LAST_CONTACTS = 5
+
+
+async def last_contacts(session: AsyncSession, customer_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The 360° view's latest contacts, newest first: what, by which medium, how it went -
+    no note (free text is the contact log's, masked there), no address, no body."""
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.customer_id == customer_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(LAST_CONTACTS)
+    )
+    return [
+        {
+            "at": (m.sent_at or m.created_at).isoformat(),
+            "channel": m.channel,
+            "purpose": m.purpose,
+            "template": m.template,
+            "status": f"{m.status}:{m.reason}" if m.status == "suppressed" else m.status,
+            "manual": m.manual,
+            "outcome": m.outcome,
+        }
+        for m in rows.all()
+    ]

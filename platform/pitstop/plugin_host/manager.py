@@ -52,7 +52,7 @@ from pitstop.db.base import utcnow
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.types import UndeclaredEvent
 from pitstop.insights.schemas import KpiTile
-from pitstop.messaging.service import Request
+from pitstop.messaging.service import Request, last_contacts
 from pitstop.plugin_host import attributes as facts
 from pitstop.plugin_host import notify, specs
 from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
@@ -352,9 +352,15 @@ class PluginHost:
     async def customer_sections(
         self, session: AsyncSession, *, customer_id: uuid.UUID
     ) -> list[Section]:
-        """The profile's plugin sections; a failing plugin's is its title and the marker."""
+        """The profile's plugin sections; a failing plugin's is its title and the marker.
+        Last, the contact log's latest entries, when there are any."""
         answers = await self._isolated("customer_summary", session, customer_id=customer_id)
-        return self._panels("customer_summary", Section, answers)
+        sections = self._panels("customer_summary", Section, answers)
+        contacts = await last_contacts(session, customer_id)
+        if contacts:
+            title = "最近联系 Last contacts"
+            sections.append(Section(title=title, data={"contacts": contacts}, plugin="messaging"))
+        return sections
 
     async def send_staff_secret(
         self, session: AsyncSession, staff_id: uuid.UUID, template: str, data: Mapping[str, Any]

@@ -4,8 +4,7 @@ It verifies the RPC signature with its own implementation of the documented reci
 (``URLEncoder`` then ``+``→``%20``, ``*``→``%2A``, ``%7E``→``~``; ``POST&%2F&...``; HMAC-SHA1
 keyed ``secret&``) - not the plugin's code, so a shared mistake cannot pass - refuses a
 ``SignatureNonce`` it has seen (``SignatureNonceUsed``, as the provider does for 15
-minutes), and answers scripted codes. The socket is bound before the test runs: ready
-without waiting.
+minutes), and answers scripted codes.
 """
 
 from __future__ import annotations
@@ -13,15 +12,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus
+
+from tests.plugins.webhook.gateway import local_server
 
 KEY_ID, KEY_SECRET = "LTAI5tTestKeyId0001", "test-access-key-secret-0001"
 REQUIRED = (
@@ -83,30 +81,10 @@ class FakeAliyun:
 @contextmanager
 def fake_aliyun(*codes: str) -> Iterator[FakeAliyun]:
     state = FakeAliyun(codes=list(codes))
-    lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-            with lock:
-                status, answer = state.answer(dict(parse_qsl(body, keep_blank_values=True)))
-            payload = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+    def answer(headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        return state.answer(dict(parse_qsl(body.decode(), keep_blank_values=True)))
 
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # bound here: ready
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with local_server(answer) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -50,10 +50,15 @@ async def channels_for(host: ChannelHost, session: AsyncSession) -> dict[str, Av
     return found
 
 
-def pick(available: Mapping[str, Available], audience: str) -> tuple[Channel, str]:
+def pick(
+    available: Mapping[str, Available], audience: str, *, private: bool = False
+) -> tuple[Channel, str]:
     """A plugin channel that reaches the audience, before the console; with the medium it
-    reaches for this tenant (a ``reaches`` setting overrides the adapter's own)."""
+    reaches for this tenant (a ``reaches`` setting overrides the adapter's own).
+    ``private``: not a broadcast channel (a group chat's robot) - for a person's secret."""
     for name, entry in sorted(available.items()):
+        if private and getattr(entry.channel, "broadcast", False):
+            continue
         if name != CONSOLE.name and audience in entry.channel.capabilities:
             reaches = getattr(entry.settings, "reaches", None) or entry.channel.reaches
             return entry.channel, str(reaches)
@@ -68,9 +73,10 @@ async def notify(
     tenant_id: uuid.UUID,
     timezone: str,
     now: dt.datetime,
+    private: bool = False,
 ) -> uuid.UUID:
     audience = "staff" if request.staff_id is not None else "customer"
-    channel, reaches = pick(await channels_for(host, session), audience)
+    channel, reaches = pick(await channels_for(host, session), audience, private=private)
     message, send = await service.enqueue(
         session,
         request,
@@ -104,7 +110,7 @@ async def send_staff_secret(
     Otherwise the ``token`` is sealed with the tenant's key in the contact log's data (a
     reader of the log or a database dump learns nothing), and the worker opens it for the
     channel alone."""
-    channel, _ = pick(await channels_for(host, session), "staff")
+    channel, _ = pick(await channels_for(host, session), "staff", private=True)
     if channel.name == CONSOLE.name:
         return None
     data = dict(request.data)
@@ -117,5 +123,6 @@ async def send_staff_secret(
         tenant_id=tenant_id,
         timezone=timezone,
         now=now,
+        private=True,
     )
     return channel.name

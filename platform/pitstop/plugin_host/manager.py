@@ -52,8 +52,9 @@ from pitstop.db.base import utcnow
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.types import UndeclaredEvent
 from pitstop.insights.schemas import KpiTile
+from pitstop.messaging.service import Request, last_contacts
 from pitstop.plugin_host import attributes as facts
-from pitstop.plugin_host import specs
+from pitstop.plugin_host import notify, specs
 from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.event_types import catalog_of
@@ -69,6 +70,7 @@ from pitstop.sdk_views import order_view
 from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.tenancy.periods import Period
 from pitstop.tenancy.plugin_settings import settings_from_stored
+from pitstop.tenancy.sealing import Sealer
 
 ENTRY_POINT_GROUP = "pitstop"
 log = structlog.get_logger("pitstop.plugins")
@@ -85,6 +87,7 @@ class PluginHost:
         task_sender: TaskSender | None = None,
         message_sender: MessageSender | None = None,
         trace: bool = False,
+        sealer: Sealer | None = None,
     ) -> None:
         self.pm = pluggy.PluginManager(specs.PROJECT)
         self.pm.add_hookspecs(specs)
@@ -96,6 +99,9 @@ class PluginHost:
         (``pitstop plugins list``, ``pitstop permissions``)."""
         self.message_sender = message_sender
         """Tells a worker to send a queued message (``ctx.notify``), after commit."""
+        self.sealer = sealer
+        """Seals write-only settings at rest (``pitstop.tenancy.sealing``); None where no
+        settings are read or written (``pitstop plugins list``)."""
         if trace:
             trace_hook_calls(self.pm)
 
@@ -111,8 +117,15 @@ class PluginHost:
         task_sender: TaskSender | None = None,
         message_sender: MessageSender | None = None,
         trace: bool = False,
+        sealer: Sealer | None = None,
     ) -> PluginHost:
-        host = cls(clock=clock, task_sender=task_sender, message_sender=message_sender, trace=trace)
+        host = cls(
+            clock=clock,
+            task_sender=task_sender,
+            message_sender=message_sender,
+            trace=trace,
+            sealer=sealer,
+        )
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if entry.name in blocked or (allow is not None and entry.name not in allow):
                 continue
@@ -221,6 +234,13 @@ class PluginHost:
         rows = (await session.scalars(select(TenantPlugin).where(TenantPlugin.enabled))).all()
         return {r.plugin: r for r in rows if r.plugin in self.plugins}
 
+    def opened_settings(self, row: TenantPlugin | None) -> dict[str, Any]:
+        """The row's settings with its sealed secrets opened: for the plugin, never the API."""
+        stored = dict(row.settings or {}) if row is not None else {}
+        if row is None or self.sealer is None:
+            return stored
+        return self.sealer.open_all(row.tenant_id, stored)
+
     async def context(
         self,
         session: AsyncSession,
@@ -240,7 +260,7 @@ class PluginHost:
             plugin=plugin,
             tenant_id=tenant_id,
             session=session,
-            settings=settings_from_stored(info.settings, row.settings if row else {}),
+            settings=settings_from_stored(info.settings, self.opened_settings(row)),
             clock=self.clock,
             host=self,
             principal=principal,
@@ -332,9 +352,34 @@ class PluginHost:
     async def customer_sections(
         self, session: AsyncSession, *, customer_id: uuid.UUID
     ) -> list[Section]:
-        """The profile's plugin sections; a failing plugin's is its title and the marker."""
+        """The profile's plugin sections; a failing plugin's is its title and the marker.
+        Last, the contact log's latest entries, when there are any."""
         answers = await self._isolated("customer_summary", session, customer_id=customer_id)
-        return self._panels("customer_summary", Section, answers)
+        sections = self._panels("customer_summary", Section, answers)
+        contacts = await last_contacts(session, customer_id)
+        if contacts:
+            title = "最近联系 Last contacts"
+            sections.append(Section(title=title, data={"contacts": contacts}, plugin="messaging"))
+        return sections
+
+    async def send_staff_secret(
+        self, session: AsyncSession, staff_id: uuid.UUID, template: str, data: Mapping[str, Any]
+    ) -> str | None:
+        """Identity's :class:`~pitstop.identity.notices.StaffNotices`: an invite by channel."""
+        tenant_id = current_tenant_id()
+        tenant = await session.get(Tenant, tenant_id)
+        request = Request(
+            purpose="transactional", template=template, data=dict(data), staff_id=staff_id
+        )
+        return await notify.send_staff_secret(
+            self,
+            session,
+            request,
+            sealer=self.sealer,
+            tenant_id=tenant_id,
+            timezone=tenant.timezone if tenant is not None else "Asia/Shanghai",
+            now=self.clock(),
+        )
 
     async def customer_attributes(
         self, session: AsyncSession, *, customer_id: uuid.UUID

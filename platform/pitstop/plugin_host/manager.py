@@ -55,6 +55,7 @@ from pitstop.insights.schemas import KpiTile
 from pitstop.plugin_host import attributes as facts
 from pitstop.plugin_host import specs
 from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
+from pitstop.plugin_host.console_hooks import CustomerPanel
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.event_types import catalog_of
 from pitstop.plugin_host.loading import (
@@ -72,7 +73,7 @@ from pitstop.tenancy.plugin_settings import settings_from_stored
 
 ENTRY_POINT_GROUP = "pitstop"
 log = structlog.get_logger("pitstop.plugins")
-Panel = TypeVar("Panel", Section, KpiTile)
+Panel = TypeVar("Panel", Section, KpiTile, CustomerPanel)
 TaskSender = Callable[[uuid.UUID, str, str, dict[str, Any], int], None]
 MessageSender = Callable[[uuid.UUID, uuid.UUID, int], None]
 
@@ -192,6 +193,7 @@ class PluginHost:
             commands=checked_commands(name, static("commands", name)),
             migrations=static("migrations", name),
             channels=list(static("channels", name) or ()),
+            console=static("console_pages", name),
         )
 
     def check_dependencies(self) -> None:
@@ -335,6 +337,15 @@ class PluginHost:
         """The profile's plugin sections; a failing plugin's is its title and the marker."""
         answers = await self._isolated("customer_summary", session, customer_id=customer_id)
         return self._panels("customer_summary", Section, answers)
+
+    async def customer_panels(
+        self, session: AsyncSession, *, customer_id: uuid.UUID, principal: Principal
+    ) -> list[CustomerPanel]:
+        """The console's 360° panels, isolated like the sections."""
+        answers = await self._isolated(
+            "customer_panels", session, principal, customer_id=customer_id
+        )
+        return self._panels("customer_panels", CustomerPanel, answers)
 
     async def customer_attributes(
         self, session: AsyncSession, *, customer_id: uuid.UUID

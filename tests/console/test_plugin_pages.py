@@ -108,4 +108,3 @@ async def test_a_plugin_page_without_an_access_rule_stops_the_app(tmp_path: Path
     with pytest.raises(Exception, match=r"plugin standin: GET /console/standin"):
         async with plugin_app(Careless(), directory=tmp_path):
             pass
-

@@ -216,6 +216,11 @@ def test_hq_enables_a_plugin_fixes_a_bad_setting_and_saves(page: Any, site: Site
     assert page.locator("#saved").is_visible()
     assert page.locator("#attempts").input_value() == "5"
     shot(page, "plugin-settings")
+    # And the KPI board's server-drawn chart loads under the console's CSP
+    page.click("text=经营看板")
+    chart = page.locator("#chart-revenue")
+    assert chart.evaluate("img => img.complete && img.naturalWidth") > 0
+    shot(page, "kpi-board")
 
 
 def test_a_store_manager_gets_a_404_page_for_another_stores_order(page: Any, site: Site) -> None:

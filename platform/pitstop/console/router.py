@@ -34,6 +34,7 @@ from litestar.template.config import TemplateConfig
 from pitstop.console.audit import AuditPages
 from pitstop.console.front_desk import FrontDeskController
 from pitstop.console.hq import PluginsPages
+from pitstop.console.kpi_board import KpiPages
 from pitstop.console.orders import OrdersController
 from pitstop.console.plugin_pages import plugin_page_routers, plugin_templates
 from pitstop.console.problems import EXCEPTION_HANDLERS, SECURITY_HEADERS
@@ -92,6 +93,7 @@ def console_router(
             OrdersController,
             PluginsPages,
             AuditPages,
+            KpiPages,
             *plugin_page_routers(host, sessions),
             static,
         ],

@@ -39,6 +39,7 @@ from pitstop.console.orders import OrdersController
 from pitstop.console.plugin_pages import plugin_page_routers, plugin_templates
 from pitstop.console.problems import EXCEPTION_HANDLERS, SECURITY_HEADERS
 from pitstop.console.session import ACCESS_COOKIE, SessionController
+from pitstop.console.stores import StoresPages
 from pitstop.console.view import provide_desk
 from pitstop.db.engine import SessionFactory
 from pitstop.identity.edge import COOKIE_CREDENTIAL
@@ -94,6 +95,7 @@ def console_router(
             PluginsPages,
             AuditPages,
             KpiPages,
+            StoresPages,
             *plugin_page_routers(host, sessions),
             static,
         ],

@@ -63,6 +63,7 @@ NAV = (
     NavEntry("/console/customers/new", N_("New customer"), "customers:write"),
     NavEntry("/console/worklist", N_("Today's orders"), "service_orders:read"),
     NavEntry("/console/hq/kpis", N_("KPI board"), "insights:read"),
+    NavEntry("/console/hq/stores", N_("Stores"), "stores:manage"),
     NavEntry("/console/hq/plugins", N_("Plugins"), "plugins:read"),
     NavEntry("/console/hq/audit", N_("Audit log"), "audit:read"),
 )

@@ -1,0 +1,81 @@
+"""HQ's pages at the console, without a browser: stores' hours and holidays changed through
+the API's service (its canonical form, its audit entry), each bad field named beside it
+with nothing saved, and only for those who may manage stores."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from litestar import Litestar
+
+from tests.console.support import field_error, signed_in
+from tests.support.demo import Demo
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+async def _store(demo: Demo, code: str) -> dict[str, Any]:
+    headers = await demo.headers("hq_admin")
+    stores = (await demo.client.get("/api/v1/stores", headers=headers)).json()["items"]
+    return dict(next(s for s in stores if s["code"] == code))
+
+
+def _hours(**days: str) -> dict[str, str]:
+    week = dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat"), "08:30-18:00")
+    return {f"hours.{d}": v for d, v in (week | {"sun": "closed"} | days).items()}
+
+
+async def test_hq_changes_a_stores_hours_and_holidays(app: Litestar, demo: Demo) -> None:
+    # Given SH002 on the stores page
+    store = await _store(demo, "SH002")
+    hq = await signed_in(app, demo, "hq_admin")
+    listing = await hq.get("/console/hq/stores/")
+    assert listing.status_code == 200 and f"/console/hq/stores/{store['id']}" in listing.text
+    # When HQ saves new hours (Saturday morning only) and two holidays
+    form = _hours(sat="09:00-12:00") | {"holidays": "2027-02-16..2027-02-18\n2027-05-01"}
+    saved = await hq.post(f"/console/hq/stores/{store['id']}", form)
+    # Then the API's service stored them in its canonical form, and audited the change
+    assert saved.status_code == 303, saved.text
+    after = await _store(demo, "SH002")
+    assert after["hours"]["sat"] == "09:00-12:00" and after["hours"]["sun"] == "closed"
+    assert "2027-05-01" in after["holidays"] and len(after["holidays"]) == 2
+    audit = await demo.client.get(
+        "/api/v1/audit?action=store.changed", headers=await demo.headers("hq_admin")
+    )
+    assert audit.json()["items"][0]["detail"]["fields"] == ["holidays", "hours"]
+    # And the page shows them again
+    page = await hq.get(saved.headers["location"])
+    assert 'id="saved"' in page.text and 'value="09:00-12:00"' in page.text
+
+
+async def test_bad_hours_and_holidays_are_named_and_nothing_is_saved(
+    app: Litestar, demo: Demo
+) -> None:
+    store = await _store(demo, "SH002")
+    hq = await signed_in(app, demo, "hq_admin")
+    # When Monday's hours cannot be read and a holiday is not a date
+    form = _hours(mon="9 till 5") | {"holidays": "2027-05-01\nsoon"}
+    refused = await hq.post(f"/console/hq/stores/{store['id']}", form)
+    # Then it is a 422 page naming a field, keeping what was typed, and nothing changed
+    assert refused.status_code == 422
+    assert field_error(refused.text, "hours.mon") or "holidays-error" in refused.text
+    assert 'value="9 till 5"' in refused.text
+    assert await _store(demo, "SH002") == store
+
+
+async def test_only_hq_changes_stores(app: Litestar, demo: Demo) -> None:
+    store = await _store(demo, "SH001")
+    # When SH001's manager posts new hours for their own store, and opens the page
+    manager = await signed_in(app, demo, "store_manager")
+    refused = await manager.post(f"/console/hq/stores/{store['id']}", _hours())
+    page = await manager.get(f"/console/hq/stores/{store['id']}")
+    # Then the post is refused and the form is read-only for them
+    assert refused.status_code == 403
+    assert page.status_code == 200 and "<fieldset disabled" in page.text
+    assert await _store(demo, "SH001") == store
+    # And a store that is not the tenant's is the 404 page, to read or to change
+    hq = await signed_in(app, demo, "hq_admin")
+    assert (await hq.get(f"/console/hq/stores/{uuid.uuid4()}")).status_code == 404
+    assert (await hq.post(f"/console/hq/stores/{uuid.uuid4()}", _hours())).status_code == 404

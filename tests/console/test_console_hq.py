@@ -4,6 +4,7 @@ with nothing saved, and only for those who may manage stores."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -79,3 +80,56 @@ async def test_only_hq_changes_stores(app: Litestar, demo: Demo) -> None:
     hq = await signed_in(app, demo, "hq_admin")
     assert (await hq.get(f"/console/hq/stores/{uuid.uuid4()}")).status_code == 404
     assert (await hq.post(f"/console/hq/stores/{uuid.uuid4()}", _hours())).status_code == 404
+
+
+async def test_hq_sees_staff_with_their_role_and_store_scope(app: Litestar, demo: Demo) -> None:
+    # When HQ opens the staff page
+    hq = await signed_in(app, demo, "hq_admin")
+    page = await hq.get("/console/hq/staff/")
+    # Then SH001's manager is listed with their role and store, and the roles with theirs
+    assert page.status_code == 200, page.text
+    row = re.search(r"<tr id=\"staff-[^\"]+\">((?:(?!</tr>).)*manager\.sh001(?:(?!</tr>).)*)</tr>",
+                    page.text, re.S)  # fmt: skip
+    assert row and "store_manager" in row.group(1) and "SH001" in row.group(1)
+    assert 'id="role-technician"' in page.text and "指定门店" in page.text
+    # And a store manager may not open it
+    manager = await signed_in(app, demo, "store_manager")
+    assert (await manager.get("/console/hq/staff/")).status_code == 403
+
+
+async def test_an_api_key_is_shown_once_works_and_is_revoked_in_one_click(
+    app: Litestar, demo: Demo
+) -> None:
+    hq = await signed_in(app, demo, "hq_admin")
+    # When HQ creates a key that may read customers
+    made = await hq.post(
+        "/console/hq/api-keys/", [("name", "对账系统"), ("permissions", "customers:read")]
+    )
+    # Then its secret is on the page once, it works on the API, and the creation is audited
+    assert made.status_code == 200, made.text
+    secret = re.search(r'<code id="secret">(psk_[^<]+)</code>', made.text)
+    assert secret
+    key = {"Authorization": f"Bearer {secret.group(1)}"}
+    assert (await demo.client.get("/api/v1/customers", headers=key)).status_code == 200
+    listing = await hq.get("/console/hq/api-keys/")
+    assert secret.group(1) not in listing.text and "对账系统" in listing.text
+    audit = await demo.client.get(
+        "/api/v1/audit?action=api_key.created", headers=await demo.headers("hq_admin")
+    )
+    assert audit.json()["items"][0]["detail"]["permissions"] == ["customers:read"]
+    # When they revoke it with one click
+    key_id = re.search(r'data-revoke="([^"]+)"', listing.text)
+    assert key_id
+    revoked = await hq.post(f"/console/hq/api-keys/{key_id.group(1)}/revoke", {})
+    # Then it stops working at once
+    assert revoked.status_code == 303
+    assert (await demo.client.get("/api/v1/customers", headers=key)).status_code == 401
+    # And a key without a name, or with a permission nobody has, is refused, named
+    blank = await hq.post(
+        "/console/hq/api-keys/", [("name", " "), ("permissions", "customers:read")]
+    )
+    bogus = await hq.post("/console/hq/api-keys/", [("name", "x"), ("permissions", "root:all")])
+    assert blank.status_code == bogus.status_code == 422
+    assert 'id="name-error"' in blank.text and 'id="permissions-error"' in bogus.text
+    # And another tenant's key, or none, is the 404 page
+    assert (await hq.post(f"/console/hq/api-keys/{uuid.uuid4()}/revoke", {})).status_code == 404

@@ -36,6 +36,7 @@ from pitstop.console.front_desk import FrontDeskController
 from pitstop.console.hq import PluginsPages
 from pitstop.console.kpi_board import KpiPages
 from pitstop.console.orders import OrdersController
+from pitstop.console.people import ApiKeyPages, StaffPages
 from pitstop.console.plugin_pages import plugin_page_routers, plugin_templates
 from pitstop.console.problems import EXCEPTION_HANDLERS, SECURITY_HEADERS
 from pitstop.console.session import ACCESS_COOKIE, SessionController
@@ -96,6 +97,8 @@ def console_router(
             AuditPages,
             KpiPages,
             StoresPages,
+            StaffPages,
+            ApiKeyPages,
             *plugin_page_routers(host, sessions),
             static,
         ],

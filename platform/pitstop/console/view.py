@@ -64,6 +64,8 @@ NAV = (
     NavEntry("/console/worklist", N_("Today's orders"), "service_orders:read"),
     NavEntry("/console/hq/kpis", N_("KPI board"), "insights:read"),
     NavEntry("/console/hq/stores", N_("Stores"), "stores:manage"),
+    NavEntry("/console/hq/staff", N_("Staff and roles"), "staff:manage"),
+    NavEntry("/console/hq/api-keys", N_("API keys"), "api_keys:manage"),
     NavEntry("/console/hq/plugins", N_("Plugins"), "plugins:read"),
     NavEntry("/console/hq/audit", N_("Audit log"), "audit:read"),
 )

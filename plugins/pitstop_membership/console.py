@@ -60,7 +60,6 @@ LABELS = {
         "Owed between stores": "门店间结算",
         "Earned or issued at": "发放门店",
         "Redeemed at": "核销门店",
-        "Points": "积分",
         "Value": "金额",
     }
 }
@@ -91,7 +90,10 @@ class MembershipPages(Controller):
         points = await reports.liability(ctx, start, end, scope)
         vouchers = await voucher_reports.liability(ctx, scope)
         codes: dict[str, str] = {}
-        for store_id in {r.store_id for r in [*points.stores, *vouchers.stores]} - {None}:
+        store_ids = {r.store_id for r in points.stores} | {r.store_id for r in vouchers.stores}
+        for store_id in store_ids:
+            if store_id is None:
+                continue  # HQ's own grants and vouchers
             store = await get_store(ctx, store_id)
             codes[str(store_id)] = "?" if store is None else store.code
         return page("liability.html", points=points, vouchers=vouchers, codes=codes)

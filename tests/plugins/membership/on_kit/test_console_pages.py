@@ -36,13 +36,17 @@ async def test_the_panel_and_the_liability_page(club: KitClub) -> None:
                 "amount": 5_000,
                 "valid_days": 30,
             },
-        )  # fmt: skip
+        )
     ).json()
     voucher = await admin.post(
         "/api/v1/membership/vouchers",
-        json={"template_id": template["id"], "customer_id": who[0], "reason": "到店礼",
-              "store_id": club.app.stores["SH001"]},
-    )  # fmt: skip
+        json={
+            "template_id": template["id"],
+            "customer_id": who[0],
+            "reason": "到店礼",
+            "store_id": club.app.stores["SH001"],
+        },
+    )
     assert voucher.status_code == 201, voucher.text
     # When the SH001 advisor opens the customer's 360° page
     page = await club.app.console("service_advisor", "SH001").get(f"/console/customers/{who[0]}")

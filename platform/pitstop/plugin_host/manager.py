@@ -17,7 +17,8 @@ plugin's own caller does the calling.
 
 Failures are split by what the caller can live without:
 
-* Read-side hooks (``customer_summary``, ``customer_attributes``, ``kpis``) are isolated:
+* Read-side hooks (``customer_summary``, ``customer_attributes``, ``kpis``,
+  ``customer_panels``) are isolated:
   the plugins run inside a savepoint (renewed after a failure), and one that raises leaves
   ``error="unavailable"`` (or ``<plugin>.error``) in its own place plus one log line (the
   plugin, the exception type): the page still answers 200 with everyone else's parts.

@@ -67,7 +67,9 @@ async def test_the_board_shows_the_apis_figures_with_charts(app: Litestar, demo:
     assert 'name="from" id="from" value="2026-11-01"' in page.text
 
 
-async def test_a_bad_range_is_named_beside_its_field(app: Litestar, demo: Demo) -> None:
+async def test_a_bad_range_is_named_and_a_managers_board_is_their_store_only(
+    app: Litestar, demo: Demo
+) -> None:
     hq = await signed_in(app, demo, "hq_admin")
     # When a date cannot be read, or the range ends before it starts
     unreadable = await hq.get("/console/hq/kpis/?from=2026-13-01")
@@ -76,9 +78,6 @@ async def test_a_bad_range_is_named_beside_its_field(app: Litestar, demo: Demo) 
     assert unreadable.status_code == backwards.status_code == 422
     assert "date" in (field_error(unreadable.text, "from") or "")
     assert "before" in (field_error(backwards.text, "to") or "")
-
-
-async def test_a_store_managers_board_is_their_store_only(app: Litestar, demo: Demo) -> None:
     # Given SH001's manager and SH002's id
     headers = await demo.headers("hq_admin")
     stores = (await demo.client.get("/api/v1/stores", headers=headers)).json()["items"]

@@ -6,10 +6,12 @@ plugins' pages have their own tests (tests/plugins/complaints/on_kit/test_consol
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
@@ -24,7 +26,7 @@ from pitstop.sdk import (
     hookimpl,
     permission,
 )
-from pitstop.testing import plugin_app
+from pitstop.testing import PluginApp, plugin_app
 
 PHONE = "13912345678"
 EVERYONE = {"hq_admin", "store_manager", "service_advisor", "technician"}
@@ -60,32 +62,39 @@ class StandIn:
         raise RuntimeError("the stand-in's panel always fails")
 
 
-async def test_a_plugin_page_is_masked_and_translated_for_the_reader(tmp_path: Path) -> None:
-    async with plugin_app(StandIn(), directory=tmp_path) as app:
-        # When a technician (who sees no phone) and HQ open the stand-in's page
-        technician = await app.console("technician").get("/console/standin/")
-        admin = await app.console("hq_admin").get("/console/standin/")
-        # Then the technician sees both phones masked, the declared one and the one in text
-        assert technician.status_code == 200, technician.text
-        assert PHONE not in technician.text
-        assert technician.text.count("139****5678") == 2
-        # And HQ sees them in full, under the plugin's own Chinese strings and link
-        assert admin.text.count(PHONE) == 2
-        assert '<p id="title">替身</p>' in admin.text
-        assert '<a href="/console/standin/">替身</a>' in admin.text
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PluginApp]:
+    """One stand-in app for the module's read-only tests."""
+    async with plugin_app(StandIn(), directory=tmp_path_factory.mktemp("standin")) as kit:
+        yield kit
 
 
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_plugin_page_is_masked_and_translated_for_the_reader(app: PluginApp) -> None:
+    # When a technician (who sees no phone) and HQ open the stand-in's page
+    technician = await app.console("technician").get("/console/standin/")
+    admin = await app.console("hq_admin").get("/console/standin/")
+    # Then the technician sees both phones masked, the declared one and the one in text
+    assert technician.status_code == 200, technician.text
+    assert PHONE not in technician.text
+    assert technician.text.count("139****5678") == 2
+    # And HQ sees them in full, under the plugin's own Chinese strings and link
+    assert admin.text.count(PHONE) == 2
+    assert '<p id="title">替身</p>' in admin.text
+    assert '<a href="/console/standin/">替身</a>' in admin.text
+
+
+@pytest.mark.asyncio(loop_scope="module")
 async def test_a_failing_panel_is_unavailable_and_the_360_page_still_answers(
-    tmp_path: Path,
+    app: PluginApp,
 ) -> None:
-    async with plugin_app(StandIn(), directory=tmp_path) as app:
-        customer = await app.customer()
-        # When the 360° page asks the stand-in for its panel, and it raises
-        page = await app.console().get(f"/console/customers/{customer['id']}")
-        # Then the page answers with the panel's title and "unavailable" in its place
-        assert page.status_code == 200, page.text
-        panel = page.text.split('id="panel-standin"')[1].split("</section>")[0]
-        assert "<h2>替身</h2>" in panel and "此部分暂时无法显示。" in panel
+    customer = await app.customer()
+    # When the 360° page asks the stand-in for its panel, and it raises
+    page = await app.console().get(f"/console/customers/{customer['id']}")
+    # Then the page answers with the panel's title and "unavailable" in its place
+    assert page.status_code == 200, page.text
+    panel = page.text.split('id="panel-standin"')[1].split("</section>")[0]
+    assert "<h2>替身</h2>" in panel and "此部分暂时无法显示。" in panel
 
 
 class Undeclared(Controller):

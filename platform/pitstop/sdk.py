@@ -50,6 +50,12 @@ from pitstop.insights.schemas import KpiTile, OrderFigures
 from pitstop.messaging.channels import Channel, ChannelFailed, Outbound, Receipt
 from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
 from pitstop.plugin_host.commands import CommandError, for_each_tenant
+from pitstop.plugin_host.console_hooks import (
+    ConsoleLink,
+    ConsolePage,
+    ConsolePages,
+    CustomerPanel,
+)
 from pitstop.plugin_host.contacts import (
     log_contact,
     record_delivery,
@@ -103,6 +109,10 @@ __all__ = [
     "ChannelFailed",
     "CommandError",
     "Conflict",
+    "ConsoleLink",
+    "ConsolePage",
+    "ConsolePages",
+    "CustomerPanel",
     "CustomerView",
     "DiscountOffer",
     "Duration",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.sdk import (
+    ConsolePages,
     EventHandler,
     PluginContext,
     PluginInfo,
@@ -25,7 +26,7 @@ from pitstop.sdk import (
     permission,
 )
 
-from . import demo, privacy, rewards
+from . import console, demo, privacy, rewards
 from . import models as models  # the tables must be in the metadata
 from .api import CandidatesController, KpisController, PriceTableController
 from .candidates import score_candidates
@@ -84,6 +85,12 @@ def plugin_info() -> PluginInfo:
 @hookimpl
 def routes() -> Sequence[Any]:
     return [CandidatesController, PriceTableController, LeadsController, KpisController]
+
+
+@hookimpl
+def console_pages() -> ConsolePages:
+    """The leads board by stage at ``/console/tradein/``."""
+    return console.console_pages()
 
 
 @hookimpl

@@ -17,7 +17,8 @@ plugin's own caller does the calling.
 
 Failures are split by what the caller can live without:
 
-* Read-side hooks (``customer_summary``, ``customer_attributes``, ``kpis``) are isolated:
+* Read-side hooks (``customer_summary``, ``customer_attributes``, ``kpis``,
+  ``customer_panels``) are isolated:
   the plugins run inside a savepoint (renewed after a failure), and one that raises leaves
   ``error="unavailable"`` (or ``<plugin>.error``) in its own place plus one log line (the
   plugin, the exception type): the page still answers 200 with everyone else's parts.
@@ -56,6 +57,7 @@ from pitstop.messaging.service import Request, last_contacts
 from pitstop.plugin_host import attributes as facts
 from pitstop.plugin_host import notify, specs
 from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
+from pitstop.plugin_host.console_hooks import CustomerPanel
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.event_types import catalog_of
 from pitstop.plugin_host.loading import (
@@ -74,7 +76,7 @@ from pitstop.tenancy.sealing import Sealer
 
 ENTRY_POINT_GROUP = "pitstop"
 log = structlog.get_logger("pitstop.plugins")
-Panel = TypeVar("Panel", Section, KpiTile)
+Panel = TypeVar("Panel", Section, KpiTile, CustomerPanel)
 TaskSender = Callable[[uuid.UUID, str, str, dict[str, Any], int], None]
 MessageSender = Callable[[uuid.UUID, uuid.UUID, int], None]
 
@@ -205,6 +207,7 @@ class PluginHost:
             commands=checked_commands(name, static("commands", name)),
             migrations=static("migrations", name),
             channels=list(static("channels", name) or ()),
+            console=static("console_pages", name),
         )
 
     def check_dependencies(self) -> None:
@@ -380,6 +383,15 @@ class PluginHost:
             timezone=tenant.timezone if tenant is not None else "Asia/Shanghai",
             now=self.clock(),
         )
+
+    async def customer_panels(
+        self, session: AsyncSession, *, customer_id: uuid.UUID, principal: Principal
+    ) -> list[CustomerPanel]:
+        """The console's 360° panels, isolated like the sections."""
+        answers = await self._isolated(
+            "customer_panels", session, principal, customer_id=customer_id
+        )
+        return self._panels("customer_panels", CustomerPanel, answers)
 
     async def customer_attributes(
         self, session: AsyncSession, *, customer_id: uuid.UUID

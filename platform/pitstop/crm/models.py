@@ -312,4 +312,5 @@ CRM_TABLES = (
     "service_order_lines",
     "mileage_readings",
     "customer_rfm",
+    "store_days",
 )

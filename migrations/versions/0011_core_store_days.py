@@ -5,7 +5,10 @@ Revises: 0010
 ``store_days`` holds, per store, local day and customer source, the day's revenue, orders,
 visits and new customers (``pitstop.crm.rollups``). A tenant table with row-level security;
 rows are written with the orders and recomputed nightly, which also back-fills the history
-of a tenant whose orders predate this table. See docs/insights.md, "Scale".
+of a tenant whose orders predate this table. See docs/insights.md, "Scale". Vehicles gain
+``(tenant_id, lower(make))`` and ``(tenant_id, lower(model))`` indexes: the customer list's
+make/model filters compare case-insensitively, and scanned every vehicle without them
+(found by tests/insights/test_filter_plans.py).
 
 Create Date: 2026-11-30 16:20:00
 """
@@ -59,8 +62,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_store_days_tenant_id_day", "store_days", ["tenant_id", "day"])
     enable_rls(op.get_bind(), ("store_days",))
+    op.create_index(
+        "ix_vehicles_tenant_id_lower_make", "vehicles", ["tenant_id", sa.text("lower(make)")]
+    )
+    op.create_index(
+        "ix_vehicles_tenant_id_lower_model", "vehicles", ["tenant_id", sa.text("lower(model)")]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_vehicles_tenant_id_lower_model", table_name="vehicles")
+    op.drop_index("ix_vehicles_tenant_id_lower_make", table_name="vehicles")
     op.drop_index("ix_store_days_tenant_id_day", table_name="store_days")
     op.drop_table("store_days")

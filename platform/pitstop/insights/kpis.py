@@ -156,10 +156,34 @@ async def board(
             )
             for sid, code in stores
         ],
-        plugins=await tiles.kpi_tiles(
-            session, period=period, store_id=store_id, principal=principal
-        ),
+        plugins=await _tiles(session, tiles, principal, period, store_id, compare),
     )
+
+
+async def _tiles(
+    session: AsyncSession,
+    tiles: KpiTiles,
+    principal: Principal,
+    period: Period,
+    store_id: uuid.UUID | None,
+    compare: Period | None,
+) -> list[KpiTile]:
+    """The plugins' tiles, each with its figures for the comparison period beside it: the
+    hook is asked twice, so a plugin's formula is written once for any period."""
+    now = await tiles.kpi_tiles(session, period=period, store_id=store_id, principal=principal)
+    if compare is None:
+        return now
+    before = {
+        tile.plugin: tile
+        for tile in await tiles.kpi_tiles(
+            session, period=compare, store_id=store_id, principal=principal
+        )
+    }
+    for tile in now:
+        earlier = before.get(tile.plugin)
+        if tile.error is None and earlier is not None and earlier.error is None:
+            tile.previous = earlier.figures
+    return now
 
 
 async def _chain_and_stores(

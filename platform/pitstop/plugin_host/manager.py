@@ -347,6 +347,12 @@ class PluginHost:
             merged.update(facts.unavailable(plugin) if failed else facts.namespaced(plugin, answer))
         return merged
 
+    async def attribute_filter(self, session: AsyncSession, *, name: str, value: str) -> list[Any]:
+        """Every enabled plugin's customer-id select for ``name = value`` (write-side rule:
+        a plugin that fails fails the list - dropping its filter would widen the answer)."""
+        answers = await self.call_each("customer_filter", session, name=name, value=value)
+        return [answer for _, answer in answers if answer is not None]
+
     async def kpi_tiles(
         self,
         session: AsyncSession,

@@ -67,6 +67,7 @@ class Runtime:
                 task_sender=dispatch.task,
                 message_sender=dispatch.message,
                 trace=settings.plugin_trace,
+                link_secret=settings.secret_key,
             )
         else:
             plugins = PluginHost(
@@ -74,6 +75,7 @@ class Runtime:
                 task_sender=dispatch.task,
                 message_sender=dispatch.message,
                 trace=settings.plugin_trace,
+                link_secret=settings.secret_key,
             )
         for plugin in extra_plugins:
             plugins.register(plugin)

@@ -85,6 +85,7 @@ class PluginHost:
         task_sender: TaskSender | None = None,
         message_sender: MessageSender | None = None,
         trace: bool = False,
+        link_secret: str = "",
     ) -> None:
         self.pm = pluggy.PluginManager(specs.PROJECT)
         self.pm.add_hookspecs(specs)
@@ -96,6 +97,8 @@ class PluginHost:
         (``pitstop plugins list``, ``pitstop permissions``)."""
         self.message_sender = message_sender
         """Tells a worker to send a queued message (``ctx.notify``), after commit."""
+        self.link_secret = link_secret
+        """Signs plugins' public links (``ctx.signed_link``); empty where none are made."""
         if trace:
             trace_hook_calls(self.pm)
 
@@ -111,8 +114,15 @@ class PluginHost:
         task_sender: TaskSender | None = None,
         message_sender: MessageSender | None = None,
         trace: bool = False,
+        link_secret: str = "",
     ) -> PluginHost:
-        host = cls(clock=clock, task_sender=task_sender, message_sender=message_sender, trace=trace)
+        host = cls(
+            clock=clock,
+            task_sender=task_sender,
+            message_sender=message_sender,
+            trace=trace,
+            link_secret=link_secret,
+        )
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if entry.name in blocked or (allow is not None and entry.name not in allow):
                 continue

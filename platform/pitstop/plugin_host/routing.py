@@ -17,8 +17,9 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.links import count_link_use
 from pitstop.access.principal import Principal
-from pitstop.access.route_access import PLUGIN_KEY
+from pitstop.access.route_access import PLUGIN_KEY, Access, route_access
 from pitstop.db.engine import SessionFactory
 from pitstop.errors import NotFound
 from pitstop.identity.edge import permission_guard
@@ -55,6 +56,9 @@ def _router(name: str, handlers: list[Any], host: PluginHost, sessions: SessionF
         if row is None or not row.enabled:
             raise NotFound(f"the {name} plugin is off for this tenant", code="plugin_disabled")
         connection.scope.setdefault("state", {})[_ROW_KEY] = row  # read once per request
+        if route_access(handler).access is Access.link:
+            async with sessions() as session, session.begin():
+                await count_link_use(session, principal.actor_id, host.clock())
 
     async def provide_ctx(
         session: NamedDependency[AsyncSession],

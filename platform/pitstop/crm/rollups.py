@@ -138,12 +138,17 @@ async def visit_refunded(session: AsyncSession, order: ServiceOrder, timezone: s
     await _add(session, order.store_id, day, source, revenue=-order.total, orders=-1)
 
 
-async def rebuild(session: AsyncSession, first: dt.date, last: dt.date, timezone: str) -> int:
+async def rebuild(
+    session: AsyncSession, first: dt.date, last: dt.date, timezone: str, *, history: bool = False
+) -> int:
     """Recompute the days ``first`` to ``last`` from the orders; returns the rows written.
 
     The visits are streamed and summed in Python by (store, day, source): memory grows
     with those keys, never with the orders. The local day is found in Python, so both
     databases and every zone (daylight saving too) agree with :class:`Period`.
+    ``history``: the days start at the tenant's first visit, so every earlier visit is in
+    range and "first visit" is a window function over it (one sort) instead of a look-up
+    per order (about 1 ms an order on the bench's loaded machine).
     """
     start = local_midnight(first, timezone)
     end = local_midnight(last + dt.timedelta(days=1), timezone)
@@ -162,8 +167,13 @@ async def rebuild(session: AsyncSession, first: dt.date, last: dt.date, timezone
             and_(earlier.completed_at == o.completed_at, earlier.id < o.id),
         ),
     )
+    first_visit = (
+        func.row_number().over(partition_by=o.customer_id, order_by=(o.completed_at, o.id)) == 1
+        if history
+        else ~came_before
+    )
     statement = (
-        sql_select(o.store_id, o.completed_at, o.status, o.total, Customer.source, ~came_before)
+        sql_select(o.store_id, o.completed_at, o.status, o.total, Customer.source, first_visit)
         .join(Customer, and_(Customer.tenant_id == o.tenant_id, Customer.id == o.customer_id))
         .where(
             o.tenant_id == current_tenant_id(),
@@ -174,13 +184,13 @@ async def rebuild(session: AsyncSession, first: dt.date, last: dt.date, timezone
         .execution_options(yield_per=5_000)
     )
     sums: dict[tuple[uuid.UUID, dt.date, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    async for store_id, at, status, total, source, is_first in await session.stream(statement):
+    async for store_id, at, status, total, source, new in await session.stream(statement):
         row = sums[(store_id, local_day(at, timezone), str(source))]
         completed = status == OrderStatus.completed
         row[0] += total if completed else 0
         row[1] += int(completed)
         row[2] += 1
-        row[3] += int(bool(is_first))
+        row[3] += int(bool(new))
     session.add_all(
         StoreDay(store_id=key[0], day=key[1], source=key[2], **dict(zip(FIGURES, row, strict=True)))
         for key, row in sums.items()
@@ -206,6 +216,6 @@ async def nightly(session: AsyncSession, now: dt.datetime) -> int:
     )
     first_day = local_day(first_visit, timezone)
     if first_rolled is None or first_rolled > first_day:
-        return await rebuild(session, first_day, today, timezone)
+        return await rebuild(session, first_day, today, timezone, history=True)
     yesterday = today - dt.timedelta(days=1)
     return await rebuild(session, today - dt.timedelta(days=NIGHTLY_DAYS), yesterday, timezone)

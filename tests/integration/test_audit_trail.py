@@ -150,6 +150,12 @@ AUDITED: dict[Operation, Audited] = {
     ("POST", "/api/v1/retention/surveys/{survey_id}"): Audited(
         "retention.survey_answered", "retention_survey", s.retention_survey
     ),
+    ("POST", "/api/v1/retention/r/{token}"): Audited(
+        "retention.survey_answered",
+        "retention_survey",
+        s.retention_survey_by_link,
+        actor_kind="link",
+    ),
     ("POST", "/api/v1/retention/recompute"): Audited(
         "retention.recompute_requested", "schedule", s.retention_recompute
     ),

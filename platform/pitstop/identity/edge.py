@@ -18,14 +18,17 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from pitstop.access.links import LINK_KIND
 from pitstop.access.principal import Principal
-from pitstop.access.route_access import Access, route_access
-from pitstop.errors import ApiError, Forbidden, Unauthorized
+from pitstop.access.route_access import PLUGIN_KEY, Access, route_access
+from pitstop.errors import ApiError, Forbidden, NotFound, Unauthorized
 from pitstop.identity.request_scope import RequestScope
 from pitstop.logs import request_id_of
 
 Authenticate = Callable[[str], Awaitable[Principal]]
 """A bearer credential to its principal (``identity.authenticate.Authenticator``)."""
+OpenLink = Callable[[str, str, str], Principal]
+"""``(token, plugin, purpose)`` to a link route's principal, or NotFound (``access/links``)."""
 
 COOKIE_CREDENTIAL = "credential_cookie"
 """A route whose ``opt`` names a cookie under this key (the console's pages) also takes its
@@ -36,9 +39,12 @@ only routes that check a CSRF token on every form may accept them."""
 class EdgeMiddleware:
     """Mounted by the assembly as ``DefineMiddleware(EdgeMiddleware, authenticate=...)``."""
 
-    def __init__(self, app: ASGIApp, authenticate: Authenticate) -> None:
+    def __init__(
+        self, app: ASGIApp, authenticate: Authenticate, open_link: OpenLink | None = None
+    ) -> None:
         self.app = app
         self.authenticate = authenticate
+        self.open_link = open_link
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -49,11 +55,24 @@ class EdgeMiddleware:
         state["request_id"] = request_id
         rule = route_access(scope.get("route_handler"))
         with RequestScope(request_id) as request:
-            if not rule.public:
+            if rule.access is Access.link:
+                principal = self._link(scope, rule.purpose or "")
+                scope["user"] = principal
+                request.act_as(principal)
+            elif not rule.public:
                 principal = await self.authenticate(_credential(scope))
                 scope["user"] = principal
                 request.act_as(principal)
             await self.app(scope, receive, send)
+
+    def _link(self, scope: Scope, purpose: str) -> Principal:
+        """A link route ignores any bearer token: the link alone says who and which tenant."""
+        handler = scope.get("route_handler")
+        plugin = str(handler.opt.get(PLUGIN_KEY, "")) if handler is not None else ""
+        token = str(scope.get("path_params", {}).get("token", ""))
+        if self.open_link is None or not plugin:
+            raise NotFound("no such link", code="link_invalid")
+        return self.open_link(token, plugin, purpose)
 
 
 def _credential(scope: Scope) -> str:
@@ -97,8 +116,15 @@ def permission_guard(
     if rule.public:
         return
     principal: Principal | None = connection.scope.get("user")
+    if rule.access is Access.link:
+        expected = f"{handler.opt.get(PLUGIN_KEY)}:{rule.purpose}"
+        if principal is None or principal.kind != LINK_KIND or principal.role != expected:
+            raise NotFound("no such link", code="link_invalid")
+        return
     if principal is None:
         raise Unauthorized("a bearer token is required")
+    if principal.kind == LINK_KIND:
+        raise Forbidden("a link opens its own page only", code="permission_denied")
     if rule.access is Access.session:
         return  # about the caller's own session (log out), no tenant data
     if rule.access is Access.platform:

@@ -257,6 +257,8 @@ PLUGIN_SEEDERS: dict[str, Callable[[Crm, Seeded], Awaitable[None]]] = {
     "referrals": seed_referrals,
     "retention": seed_retention,
     "webhook": seed_nothing,
+    "sms": seed_nothing,
+    "wecom": seed_nothing,
 }
 
 

@@ -592,6 +592,12 @@ async def retention_survey_by_link(world: World) -> Target:
     return Target(survey_id)
 
 
+async def sms_receipts(world: World) -> Target:
+    """An empty batch of delivery reports: the call itself is what the log records."""
+    await world.call("POST", "/api/v1/sms/receipts", [])
+    return Target(None)  # type: ignore[arg-type]  # a batch names no one record
+
+
 async def retention_recompute(world: World) -> Target:
     await world.call("POST", "/api/v1/retention/recompute")
     return Target(str(await world.tenant_id(CHAIN)))

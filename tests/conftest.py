@@ -3,9 +3,7 @@
 PostgreSQL runs as a throwaway server (tests/support/servers.py) with the production role
 split: migrations run as ``pitstop_owner``; the app connects as ``pitstop_app``, which owns
 nothing and lacks BYPASSRLS, so row-level security is exercised by every test.
-Each test process keeps one SQLite file, rewritten from one migrated template before every
-test (fast and real), and one runtime and app per database, handed back clean to every test
-(tests/support/shared_runtime.py); a test with settings or plugins of its own builds its own.
+SQLite databases are copied from one migrated template per session (fast and real).
 The demo tenants are provisioned once per session and restored into each test that asks
 for them (tests/support/demo_snapshots.py).
 
@@ -17,6 +15,7 @@ tests/support/markers.py fails collection when a marker is missing.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,14 +25,12 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
 from pitstop.bootstrap.migrate import upgrade
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from tests.support.shared_runtime import SharedRuntimes, rewrite_sqlite
 
 pytest_plugins = [
     "pytester",
@@ -116,48 +113,29 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-def shared_runtimes() -> Iterator[SharedRuntimes]:
-    """One runtime and app per database for the process (tests/support/shared_runtime.py)."""
-    import asyncio
-
-    shared = SharedRuntimes()
-    yield shared
-    asyncio.run(shared.close())
-
-
-@pytest.fixture(scope="session")
-def sqlite_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The process's one SQLite database file, rewritten from the template for each test."""
-    directory = tmp_path_factory.mktemp("sqlite")
-    return make_settings(directory, f"sqlite+aiosqlite:///{directory / 'pitstop.db'}")
-
-
 @pytest.fixture
 async def settings(
-    backend: str, shared_runtimes: SharedRuntimes, request: pytest.FixtureRequest
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[Settings]:
     if backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
-        sqlite: Settings = request.getfixturevalue("sqlite_settings")
-        rewrite_sqlite(template, Path(make_url(sqlite.database_url).database or ""))
-        shared_runtimes.share(sqlite)
-        yield sqlite
+        path = tmp_path / "pitstop.db"
+        shutil.copyfile(template, path)
+        yield make_settings(tmp_path, f"sqlite+aiosqlite:///{path}")
     else:
         from tests.support.markers import require_mark
 
         require_mark("postgres", "reaches the PostgreSQL server", request.node)
         pg: Settings = request.getfixturevalue("postgres_database")
         await _truncate_postgres(pg)
-        shared_runtimes.share(pg)
         yield pg
 
 
 @pytest.fixture
-async def runtime(settings: Settings, shared_runtimes: SharedRuntimes) -> AsyncIterator[Runtime]:
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     # NullPool: the test client runs the app on its own event loop, and a pooled asyncpg
     # connection must never cross loops.
-    rt = shared_runtimes.runtime(settings) or Runtime.build(settings, poolclass=NullPool)
+    rt = Runtime.build(settings, poolclass=NullPool)
     try:
         yield rt
     finally:
@@ -174,8 +152,8 @@ def census(runtime: Runtime, request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def app(runtime: Runtime, shared_runtimes: SharedRuntimes) -> Litestar:
-    return shared_runtimes.app(runtime) or create_app(runtime=runtime)
+def app(runtime: Runtime) -> Litestar:
+    return create_app(runtime=runtime)
 
 
 @pytest.fixture
@@ -220,17 +198,54 @@ async def demo(
 
 
 class Drain:
-    """Run the broker's queued messages to completion (StubBroker + a real Worker)."""
+    """Run the broker's queued messages to completion (StubBroker + a real Worker).
+
+    Done means the immediate queue is empty and nothing deferred is due within
+    ``HORIZON_MS`` (a retry's backoff): work deferred further (a follow-up call a week
+    ahead) stays queued, as on a real broker, until a test releases it.
+    """
+
+    HORIZON_MS = 30_000
 
     def __init__(self, broker: Any) -> None:
-        self.broker = broker
+        from dramatiq.common import current_millis
+
+        self.broker, self.etas = broker, list[int]()
+        enqueue = broker.enqueue
+
+        def recording(message: Any, *, delay: int | None = None) -> Any:
+            if delay:
+                self.etas.append(current_millis() + delay)
+            return enqueue(message, delay=delay)
+
+        broker.enqueue = recording  # each test builds its own broker
 
     async def __call__(self, *, fail_fast: bool = True) -> None:
         import asyncio
 
+        await asyncio.to_thread(self._join, fail_fast)
+
+    def _join(self, fail_fast: bool) -> None:
+        import time
+
+        from dramatiq.common import current_millis, dq_name, join_queue
+        from dramatiq.errors import QueueJoinTimeout
+
         from pitstop.worker.dispatch import QUEUE
 
-        await asyncio.to_thread(self.broker.join, QUEUE, fail_fast=fail_fast, timeout=60_000)
+        deadline = time.monotonic() + 60
+        queue, deferred = self.broker.queues[QUEUE], self.broker.queues[dq_name(QUEUE)]
+        while True:
+            join_queue(queue, timeout=max(deadline - time.monotonic(), 0.001))
+            later = sum(1 for eta in self.etas if eta > current_millis() + self.HORIZON_MS)
+            if deferred.unfinished_tasks <= later and not queue.unfinished_tasks:
+                break  # everything due soon has been released and run
+            if time.monotonic() > deadline:
+                raise QueueJoinTimeout("deferred messages were not released within 60 s")
+            time.sleep(0.05)  # the worker releases a due message on its next turn
+        if fail_fast:
+            for message in self.broker.dead_letters_by_queue[QUEUE]:
+                raise message._exception or Exception("message failed") from None
 
 
 @contextmanager

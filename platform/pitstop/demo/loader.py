@@ -124,7 +124,8 @@ async def score_demo_customers(runtime: Runtime, slugs: Iterable[str]) -> dict[s
     for slug, tenant_id in await _tenants(runtime, slugs):
         with tenant_scope(tenant_id):
             async with runtime.sessions() as session, session.begin():
-                await rollups.nightly(session, runtime.clock())
+                if await session.scalar(select(rollups.StoreDay.id).limit(1)) is None:
+                    await rollups.nightly(session, runtime.clock())
                 if await session.scalar(select(RfmRun.id).limit(1)) is None:
                     scored[slug] = (await rfm.run(session, runtime.clock())).customers
     return scored

@@ -12,6 +12,7 @@ host that also uses it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -31,12 +32,21 @@ def settings_from_stored(schema: type[S], stored: Mapping[str, Any]) -> S:
         return msgspec.convert({}, schema)  # an older, now-invalid shape: run on defaults
 
 
+_SETTING_NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}")
+
+
+def _unknown_field(key: str) -> str:
+    """An unknown key is named only when it could be a setting's name: the body's keys are
+    the client's text, and a phone number sent as a key must not come back in the error."""
+    return f"settings.{key}" if _SETTING_NAME.fullmatch(key) else "settings"
+
+
 def validate_settings(
     schema: type[S], current: Mapping[str, Any], incoming: Mapping[str, Any]
 ) -> tuple[S, dict[str, Any]]:
     """Merge ``incoming`` over ``current`` (top-level keys) and validate; 422 names fields."""
     errors = [
-        {"field": f"settings.{key}", "message": "unknown setting"}
+        {"field": _unknown_field(key), "message": "unknown setting"}
         for key in incoming
         if key not in schema.__struct_fields__
     ]

@@ -39,6 +39,7 @@ from .kpis import KpisController
 from .kpis import tile as kpi_tile
 from .nightly import nightly, recompute
 from .settings import RetentionSettings
+from .store_intervals import StoreIntervalsController, recompute_store
 from .subscriptions import SUBSCRIPTIONS
 from .survey_page import SurveyPageController
 
@@ -66,7 +67,7 @@ def plugin_info() -> PluginInfo:
             ),
             permission(
                 "retention:manage",
-                "Recompute due dates and states now, after a change of the rules",
+                "Recompute due dates and states now, and set a store's own service interval",
                 {"hq_admin"},
             ),
         ),
@@ -87,6 +88,7 @@ def routes() -> Sequence[Any]:
         KpisController,
         RecomputeController,
         SurveyPageController,
+        StoreIntervalsController,
     ]
 
 
@@ -108,7 +110,7 @@ def subscriptions() -> Mapping[str, EventHandler]:
 
 @hookimpl
 def tasks() -> Mapping[str, TaskHandler]:
-    return {"follow_up": run_step, "recompute": recompute}
+    return {"follow_up": run_step, "recompute": recompute, "store_interval": recompute_store}
 
 
 @hookimpl

@@ -195,3 +195,16 @@ class Visit(TenantModel):
     at: Mapped[dt.datetime]
     on_time: Mapped[bool | None] = mapped_column(Boolean, default=None)
     """Within 30 days or 1,000 km of the due it answered; None when nothing was due yet."""
+
+
+class StoreInterval(TenantModel):
+    """A store's own service interval, in place of the tenant's ``service_interval`` for the
+    cars last serviced there (a make's interval still comes first)."""
+
+    __tablename__ = "retention_store_intervals"
+    __table_args__ = (UniqueConstraint("tenant_id", "store_id"), tenant_fk(["store_id"], "stores"))
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    km: Mapped[int] = mapped_column(Integer)
+    months: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime]

@@ -72,3 +72,44 @@ async def test_the_nightly_run_moves_cars_through_the_states(desk: Desk) -> None
     assert states == [[("due", due.isoformat())], [("overdue", due.isoformat())]]
     overdue = await desk.get("/due?state=overdue")
     assert [i["vehicle_id"] for i in overdue["items"]] == [car["id"]]
+
+
+async def test_a_store_sets_its_own_interval_for_the_cars_it_serviced(desk: Desk) -> None:
+    # Given a car serviced at SH001 and one at HZ001, both due at the chain's 5,000 km
+    sh, hz = await desk.car(), await desk.car()
+    await desk.service(sh, 10_000)
+    await desk.service(hz, 10_000, store="HZ001")
+    await desk.app.drain()
+    store = desk.app.stores["SH001"]
+    url = f"/api/v1/retention/store-intervals/{store}"
+
+    async def due_km() -> dict[str, int]:
+        items = (await desk.get("/due?window=365d"))["items"]
+        return {i["vehicle_id"]: i["due_km"] for i in items}
+
+    assert await due_km() == {sh["id"]: 15_000, hz["id"]: 15_000}
+    # When HQ sends bad intervals, and an advisor tries a good one
+    bad = [{"km": 10, "months": 3}, {"km": 3_000, "months": 0}, {"km": 3_000, "months": "3"}]
+    refused = [await desk.client().put(url, json=body) for body in bad]
+    advisor = await desk.client("service_advisor").put(url, json={"km": 3_000, "months": 3})
+    # Then each names its field, the advisor may not, and nothing changed
+    assert [(r.status_code, r.json()["errors"][0]["field"]) for r in refused] == [
+        (422, "km"), (422, "months"), (422, "months"),
+    ]  # fmt: skip
+    assert advisor.status_code == 403
+    assert (await desk.get("/store-intervals"))["stores"] == []
+    # When HQ gives SH001 3,000 km / 3 months
+    put = await desk.client().put(url, json={"km": 3_000, "months": 3})
+    assert put.status_code == 200, put.text
+    await desk.app.drain()
+    # Then SH001's car is re-projected on it (13,000 km), HZ001's keeps the chain's
+    assert await due_km() == {sh["id"]: 13_000, hz["id"]: 15_000}
+    listed = await desk.get("/store-intervals", role="service_advisor", store="HZ001")
+    assert listed["default"] == {"km": 5_000, "months": 6} and listed["stores"] == []
+    [own] = (await desk.get("/store-intervals"))["stores"]
+    assert (own["store_id"], own["km"], own["months"]) == (store, 3_000, 3)
+    # When the store's interval is cleared, Then its car is back on the chain's
+    assert (await desk.client().delete(url)).status_code == 204
+    await desk.app.drain()
+    assert await due_km() == {sh["id"]: 15_000, hz["id"]: 15_000}
+    assert (await desk.client().delete(url)).status_code == 404

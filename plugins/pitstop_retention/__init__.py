@@ -35,6 +35,7 @@ from . import models as models  # the tables must be in the metadata
 from .api import DueController, RecomputeController, SurveysController, TasksController
 from .events import EVENT_TYPES
 from .follow_ups import run_step
+from .history import CustomerStatesController
 from .kpis import KpisController
 from .kpis import tile as kpi_tile
 from .nightly import nightly, recompute
@@ -89,6 +90,7 @@ def routes() -> Sequence[Any]:
         RecomputeController,
         SurveyPageController,
         StoreIntervalsController,
+        CustomerStatesController,
     ]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Tenant
-from pitstop_retention.models import StoreInterval, Survey, Task, VehicleDue
+from pitstop_retention.models import StateChange, StoreInterval, Survey, Task, VehicleDue
 from tests.crm.conftest import make_plate, make_vin
 from tests.support.demo import Demo
 
@@ -68,8 +68,11 @@ async def _shop_rows(demo: Demo, runtime: Runtime) -> dict[str, str]:
                              reason="date", cycle_days=59, computed_at=now)  # fmt: skip
             own = StoreInterval(store_id=store_id, km=4_000, months=4, updated_at=now)
             session.add_all([task, survey, due, own])
+            change = StateChange(customer_id=customer_id, state="at_risk", reasons=[], at=now)
+            session.add(change)
             await session.flush()
-            return {"task": str(task.id), "survey": str(survey.id), "store": store}
+            return {"task": str(task.id), "survey": str(survey.id), "store": store,
+                    "customer": str(customer_id)}  # fmt: skip
 
 
 async def _shop_state(runtime: Runtime) -> list[Any]:
@@ -102,6 +105,7 @@ async def test_another_tenants_ids_are_not_found_on_any_retention_route(
         ("GET", f"/surveys?store_id={ids['store']}", None),
         ("GET", f"/due?store_id={ids['store']}", None),
         ("GET", f"/kpis?store_id={ids['store']}", None),
+        ("GET", f"/customers/{ids['customer']}/states", None),
     ]
     answers = []
     for role in ("hq_admin", "service_advisor"):

@@ -55,6 +55,28 @@ async def test_the_list_masks_per_role_and_keeps_to_the_callers_stores(desk: Des
     assert (await desk.client("technician").get("/api/v1/retention/due")).status_code == 403
 
 
+async def test_a_reading_by_hand_re_projects_the_car_at_once(desk: Desk) -> None:
+    # Given a car serviced today at 10,000 km, due at the default pace (40 km/day: 125 days)
+    car = await desk.car()
+    order = await desk.service(car, 10_000)
+    await desk.app.drain()
+    # When, 20 days on, the front desk reads 14,000 km (200 km/day) and the events are handled
+    desk.app.clock.advance(days=20)
+    await desk.reading(car, 14_000)
+    await desk.app.drain()
+    # Then the car is due in 5 days at 15,000 km on its own pace, without waiting for the night
+    [item] = (await desk.get("/due?window=30d"))["items"]
+    assert (item["due_km"], item["km_per_day"], item["pace_source"]) == (15_000, 200, "readings")
+    assert item["due_date"] == (dt.date(2026, 3, 30) + dt.timedelta(days=5)).isoformat()
+    # And the core said so twice, ids and the odometer only: the order's reading, then this
+    sent = await desk.app.events("vehicle.mileage_recorded")
+    assert [(e["mileage_km"], e["source"], e["service_order_id"]) for e in sent] == [
+        (10_000, "service_order", order["id"]), (14_000, "manual", None),
+    ]  # fmt: skip
+    assert set(sent[1]) == {"vehicle_id", "customer_id", "reading_id", "mileage_km", "source",
+                            "correction", "service_order_id"}  # fmt: skip
+
+
 async def test_the_nightly_run_moves_cars_through_the_states(desk: Desk) -> None:
     # Given a car serviced today with no other reading (the default 40 km/day: 125 days)
     car = await desk.car()

@@ -30,6 +30,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
+    "Vary": "Accept",
 }
 _ENV = Environment(
     loader=FileSystemLoader(HERE),

@@ -135,7 +135,7 @@ class SurveyPageController(Controller):
         survey = await _survey(ctx)
         page = SurveyPage(await _store_name(ctx, survey), survey.answered_at is not None)
         if not wants_html(request):
-            return Response(page)
+            return Response(page, headers={"Vary": "Accept", "Cache-Control": "no-store"})
         language = survey_html.language(lang)
         if page.answered:
             return survey_html.thanks_page(language, survey.low)

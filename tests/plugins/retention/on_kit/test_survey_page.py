@@ -120,6 +120,7 @@ async def test_a_phone_gets_the_page_answers_once_and_sees_the_thanks(desk: Desk
     pinned = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     assert f"style-src 'sha256-{pinned}'" in policy  # the one stylesheet, pinned by hash
     assert page.headers["referrer-policy"] == "no-referrer"  # the token stays in the URL bar
+    assert page.headers["vary"] == "Accept"  # no cache hands the page to an API client
     # When the customer picks 3 and writes a comment
     form = {"nps": "3", "comment": "等了很久"}
     sent = await desk.app.http.post(f"{link}/answer", data=form, follow_redirects=False)

@@ -79,6 +79,11 @@ async def test_no_way_in_without_the_right_link(desk: Desk) -> None:
         "/api/v1/retention/surveys", headers={"Authorization": f"Bearer {token}"}
     )
     assert sneaky.status_code == 401, sneaky.text
+    # And once the tenant turns retention off, the good link is the same kind 404 page
+    off = await desk.client().put("/api/v1/plugins/retention", json={"enabled": False})
+    assert off.status_code == 200, off.text
+    gone = await desk.app.http.get(link, headers=BROWSER)
+    assert gone.status_code == 404 and 'id="note-invalid"' in gone.text
     # And after 30 days the link itself has expired: 410, to an API client and a browser
     desk.app.clock.advance(days=31)
     expired = await desk.app.http.get(link)
@@ -158,5 +163,8 @@ async def test_a_bad_form_comes_back_naming_the_field_in_the_readers_language(
     assert "from 0 to 10" in wrong.text and 'value="4" checked' in wrong.text
     assert empty.status_code == 422 and 'id="error-scores"' in empty.text
     assert "请至少选择一项评分" in empty.text and ">好</textarea>" in empty.text
+    # And an API client's bad JSON is the core's problem naming the field, as before
+    api = await desk.app.http.post(link, json={"nps": 11})
+    assert (api.status_code, api.json()["errors"][0]["field"]) == (422, "nps"), api.text
     # And nothing was answered
     assert (await desk.get("/surveys?status=answered"))["items"] == []

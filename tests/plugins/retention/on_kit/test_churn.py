@@ -84,6 +84,12 @@ async def test_a_customer_drifts_from_active_to_at_risk_to_dormant_and_back(earl
     ]
     latest = (await _section(early, customer))["history"]
     assert [c["state"] for c in latest] == ["active", "dormant", "at_risk", "active"]
+    # And the KPIs count who became at risk and dormant in a window, though active now
+    window = "from=2025-11-01T00:00:00Z&to=2026-04-21T00:00:00Z"
+    kpis = await early.get(f"/kpis?{window}")
+    assert (kpis["at_risk"], kpis["became_at_risk"], kpis["became_dormant"]) == (0, 1, 1)
+    hz = await early.get(f"/kpis?{window}&store_id={early.app.stores['HZ001']}")
+    assert (hz["became_at_risk"], hz["became_dormant"]) == (0, 0)
     unknown = await early.client().get(f"/api/v1/retention/customers/{uuid.uuid4()}/states")
     assert unknown.status_code == 404
 

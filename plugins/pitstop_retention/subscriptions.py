@@ -2,7 +2,8 @@
 
 A completed service recomputes the vehicle's due date (a new cycle: the old cycle's
 reminders stop), converts the reminders and recalls it answers, makes the customer active
-again and schedules the follow-ups. A registered vehicle gets its first projection. The
+again and schedules the follow-ups. A registered vehicle gets its first projection, a
+reading by hand a fresh one. The
 complaints plugin's events tell which complaints are open (a churn signal). Each handler
 runs once per event (the host's delivery mark); the writes are idempotent besides.
 """
@@ -70,6 +71,15 @@ async def on_vehicle_registered(ctx: PluginContext[RetentionSettings], event: Ev
     await due.recompute_vehicle(ctx, uuid.UUID(event.payload["vehicle_id"]))
 
 
+async def on_mileage_recorded(ctx: PluginContext[RetentionSettings], event: Event) -> None:
+    """A reading by hand re-projects the car at once (its pace, the distance since its
+    service). An order's reading is left to ``service_order.completed``: the two events are
+    delivered in no set order, and the visit must be judged on time against the due it
+    answered before the new cycle replaces it."""
+    if event.payload.get("service_order_id") is None:
+        await due.recompute_vehicle(ctx, uuid.UUID(event.payload["vehicle_id"]))
+
+
 async def _complaint(ctx: PluginContext, complaint_id: uuid.UUID) -> Complaint:
     found = (
         await ctx.session.scalars(select(Complaint).where(Complaint.complaint_id == complaint_id))
@@ -94,6 +104,7 @@ async def on_complaint_resolved(ctx: PluginContext, event: Event) -> None:
 SUBSCRIPTIONS = {
     "service_order.completed": on_order_completed,
     "vehicle.registered": on_vehicle_registered,
+    "vehicle.mileage_recorded": on_mileage_recorded,
     "complaint.created": on_complaint_created,
     "complaint.resolved": on_complaint_resolved,
 }

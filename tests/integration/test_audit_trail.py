@@ -157,6 +157,12 @@ AUDITED: dict[Operation, Audited] = {
         actor_kind="link",
     ),
     ("POST", "/api/v1/sms/receipts"): Audited("sms.receipts_recorded", "message", s.sms_receipts),
+    ("PUT", "/api/v1/retention/store-intervals/{store_id}"): Audited(
+        "retention.store_interval_set", "store", s.retention_store_interval
+    ),
+    ("DELETE", "/api/v1/retention/store-intervals/{store_id}"): Audited(
+        "retention.store_interval_cleared", "store", s.retention_store_interval_cleared
+    ),
     ("POST", "/api/v1/retention/recompute"): Audited(
         "retention.recompute_requested", "schedule", s.retention_recompute
     ),

@@ -603,6 +603,19 @@ async def sms_receipts(world: World) -> Target:
     return Target(None)  # type: ignore[arg-type]  # a batch names no one record
 
 
+async def retention_store_interval(world: World) -> Target:
+    store_id = await world.demo.store_id()
+    body = {"km": 3_000, "months": 3}
+    await world.call("PUT", f"/api/v1/retention/store-intervals/{store_id}", body)
+    return Target(store_id)
+
+
+async def retention_store_interval_cleared(world: World) -> Target:
+    store_id = await retention_store_interval(world)
+    await world.call("DELETE", f"/api/v1/retention/store-intervals/{store_id.resource_id}")
+    return store_id
+
+
 async def retention_recompute(world: World) -> Target:
     await world.call("POST", "/api/v1/retention/recompute")
     return Target(str(await world.tenant_id(CHAIN)))

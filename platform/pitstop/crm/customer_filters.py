@@ -79,8 +79,8 @@ class CustomerFilters:
     tier: str | None = None
     """A plugin attribute (membership's tier): resolved through the plugins'
     ``customer_filter`` hook by the controller, not by :func:`conditions`."""
-    internal: bool = False
-    """Only the internal customer (true), or everyone but it (the default)."""
+    internal: bool | None = None
+    """Only the internal customer (true), or everyone but it (false, the default)."""
 
 
 def customer_filters(
@@ -98,7 +98,7 @@ def customer_filters(
     model: Name = None,
     marketing_consent: FromQuery[bool | None] = None,
     tier: Segment = None,
-    internal: FromQuery[bool] = False,
+    internal: FromQuery[bool | None] = None,
 ) -> CustomerFilters:
     """The filters as query parameters (a Litestar dependency), checked as one."""
     for name, day in (

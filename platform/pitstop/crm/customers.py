@@ -326,7 +326,7 @@ def search_statement(
     """Every filter AND-ed (``crm/customer_filters.py`` for the classifications); the
     internal customer only when ``filters.internal`` asks for it, and then alone."""
     stock = internal_customer_id()
-    only_stock = filters is not None and filters.internal
+    only_stock = filters is not None and filters.internal is True
     statement = select(Customer).where(
         Customer.id == stock if only_stock else Customer.id != stock, *plugin_conditions
     )

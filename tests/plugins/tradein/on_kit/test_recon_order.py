@@ -29,24 +29,44 @@ from pitstop.sdk import (
 from pitstop.testing import plugin_app
 from pitstop_tradein import recon
 from pitstop_tradein.models import Lead
-from tests.support.kit import DEMO_STORES
+from tests.support.kit import DEMO_STORES, server_database
 
 from .conftest import BOOK, CAMRY, START, Yard
+
+__all__ = ["server_database"]
 
 RECON = [{"category": "paint", "estimate": 300_000}, {"category": "tyres", "estimate": 120_000}]
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
 
-@pytest.fixture
-async def yard(tmp_path: Path) -> AsyncIterator[Yard]:
+async def _yard(tmp_path: Path, **database: str) -> AsyncIterator[Yard]:
     async with plugin_app(
-        pitstop_tradein, pitstop_membership, stores=DEMO_STORES, start=START, directory=tmp_path
+        pitstop_tradein,
+        pitstop_membership,
+        stores=DEMO_STORES,
+        start=START,
+        directory=tmp_path,
+        **database,
     ) as app:
         response = await app.client("hq_admin").put(
             "/api/v1/tradein/price-table", json={"rows": [{**CAMRY, "base_value": BOOK}]}
         )
         assert response.status_code == 200, response.text
         yield Yard(app)
+
+
+@pytest.fixture
+async def yard(tmp_path: Path) -> AsyncIterator[Yard]:
+    async for y in _yard(tmp_path):
+        yield y
+
+
+@pytest.fixture
+async def both_yard(server_database: dict[str, str], tmp_path: Path) -> AsyncIterator[Yard]:
+    """On PostgreSQL too, for the purchase: the internal customer made in a savepoint,
+    the transfer and the order under row-level security."""
+    async for y in _yard(tmp_path, **server_database):
+        yield y
 
 
 async def _bought(yard: Yard) -> tuple[dict[str, Any], dict[str, Any], Any]:
@@ -67,8 +87,9 @@ async def _audit(yard: Yard, action: str) -> list[dict[str, Any]]:
 
 
 async def test_a_purchase_moves_the_car_to_the_shop_and_opens_one_recon_order(
-    yard: Yard,
+    both_yard: Yard,
 ) -> None:
+    yard = both_yard
     # Given a car bought in at SH001 after an appraisal with two recon items
     lead, appraisal, bought = await _bought(yard)
     assert bought.status_code == 200, bought.text

@@ -74,8 +74,7 @@ def _lines(lines: Sequence[OrderLine]) -> list[LineIn]:
         raise Unprocessable.field("lines", "at least one line")
     try:
         return [
-            msgspec.convert(asdict(line), LineIn, strict=False, dec_hook=_strict)
-            for line in lines
+            msgspec.convert(asdict(line), LineIn, strict=False, dec_hook=_strict) for line in lines
         ]
     except msgspec.ValidationError as error:
         raise Unprocessable.field("lines", str(error), code="invalid_line") from None

@@ -161,6 +161,8 @@ async def test_the_shop_earns_nothing_counts_as_nobody_and_is_not_listed(yard: Y
     # And the shop is no customer to edit or erase
     patch = await admin.patch(f"/api/v1/customers/{stock}", json={"name": "某人"})
     assert (patch.status_code, patch.json()["code"]) == (409, "internal_customer")
+    erase = await admin.post(f"/api/v1/customers/{stock}/erase", json={"reason": "x"})
+    assert (erase.status_code, erase.json()["code"]) == (409, "internal_customer")
     # And staff cannot enrol it by hand either
     enrol = await admin.post(f"/api/v1/membership/accounts/{stock}/enrol", json={})
     assert enrol.status_code == 422, enrol.text

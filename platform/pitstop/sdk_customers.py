@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
+from pitstop.crm.internal import internal_customer_id
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle, VehicleOwnership
 from pitstop.plugin_host.context import PluginContext
 
@@ -106,8 +107,11 @@ async def new_customer_revenue(
     ``store_id`` when given) - each with what they spent on completed orders within
     ``days`` of it, so far (SDK 1.3). What an acquisition channel is judged by: a referral
     programme compares its referees with the other new customers. A refunded order is no
-    visit."""
-    done = ServiceOrder.status == OrderStatus.completed
+    visit, and the tenant's internal customer (the shop) was won by nobody."""
+    done = and_(
+        ServiceOrder.status == OrderStatus.completed,
+        ServiceOrder.customer_id != internal_customer_id(ctx.tenant_id),
+    )
     first = (
         select(
             ServiceOrder.customer_id.label("customer_id"),

@@ -72,7 +72,7 @@ async def link(ctx: PluginContext[ReferralSettings], data: LinkIn) -> Referral:
     referrer_id = code.customer_id
     assert referrer_id is not None  # _code refuses an erased referrer's code
     referee = await get_customer(ctx, data.referee_customer_id)
-    if referee is None or referee.erased:
+    if referee is None or referee.erased or referee.internal:  # nor is the shop referred
         raise refused("unknown_customer", "referee_customer_id", "no such customer")
     if referee.id == referrer_id:
         raise refused("self_referral", "referee_customer_id", "a customer cannot refer themselves")

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from pitstop.sdk import PluginContext
+from pitstop.sdk import PluginContext, get_customers
 
 from .due import Fleet, local_day
 from .events import AT_RISK, DORMANT, CustomerStateChanged
@@ -85,6 +85,7 @@ async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[st
     counts: dict[str, int] = {}
     for i in range(0, len(customers), 500):
         chunk = customers[i : i + 500]
+        shop = {c.id for c in (await get_customers(ctx, chunk)).values() if c.internal}
         existing = {
             s.customer_id: s
             for s in (
@@ -94,6 +95,8 @@ async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[st
             ).all()
         }
         for customer_id in chunk:
+            if customer_id in shop:
+                continue  # the tenant's internal customer neither churns nor is won back
             visits = sorted(fleet.visits.get(customer_id, []))
             found = classify(
                 ctx.settings,

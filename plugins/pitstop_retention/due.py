@@ -155,7 +155,7 @@ async def recompute_vehicle(
     if vehicle is None:
         return None
     owner = await get_customer(ctx, vehicle.customer_id)
-    if owner is None or owner.erased:
+    if owner is None or owner.erased or owner.internal:
         await _save(ctx, [], [vehicle_id])
         return None
     orders = await vehicle_service_orders(ctx, vehicle_id)
@@ -189,8 +189,8 @@ async def recompute_batch(
     fresh, gone = [], []
     for vehicle in vehicles:
         owner = owners.get(vehicle.customer_id)
-        if owner is None or owner.erased:
-            gone.append(vehicle.id)  # an erased customer is reminded of nothing
+        if owner is None or owner.erased or owner.internal:
+            gone.append(vehicle.id)  # an erased customer (or the shop) is reminded of nothing
             continue
         fleet.owners.add(vehicle.customer_id)
         history = orders.get(vehicle.id, [])

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pitstop.sdk import Event, PluginContext
+from pitstop.sdk import Event, PluginContext, get_customer
 
 from . import churn, due, follow_ups, reminders, tasks
 from .models import Complaint, VehicleDue, Visit
@@ -28,6 +28,9 @@ async def on_order_completed(ctx: PluginContext[RetentionSettings], event: Event
     order_id, store_id = uuid.UUID(payload["order_id"]), uuid.UUID(payload["store_id"])
     customer_id, vehicle_id = uuid.UUID(payload["customer_id"]), uuid.UUID(payload["vehicle_id"])
     at = event.occurred_at
+    customer = await get_customer(ctx, customer_id)
+    if customer is not None and customer.internal:
+        return  # the shop's own reconditioning job: no visit, survey or reminder
     await _visit(ctx, payload, at)
     await due.recompute_vehicle(ctx, vehicle_id)
     await reminders.convert(ctx, vehicle_id, order_id, at)

@@ -201,6 +201,10 @@ RECORDED_ELSEWHERE: dict[Operation, str] = {
     ),
     ("POST", "/api/v1/membership/accounts/{customer_id}/enrol"): "the member account itself",
     ("POST", "/api/v1/membership/accounts/{customer_id}/redeem"): _LEDGER,
+    ("POST", "/api/v1/tradein/appraisals/{appraisal_id}/recon-order"): (
+        "answers the lead's recon order; opening one (for a car bought before purchases did)"
+        " writes tradein.recon_order_opened, as the purchase does"
+    ),
     ("POST", "/api/v1/complaints"): _COMPLAINT,
     ("POST", "/api/v1/complaints/{complaint_id}/acknowledge"): _COMPLAINT,
     ("POST", "/api/v1/complaints/{complaint_id}/status"): _COMPLAINT,

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.pii import PIIClass
 from pitstop.crm.customer_filters import CustomerFilters, conditions, of_store
+from pitstop.crm.internal import internal_customer_id, refuse_if_internal
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle
 from pitstop.crm.schemas import CustomerCreate, CustomerPatch, Lifecycle
 from pitstop.crm.segments import RfmOut, rfm_of
@@ -144,6 +145,7 @@ async def update_customer(
     """Apply the fields sent; returns the names of the fields that changed (for the event)."""
     if customer.erased_at is not None:
         raise Conflict("this customer was erased", code="customer_erased")
+    refuse_if_internal(customer, "changed")
     values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     if "name" in values:
         values["name"] = values["name"].strip()
@@ -321,8 +323,13 @@ def search_statement(
     timezone: str = "Asia/Shanghai",
     plugin_conditions: Sequence[ColumnElement[bool]] = (),
 ) -> Select[Customer]:
-    """Every filter AND-ed (``crm/customer_filters.py`` for the classifications)."""
-    statement = select(Customer).where(*plugin_conditions)
+    """Every filter AND-ed (``crm/customer_filters.py`` for the classifications); the
+    internal customer only when ``filters.internal`` asks for it, and then alone."""
+    stock = internal_customer_id()
+    only_stock = filters is not None and filters.internal is True
+    statement = select(Customer).where(
+        Customer.id == stock if only_stock else Customer.id != stock, *plugin_conditions
+    )
     if q is not None:
         statement = statement.where(matches(q))
     if tag:

@@ -101,7 +101,12 @@ def edge_middleware(runtime: Runtime) -> DefineMiddleware:
         secret_key=runtime.settings.secret_key,
         clock=runtime.clock,
     )
-    return DefineMiddleware(EdgeMiddleware, authenticate=authenticate)
+    shared = runtime.settings.is_postgres
+    return DefineMiddleware(
+        EdgeMiddleware,
+        authenticate=authenticate,
+        sessions=runtime.sessions if shared else None,
+    )
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:

@@ -49,14 +49,44 @@ class Authenticator:
     secret_key: str
     clock: Clock
 
-    async def __call__(self, credential: str) -> Principal:
+    async def __call__(self, credential: str, session: AsyncSession | None = None) -> Principal:
+        """``session``: the request's own transaction, where a token's standing is read
+        (on PostgreSQL the edge passes it: no connection, transaction or tenant setting of
+        its own for authentication); without it, a short read-only transaction."""
         if credential.startswith(API_KEY_PREFIX):
             return await _api_key_principal(self.sessions, self.secret_key, credential)
-        return await _token_principal(self.sessions, self.secret_key, self.clock(), credential)
+        reader = _Reader(self.sessions, session)
+        return await _token_principal(reader, self.secret_key, self.clock(), credential)
+
+
+@dataclass(frozen=True)
+class _Reader:
+    sessions: SessionFactory
+    session: AsyncSession | None
+
+    async def first(self, statement: Select[Any], ids: dict[str, Any]) -> Row[Any] | None:
+        """One read, retried once on a connection the server had closed (no pool pre-ping):
+        SQLAlchemy has then invalidated the pool, so the retry gets a fresh connection."""
+        for attempt in (1, 2):
+            try:
+                return await self._first(statement, ids)
+            except DBAPIError as error:
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+                if self.session is not None:
+                    await self.session.rollback()
+        raise AssertionError("unreachable")
+
+    async def _first(self, statement: Select[Any], ids: dict[str, Any]) -> Row[Any] | None:
+        if self.session is not None:
+            return (await self.session.execute(statement, ids)).first()
+        async with self.sessions() as session:
+            await session.connection(execution_options={READ_ONLY: True})
+            return (await session.execute(statement, ids)).first()
 
 
 async def _token_principal(
-    sessions: SessionFactory, secret_key: str, now: dt.datetime, credential: str
+    reader: _Reader, secret_key: str, now: dt.datetime, credential: str
 ) -> Principal:
     try:
         claims = read_token(credential, secret_key, now)
@@ -65,7 +95,7 @@ async def _token_principal(
     if claims.platform:
         statement = _PLATFORM_STANDING[claims.session_id is not None]
         ids = {"user_id": claims.user_id, "session_id": claims.session_id}
-        row = await _read_standing(sessions, statement, ids)
+        row = await _read_standing(reader, statement, ids)
         _check_person(row, claims.credentials_epoch)
         if not row.platform_admin:
             raise Unauthorized("the token is invalid or expired", code="invalid_token")
@@ -87,7 +117,7 @@ async def _token_principal(
             "membership_id": claims.membership_id,
             "session_id": claims.session_id,
         }
-        row = await _read_standing(sessions, statement, ids)
+        row = await _read_standing(reader, statement, ids)
     _check_person(row, claims.credentials_epoch)
     if row.tenant_status is None:
         raise Unauthorized("the token is invalid or expired", code="invalid_token")
@@ -176,19 +206,8 @@ _PLATFORM_STANDING = {flag: _platform_standing(flag) for flag in (False, True)}
 _MEMBER_STANDING = {flag: _member_standing(flag) for flag in (False, True)}
 
 
-async def _read_standing(
-    sessions: SessionFactory, statement: Select[Any], ids: dict[str, Any]
-) -> Row[Any]:
-    """One read, retried once on a connection the server had closed (no pool pre-ping)."""
-    for attempt in (1, 2):
-        try:
-            async with sessions() as session:
-                await session.connection(execution_options={READ_ONLY: True})
-                row = (await session.execute(statement, ids)).first()
-                break
-        except DBAPIError as error:
-            if attempt == 2 or not error.connection_invalidated:
-                raise
+async def _read_standing(reader: _Reader, statement: Select[Any], ids: dict[str, Any]) -> Row[Any]:
+    row = await reader.first(statement, ids)
     if row is None:
         raise Unauthorized("the account is inactive", code="invalid_token")
     return row

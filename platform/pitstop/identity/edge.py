@@ -17,15 +17,23 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.principal import Principal
 from pitstop.access.route_access import Access, route_access
+from pitstop.db.engine import SessionFactory
 from pitstop.errors import ApiError, Forbidden, Unauthorized
+from pitstop.identity.authenticate import API_KEY_PREFIX
 from pitstop.identity.request_scope import RequestScope
 from pitstop.logs import request_id_of
 
-Authenticate = Callable[[str], Awaitable[Principal]]
-"""A bearer credential to its principal (``identity.authenticate.Authenticator``)."""
+Authenticate = Callable[[str, AsyncSession | None], Awaitable[Principal]]
+"""A bearer credential to its principal (``identity.authenticate.Authenticator``), read in
+the given session when there is one."""
+
+REQUEST_SESSION = "pitstop_request_session"
+"""Where the edge leaves the request's session (``scope["state"]``) once it has read the
+caller's standing in it; the ``session`` dependency continues that same transaction."""
 
 COOKIE_CREDENTIAL = "credential_cookie"
 """A route whose ``opt`` names a cookie under this key (the console's pages) also takes its
@@ -36,9 +44,15 @@ only routes that check a CSRF token on every form may accept them."""
 class EdgeMiddleware:
     """Mounted by the assembly as ``DefineMiddleware(EdgeMiddleware, authenticate=...)``."""
 
-    def __init__(self, app: ASGIApp, authenticate: Authenticate) -> None:
+    def __init__(
+        self, app: ASGIApp, authenticate: Authenticate, sessions: SessionFactory | None = None
+    ) -> None:
+        """``sessions``: open the request's transaction here and authenticate in it (given
+        on PostgreSQL, where each round trip counts; embedded SQLite authenticates in a
+        deferred read of its own, so readers do not take the write lock)."""
         self.app = app
         self.authenticate = authenticate
+        self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -49,11 +63,22 @@ class EdgeMiddleware:
         state["request_id"] = request_id
         rule = route_access(scope.get("route_handler"))
         with RequestScope(request_id) as request:
-            if not rule.public:
-                principal = await self.authenticate(_credential(scope))
+            if rule.public:
+                await self.app(scope, receive, send)
+                return
+            credential = _credential(scope)
+            if self.sessions is None or credential.startswith(API_KEY_PREFIX):
+                principal = await self.authenticate(credential, None)
                 scope["user"] = principal
                 request.act_as(principal)
-            await self.app(scope, receive, send)
+                await self.app(scope, receive, send)
+                return
+            async with self.sessions() as session:
+                principal = await self.authenticate(credential, session)
+                scope["user"] = principal
+                state[REQUEST_SESSION] = session
+                request.act_as(principal)
+                await self.app(scope, receive, send)
 
 
 def _credential(scope: Scope) -> str:

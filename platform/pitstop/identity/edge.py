@@ -67,18 +67,22 @@ class EdgeMiddleware:
                 await self.app(scope, receive, send)
                 return
             credential = _credential(scope)
-            if self.sessions is None or credential.startswith(API_KEY_PREFIX):
+            sessions = self.sessions if scope["type"] == "http" else None
+            if sessions is None or credential.startswith(API_KEY_PREFIX):
                 principal = await self.authenticate(credential, None)
-                scope["user"] = principal
-                request.act_as(principal)
-                await self.app(scope, receive, send)
+                await self._serve(scope, receive, send, request, principal)
                 return
-            async with self.sessions() as session:
+            async with sessions() as session:
                 principal = await self.authenticate(credential, session)
-                scope["user"] = principal
                 state[REQUEST_SESSION] = session
-                request.act_as(principal)
-                await self.app(scope, receive, send)
+                await self._serve(scope, receive, send, request, principal)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, request: RequestScope, who: Principal
+    ) -> None:
+        scope["user"] = who
+        request.act_as(who)
+        await self.app(scope, receive, send)
 
 
 def _credential(scope: Scope) -> str:

@@ -3,7 +3,9 @@
 PostgreSQL runs as a throwaway server (tests/support/servers.py) with the production role
 split: migrations run as ``pitstop_owner``; the app connects as ``pitstop_app``, which owns
 nothing and lacks BYPASSRLS, so row-level security is exercised by every test.
-SQLite databases are copied from one migrated template per session (fast and real).
+Each test process keeps one SQLite file, rewritten from one migrated template before every
+test (fast and real), and one runtime and app per database, handed back clean to every test
+(tests/support/shared_runtime.py); a test with settings or plugins of its own builds its own.
 The demo tenants are provisioned once per session and restored into each test that asks
 for them (tests/support/demo_snapshots.py).
 
@@ -15,7 +17,6 @@ tests/support/markers.py fails collection when a marker is missing.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,12 +26,14 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
 from pitstop.bootstrap.migrate import upgrade
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
+from tests.support.shared_runtime import SharedRuntimes, rewrite_sqlite
 
 pytest_plugins = [
     "pytester",
@@ -113,29 +116,48 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def shared_runtimes() -> Iterator[SharedRuntimes]:
+    """One runtime and app per database for the process (tests/support/shared_runtime.py)."""
+    import asyncio
+
+    shared = SharedRuntimes()
+    yield shared
+    asyncio.run(shared.close())
+
+
+@pytest.fixture(scope="session")
+def sqlite_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The process's one SQLite database file, rewritten from the template for each test."""
+    directory = tmp_path_factory.mktemp("sqlite")
+    return make_settings(directory, f"sqlite+aiosqlite:///{directory / 'pitstop.db'}")
+
+
 @pytest.fixture
 async def settings(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+    backend: str, shared_runtimes: SharedRuntimes, request: pytest.FixtureRequest
 ) -> AsyncIterator[Settings]:
     if backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "pitstop.db"
-        shutil.copyfile(template, path)
-        yield make_settings(tmp_path, f"sqlite+aiosqlite:///{path}")
+        sqlite: Settings = request.getfixturevalue("sqlite_settings")
+        rewrite_sqlite(template, Path(make_url(sqlite.database_url).database or ""))
+        shared_runtimes.share(sqlite)
+        yield sqlite
     else:
         from tests.support.markers import require_mark
 
         require_mark("postgres", "reaches the PostgreSQL server", request.node)
         pg: Settings = request.getfixturevalue("postgres_database")
         await _truncate_postgres(pg)
+        shared_runtimes.share(pg)
         yield pg
 
 
 @pytest.fixture
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def runtime(settings: Settings, shared_runtimes: SharedRuntimes) -> AsyncIterator[Runtime]:
     # NullPool: the test client runs the app on its own event loop, and a pooled asyncpg
     # connection must never cross loops.
-    rt = Runtime.build(settings, poolclass=NullPool)
+    rt = shared_runtimes.runtime(settings) or Runtime.build(settings, poolclass=NullPool)
     try:
         yield rt
     finally:
@@ -152,8 +174,8 @@ def census(runtime: Runtime, request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def app(runtime: Runtime) -> Litestar:
-    return create_app(runtime=runtime)
+def app(runtime: Runtime, shared_runtimes: SharedRuntimes) -> Litestar:
+    return shared_runtimes.app(runtime) or create_app(runtime=runtime)
 
 
 @pytest.fixture

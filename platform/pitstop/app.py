@@ -40,6 +40,8 @@ from pitstop.messaging.controllers import (
     MessagesController,
     TemplatesController,
 )
+from pitstop.messaging.tenant_rules import MessageRulesController
+from pitstop.messaging.unsubscribe_api import InboundController, UnsubscribeController
 from pitstop.plugin_host.controllers import PluginsController
 from pitstop.plugin_host.event_types import catalog_of
 from pitstop.plugin_host.routing import plugin_routers
@@ -71,6 +73,9 @@ def api_router() -> Router:
             ConsentsController,
             TemplatesController,
             MessagesController,
+            MessageRulesController,
+            InboundController,
+            UnsubscribeController,
             PluginsController,
             DeliveriesController,
             EventTypesController,
@@ -120,9 +125,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             apidocs.assets_router(),
             api_router(),
             *plugin_routers(runtime.plugins, runtime.sessions),
-            console_router(runtime.settings, permission_guard),
+            console_router(runtime.settings, permission_guard, runtime.plugins, runtime.sessions),
         ],
-        template_config=template_config(),
+        template_config=template_config(runtime.plugins),
         dependencies=core_dependencies(runtime),
         request_class=CheckedRequest,
         middleware=[NulGuardMiddleware, edge_middleware(runtime)],

@@ -19,6 +19,9 @@ collaborators itself. The names, and what each one is:
 ``discount_providers``
     what plugins offer against a code on a service order (a voucher): the plugin host,
     typed by the CRM's protocol (:mod:`pitstop.crm.discounts`).
+``staff_notices``
+    how identity sends a staff member an invite or reset token through the tenant's staff
+    channel (:mod:`pitstop.identity.notices`): the plugin host.
 ``plugins`` / ``dispatch`` / ``event_catalog``
     for the plugin host's own controllers (settings, enablement) and event deliveries: the
     host, what sends broker messages by actor name, the declared event types.
@@ -44,6 +47,7 @@ from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
 from pitstop.events.types import EventCatalog
 from pitstop.identity.edge import REQUEST_SESSION, current_principal
+from pitstop.identity.notices import StaffNotices
 from pitstop.insights.kpis import KpiTiles
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.settings import Settings
@@ -102,6 +106,7 @@ def dependencies(
     customer_extensions: CustomerExtensions = plugins
     discount_providers: DiscountProviders = plugins
     kpi_tiles: KpiTiles = plugins
+    staff_notices: StaffNotices = plugins
     given: dict[str, Any] = {
         "sessions": sessions,
         "settings": settings,
@@ -110,6 +115,7 @@ def dependencies(
         "customer_extensions": customer_extensions,
         "discount_providers": discount_providers,
         "kpi_tiles": kpi_tiles,
+        "staff_notices": staff_notices,
         "plugins": plugins,
         "dispatch": dispatch,
         "engine": engine,

@@ -24,6 +24,7 @@ from pitstop.db.engine import SessionFactory, create_engine, session_factory
 from pitstop.events.outbox import NUDGE_KEY
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.settings import Settings
+from pitstop.tenancy.sealing import Sealer
 from pitstop.worker.broker import build_broker
 from pitstop.worker.dispatch import Dispatcher
 
@@ -67,6 +68,7 @@ class Runtime:
                 task_sender=dispatch.task,
                 message_sender=dispatch.message,
                 trace=settings.plugin_trace,
+                sealer=Sealer(settings.secret_key),
             )
         else:
             plugins = PluginHost(
@@ -74,6 +76,7 @@ class Runtime:
                 task_sender=dispatch.task,
                 message_sender=dispatch.message,
                 trace=settings.plugin_trace,
+                sealer=Sealer(settings.secret_key),
             )
         for plugin in extra_plugins:
             plugins.register(plugin)

@@ -50,7 +50,17 @@ from pitstop.insights.schemas import KpiTile, OrderFigures
 from pitstop.messaging.channels import Channel, ChannelFailed, Outbound, Receipt
 from pitstop.pagination import MAX_LIMIT, Limit, Page, keyset, page_of
 from pitstop.plugin_host.commands import CommandError, for_each_tenant
-from pitstop.plugin_host.contacts import log_contact, withdraw_marketing_consent
+from pitstop.plugin_host.console_hooks import (
+    ConsoleLink,
+    ConsolePage,
+    ConsolePages,
+    CustomerPanel,
+)
+from pitstop.plugin_host.contacts import (
+    log_contact,
+    record_delivery,
+    withdraw_marketing_consent,
+)
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.session import PluginSession, Savepoint, TransactionNotYours
 from pitstop.plugin_host.specs import SdkDeprecationWarning, hookimpl
@@ -99,6 +109,10 @@ __all__ = [
     "ChannelFailed",
     "CommandError",
     "Conflict",
+    "ConsoleLink",
+    "ConsolePage",
+    "ConsolePages",
+    "CustomerPanel",
     "CustomerView",
     "DiscountOffer",
     "Duration",
@@ -173,6 +187,7 @@ __all__ = [
     "page_of",
     "parse_duration",
     "permission",
+    "record_delivery",
     "sensitive",
     "service_orders_of",
     "tenant_fk",

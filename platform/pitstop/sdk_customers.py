@@ -33,18 +33,18 @@ async def _vehicles_of(ctx: PluginContext, customer_id: uuid.UUID) -> list[uuid.
 async def customer_overlap(
     ctx: PluginContext, customer_id: uuid.UUID, other_id: uuid.UUID
 ) -> frozenset[str]:
-    """What two customers of the tenant share, named and never shown (SDK 1.3): ``phone``,
+    """What two customers of the tenant share, named and never shown (SDK 1.3):
     ``id_number``, ``address`` (equal ignoring case and spaces), ``vehicle_owned`` (a car
     ``customer_id`` holds was once owned by ``other_id``) and ``vehicle_serviced`` (one was
     serviced on an order of ``other_id``). For fraud checks such as a self-referral under a
-    second record, which must not hand the plugin anyone's phone or address."""
+    second record, which must not hand the plugin anyone's phone or address. Phones are not
+    compared: the core stores them in E.164 under a per-tenant unique key, so two customers
+    never share one."""
     rows = await _rows(ctx, customer_id, other_id)
     if rows is None:
         return frozenset()
     mine, theirs = rows
-    shared = {
-        f for f in ("phone", "id_number", "address") if _same(getattr(mine, f), getattr(theirs, f))
-    }
+    shared = {f for f in ("id_number", "address") if _same(getattr(mine, f), getattr(theirs, f))}
     vehicles = await _vehicles_of(ctx, customer_id)
     if vehicles:
         owned = select(VehicleOwnership.id).where(

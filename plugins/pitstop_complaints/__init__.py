@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.sdk import (
+    ConsolePages,
+    CustomerPanel,
     EventHandler,
     KpiTile,
     Period,
@@ -28,7 +30,7 @@ from pitstop.sdk import (
 )
 from pitstop_complaints.events import EVENT_TYPES
 
-from . import demo, privacy, tile
+from . import console, demo, privacy, tile
 from . import models as models  # the tables must be in the metadata
 from .api import ComplaintsController, KpisController, NotificationsController
 from .requests import on_complaint_requested
@@ -72,6 +74,17 @@ def plugin_info() -> PluginInfo:
 @hookimpl
 def routes() -> Sequence[Any]:
     return [ComplaintsController, NotificationsController, KpisController]
+
+
+@hookimpl
+def console_pages() -> ConsolePages:
+    """The worklist with live SLA clocks at ``/console/complaints/``."""
+    return console.console_pages()
+
+
+@hookimpl
+async def customer_panels(ctx: PluginContext, customer_id: uuid.UUID) -> CustomerPanel | None:
+    return await console.customer_panel(ctx, customer_id)
 
 
 @hookimpl

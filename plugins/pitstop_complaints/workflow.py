@@ -75,8 +75,30 @@ async def move(ctx: PluginContext, complaint: Complaint, target: str, note: str 
     complaint.status, complaint.updated_at = target, now
     _record(ctx, complaint, "transition", from_status=before, to_status=target, note=note)
     await ctx.session.flush()
+    await _tell_customer(ctx, complaint, target)
     if resumed is not None:
         schedule_timers(ctx, complaint)
+
+
+CUSTOMER_UPDATES = {
+    "acknowledged": "complaint_acknowledged",
+    "resolved": "complaint_resolved",
+}
+"""The transitions the customer hears of (a service message, under the tenant's rules);
+the wording is a template the tenant may reword, and it names no resolution text."""
+
+
+async def _tell_customer(ctx: PluginContext, complaint: Complaint, target: str) -> None:
+    template = CUSTOMER_UPDATES.get(target)
+    if template is None:
+        return
+    await ctx.notify(
+        customer_id=complaint.customer_id,
+        purpose="service",
+        template=template,
+        store_id=complaint.store_id,
+        dedupe_key=f"{template}:{complaint.id}:{complaint.reopen_count}",
+    )
 
 
 async def reply(ctx: PluginContext, complaint: Complaint, note: str | None) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 import click
 
 from pitstop.sdk import (
+    ConsolePages,
+    CustomerPanel,
     DiscountOffer,
     Event,
     EventHandler,
@@ -31,6 +33,7 @@ from pitstop.sdk import (
     hookimpl,
     permission,
 )
+from pitstop_membership import console as console_panel
 from pitstop_membership import (
     customers,
     earning,
@@ -128,6 +131,18 @@ def schedules() -> Sequence[Schedule]:
         Schedule("nightly", "0 2 * * *", nightly.run_nightly),
         Schedule("vouchers", "10 2 * * *", voucher_nightly.run),
     ]
+
+
+@hookimpl
+def console_pages() -> ConsolePages:
+    """No page of its own yet: the templates and strings of its 360° panel."""
+    return console_panel.console_pages()
+
+
+@hookimpl
+async def customer_panels(ctx: PluginContext, customer_id: uuid.UUID) -> CustomerPanel | None:
+    """Tier, points and usable vouchers at the front desk."""
+    return await console_panel.customer_panel(ctx, customer_id)
 
 
 @hookimpl

@@ -31,7 +31,12 @@ from pitstop_membership.ledger import Source
 from pitstop_membership.models import EntryKind, LedgerEntry
 from pitstop_membership.settings import programme
 from pitstop_membership.voucher_events import REWARD_GRANTED, REWARD_REJECTED
-from pitstop_membership.voucher_models import RewardFulfilment, Voucher
+from pitstop_membership.voucher_models import (
+    RewardFulfilment,
+    TemplateKind,
+    Voucher,
+    VoucherTemplate,
+)
 from pitstop_membership.vouchers import Issue, VoucherRefused, issue, template_by_code, void
 
 
@@ -74,7 +79,17 @@ async def _grant_points(ctx: PluginContext, request: RewardRequested) -> LedgerE
     )
 
 
-async def _grant_voucher(ctx: PluginContext, request: RewardRequested) -> Voucher:
+def face_value(template: VoucherTemplate) -> int | None:
+    """Fen a voucher of this template is worth to the requester's cost figures: the sum of a
+    fixed-sum one, else the most it takes off; None when uncapped (a percent of any bill)."""
+    if template.kind == TemplateKind.amount:
+        return template.amount
+    return template.max_discount
+
+
+async def _grant_voucher(
+    ctx: PluginContext, request: RewardRequested
+) -> tuple[Voucher, int | None]:
     if not request.voucher_template:
         raise Rejected("invalid_request")
     template = await template_by_code(ctx, request.voucher_template)
@@ -83,7 +98,7 @@ async def _grant_voucher(ctx: PluginContext, request: RewardRequested) -> Vouche
     who = Issue(request.customer_id, request.reason, reward_id=request.reward_id)
     try:
         async with ctx.session.begin_nested():
-            return await issue(ctx, template, who)
+            return await issue(ctx, template, who), face_value(template)
     except VoucherRefused as refused:
         raise Rejected(refused.reason) from None
 
@@ -96,6 +111,7 @@ async def on_reward_requested(ctx: PluginContext, event: Event) -> None:
     row = await _claim(ctx, request)
     if row is None:
         return
+    value: int | None = None
     try:
         customer = await get_customer(ctx, request.customer_id)
         if customer is None or customer.erased:
@@ -104,7 +120,7 @@ async def on_reward_requested(ctx: PluginContext, event: Event) -> None:
             entry = await _grant_points(ctx, request)
             row.ledger_entry_id = entry.id
         else:
-            voucher = await _grant_voucher(ctx, request)
+            voucher, value = await _grant_voucher(ctx, request)
             row.voucher_id = voucher.id
     except Rejected as rejected:
         row.outcome, row.reason = "rejected", rejected.reason
@@ -115,7 +131,7 @@ async def on_reward_requested(ctx: PluginContext, event: Event) -> None:
     await ctx.session.flush()
     await ctx.emit(
         REWARD_GRANTED.name,
-        RewardGranted(request.reward_id, row.voucher_id, row.ledger_entry_id),
+        RewardGranted(request.reward_id, row.voucher_id, row.ledger_entry_id, value),
     )
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.sdk import (
+    ConsolePages,
+    CustomerPanel,
     EventHandler,
     KpiTile,
     Period,
@@ -29,7 +31,7 @@ from pitstop.sdk import (
     permission,
 )
 
-from . import demo, privacy
+from . import console, demo, privacy
 from . import models as models  # the tables must be in the metadata
 from .api import CodesController, ReferralsController
 from .events import EVENT_TYPES
@@ -78,6 +80,18 @@ def plugin_info() -> PluginInfo:
 @hookimpl
 def routes() -> Sequence[Any]:
     return [CodesController, ReferralsController]
+
+
+@hookimpl
+def console_pages() -> ConsolePages:
+    """No page of its own yet: the templates and strings of its 360° panel."""
+    return console.console_pages()
+
+
+@hookimpl
+async def customer_panels(ctx: PluginContext, customer_id: uuid.UUID) -> CustomerPanel | None:
+    """Who referred the customer and whom they referred, at the front desk."""
+    return await console.customer_panel(ctx, customer_id)
 
 
 @hookimpl

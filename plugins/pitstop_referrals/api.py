@@ -57,7 +57,7 @@ class CodesController(Controller):
         self, ctx: NamedDependency[PluginContext], data: JSONBody[CodeIn]
     ) -> Response[CodeOut]:
         """The customer's active code: 201 when made now, 200 when they had one."""
-        row, made = await codes.issue(ctx, data.customer_id)
+        row, made = await codes.issue(ctx, data.customer_id, data.store_id)
         return Response(code_out(row, codes.SHARE), status_code=201 if made else 200)
 
     @get("/{code:str}", opt=READ)

@@ -14,7 +14,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from pitstop.sdk import NotFound, PluginContext, Unprocessable, get_customer
+from pitstop.sdk import NotFound, PluginContext, Unprocessable, get_customer, get_store
 
 from .models import ReferralCode
 from .settings import ReferralSettings
@@ -41,10 +41,27 @@ async def active_code(ctx: PluginContext, customer_id: uuid.UUID) -> ReferralCod
     return (await ctx.session.scalars(statement.limit(1))).first()
 
 
+async def desk_store(
+    ctx: PluginContext, given: uuid.UUID | None, fallback: uuid.UUID | None
+) -> uuid.UUID | None:
+    """The store a code or a link is made at: the one named (one of the caller's), else the
+    caller's own store, else ``fallback``. Another tenant's or store's id is a 422."""
+    principal = ctx.principal
+    if given is not None:
+        store = await get_store(ctx, given)
+        if store is None or (principal is not None and not principal.sees_store(store.id)):
+            raise Unprocessable.field("store_id", "no such store of yours")
+        return store.id
+    if principal is not None and principal.store_ids:
+        return min(principal.store_ids)
+    return fallback
+
+
 async def issue(
-    ctx: PluginContext[ReferralSettings], customer_id: uuid.UUID
+    ctx: PluginContext[ReferralSettings], customer_id: uuid.UUID, store_id: uuid.UUID | None
 ) -> tuple[ReferralCode, bool]:
     """The customer's active code, or a new one (``True``) when they have none."""
+    store = await desk_store(ctx, store_id, None)
     customer = await get_customer(ctx, customer_id)
     if customer is None or customer.erased:
         raise Unprocessable.field("customer_id", "no such customer", code="unknown_customer")
@@ -55,8 +72,9 @@ async def issue(
     valid = dt.timedelta(days=ctx.settings.invite_valid_days)
     for _ in range(5):  # a collision in 31^8 is rare; retry a few times, then give up
         row = ReferralCode(
-            code=new_code(), customer_id=customer_id, created_at=now, expires_at=now + valid
-        )
+            code=new_code(), customer_id=customer_id, store_id=store, created_at=now,
+            expires_at=now + valid,
+        )  # fmt: skip
         try:
             async with ctx.session.begin_nested():
                 ctx.session.add(row)

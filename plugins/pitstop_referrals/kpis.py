@@ -2,8 +2,10 @@
 
 Referrals count by when they were linked (a cohort): of those linked in ``[from, to)``,
 how many qualified, were rewarded or disqualified (by reason). The review backlog is
-what waits for a reviewer now, whatever its age. Reward cost is what was asked for and
-granted: points summed, vouchers counted (their face value is the fulfiller's).
+what waits for a reviewer now, whatever its age. Reward cost is what was granted: the
+fen value the fulfiller answered with (vouchers' face values) per rewarded referral, and
+points apart - the membership programme gives a point no fen value, so the two are never
+added up.
 
 New customers are the ones *won* in the period - their first completed order fell in it
 (the core's ``new_customer_revenue``) - and each brings what they spent within 12 months
@@ -77,14 +79,13 @@ async def kpis(
                 func.sum(case((ReferralReward.kind == "points", ReferralReward.points))), 0
             ),
             _count(ReferralReward.kind == "voucher"),
+            func.coalesce(func.sum(ReferralReward.value), 0),
         )
         .join(Referral, Referral.id == ReferralReward.referral_id)
         .where(*cohort, ReferralReward.status == "granted"),
     )
-    points, vouchers = (await ctx.session.execute(cost)).one()
-    issued = select(func.count()).where(
-        ReferralCode.created_at >= start, ReferralCode.created_at < end
-    )
+    points, vouchers, value = (await ctx.session.execute(cost)).one()
+    issued = _codes_issued(ctx, start, end, store_id)
     won = await new_customer_revenue(ctx, since=start, until=end, store_id=store_id)
     referees = set((await ctx.session.scalars(select(Referral.referee_id))).all())
     referred = {c: spent for c, spent in won.items() if c in referees}
@@ -106,12 +107,30 @@ async def kpis(
         "points_granted": int(points),
         "vouchers_granted": int(vouchers),
         "points_per_rewarded": round(int(points) / int(rewarded), 1) if rewarded else None,
+        "voucher_value_granted": int(value),
+        "cost_per_acquired_customer": round(int(value) / int(rewarded)) if rewarded else None,
         "new_customers": len(won),
         "referred_new_customers": len(referred),
         "referral_share": round(len(referred) / len(won), 3) if won else None,
         "referee_avg_revenue": _average(referred),
         "other_new_customer_avg_revenue": _average(others),
     }
+
+
+def _codes_issued(
+    ctx: PluginContext, start: dt.datetime, end: dt.datetime, store_id: uuid.UUID | None
+) -> Any:
+    """Codes made in the period at the store given, else at the caller's stores (a
+    store-scoped reader does not count HQ's codes); all of them for HQ."""
+    statement = select(func.count()).where(
+        ReferralCode.created_at >= start, ReferralCode.created_at < end
+    )
+    if store_id is not None:
+        return statement.where(ReferralCode.store_id == store_id)
+    principal = ctx.principal
+    if principal is not None and principal.store_ids is not None:
+        return statement.where(ReferralCode.store_id.in_(principal.store_ids))
+    return statement
 
 
 def _average(spent: dict[uuid.UUID, int]) -> int | None:

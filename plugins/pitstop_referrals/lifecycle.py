@@ -26,6 +26,8 @@ from .models import Referral
 from .settings import ReferralSettings
 
 OPEN = ("pending", "qualifying", "review")
+REWARDED_STATES = ("qualified", "rewarded")
+"""Rewards were asked for: ending such a referral takes them back (``reward.revoked``)."""
 
 
 async def _one(ctx: PluginContext, *where: Any) -> Referral | None:
@@ -72,10 +74,15 @@ async def on_order_completed(ctx: PluginContext[ReferralSettings], event: Event)
     ctx.defer("qualify", at=referral.qualifies_at, referral_id=str(referral.id))
 
 
-async def on_order_refunded(ctx: PluginContext, event: Event) -> None:
+async def on_order_refunded(ctx: PluginContext[ReferralSettings], event: Event) -> None:
     order_id = uuid.UUID(event.payload["order_id"])
     referral = await _one(ctx, Referral.order_id == order_id)
-    if referral is None or referral.status not in OPEN or _stage(referral) != "qualifying":
+    if referral is None:
+        return
+    if referral.status in REWARDED_STATES and ctx.settings.revoke_on_late_refund:
+        await _take_back(ctx, referral, "refunded_after_reward")
+        return
+    if referral.status not in OPEN or _stage(referral) != "qualifying":
         return  # refunded after the window closed (qualified), or not a referral's order
     if referral.qualifies_at is not None and event.occurred_at < referral.qualifies_at:
         await disqualify(ctx, referral, "refunded_in_window")
@@ -129,8 +136,10 @@ async def sweep(ctx: PluginContext[ReferralSettings]) -> int:
 async def decide(
     ctx: PluginContext[ReferralSettings], referral: Referral, approve: bool, reason: str
 ) -> None:
-    """A reviewer's approval resumes the referral where it was held; a rejection ends it."""
-    if referral.status != "review":
+    """A reviewer's approval resumes the referral where it was held; a rejection ends it -
+    also after the rewards went out (fraud found later), which takes them back."""
+    late = not approve and referral.status in REWARDED_STATES
+    if referral.status != "review" and not late:
         raise Unprocessable.field("status", f"is {referral.status}, not review", "not_in_review")
     now = ctx.now()
     referral.reviewed_by = None if ctx.principal is None else ctx.principal.actor_id
@@ -140,6 +149,9 @@ async def decide(
         f"referrals.{verb}", resource="referral", resource_id=referral.id,
         detail={"reason": reason, "signals": referral.signals},
     )  # fmt: skip
+    if late:
+        await _take_back(ctx, referral, "rejected_after_reward", status="rejected")
+        return
     if not approve:
         referral.status, referral.held_status = "rejected", None
         referral.reason, referral.closed_at = "rejected_in_review", now
@@ -151,6 +163,16 @@ async def decide(
         referral.qualified_at = now
         await emit(ctx, events.QUALIFIED.name, referral)
         await rewards.request(ctx, referral)
+
+
+async def _take_back(
+    ctx: PluginContext, referral: Referral, reason: str, *, status: str = "disqualified"
+) -> None:
+    """End a referral whose rewards went out, and ask for them back (each side once)."""
+    referral.status, referral.held_status = status, None
+    referral.reason, referral.closed_at = reason, ctx.now()
+    await rewards.revoke(ctx, referral, reason)
+    await emit(ctx, events.DISQUALIFIED.name, referral, reason)
 
 
 async def visible(ctx: PluginContext, referral_id: uuid.UUID, *, lock: bool = False) -> Referral:

@@ -19,17 +19,15 @@ from pitstop.sdk import (
     customer_history,
     customer_overlap,
     get_customer,
-    get_store,
 )
 
 from . import events
-from .codes import normalised
+from .codes import desk_store, normalised
 from .models import Referral, ReferralCode
 from .schemas import LinkIn
 from .settings import ReferralSettings
 
 OVERLAP_SIGNALS = {
-    "phone": "same_phone",
     "id_number": "same_id_number",
     "address": "same_address",
     "vehicle_owned": "vehicle_owned_by_referrer",
@@ -51,18 +49,6 @@ async def _code(ctx: PluginContext, text: str) -> ReferralCode:
     if found.expires_at <= ctx.now():
         raise refused("code_expired", "code", "the code has expired")
     return found
-
-
-async def _store(ctx: PluginContext, data: LinkIn, home: uuid.UUID | None) -> uuid.UUID | None:
-    principal = ctx.principal
-    if data.store_id is not None:
-        store = await get_store(ctx, data.store_id)
-        if store is None or (principal is not None and not principal.sees_store(store.id)):
-            raise Unprocessable.field("store_id", "no such store of yours")
-        return store.id
-    if principal is not None and principal.store_ids:
-        return min(principal.store_ids)
-    return home
 
 
 async def signals_at_link(
@@ -103,7 +89,7 @@ async def link(ctx: PluginContext[ReferralSettings], data: LinkIn) -> Referral:
         code_id=code.id,
         referrer_id=referrer_id,
         referee_id=referee.id,
-        store_id=await _store(ctx, data, referee.home_store_id),
+        store_id=await desk_store(ctx, data.store_id, referee.home_store_id),
         status="review" if signals else "pending",
         held_status="pending" if signals else None,
         signals=signals,

@@ -24,12 +24,18 @@ class ReferralCode(TenantModel):
     __table_args__ = (
         UniqueConstraint("tenant_id", "code"),
         tenant_fk(["customer_id"], "customers"),
+        tenant_fk(["store_id"], "stores"),
         Index("ix_referral_codes_tenant_id_customer_id", "tenant_id", "customer_id"),
+        Index(
+            "ix_referral_codes_tenant_id_store_id_created_at", "tenant_id", "store_id", "created_at"
+        ),
     )
 
     code: Mapped[str] = mapped_column(String(16))
     customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     """None once the customer is erased: the code stays counted, but leads to nobody."""
+    store_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    """The store whose desk issued it (the one named, else the caller's); None: HQ's."""
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
 
@@ -93,9 +99,12 @@ class ReferralReward(TenantModel):
     voucher_template: Mapped[str | None] = mapped_column(String(40), default=None)
     status: Mapped[str] = mapped_column(String(20))
     """``pending_fulfilment`` until answered, then ``granted`` or ``rejected``; ``capped``
-    (the referrer's yearly cap was reached) and ``none`` (nothing to give) are settled."""
+    (the referrer's yearly cap was reached) and ``none`` (nothing to give) are settled;
+    ``revoked`` once the referral was found fraudulent after it was asked for."""
     reason: Mapped[str | None] = mapped_column(String(40), default=None)
     voucher_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     ledger_entry_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    value: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Fen, as the fulfiller answered (a voucher's face value); None for points."""
     requested_at: Mapped[dt.datetime]
     answered_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -23,6 +23,7 @@ from pitstop.sdk import (
     RewardGranted,
     RewardRejected,
     RewardRequested,
+    RewardRevoked,
     RewardSource,
 )
 
@@ -57,7 +58,7 @@ async def _given_this_year(ctx: PluginContext, referrer_id: uuid.UUID) -> int:
         .where(
             ReferralReward.customer_id == referrer_id,
             ReferralReward.side.in_(REFERRER_SIDES),
-            ReferralReward.status.notin_(("capped", "none")),
+            ReferralReward.status.notin_(("capped", "none", "revoked")),
             ReferralReward.requested_at >= _year_start(ctx),
         )
     )
@@ -180,15 +181,48 @@ async def on_answer(ctx: PluginContext, event: Event) -> None:
     row = (
         await ctx.session.scalars(select(ReferralReward).where(ReferralReward.reward_id == rid))
     ).one()
+    if row.status == "revoked" and event.type == "reward.granted" and row.answered_at is None:
+        row.answered_at = ctx.now()  # granted after we took it back: take it back again
+        await _revoke(ctx, row)
+        return
     if row.status != "pending_fulfilment":
         return  # answered already
     if event.type == "reward.granted":
         granted = msgspec.convert(event.payload, RewardGranted, strict=False)
         row.status, row.voucher_id = "granted", granted.voucher_id
-        row.ledger_entry_id = granted.ledger_entry_id
+        row.ledger_entry_id, row.value = granted.ledger_entry_id, granted.value
     else:
         rejected = msgspec.convert(event.payload, RewardRejected, strict=False)
         row.status, row.reason = "rejected", rejected.reason[:40]
     row.answered_at = ctx.now()
     await ctx.session.flush()
     await settle(ctx, referral)
+
+
+REVOCABLE = ("granted", "pending_fulfilment")
+REVOKED_REASON = {
+    "rejected_after_reward": "推荐经复核不成立",
+    "refunded_after_reward": "首单已退款",
+}
+
+
+async def revoke(ctx: PluginContext, referral: Referral, reason: str) -> None:
+    """Take back every side given or still being asked for, once: the row turns
+    ``revoked`` before ``reward.revoked`` is emitted, under the referral's lock.
+
+    A side still unanswered is revoked too; if the fulfiller grants it afterwards,
+    :func:`on_answer` sees the grant of a revoked row and asks for it back again.
+    """
+    statement = select(ReferralReward).where(
+        ReferralReward.referral_id == referral.id, ReferralReward.status.in_(REVOCABLE)
+    )
+    for row in (await ctx.session.scalars(statement.order_by(ReferralReward.side))).all():
+        row.answered_at = None if row.status == "pending_fulfilment" else row.answered_at
+        row.status, row.reason = "revoked", reason
+        await _revoke(ctx, row)
+    await ctx.session.flush()
+
+
+async def _revoke(ctx: PluginContext, row: ReferralReward) -> None:
+    reason = REVOKED_REASON.get(row.reason or "", "推荐奖励撤回")
+    await ctx.emit("reward.revoked", RewardRevoked(row.reward_id, reason))

@@ -18,6 +18,8 @@ STATUSES = ("pending", "review", "qualifying", "qualified", "rewarded", "disqual
 
 class CodeIn(msgspec.Struct, forbid_unknown_fields=True):
     customer_id: uuid.UUID
+    store_id: uuid.UUID | None = None
+    """The issuing desk; default the caller's store (HQ's code when they have none)."""
 
 
 class CodeOut(msgspec.Struct):
@@ -26,6 +28,7 @@ class CodeOut(msgspec.Struct):
     share_text: str
     customer_id: uuid.UUID | None
     expires_at: dt.datetime
+    store_id: uuid.UUID | None = None
 
 
 class CodeLookup(msgspec.Struct):
@@ -59,6 +62,8 @@ class RewardOut(msgspec.Struct):
     ledger_entry_id: uuid.UUID | None
     requested_at: dt.datetime
     answered_at: dt.datetime | None
+    value: int | None = None
+    """Fen, as the fulfiller answered (a voucher's face value); None for points."""
 
 
 class ReferralOut(msgspec.Struct):
@@ -81,13 +86,17 @@ class ReferralOut(msgspec.Struct):
 
 
 def code_out(row: ReferralCode, share: str) -> CodeOut:
-    return CodeOut(row.id, row.code, share.format(code=row.code), row.customer_id, row.expires_at)
+    return CodeOut(
+        row.id, row.code, share.format(code=row.code), row.customer_id, row.expires_at,
+        row.store_id,
+    )  # fmt: skip
 
 
 def reward_out(row: ReferralReward) -> RewardOut:
     return RewardOut(
         row.side, row.reward_id, row.kind, row.points, row.voucher_template, row.status,
         row.reason, row.voucher_id, row.ledger_entry_id, row.requested_at, row.answered_at,
+        row.value,
     )  # fmt: skip
 
 

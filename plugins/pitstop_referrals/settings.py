@@ -67,6 +67,9 @@ class ReferralSettings(msgspec.Struct, forbid_unknown_fields=True):
     staff_gaming_minutes: int = 60
     """The staff member who linked the referee completing their first order within this
     many minutes of the link is a signal."""
+    revoke_on_late_refund: bool = False
+    """A refund of the first order after the window closed takes the rewards back (the
+    referral ends ``disqualified``, ``refunded_after_reward``); off: the window is final."""
 
     def __post_init__(self) -> None:
         self.referrer_reward.check("referrer_reward")

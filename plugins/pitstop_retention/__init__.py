@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.sdk import (
+    ConsolePages,
     EventHandler,
     KpiTile,
     Period,
@@ -29,7 +30,7 @@ from pitstop.sdk import (
     permission,
 )
 
-from . import demo, privacy
+from . import console, demo, privacy
 from . import models as models  # the tables must be in the metadata
 from .api import DueController, RecomputeController, SurveysController, TasksController
 from .events import EVENT_TYPES
@@ -79,6 +80,12 @@ def plugin_info() -> PluginInfo:
 @hookimpl
 def routes() -> Sequence[Any]:
     return [DueController, TasksController, SurveysController, KpisController, RecomputeController]
+
+
+@hookimpl
+def console_pages() -> ConsolePages:
+    """The due list and the calls to make, closed in one click, at ``/console/retention/``."""
+    return console.console_pages()
 
 
 @hookimpl

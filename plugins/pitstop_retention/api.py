@@ -92,6 +92,32 @@ def _due_filter(statement: Any, state: str | None, today: dt.date, window: int, 
     return statement.where(VehicleDue.due_date <= overdue_from)
 
 
+async def due_vehicles(
+    ctx: PluginContext[RetentionSettings],
+    store_id: uuid.UUID | None,
+    window: str,
+    due_state: str | None,
+    limit: int,
+    after: str | None,
+) -> Page[DueVehicleOut]:
+    """The due list of ``GET /due`` (and the console's retention page)."""
+    today, days = local_day(ctx, ctx.now()), window_days(window)
+    statement = scoped(ctx, select(VehicleDue), VehicleDue.store_id)
+    if await checked_store(ctx, store_id) is not None:
+        statement = statement.where(VehicleDue.store_id == store_id)
+    grace = ctx.settings.overdue_after_days
+    statement = _due_filter(statement, due_state, today, days, grace)
+    rows = (await ctx.session.scalars(keyset(statement, VehicleDue.id, after, limit))).all()
+    customers = await get_customers(ctx, {r.customer_id for r in rows[:limit]})
+    items = []
+    for row in rows[:limit]:
+        vehicle = await get_vehicle(ctx, row.vehicle_id)
+        owner = customer_out(row.customer_id, customers.get(row.customer_id))
+        found_state = state_of(row.due_date, today, grace)
+        items.append(due_out(row, owner, None if vehicle is None else vehicle.plate, found_state))
+    return page_of(rows, limit, items, lambda r: r.id)
+
+
 class DueController(Controller):
     path = "/due"
 
@@ -106,23 +132,34 @@ class DueController(Controller):
         after: FromQuery[str | None] = None,
     ) -> Page[DueVehicleOut]:
         """Vehicles due within ``window`` (or already), with their customer, masked."""
-        today, days = local_day(ctx, ctx.now()), window_days(window)
-        statement = scoped(ctx, select(VehicleDue), VehicleDue.store_id)
-        if await checked_store(ctx, store_id) is not None:
-            statement = statement.where(VehicleDue.store_id == store_id)
-        grace = ctx.settings.overdue_after_days
-        statement = _due_filter(statement, due_state, today, days, grace)
-        rows = (await ctx.session.scalars(keyset(statement, VehicleDue.id, after, limit))).all()
-        customers = await get_customers(ctx, {r.customer_id for r in rows[:limit]})
-        items = []
-        for row in rows[:limit]:
-            vehicle = await get_vehicle(ctx, row.vehicle_id)
-            owner = customer_out(row.customer_id, customers.get(row.customer_id))
-            found_state = state_of(row.due_date, today, grace)
-            items.append(
-                due_out(row, owner, None if vehicle is None else vehicle.plate, found_state)
-            )
-        return page_of(rows, limit, items, lambda r: r.id)
+        return await due_vehicles(ctx, store_id, window, due_state, limit, after)
+
+
+async def task_list(
+    ctx: PluginContext,
+    store_id: uuid.UUID | None,
+    kind: str | None,
+    status: str,
+    limit: int,
+    after: str | None,
+) -> Page[RetentionTaskOut]:
+    """The task worklist of ``GET /tasks`` (and the console's retention page)."""
+    statement = scoped(ctx, select(Task), Task.store_id)
+    if await checked_store(ctx, store_id) is not None:
+        statement = statement.where(Task.store_id == store_id)
+    if kind is not None:
+        if kind not in tasks.KINDS:
+            raise Unprocessable.field("kind", f"one of {list(tasks.KINDS)}")
+        statement = statement.where(Task.kind == kind)
+    if status not in STATUSES:
+        raise Unprocessable.field("status", f"one of {list(STATUSES)}")
+    statement = statement.where(Task.status == status)
+    rows = (await ctx.session.scalars(keyset(statement, Task.id, after, limit))).all()
+    customers = await get_customers(ctx, {r.customer_id for r in rows[:limit]})
+    items = [
+        task_out(t, customer_out(t.customer_id, customers.get(t.customer_id))) for t in rows[:limit]
+    ]
+    return page_of(rows, limit, items, lambda t: t.id)
 
 
 class TasksController(Controller):
@@ -139,23 +176,7 @@ class TasksController(Controller):
         after: FromQuery[str | None] = None,
     ) -> Page[RetentionTaskOut]:
         """The worklist: open tasks by default, of the caller's stores."""
-        statement = scoped(ctx, select(Task), Task.store_id)
-        if await checked_store(ctx, store_id) is not None:
-            statement = statement.where(Task.store_id == store_id)
-        if kind is not None:
-            if kind not in tasks.KINDS:
-                raise Unprocessable.field("kind", f"one of {list(tasks.KINDS)}")
-            statement = statement.where(Task.kind == kind)
-        if status not in STATUSES:
-            raise Unprocessable.field("status", f"one of {list(STATUSES)}")
-        statement = statement.where(Task.status == status)
-        rows = (await ctx.session.scalars(keyset(statement, Task.id, after, limit))).all()
-        customers = await get_customers(ctx, {r.customer_id for r in rows[:limit]})
-        items = [
-            task_out(t, customer_out(t.customer_id, customers.get(t.customer_id)))
-            for t in rows[:limit]
-        ]
-        return page_of(rows, limit, items, lambda t: t.id)
+        return await task_list(ctx, store_id, kind, status, limit, after)
 
     @post("/{task_id:uuid}/outcome", opt=WORK, status_code=200)
     async def record_outcome(
@@ -165,25 +186,31 @@ class TasksController(Controller):
         data: JSONBody[TaskOutcomeIn],
     ) -> RetentionTaskOut:
         """What came of the call; a closed task takes no second outcome."""
-        task = await tasks.visible_task(ctx, task_id)
-        if task.status != "open":
-            raise Conflict("this task is closed", code="retention_task_closed")
-        next_at = data.next_attempt_at
-        if next_at is not None:
-            if next_at.tzinfo is None:
-                raise Unprocessable.field("next_attempt_at", "needs a time zone")
-            next_at = checked_instant(next_at, "next_attempt_at")
-            if data.outcome != "no_answer":
-                raise Unprocessable.field("next_attempt_at", "only with outcome no_answer")
-        await tasks.record_outcome(ctx, task, data.outcome, data.note, next_at)
-        await ctx.audit(
-            "retention.task_outcome",
-            resource="retention_task",
-            resource_id=task.id,
-            detail={"kind": task.kind, "outcome": data.outcome},
-        )
-        customers = await get_customers(ctx, [task.customer_id])
-        return task_out(task, customer_out(task.customer_id, customers.get(task.customer_id)))
+        return await conclude(ctx, task_id, data)
+
+
+async def conclude(ctx: PluginContext, task_id: uuid.UUID, data: TaskOutcomeIn) -> RetentionTaskOut:
+    """Record what came of a call, audited (``POST /tasks/{id}/outcome`` and the console's
+    one-click outcomes)."""
+    task = await tasks.visible_task(ctx, task_id)
+    if task.status != "open":
+        raise Conflict("this task is closed", code="retention_task_closed")
+    next_at = data.next_attempt_at
+    if next_at is not None:
+        if next_at.tzinfo is None:
+            raise Unprocessable.field("next_attempt_at", "needs a time zone")
+        next_at = checked_instant(next_at, "next_attempt_at")
+        if data.outcome != "no_answer":
+            raise Unprocessable.field("next_attempt_at", "only with outcome no_answer")
+    await tasks.record_outcome(ctx, task, data.outcome, data.note, next_at)
+    await ctx.audit(
+        "retention.task_outcome",
+        resource="retention_task",
+        resource_id=task.id,
+        detail={"kind": task.kind, "outcome": data.outcome},
+    )
+    customers = await get_customers(ctx, [task.customer_id])
+    return task_out(task, customer_out(task.customer_id, customers.get(task.customer_id)))
 
 
 class SurveysController(Controller):

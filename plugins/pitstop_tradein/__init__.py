@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.sdk import (
+    ConsolePages,
+    EventHandler,
     PluginContext,
     PluginInfo,
     Schedule,
@@ -24,7 +26,7 @@ from pitstop.sdk import (
     permission,
 )
 
-from . import demo, privacy
+from . import console, demo, privacy, rewards
 from . import models as models  # the tables must be in the metadata
 from .api import CandidatesController, KpisController, PriceTableController
 from .candidates import score_candidates
@@ -49,6 +51,11 @@ def plugin_info() -> PluginInfo:
                 "tradein:read",
                 "See trade-in candidates, leads, appraisals and offers",
                 _DESK | {"hq_analyst"},
+            ),
+            permission(
+                "tradein:candidates",
+                "See tonight's trade-in candidates (without tradein:read: consented only)",
+                _DESK | {"hq_analyst", "marketing"},
             ),
             permission(
                 "tradein:appraise",
@@ -81,8 +88,19 @@ def routes() -> Sequence[Any]:
 
 
 @hookimpl
+def console_pages() -> ConsolePages:
+    """The leads board by stage at ``/console/tradein/``."""
+    return console.console_pages()
+
+
+@hookimpl
 def migrations() -> Path:
     return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def subscriptions() -> Mapping[str, EventHandler]:
+    return {"reward.granted": rewards.on_answer, "reward.rejected": rewards.on_answer}
 
 
 @hookimpl
@@ -91,8 +109,10 @@ def tasks() -> Mapping[str, TaskHandler]:
 
 
 async def nightly(ctx: PluginContext[TradeinSettings]) -> None:
-    """Expire what the tasks missed, then rescore the fleet."""
+    """Expire what the tasks missed, ask again for purchase rewards nobody answered, then
+    rescore the fleet."""
     await sweep(ctx)
+    await rewards.ask_again(ctx)
     await score_candidates(ctx)
 
 

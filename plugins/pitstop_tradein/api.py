@@ -1,8 +1,10 @@
 """HTTP API of trade-in candidates and the price table, mounted at ``/api/v1/tradein``.
 
-Candidates are store-scoped in SQL (a candidate without a service store is HQ's only),
-their plates masked per the reader's role, and marketing sees only customers who
-consented to contact as of the nightly run.
+Candidates are store-scoped in SQL (a candidate with neither a service store nor an
+owner's home store is HQ's only), their plates masked per the reader's role. They need
+``tradein:candidates``, which marketing holds too: a reader who cannot read leads
+(``tradein:read``) - marketing - sees only customers who consented to contact as of the
+nightly run.
 """
 
 from __future__ import annotations
@@ -36,13 +38,14 @@ from .models import Candidate, PriceRow
 from .schemas import CandidateOut, PriceRowIn, PriceTable, candidate_out, price_out
 
 READ, APPROVE = {"permission": "tradein:read"}, {"permission": "tradein:approve"}
+CANDIDATES = {"permission": "tradein:candidates"}
 KPI_WINDOW = dt.timedelta(days=90)
 
 
 class CandidatesController(Controller):
     path = "/candidates"
 
-    @get("/", opt=READ)
+    @get("/", opt=CANDIDATES)
     async def list_candidates(
         self,
         ctx: NamedDependency[PluginContext],
@@ -52,7 +55,8 @@ class CandidatesController(Controller):
         limit: Limit = 50,
         after: FromQuery[str | None] = None,
     ) -> Page[CandidateOut]:
-        """Tonight's candidates; marketing sees only customers who consented to contact."""
+        """Tonight's candidates; a reader who cannot read leads (marketing) sees only
+        customers who consented to contact."""
         statement = leads.scoped(ctx, select(Candidate), Candidate.store_id)
         if store_id is not None:
             statement = statement.where(Candidate.store_id == store_id)
@@ -62,7 +66,7 @@ class CandidatesController(Controller):
             if reason not in WEIGHTS:
                 raise Unprocessable.field("reason", f"one of {sorted(WEIGHTS)}")
             statement = statement.where(cast(Candidate.reasons, String).like(f'%"{reason}"%'))
-        if ctx.principal is not None and ctx.principal.role == "marketing":
+        if ctx.principal is not None and not ctx.principal.can("tradein:read"):
             statement = statement.where(Candidate.marketing_consent.is_(True))
         rows = (await ctx.session.scalars(keyset(statement, Candidate.id, after, limit))).all()
         items = [candidate_out(r, await _plate(ctx, r.vehicle_id)) for r in rows]

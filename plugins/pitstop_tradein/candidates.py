@@ -122,7 +122,9 @@ def _score(
 
 async def _with_customers(ctx: PluginContext) -> int:
     """Copy each candidate's owner's marketing consent; drop those of erased customers
-    (a car whose owner asked to be forgotten is nobody's trade-in prospect)."""
+    (a car whose owner asked to be forgotten is nobody's trade-in prospect). A car the shop
+    never serviced goes to its owner's home store, so a store's staff see their own
+    customers' cars, not only the ones they happened to work on."""
     rows = list((await ctx.session.scalars(select(Candidate))).all())
     customers = await get_customers(ctx, {c.customer_id for c in rows})
     erased = 0
@@ -133,6 +135,8 @@ async def _with_customers(ctx: PluginContext) -> int:
             erased += 1
             continue
         row.marketing_consent = found.marketing_consent
+        if row.store_id is None:
+            row.store_id = found.home_store_id
     return erased
 
 

@@ -22,7 +22,7 @@ from pitstop.sdk import (
     vehicle_service_orders,
 )
 
-from . import events
+from . import events, rewards
 from .models import Lead, StageChange
 from .schemas import LeadCreate
 from .stages import check_move
@@ -125,6 +125,7 @@ async def purchase(
     await move(ctx, lead, "purchased", verb="purchased", detail={"price": price})
     lead.purchase_price, lead.replacement_from_us, lead.replacement_amount = price, from_us, amount
     await ctx.emit(events.PURCHASED.name, _lead_event(lead, price))
+    await rewards.request(ctx, lead)
 
 
 async def sold(ctx: PluginContext, lead: Lead, price: int, channel: str) -> None:

@@ -76,6 +76,16 @@ class Lead(TenantModel):
     replacement_amount: Mapped[int | None] = mapped_column(Integer, default=None)
     sold_price: Mapped[int | None] = mapped_column(Integer, default=None)
     sold_channel: Mapped[str | None] = mapped_column(String(32), default=None)
+    reward_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    """The purchase reward asked for (uuid5 of the lead: the same id on every retry)."""
+    reward_status: Mapped[str | None] = mapped_column(String(20), default=None)
+    """``pending_fulfilment`` until membership answers, then ``granted`` or ``rejected``."""
+    reward_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    """A rejection's code (``not_enrolled``, ``unknown_template``, ...)."""
+    reward_requested_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    reward_request: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, default=None)
+    """What was asked (kind, points, voucher_template), as the settings said at purchase:
+    asking again asks for the same, whatever the settings say since."""
     erased_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime]
     stage_changed_at: Mapped[dt.datetime]

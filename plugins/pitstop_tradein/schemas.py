@@ -124,6 +124,9 @@ class LeadOut(msgspec.Struct):
     sold_channel: str | None
     created_at: dt.datetime
     stage_changed_at: dt.datetime
+    reward_status: str | None = None
+    """The seller's purchase reward: ``pending_fulfilment``, ``granted`` or ``rejected``."""
+    reward_reason: str | None = None
 
 
 class AppraisalOut(msgspec.Struct):
@@ -194,6 +197,8 @@ def lead_out(lead: Lead) -> LeadOut:
         lead.sold_channel,
         lead.created_at,
         lead.stage_changed_at,
+        lead.reward_status,
+        lead.reward_reason,
     )
 
 

@@ -95,6 +95,27 @@ class HistoryBonus(msgspec.Struct, forbid_unknown_fields=True):
             raise ValueError("history_bonus_pct.interval_days: must be positive")
 
 
+class PurchaseReward(msgspec.Struct, forbid_unknown_fields=True):
+    """What the seller is given when the shop buys their car, through the reward contract
+    (``reward.requested``; the membership plugin fulfils it)."""
+
+    kind: str = "none"
+    """``none``, ``points`` or ``voucher``."""
+    points: int = 0
+    voucher_template: str | None = None
+    only_with_replacement: bool = False
+    """Reward only a seller who bought the replacement car from us."""
+
+    def check(self) -> None:
+        """Called by :class:`TradeinSettings`, so a 422 names the field inside."""
+        if self.kind not in ("none", "points", "voucher"):
+            raise ValueError("purchase_reward.kind: one of none, points, voucher")
+        if self.kind == "points" and not 0 < self.points <= 1_000_000:
+            raise ValueError("purchase_reward.points: between 1 and 1,000,000 for points")
+        if self.kind == "voucher" and not self.voucher_template:
+            raise ValueError("purchase_reward.voucher_template: required for a voucher")
+
+
 class TradeinSettings(msgspec.Struct, forbid_unknown_fields=True):
     candidate_rules: CandidateRules = msgspec.field(default_factory=CandidateRules)
     offer_valid_days: int = 7
@@ -106,8 +127,10 @@ class TradeinSettings(msgspec.Struct, forbid_unknown_fields=True):
     mileage_adjustment: MileageAdjustment = msgspec.field(default_factory=MileageAdjustment)
     condition_factors: dict[str, float] = msgspec.field(default_factory=_conditions)
     history_bonus_pct: HistoryBonus = msgspec.field(default_factory=HistoryBonus)
+    purchase_reward: PurchaseReward = msgspec.field(default_factory=PurchaseReward)
 
     def __post_init__(self) -> None:
+        self.purchase_reward.check()
         if not 1 <= self.offer_valid_days <= 90:
             raise ValueError("offer_valid_days: must be between 1 and 90")
         if self.approval_over < 0:

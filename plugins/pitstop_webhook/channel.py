@@ -83,7 +83,9 @@ class WebhookChannel:
 
 
 def _payload(message: Outbound) -> dict[str, Any]:
-    return {
+    """``unsubscribe_token`` rides along on marketing: the gateway builds the link."""
+    token = message.data.get("unsubscribe_token")
+    return ({"unsubscribe_token": token} if token else {}) | {
         "message_id": str(message.message_id),
         "tenant_id": str(message.tenant_id),
         "purpose": message.purpose,

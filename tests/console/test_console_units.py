@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from babel.messages.extract import extract_from_dir
 
 from pitstop.console import i18n
+from pitstop.console.kpi_board import interval_for
 from pitstop.console.session import _cookies, safe_next
 from pitstop.identity.refresh import IssuedSession
 from pitstop.settings import Settings
+from pitstop.tenancy.periods import Period
 
 CONSOLE = Path(i18n.__file__).parent
 
@@ -70,3 +73,13 @@ def test_a_sign_in_link_only_returns_to_the_console() -> None:
     assert safe_next("/console/search?q=1") == "/console/search?q=1"
     for elsewhere in ("https://evil.example/", "//evil.example/console/", "/api/v1/x", None):
         assert safe_next(elsewhere) == "/console/"
+
+
+def test_the_chart_interval_keeps_within_the_series_limit() -> None:
+    def days(n: int) -> Any:
+        first = dt.date(2026, 1, 1)
+        return interval_for(Period(first, first + dt.timedelta(days=n - 1)))
+
+    assert (days(31), days(62), days(63), days(728), days(729)) == (
+        "day", "day", "week", "week", "month",
+    )  # fmt: skip

@@ -99,6 +99,7 @@ async def seed_core(crm: Crm, seeded: Seeded) -> None:
     seeded.add("customer_id", customer["id"])
     seeded.add("vehicle_id", vehicle["id"])
     seeded.add("order_id", order["id"])
+    seeded.add("store_id", crm.stores["SH001"])  # the console's store page
 
 
 async def seed_membership(crm: Crm, seeded: Seeded) -> None:

@@ -78,6 +78,13 @@ AUDITED: dict[Operation, Audited] = {
     ("PUT", "/api/v1/message-templates/{name}"): Audited(
         "message_template.changed", "message_template", s.word_template
     ),
+    ("PUT", "/api/v1/message-rules"): Audited("message_rules.changed", "tenant", s.set_rules),
+    ("POST", "/api/v1/messages/inbound"): Audited(
+        "customer.consent_changed", "customer", s.reply_td
+    ),
+    ("POST", "/api/v1/unsubscribe/{token}"): Audited(
+        "customer.consent_changed", "customer", s.unsubscribe_link, actor_kind="customer"
+    ),
     ("POST", "/api/v1/membership/accounts/{customer_id}/adjust"): Audited(
         "membership.adjust", "membership_account", s.adjust_points
     ),

@@ -22,8 +22,10 @@ PUBLIC = {
     "/api/v1/auth/accept",
     "/api/v1/auth/change-password",
     "/api/v1/auth/refresh",
+    "/api/v1/unsubscribe/{token}",
 }
-"""Reviewed: each authenticates by what its body carries (password, invite), not a token."""
+"""Reviewed: each authenticates by what its body carries (password, invite) or, for the
+unsubscribe link, by the signed token in its path - not a bearer token."""
 
 
 @pytest.fixture

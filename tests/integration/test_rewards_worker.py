@@ -76,10 +76,10 @@ async def test_a_reward_request_is_granted_once_through_the_worker(
     held = await demo.client.get(f"{BASE}/accounts/{customer_id}/vouchers", headers=admin)
     (voucher,) = held.json()
     assert (voucher["status"], voucher["reason"]) == ("issued", "推荐新客")
-    # And the requester heard one reward.granted, naming the voucher by id
+    # And the requester heard one reward.granted, naming the voucher by id and its value
     assert Goodwill.answers == [
         ("reward.granted", {"reward_id": str(reward.reward_id), "voucher_id": voucher["id"],
-                            "ledger_entry_id": None}),
+                            "ledger_entry_id": None, "value": 5000}),
     ]  # fmt: skip
     # And the broker carried ids only: never the code, the name or the phone
     text = json.dumps(seen, ensure_ascii=False, default=str)

@@ -226,6 +226,29 @@ async def word_template(world: World) -> Target:
     return Target(await _template_id(world, "spring_sale"))
 
 
+async def reply_td(world: World) -> Target:
+    customer_id = (await change_consent(world)).resource_id
+    reply = {"channel": "sms", "from": "13912345678", "text": "TD"}
+    await world.call("POST", "/api/v1/messages/inbound", reply)
+    return Target(customer_id)
+
+
+async def unsubscribe_link(world: World) -> Target:
+    from pitstop.messaging.unsubscribe import link_token
+    from pitstop.tenancy.sealing import Sealer
+
+    customer_id = (await change_consent(world)).resource_id
+    sealer = Sealer(world.runtime.settings.secret_key)
+    token = link_token(sealer, await world.tenant_id(CHAIN), uuid.UUID(customer_id), "sms")
+    await world.call("POST", f"/api/v1/unsubscribe/{token}", headers={})
+    return Target(customer_id)
+
+
+async def set_rules(world: World) -> Target:
+    await world.call("PUT", "/api/v1/message-rules", {"quiet_start": "20:30"})
+    return Target(str(await world.tenant_id(CHAIN)))
+
+
 async def _template_id(world: World, name: str) -> str:
     from pitstop.messaging.models import MessageTemplate
 

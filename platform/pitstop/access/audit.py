@@ -53,6 +53,7 @@ AUDIT_ACTIONS = frozenset(
         "customer.consent_changed",
         # messaging
         "message_template.changed",
+        "message_rules.changed",
     }
 )
 """The core's actions (docs/audit.md explains each). A plugin's actions are its own,

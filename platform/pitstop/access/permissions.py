@@ -74,6 +74,10 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     ),
     Permission("messages:write", "Log a manual contact (a call, a visit)", _EDITORS),
     Permission("messages:templates", "Word the tenant's message templates", _HQ | {"marketing"}),
+    Permission("messages:rules", "Set the tenant's quiet hours and message caps", _HQ),
+    Permission(
+        "messages:inbound", "Relay customers' replies (a TD unsubscribes): a gateway's key", _HQ
+    ),
     Permission(
         "insights:read",
         "See the KPI board, segments and series (of one's stores)",

@@ -21,17 +21,18 @@ from pitstop.access.search_limits import check_search
 from pitstop.console.forms import FormErrors, convert, errors_of
 from pitstop.console.i18n import N_
 from pitstop.console.orders import STATUS_LABELS
-from pitstop.console.view import Desk, shown
+from pitstop.console.view import Desk, shown, shown_for_plugin
 from pitstop.crm import customers as customer_service
 from pitstop.crm import privacy
 from pitstop.crm import vehicles as vehicle_service
-from pitstop.crm.extensions import CustomerExtensions
 from pitstop.crm.models import Customer
 from pitstop.crm.responses import customer_out
 from pitstop.crm.schemas import CustomerCreate, RevealRequest, VehicleCreate
 from pitstop.db.base import Clock
 from pitstop.errors import Conflict, Unprocessable
 from pitstop.inputs import MAX_SEARCH_LENGTH, SearchText
+from pitstop.plugin_host.console_hooks import CustomerPanel
+from pitstop.plugin_host.manager import PluginHost
 from pitstop.settings import Settings
 
 RESULTS = 50
@@ -110,13 +111,11 @@ class FrontDeskController(Controller):
         desk: NamedDependency[Desk],
         session: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
-        customer_extensions: NamedDependency[CustomerExtensions],
+        plugins: NamedDependency[PluginHost],
         principal: NamedDependency[Principal],
     ) -> Template:
         """The 360° page: ``GET /api/v1/customers/{id}/profile``, with plugin sections."""
-        return await _profile_page(
-            desk, session, clock, customer_extensions, principal, customer_id
-        )
+        return await _profile_page(desk, session, clock, plugins, principal, customer_id)
 
     @post("/customers/{customer_id:uuid}/reveal", opt={"permission": "customers:reveal"})
     async def reveal(
@@ -126,7 +125,7 @@ class FrontDeskController(Controller):
         desk: NamedDependency[Desk],
         session: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
-        customer_extensions: NamedDependency[CustomerExtensions],
+        plugins: NamedDependency[PluginHost],
         principal: NamedDependency[Principal],
     ) -> Template:
         """Raw values with a reason, written to the audit log as the API's reveal is."""
@@ -140,7 +139,7 @@ class FrontDeskController(Controller):
                 desk,
                 session,
                 clock,
-                customer_extensions,
+                plugins,
                 principal,
                 customer_id,
                 status=422,
@@ -149,7 +148,7 @@ class FrontDeskController(Controller):
             )
         revealed = await privacy.reveal(session, customer, asked.fields, asked.reason.strip())
         return await _profile_page(
-            desk, session, clock, customer_extensions, principal, customer_id, revealed=revealed
+            desk, session, clock, plugins, principal, customer_id, revealed=revealed
         )
 
     @get("/customers/new", opt={"permission": "customers:write"})
@@ -211,20 +210,25 @@ async def _profile_page(
     desk: Desk,
     session: AsyncSession,
     clock: Clock,
-    extensions: CustomerExtensions,
+    plugins: PluginHost,
     principal: Principal,
     customer_id: uuid.UUID,
     *,
     status: int = 200,
     **context: Any,
 ) -> Template:
+    """The profile, with each plugin's panel (``customer_panels``) in place of its section."""
     customer = await customer_service.get_customer(session, customer_id)
-    profile = await privacy.profile(session, extensions, customer, principal, clock().date())
+    profile = await privacy.profile(session, plugins, customer, principal, clock().date())
+    panels = await plugins.customer_panels(session, customer_id=customer.id, principal=principal)
+    paneled = {p.plugin for p in panels}
+    profile.sections = [s for s in profile.sections if s.plugin not in paneled]
     vehicle_ids = [v.id for v in profile.vehicles]
     return desk.page(
         "customer.html",
         status,
         profile=shown(profile),
+        panels=[_panel(desk, p) for p in panels],
         vehicle_ids=vehicle_ids,
         can_reveal=principal.can("customers:reveal"),
         can_open_order=principal.can("service_orders:write") and bool(vehicle_ids),
@@ -233,3 +237,15 @@ async def _profile_page(
         labels=FIELD_LABELS,
         **context,
     )
+
+
+def _panel(desk: Desk, panel: CustomerPanel) -> dict[str, Any]:
+    """A panel as its template reads it: masked values and the plugin's own strings."""
+    return {
+        "plugin": panel.plugin,
+        "title": desk.plugin_gettext(panel.plugin)(panel.title),
+        "template": f"{panel.plugin}/{panel.template}",
+        "values": {} if panel.error else shown_for_plugin(panel.values),
+        "error": panel.error,
+        "_": desk.plugin_gettext(panel.plugin),
+    }

@@ -20,7 +20,7 @@ import hmac
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import ResponseHeader
@@ -34,21 +34,28 @@ from litestar.template.config import TemplateConfig
 from pitstop.console.audit import AuditPages
 from pitstop.console.front_desk import FrontDeskController
 from pitstop.console.hq import PluginsPages
+from pitstop.console.kpi_board import KpiPages
 from pitstop.console.orders import OrdersController
+from pitstop.console.people import ApiKeyPages, StaffPages
+from pitstop.console.plugin_pages import plugin_page_routers, plugin_templates
 from pitstop.console.problems import EXCEPTION_HANDLERS, SECURITY_HEADERS
 from pitstop.console.session import ACCESS_COOKIE, SessionController
+from pitstop.console.stores import StoresPages
 from pitstop.console.view import provide_desk
+from pitstop.db.engine import SessionFactory
 from pitstop.identity.edge import COOKIE_CREDENTIAL
+from pitstop.plugin_host.manager import PluginHost
 from pitstop.settings import Settings
 
 HERE = Path(__file__).parent
 CSRF_COOKIE = "pitstop_csrf"
 
 
-def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    """Jinja2 with autoescaping and the i18n extension (the pages pass ``gettext``)."""
+def template_config(host: PluginHost | None = None) -> TemplateConfig[JinjaTemplateEngine]:
+    """Jinja2 with autoescaping and the i18n extension (the pages pass ``gettext``); the
+    core's templates, then each plugin's as ``<plugin>/<file>``."""
     environment = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
+        loader=ChoiceLoader([FileSystemLoader(HERE / "templates"), plugin_templates(host)]),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -70,7 +77,9 @@ def csrf_config(settings: Settings) -> CSRFConfig:
     )
 
 
-def console_router(settings: Settings, guard: Any) -> Router:
+def console_router(
+    settings: Settings, guard: Any, host: PluginHost, sessions: SessionFactory
+) -> Router:
     static = create_static_files_router(
         path="/static",
         directories=[HERE / "static"],
@@ -86,6 +95,11 @@ def console_router(settings: Settings, guard: Any) -> Router:
             OrdersController,
             PluginsPages,
             AuditPages,
+            KpiPages,
+            StoresPages,
+            StaffPages,
+            ApiKeyPages,
+            *plugin_page_routers(host, sessions),
             static,
         ],
         guards=[guard],

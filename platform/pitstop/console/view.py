@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,10 +22,11 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.access.masking import TYPE_ENCODERS
+from pitstop.access.masking import TYPE_ENCODERS, free_text_in
 from pitstop.access.principal import Principal
 from pitstop.console import i18n
 from pitstop.console.i18n import N_
+from pitstop.plugin_host.manager import PluginHost
 from pitstop.tenancy.models import Tenant
 
 KEPT = (dt.datetime, dt.date, uuid.UUID, Decimal)
@@ -42,6 +44,13 @@ def shown(value: Any) -> Any:
     return msgspec.to_builtins(value, enc_hook=_encode, builtin_types=KEPT)
 
 
+def shown_for_plugin(values: Any) -> Any:
+    """A plugin's values for its page or panel: ``Sensitive`` and ``FreeText`` masked as
+    :func:`shown` masks them, then every other string scanned as free text (a plugin
+    cannot show a phone it forgot to declare)."""
+    return shown(free_text_in(shown(values)))
+
+
 @dataclass(frozen=True)
 class NavEntry:
     path: str
@@ -53,6 +62,10 @@ NAV = (
     NavEntry("/console/search", N_("Customers"), "customers:read"),
     NavEntry("/console/customers/new", N_("New customer"), "customers:write"),
     NavEntry("/console/worklist", N_("Today's orders"), "service_orders:read"),
+    NavEntry("/console/hq/kpis", N_("KPI board"), "insights:read"),
+    NavEntry("/console/hq/stores", N_("Stores"), "stores:manage"),
+    NavEntry("/console/hq/staff", N_("Staff and roles"), "staff:manage"),
+    NavEntry("/console/hq/api-keys", N_("API keys"), "api_keys:manage"),
     NavEntry("/console/hq/plugins", N_("Plugins"), "plugins:read"),
     NavEntry("/console/hq/audit", N_("Audit log"), "audit:read"),
 )
@@ -70,9 +83,24 @@ class Desk:
     nav: list[NavEntry] = field(default_factory=list)
     here: str = "/console/"
     """This page's path, where the language switch comes back to."""
+    plugin_labels: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+    """plugin → language → its translations (``ConsolePages.labels``)."""
 
     def page(self, template: str, status: int = 200, **context: Any) -> Template:
         return Template(template, context=self.context(**context), status_code=status)
+
+    def plugin_page(
+        self, plugin: str, template: str, status: int, values: dict[str, Any]
+    ) -> Template:
+        """A plugin page (``ConsolePage``): its template, its strings, its values masked."""
+        context = self.context(**shown_for_plugin(values))
+        context["_"] = context["gettext"] = self.plugin_gettext(plugin)
+        return Template(f"{plugin}/{template}", context=context, status_code=status)
+
+    def plugin_gettext(self, plugin: str) -> Any:
+        own = self.plugin_labels.get(plugin, {}).get(self.language, {})
+        core = i18n.translator(self.language)
+        return lambda message: own.get(message) or core(message)
 
     def context(self, **context: Any) -> dict[str, Any]:
         gettext = i18n.translator(self.language)
@@ -96,7 +124,9 @@ def language_of(request: Request[Any, Any, Any]) -> str:
 
 
 async def provide_desk(
-    request: Request[Any, Any, Any], session: NamedDependency[AsyncSession]
+    request: Request[Any, Any, Any],
+    session: NamedDependency[AsyncSession],
+    plugins: NamedDependency[PluginHost],
 ) -> Desk:
     """The console's view of the request, given to every page as ``desk``."""
     principal = request.scope.get("user")
@@ -104,7 +134,26 @@ async def provide_desk(
     if not isinstance(principal, Principal) or principal.tenant_id is None:
         return Desk(None, language, here=here)
     tenant = await session.get(Tenant, principal.tenant_id)
-    nav = [entry for entry in NAV if principal.can(entry.permission)]
+    entries = list(NAV)
+    labels = {n: p.console.labels for n, p in plugins.plugins.items() if p.console is not None}
+    if any(p.console is not None and p.console.links for p in plugins.plugins.values()):
+        entries += _plugin_links(plugins, await plugins.enabled(session), language)
+    nav = [entry for entry in entries if principal.can(entry.permission)]
     if tenant is None:
-        return Desk(principal, language, nav=nav, here=here)
-    return Desk(principal, language, tenant.timezone, tenant.currency, tenant.name, nav, here)
+        return Desk(principal, language, nav=nav, here=here, plugin_labels=labels)
+    zone, currency, name = tenant.timezone, tenant.currency, tenant.name
+    return Desk(principal, language, zone, currency, name, nav, here, labels)
+
+
+def _plugin_links(host: PluginHost, enabled: Mapping[str, Any], language: str) -> list[NavEntry]:
+    """The header links of the plugins the tenant has on, translated by each plugin."""
+    links = []
+    for name in sorted(enabled):
+        console = host.plugins[name].console
+        if console is None:
+            continue
+        labels = console.labels.get(language, {})
+        for link in console.links:
+            label = labels.get(link.label, link.label)
+            links.append(NavEntry(f"/console/{name}{link.path}", label, link.permission))
+    return links

@@ -60,6 +60,11 @@ class RewardGranted(msgspec.Struct, forbid_unknown_fields=True):
     reward_id: uuid.UUID
     voucher_id: uuid.UUID | None = None
     ledger_entry_id: uuid.UUID | None = None
+    value: int | None = None
+    """What the reward is worth in fen, for a requester's cost figures: a fixed-sum
+    voucher's face value, or the most a percent/item voucher takes off (its
+    ``max_discount``). None for points - a programme's points have no fen value - and for
+    a voucher without a cap (SDK 1.3, additive)."""
 
 
 class RewardRejected(msgspec.Struct, forbid_unknown_fields=True):

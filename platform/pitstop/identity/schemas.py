@@ -92,10 +92,14 @@ class StaffPatch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class InviteOut(msgspec.Struct):
-    token: str
+    token: str | None
+    """The one-time token - or null when it went to the person through the tenant's staff
+    channel (``sent_by``): then it is in nobody's API response or log."""
     expires_at: dt.datetime
     purpose: Literal["set_password", "accept"]
     """Redeem at ``/auth/set-password`` (a first password) or ``/auth/accept``."""
+    sent_by: str | None = None
+    """The channel delivering the token (``webhook``, ...); null: shown here instead."""
 
 
 class RoleOut(msgspec.Struct):

@@ -32,7 +32,9 @@ MAX_POINTS = 120
 class Point(msgspec.Struct, kw_only=True):
     start: dt.date = msgspec.field(name="from")
     end: dt.date = msgspec.field(name="to")
-    value: int | float | None
+    value: float | None
+    """A JSON number: whole for revenue (fen) and counts, a fraction for rates. One schema
+    type (``number``), since ``int | float`` would document a ``oneOf`` that 0 matches twice."""
 
 
 class Series(msgspec.Struct, kw_only=True):
@@ -58,7 +60,7 @@ def buckets(period: Period, interval: Interval) -> Iterator[Period]:
 
 async def _value(
     session: AsyncSession, metric: Metric, bucket: Period, scope: Scope
-) -> int | float | None:
+) -> float | None:
     if metric in ("revenue", "orders"):
         revenue, orders, _, _ = (await figures.activity(session, bucket, scope, False)).get(
             None, (0, 0, 0, 0)

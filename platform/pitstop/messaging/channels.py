@@ -41,6 +41,10 @@ class Outbound:
     settings: Any = None
     """The tenant's validated settings for the plugin that provides the channel."""
     data: dict[str, Any] = field(default_factory=dict)
+    attempt: int = 1
+    """Which try this is (SDK 1.3). A worker killed mid-send before its commit hands the
+    redelivered copy the same number, so ``(message_id, attempt)`` makes an idempotency key
+    a provider can refuse a repeat by; a real retry after a failure gets the next number."""
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.crm.models import Customer
 from pitstop.db.tenant_context import current_tenant_id
-from pitstop.messaging import templates
+from pitstop.messaging import templates, unsubscribe
 from pitstop.messaging.channels import CONSOLE, Channel, ChannelFailed, Outbound
 from pitstop.messaging.models import Message
+from pitstop.tenancy.sealing import Sealer
 
 log = structlog.get_logger("pitstop.messaging")
 MAX_ATTEMPTS = 5
@@ -66,13 +67,44 @@ async def _address(session: AsyncSession, message: Message) -> tuple[str, str] |
     return customer.phone, customer.name
 
 
+def _medium(available: Available) -> str:
+    """What the customer consents to for this channel (a ``reaches`` setting overrides)."""
+    return str(getattr(available.settings, "reaches", None) or available.channel.reaches)
+
+
+def _opened(message: Message, sealer: Sealer | None) -> dict[str, object]:
+    """The template's fields with any sealed one (a staff invite's token) opened."""
+    data = dict(message.data)
+    if sealer is None:
+        return data
+    return {
+        k: sealer.open(message.tenant_id, k, v) if isinstance(v, str) else v
+        for k, v in data.items()
+    }
+
+
+def _data(
+    message: Message, fields: dict[str, object], medium: str, sealer: Sealer | None
+) -> dict[str, object]:
+    """The template's fields; a marketing message to a customer adds its unsubscribe token
+    (for the medium its consent was checked against)."""
+    data = dict(fields)
+    if message.purpose == "marketing" and message.customer_id is not None and sealer:
+        data["unsubscribe_token"] = unsubscribe.link_token(
+            sealer, message.tenant_id, message.customer_id, medium
+        )
+    return data
+
+
 async def send(
     session: AsyncSession,
     message_id: uuid.UUID,
     *,
     channels: Mapping[str, Available],
     now: dt.datetime,
+    sealer: Sealer | None = None,
 ) -> Result:
+    """``sealer`` signs the unsubscribe link of a marketing message (none: no link)."""
     # Locked (PostgreSQL) for the send: a second worker holding a redelivered copy waits,
     # then finds it past ``queued`` and leaves it.
     message = await session.get(Message, (current_tenant_id(), message_id), with_for_update=True)
@@ -89,8 +121,10 @@ async def send(
     if address is None:
         return _suppress(message, "no_address")
     to, name = address
+    fields = _opened(message, sealer)
     template = await templates.find(session, message.template or "", message.channel)
-    body = templates.render(template, {"customer_name": name, **message.data})
+    body = templates.render(template, {"customer_name": name, **fields})
+    message.attempts += 1
     outbound = Outbound(
         message_id=message.id,
         tenant_id=message.tenant_id,
@@ -100,9 +134,9 @@ async def send(
         body=body,
         recipient_name=name,
         settings=available.settings,
-        data=dict(message.data),
+        data=_data(message, fields, _medium(available), sealer),
+        attempt=message.attempts,
     )
-    message.attempts += 1
     try:
         receipt = await available.channel.send(outbound)
     except ChannelFailed as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.crm.models import Customer
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.errors import NotFound, Unprocessable
-from pitstop.messaging import consents, rules, templates
+from pitstop.messaging import consents, rules, templates, tenant_rules
 from pitstop.messaging.models import PURPOSES, Message
 from pitstop.tenancy.models import Store
 
@@ -60,14 +61,18 @@ async def _recent(session: AsyncSession, request: Request, cap: rules.Cap, now: 
 
 
 async def _suppression(
-    session: AsyncSession, request: Request, reaches: str, now: dt.datetime
+    session: AsyncSession,
+    request: Request,
+    reaches: str,
+    now: dt.datetime,
+    caps: Mapping[str, rules.Cap],
 ) -> str | None:
     """Why the message must not go at all, or None."""
     if request.customer_id is None:
         return None
     if not await consents.allows(session, request.customer_id, request.purpose, reaches):
         return "no_consent"
-    cap = rules.CAPS.get(request.purpose)
+    cap = caps.get(request.purpose)
     if cap is not None and rules.cap_exceeded(cap, await _recent(session, request, cap, now)):
         return "frequency_cap"
     return None
@@ -109,10 +114,13 @@ async def enqueue(
         return existing, False
     await templates.find(session, request.template, channel)  # an unknown template is 404
     await _check_refs(session, request.customer_id, request.store_id)
-    reason = await _suppression(session, request, reaches, now)
+    chosen = await tenant_rules.for_tenant(session)
+    reason = await _suppression(session, request, reaches, now, chosen.caps)
     send_after = None
     if reason is None and request.purpose != "transactional":
-        send_after = rules.quiet_until(now, timezone)
+        send_after = rules.quiet_until(
+            now, timezone, start=chosen.quiet_start, end=chosen.quiet_end
+        )
     message = Message(
         customer_id=request.customer_id,
         staff_id=request.staff_id,
@@ -161,3 +169,29 @@ async def log_manual(
     session.add(message)
     await session.flush()
     return message
+
+
+LAST_CONTACTS = 5
+
+
+async def last_contacts(session: AsyncSession, customer_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The 360° view's latest contacts, newest first: what, by which medium, how it went -
+    no note (free text is the contact log's, masked there), no address, no body."""
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.customer_id == customer_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(LAST_CONTACTS)
+    )
+    return [
+        {
+            "at": (m.sent_at or m.created_at).isoformat(),
+            "channel": m.channel,
+            "purpose": m.purpose,
+            "template": m.template,
+            "status": f"{m.status}:{m.reason}" if m.status == "suppressed" else m.status,
+            "manual": m.manual,
+            "outcome": m.outcome,
+        }
+        for m in rows.all()
+    ]

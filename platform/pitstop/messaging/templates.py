@@ -75,6 +75,20 @@ DEFAULTS: dict[str, Template] = {
             shipped=True,
         ),
         Template(
+            "complaint_acknowledged",
+            "service",
+            ("customer_name",),
+            "{customer_name}您好，您的反馈我们已受理，会尽快处理并与您联系。",
+            shipped=True,
+        ),
+        Template(
+            "complaint_resolved",
+            "service",
+            ("customer_name",),
+            "{customer_name}您好，您反馈的问题已处理完毕，如仍有不满意之处，欢迎随时联系我们。",
+            shipped=True,
+        ),
+        Template(
             "staff_invite",
             "transactional",
             ("tenant_name", "token"),

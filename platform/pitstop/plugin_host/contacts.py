@@ -16,7 +16,7 @@ from pitstop.access import audit
 from pitstop.crm.models import Customer
 from pitstop.errors import NotFound, Unprocessable
 from pitstop.messaging import consents, service
-from pitstop.messaging.models import CustomerConsent
+from pitstop.messaging.models import CustomerConsent, Message
 from pitstop.plugin_host.context import PluginContext
 
 CONTACT_OUTCOMES = frozenset({"reached", "no_answer", "declined", "callback", "wrong_number"})
@@ -92,3 +92,34 @@ async def withdraw_marketing_consent(
             at=now,
         )
     return [a.channel for a in changed]
+
+
+async def record_delivery(
+    ctx: PluginContext,
+    message_id: uuid.UUID,
+    *,
+    receipt_id: str,
+    delivered: bool,
+    reason: str | None = None,
+) -> bool:
+    """A channel plugin's delivery receipt: a ``sent`` message becomes ``delivered`` or
+    ``failed`` (``reason`` the provider's code, e.g. ``MOBILE_NUMBER_ILLEGAL``). Only a
+    message sent through this plugin's own channel with this provider receipt id is
+    touched (a receipt naming another's message changes nothing); True when it changed."""
+    message = await ctx._session.get(Message, (ctx.tenant_id, message_id))
+    if (
+        message is None
+        or message.status != "sent"
+        or message.receipt_id != receipt_id
+        or message.channel not in _own_channels(ctx)
+    ):
+        return False
+    message.status = "delivered" if delivered else "failed"
+    if not delivered:
+        message.reason = (reason or "undelivered")[:64]
+    return True
+
+
+def _own_channels(ctx: PluginContext) -> set[str]:
+    loaded = ctx._host.plugins.get(ctx.plugin)
+    return {c.name for c in getattr(loaded, "channels", ())}

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
 from pitstop.access.permissions import PermissionTable
+from pitstop.db.tenant_context import current_tenant_id
 from pitstop.errors import NotFound, Unprocessable
 from pitstop.identity.staff import sync_builtin_roles
 from pitstop.plugin_host.manager import PluginHost
@@ -47,17 +48,21 @@ async def configure_plugin(
         row = TenantPlugin(plugin=name, enabled=False, settings={})
         session.add(row)
     schema = loaded.info.settings
-    current = msgspec.to_builtins(settings_from_stored(schema, row.settings or {}))
+    opened = host.opened_settings(row) if row.settings else {}
+    current = msgspec.to_builtins(settings_from_stored(schema, opened))
     if settings is None:
         stored = current
     else:
         _, stored = validate_settings(schema, current, settings)
+    if host.sealer is not None:  # credentials at rest under the tenant's key
+        stored = host.sealer.seal_changed(current_tenant_id(), stored, current, row.settings or {})
     was, now = row.enabled, row.enabled if enabled is None else enabled
     _check_dependencies(host, name, now, {n for n, r in rows.items() if r.enabled})
     changes = []
     if now != was:
         changes.append("enabled" if now else "disabled")
-    changed_keys = sorted(k for k in stored if stored.get(k) != (row.settings or {}).get(k))
+    was_stored = row.settings or {}
+    changed_keys = sorted(k for k in stored if stored.get(k) != was_stored.get(k))
     if changed_keys:
         changes.append("settings: " + ", ".join(changed_keys))
     row.enabled, row.settings = now, stored

@@ -12,6 +12,7 @@ import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from pitstop.plugin_host import specs
+from pitstop.plugin_host.console_hooks import ConsolePages
 from pitstop.plugin_host.types import SDK_VERSION, EventHandler, PluginInfo, Schedule
 
 
@@ -30,6 +31,7 @@ class LoadedPlugin:
     commands: list[click.Command] = field(default_factory=list)
     migrations: Path | None = None
     channels: list[Any] = field(default_factory=list)
+    console: ConsolePages | None = None
 
     @property
     def name(self) -> str:

@@ -17,7 +17,8 @@ plugin's own caller does the calling.
 
 Failures are split by what the caller can live without:
 
-* Read-side hooks (``customer_summary``, ``customer_attributes``, ``kpis``) are isolated:
+* Read-side hooks (``customer_summary``, ``customer_attributes``, ``kpis``,
+  ``customer_panels``) are isolated:
   the plugins run inside a savepoint (renewed after a failure), and one that raises leaves
   ``error="unavailable"`` (or ``<plugin>.error``) in its own place plus one log line (the
   plugin, the exception type): the page still answers 200 with everyone else's parts.
@@ -52,9 +53,11 @@ from pitstop.db.base import utcnow
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.types import UndeclaredEvent
 from pitstop.insights.schemas import KpiTile
+from pitstop.messaging.service import Request, last_contacts
 from pitstop.plugin_host import attributes as facts
-from pitstop.plugin_host import specs
+from pitstop.plugin_host import notify, specs
 from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
+from pitstop.plugin_host.console_hooks import CustomerPanel
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.event_types import catalog_of
 from pitstop.plugin_host.loading import (
@@ -69,10 +72,11 @@ from pitstop.sdk_views import order_view
 from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.tenancy.periods import Period
 from pitstop.tenancy.plugin_settings import settings_from_stored
+from pitstop.tenancy.sealing import Sealer
 
 ENTRY_POINT_GROUP = "pitstop"
 log = structlog.get_logger("pitstop.plugins")
-Panel = TypeVar("Panel", Section, KpiTile)
+Panel = TypeVar("Panel", Section, KpiTile, CustomerPanel)
 TaskSender = Callable[[uuid.UUID, str, str, dict[str, Any], int], None]
 MessageSender = Callable[[uuid.UUID, uuid.UUID, int], None]
 
@@ -85,6 +89,7 @@ class PluginHost:
         task_sender: TaskSender | None = None,
         message_sender: MessageSender | None = None,
         trace: bool = False,
+        sealer: Sealer | None = None,
     ) -> None:
         self.pm = pluggy.PluginManager(specs.PROJECT)
         self.pm.add_hookspecs(specs)
@@ -96,6 +101,9 @@ class PluginHost:
         (``pitstop plugins list``, ``pitstop permissions``)."""
         self.message_sender = message_sender
         """Tells a worker to send a queued message (``ctx.notify``), after commit."""
+        self.sealer = sealer
+        """Seals write-only settings at rest (``pitstop.tenancy.sealing``); None where no
+        settings are read or written (``pitstop plugins list``)."""
         if trace:
             trace_hook_calls(self.pm)
 
@@ -111,8 +119,15 @@ class PluginHost:
         task_sender: TaskSender | None = None,
         message_sender: MessageSender | None = None,
         trace: bool = False,
+        sealer: Sealer | None = None,
     ) -> PluginHost:
-        host = cls(clock=clock, task_sender=task_sender, message_sender=message_sender, trace=trace)
+        host = cls(
+            clock=clock,
+            task_sender=task_sender,
+            message_sender=message_sender,
+            trace=trace,
+            sealer=sealer,
+        )
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if entry.name in blocked or (allow is not None and entry.name not in allow):
                 continue
@@ -192,6 +207,7 @@ class PluginHost:
             commands=checked_commands(name, static("commands", name)),
             migrations=static("migrations", name),
             channels=list(static("channels", name) or ()),
+            console=static("console_pages", name),
         )
 
     def check_dependencies(self) -> None:
@@ -221,6 +237,13 @@ class PluginHost:
         rows = (await session.scalars(select(TenantPlugin).where(TenantPlugin.enabled))).all()
         return {r.plugin: r for r in rows if r.plugin in self.plugins}
 
+    def opened_settings(self, row: TenantPlugin | None) -> dict[str, Any]:
+        """The row's settings with its sealed secrets opened: for the plugin, never the API."""
+        stored = dict(row.settings or {}) if row is not None else {}
+        if row is None or self.sealer is None:
+            return stored
+        return self.sealer.open_all(row.tenant_id, stored)
+
     async def context(
         self,
         session: AsyncSession,
@@ -240,7 +263,7 @@ class PluginHost:
             plugin=plugin,
             tenant_id=tenant_id,
             session=session,
-            settings=settings_from_stored(info.settings, row.settings if row else {}),
+            settings=settings_from_stored(info.settings, self.opened_settings(row)),
             clock=self.clock,
             host=self,
             principal=principal,
@@ -332,9 +355,43 @@ class PluginHost:
     async def customer_sections(
         self, session: AsyncSession, *, customer_id: uuid.UUID
     ) -> list[Section]:
-        """The profile's plugin sections; a failing plugin's is its title and the marker."""
+        """The profile's plugin sections; a failing plugin's is its title and the marker.
+        Last, the contact log's latest entries, when there are any."""
         answers = await self._isolated("customer_summary", session, customer_id=customer_id)
-        return self._panels("customer_summary", Section, answers)
+        sections = self._panels("customer_summary", Section, answers)
+        contacts = await last_contacts(session, customer_id)
+        if contacts:
+            title = "最近联系 Last contacts"
+            sections.append(Section(title=title, data={"contacts": contacts}, plugin="messaging"))
+        return sections
+
+    async def send_staff_secret(
+        self, session: AsyncSession, staff_id: uuid.UUID, template: str, data: Mapping[str, Any]
+    ) -> str | None:
+        """Identity's :class:`~pitstop.identity.notices.StaffNotices`: an invite by channel."""
+        tenant_id = current_tenant_id()
+        tenant = await session.get(Tenant, tenant_id)
+        request = Request(
+            purpose="transactional", template=template, data=dict(data), staff_id=staff_id
+        )
+        return await notify.send_staff_secret(
+            self,
+            session,
+            request,
+            sealer=self.sealer,
+            tenant_id=tenant_id,
+            timezone=tenant.timezone if tenant is not None else "Asia/Shanghai",
+            now=self.clock(),
+        )
+
+    async def customer_panels(
+        self, session: AsyncSession, *, customer_id: uuid.UUID, principal: Principal
+    ) -> list[CustomerPanel]:
+        """The console's 360° panels, isolated like the sections."""
+        answers = await self._isolated(
+            "customer_panels", session, principal, customer_id=customer_id
+        )
+        return self._panels("customer_panels", CustomerPanel, answers)
 
     async def customer_attributes(
         self, session: AsyncSession, *, customer_id: uuid.UUID

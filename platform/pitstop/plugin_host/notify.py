@@ -8,6 +8,7 @@ address and body are read and rendered by the worker, for the channel alone.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from pitstop.messaging.channels import CONSOLE, Channel
 from pitstop.messaging.sending import Available
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.tenancy.plugin_settings import settings_from_stored
+from pitstop.tenancy.sealing import Sealer
 
 
 class ChannelHost(Protocol):
@@ -33,6 +35,8 @@ class ChannelHost(Protocol):
 
     async def enabled(self, session: AsyncSession) -> dict[str, TenantPlugin]: ...
 
+    def opened_settings(self, row: TenantPlugin | None) -> dict[str, Any]: ...
+
 
 async def channels_for(host: ChannelHost, session: AsyncSession) -> dict[str, Available]:
     """The tenant-in-context's channels, each with its plugin's settings for this tenant."""
@@ -40,16 +44,21 @@ async def channels_for(host: ChannelHost, session: AsyncSession) -> dict[str, Av
     for plugin, row in (await host.enabled(session)).items():
         loaded = host.plugins[plugin]
         for channel in loaded.channels:
-            settings = settings_from_stored(loaded.info.settings, row.settings)
+            settings = settings_from_stored(loaded.info.settings, host.opened_settings(row))
             found.setdefault(channel.name, Available(channel, settings))
     found.setdefault(CONSOLE.name, Available(CONSOLE))
     return found
 
 
-def pick(available: Mapping[str, Available], audience: str) -> tuple[Channel, str]:
+def pick(
+    available: Mapping[str, Available], audience: str, *, private: bool = False
+) -> tuple[Channel, str]:
     """A plugin channel that reaches the audience, before the console; with the medium it
-    reaches for this tenant (a ``reaches`` setting overrides the adapter's own)."""
+    reaches for this tenant (a ``reaches`` setting overrides the adapter's own).
+    ``private``: not a broadcast channel (a group chat's robot) - for a person's secret."""
     for name, entry in sorted(available.items()):
+        if private and getattr(entry.channel, "broadcast", False):
+            continue
         if name != CONSOLE.name and audience in entry.channel.capabilities:
             reaches = getattr(entry.settings, "reaches", None) or entry.channel.reaches
             return entry.channel, str(reaches)
@@ -64,9 +73,10 @@ async def notify(
     tenant_id: uuid.UUID,
     timezone: str,
     now: dt.datetime,
+    private: bool = False,
 ) -> uuid.UUID:
     audience = "staff" if request.staff_id is not None else "customer"
-    channel, reaches = pick(await channels_for(host, session), audience)
+    channel, reaches = pick(await channels_for(host, session), audience, private=private)
     message, send = await service.enqueue(
         session,
         request,
@@ -82,3 +92,37 @@ async def notify(
         message_id = message.id
         on_commit(session, lambda: sender(tenant_id, message_id, delay_ms))
     return message.id
+
+
+async def send_staff_secret(
+    host: ChannelHost,
+    session: AsyncSession,
+    request: service.Request,
+    *,
+    sealer: Sealer | None,
+    tenant_id: uuid.UUID,
+    timezone: str,
+    now: dt.datetime,
+) -> str | None:
+    """A staff notice carrying a secret (an invite token), only through a real channel.
+
+    With nothing but the console to reach staff, None: the caller shows the secret itself.
+    Otherwise the ``token`` is sealed with the tenant's key in the contact log's data (a
+    reader of the log or a database dump learns nothing), and the worker opens it for the
+    channel alone."""
+    channel, _ = pick(await channels_for(host, session), "staff", private=True)
+    if channel.name == CONSOLE.name:
+        return None
+    data = dict(request.data)
+    if sealer is not None and isinstance(data.get("token"), str):
+        data["token"] = sealer.seal(tenant_id, "token", data["token"])
+    await notify(
+        host,
+        session,
+        dataclasses.replace(request, data=data),
+        tenant_id=tenant_id,
+        timezone=timezone,
+        now=now,
+        private=True,
+    )
+    return channel.name

@@ -41,7 +41,21 @@ def plugin_routers(host: PluginHost, sessions: SessionFactory) -> list[Router]:
 
 
 def _router(name: str, handlers: list[Any], host: PluginHost, sessions: SessionFactory) -> Router:
-    async def enabled_guard(
+    return Router(
+        path=f"/api/v1/{name}",
+        route_handlers=handlers,
+        guards=[enabled_guard(name, sessions), permission_guard],
+        dependencies={"ctx": Provide(context_provider(name, host))},
+        tags=[name],
+        opt={PLUGIN_KEY: name},
+    )
+
+
+def enabled_guard(name: str, sessions: SessionFactory) -> Any:
+    """404 ``plugin_disabled`` unless the tenant has ``name`` on (the console's plugin pages
+    use the same guard)."""
+
+    async def guard(
         connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
     ) -> None:
         principal: Principal | None = connection.scope.get("user")
@@ -56,6 +70,12 @@ def _router(name: str, handlers: list[Any], host: PluginHost, sessions: SessionF
             raise NotFound(f"the {name} plugin is off for this tenant", code="plugin_disabled")
         connection.scope.setdefault("state", {})[_ROW_KEY] = row  # read once per request
 
+    return guard
+
+
+def context_provider(name: str, host: PluginHost) -> Any:
+    """The ``ctx`` dependency of ``name``'s handlers, bound to the request's transaction."""
+
     async def provide_ctx(
         session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
@@ -64,11 +84,4 @@ def _router(name: str, handlers: list[Any], host: PluginHost, sessions: SessionF
         row = request.scope.get("state", {}).get(_ROW_KEY)
         return await host.context(session, name, principal=principal, row=row)
 
-    return Router(
-        path=f"/api/v1/{name}",
-        route_handlers=handlers,
-        guards=[enabled_guard, permission_guard],
-        dependencies={"ctx": Provide(provide_ctx)},
-        tags=[name],
-        opt={PLUGIN_KEY: name},
-    )
+    return provide_ctx

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from pitstop.crm.discounts import DiscountOffer
     from pitstop.insights.schemas import KpiTile
+    from pitstop.plugin_host.console_hooks import ConsolePages, CustomerPanel
     from pitstop.plugin_host.context import PluginContext
     from pitstop.plugin_host.types import EventHandler, PluginInfo, Schedule, Section, TaskHandler
     from pitstop.sdk_views import ServiceOrderView
@@ -188,6 +189,30 @@ def channels() -> Sequence[Any]:  # type: ignore[empty-body]
     settings in ``message.settings``; the built-in ``console`` is used where none is."""
 
 
+@hookspec
+def console_pages() -> ConsolePages:  # type: ignore[empty-body]
+    """The plugin's pages of the web console (:class:`~pitstop.sdk.ConsolePages`): Litestar
+    handlers mounted under ``/console/<plugin>/``, links for the console's header (each
+    with the permission a reader needs to see it) and a directory of Jinja templates.
+
+    The pages are the console's: the session cookie, CSRF on every post, the security
+    headers and the error pages apply, a tenant that has the plugin off gets the 404 page,
+    and every handler declares its ``opt`` permission like an API route. A handler takes
+    ``ctx: NamedDependency[PluginContext]`` and ``page: NamedDependency[ConsolePage]`` and
+    returns ``page("file.html", **values)``: the values are masked for the reader exactly
+    as core pages are (SDK 1.3)."""
+
+
+@hookspec
+def customer_panels(  # type: ignore[empty-body]
+    ctx: PluginContext, customer_id: uuid.UUID
+) -> Awaitable[CustomerPanel | None]:
+    """The plugin's panel on the console's 360° page (:class:`~pitstop.sdk.CustomerPanel`),
+    drawn by one of its ``console_pages`` templates with ``values`` masked for the reader;
+    it replaces the plugin's ``customer_summary`` section there. A plugin that fails shows
+    "unavailable" in its place and the page still answers (SDK 1.3)."""
+
+
 STATIC_HOOKS = (
     "plugin_info",
     "routes",
@@ -197,6 +222,7 @@ STATIC_HOOKS = (
     "tasks",
     "commands",
     "channels",
+    "console_pages",
 )
 """Hooks without arguments, asked once per plugin when it is registered."""
 
@@ -209,6 +235,7 @@ PER_TENANT_HOOKS = (
     "erase_customer",
     "redeem_code",
     "kpis",
+    "customer_panels",
 )
 """Hooks the host calls, per request, for each plugin the tenant in context enabled, each
 with its own context; the host refuses to call any other hook that way."""

@@ -22,6 +22,7 @@ from pitstop.sdk import SDK_VERSION
 from pitstop.testing.app import PluginApp, plugin_app
 from pitstop.testing.client import RoleClient
 from pitstop.testing.clock import DEFAULT_START, Clock
+from pitstop.testing.console import ConsoleClient
 from pitstop.testing.queue import DrainError
 from pitstop.testing.records import LINE
 
@@ -30,6 +31,7 @@ __all__ = [
     "LINE",
     "SDK_VERSION",
     "Clock",
+    "ConsoleClient",
     "DrainError",
     "PluginApp",
     "RoleClient",

@@ -31,6 +31,7 @@ from pitstop.testing import records
 from pitstop.testing import runtime as core
 from pitstop.testing.client import RoleClient
 from pitstop.testing.clock import DEFAULT_START, Clock
+from pitstop.testing.console import ConsoleClient
 from pitstop.testing.queue import DrainError, KitBroker, Pending
 from pitstop.testing.tenant import (
     DEFAULT_STORES,
@@ -91,6 +92,11 @@ class PluginApp:
             ttl = self._runtime.settings.token_ttl_seconds
             self._clients[key] = RoleClient(self.http, mint, self.clock, ttl)
         return self._clients[key]
+
+    def console(self, role: str = "hq_admin", store: str | None = None) -> ConsoleClient:
+        """The web console as ``role`` (a cookie session and the CSRF token on posts), for
+        a plugin's ``console_pages`` and ``customer_panels`` (SDK 1.3)."""
+        return ConsoleClient(self.http.app, self.client(role, store))
 
     # -- background work -----------------------------------------------------------------
 

@@ -37,7 +37,9 @@ async def send_message(
     tenant_id = current_tenant_id()  # fail closed: a message without a tenant does nothing
     async with sessions() as session, session.begin():
         available = await channels_for(plugins, session)
-        result = await send(session, message_id, channels=available, now=clock())
+        result = await send(
+            session, message_id, channels=available, now=clock(), sealer=plugins.sealer
+        )
     if result.outcome is Outcome.wait:
         dispatch.message(tenant_id, message_id, int(result.delay.total_seconds() * 1000))
     elif result.outcome is Outcome.retry:

@@ -60,8 +60,13 @@ def test_the_guides_plugin_and_tests_run_from_a_fresh_scaffold(tmp_path: Path) -
     # And the guide's code in place of the scaffold's, its tests beside the scaffold's own
     (dist / "notes" / "__init__.py").write_text("\n\n".join(_blocks(hooks, "python")), "utf-8")
     (dist / "tests" / "test_guide.py").write_text("\n\n".join(_blocks(testing, "python")), "utf-8")
+    for template in _blocks(hooks, "html"):  # each names its file on its first line
+        path = dist / template.splitlines()[0].removeprefix("{#").removesuffix("#}").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template, "utf-8")
     # When the partner runs pytest in their distribution (no install: it is on the path)
     out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], dist, _env(dist))
-    # Then the guide's five tests and the scaffold's two pass: the route answers, the
-    # completed order is handled, the task, the schedule and the command run
-    assert re.search(r"\b7 passed\b", out), out
+    # Then the guide's six tests and the scaffold's two pass: the route answers, the
+    # completed order is handled, the task, the schedule and the command run, and the
+    # console page and the 360° panel show the note
+    assert re.search(r"\b8 passed\b", out), out

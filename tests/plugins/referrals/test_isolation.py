@@ -68,6 +68,13 @@ async def test_another_tenants_code_and_referral_are_not_found(demo: Demo) -> No
         f"{BASE}/codes", headers=shop, json={"customer_id": chain["customers"][0]}
     )
     assert (foreign.status_code, foreign.json()["errors"][0]["field"]) == (422, "customer_id")
+    # And a code issued "at" the chain's store is refused, naming store_id
+    chain_store = await demo.store_id("SH001")
+    at_theirs = await demo.client.post(
+        f"{BASE}/codes", headers=shop,
+        json={"customer_id": ours.json()["id"], "store_id": chain_store},
+    )  # fmt: skip
+    assert (at_theirs.status_code, at_theirs.json()["errors"][0]["field"]) == (422, "store_id")
     # And the shop's lists and KPIs show nothing of the chain's, and nothing changed there
     listed = await demo.client.get(f"{BASE}/", headers=shop)
     assert listed.json()["items"] == []

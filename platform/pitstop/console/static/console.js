@@ -15,4 +15,21 @@ document.addEventListener("DOMContentLoaded", function () {
       copy.querySelector("input[name=description]").focus();
     });
   });
+
+  // Live SLA clocks (any page's [data-due]): count the time left down between reloads.
+  var clocks = document.querySelectorAll("[data-due]");
+  function tick() {
+    clocks.forEach(function (clock) {
+      var left = Math.floor((Date.parse(clock.dataset.due) - Date.now()) / 1000);
+      if (left <= 0) {
+        clock.textContent = clock.dataset.overdue;
+        clock.className = "sla breached";
+        return;
+      }
+      var minutes = Math.floor(left % 3600 / 60);
+      clock.textContent = clock.dataset.left + " " + Math.floor(left / 3600) + "h " +
+        (minutes < 10 ? "0" : "") + minutes + "m";
+    });
+  }
+  if (clocks.length) { window.setInterval(tick, 30000); }
 });

@@ -25,10 +25,11 @@ from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.identity import staff as staff_service
 from pitstop.identity.invites import InviteRefused, issue_invite
 from pitstop.identity.models import Membership, User
+from pitstop.identity.notices import StaffNotices
 from pitstop.identity.schemas import InviteOut, StaffCreate, StaffOut, StaffPatch, staff_out
 from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.settings import Settings
-from pitstop.tenancy.models import Store
+from pitstop.tenancy.models import Store, Tenant
 
 
 async def _check_role_and_stores(
@@ -154,8 +155,11 @@ class StaffController(Controller):
         session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         clock: NamedDependency[Clock],
+        staff_notices: NamedDependency[StaffNotices],
     ) -> InviteOut:
-        """A one-time token, shown once: for a first password, or to accept (``purpose``)."""
+        """A one-time token for a first password (or a reset), or to accept (``purpose``):
+        sent to the person through the tenant's staff channel when it has one (``token``
+        null, ``sent_by`` the channel), else shown once here."""
         membership = (
             await session.scalars(select(Membership).where(Membership.id == staff_id))
         ).one_or_none()
@@ -180,4 +184,11 @@ class StaffController(Controller):
             resource_id=membership.id,
             detail={"change": "invited", "purpose": purpose},
         )
+        tenant = await session.get(Tenant, membership.tenant_id)
+        data = {"tenant_name": tenant.name if tenant else "", "token": token}
+        sent_by = await staff_notices.send_staff_secret(
+            session, membership.id, "staff_invite", data
+        )
+        if sent_by is not None:
+            return InviteOut(token=None, expires_at=expires_at, purpose=purpose, sent_by=sent_by)
         return InviteOut(token=token, expires_at=expires_at, purpose=purpose)

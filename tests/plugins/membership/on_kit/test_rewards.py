@@ -104,10 +104,10 @@ async def test_a_requested_voucher_is_granted_and_the_answer_comes_back(app: Plu
     # Then the customer holds one REFERRAL50 voucher
     (held,) = await vouchers_of(app, customer)
     assert (held["status"], held["reason"]) == ("issued", "推荐新客")
-    # And goodwill heard reward.granted naming it, by id (never the code)
+    # And goodwill heard reward.granted naming it, by id (never the code), with its ¥50 face
     assert Goodwill.answers == [
         ("reward.granted", {"reward_id": str(reward_id), "voucher_id": held["id"],
-                            "ledger_entry_id": None}),
+                            "ledger_entry_id": None, "value": 5_000}),
     ]  # fmt: skip
     assert held["code"] not in str(await app.events("reward.granted"))
 
@@ -142,6 +142,7 @@ async def test_points_need_a_member_and_are_clawed_back_on_revoke(app: PluginApp
     # Then the member holds 500 points and the answer names the ledger entry
     kind, payload = Goodwill.answers[-1]
     assert kind == "reward.granted" and payload["ledger_entry_id"] is not None
+    assert payload["value"] is None  # points have no fen value in the programme
     balance = (await app.client().get(f"{BASE}/accounts/{customer}")).json()["balance"]
     assert balance == 500
     # When the requester revokes it (twice)

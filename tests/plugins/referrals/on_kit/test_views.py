@@ -3,6 +3,8 @@ section, the KPIs, and the customer's export and erasure (counts stay, links go)
 
 from __future__ import annotations
 
+import uuid
+
 from tests.plugins.referrals.on_kit.conftest import Desk, lines
 
 BASE = "/api/v1/referrals"
@@ -85,6 +87,9 @@ async def test_the_360_section_and_the_kpis(both_desk: Desk) -> None:
     )  # fmt: skip
     assert kpis["disqualified_by_reason"] == {"refunded_in_window": 1}
     assert (kpis["review_backlog"], kpis["vouchers_granted"]) == (1, 2)
+    # And the cost per acquired customer is the vouchers' face values (¥50 + ¥30) per
+    # rewarded referral, in fen, as membership answered them
+    assert (kpis["voucher_value_granted"], kpis["cost_per_acquired_customer"]) == (8_000, 8_000)
     assert kpis["referee_first_order_revenue"] == 60_000
     # And of the two customers won (the refunded referee's visit does not count), one was
     # referred, and the referee spent ¥300 against the other's ¥100
@@ -125,3 +130,34 @@ async def test_erasure_keeps_the_counts_and_drops_the_links(desk: Desk) -> None:
     # And their code is gone from the desk's lookup
     code = held["codes"][0]["code"]
     assert (await admin.get(f"{BASE}/codes/{code}")).status_code == 404
+
+
+async def test_codes_are_counted_at_the_store_that_issued_them(desk: Desk) -> None:
+    # Given a code issued by SH001's advisor, one by HQ for HZ001, and one by HQ for nobody
+    sh, hz = desk.app.stores["SH001"], desk.app.stores["HZ001"]
+    at_sh = await desk.code()
+    admin = desk.app.client()
+    at_hz = await admin.post(
+        f"{BASE}/codes",
+        json={"customer_id": str((await desk.app.customer())["id"]), "store_id": hz},
+    )
+    at_hq = await admin.post(
+        f"{BASE}/codes", json={"customer_id": str((await desk.app.customer())["id"])}
+    )
+    # Then each code records its store
+    assert (at_sh["store_id"], at_hz.json()["store_id"], at_hq.json()["store_id"]) == (sh, hz, None)
+    # And HQ counts all three, one per store when it names one
+    assert (await admin.get(f"{BASE}/kpis")).json()["codes_issued"] == 3
+    for store in (sh, hz):
+        named = await admin.get(f"{BASE}/kpis", params={"store_id": store})
+        assert named.json()["codes_issued"] == 1
+    # And SH001's manager counts SH001's code only, not HQ's
+    own = await desk.client("store_manager", "SH001").get(f"{BASE}/kpis")
+    assert own.json()["codes_issued"] == 1
+    # When SH001's advisor names HZ001, or another tenant's store: refused, naming store_id
+    customer = str((await desk.app.customer())["id"])
+    for store in (hz, str(uuid.uuid4())):
+        refused = await desk.client().post(
+            f"{BASE}/codes", json={"customer_id": customer, "store_id": store}
+        )
+        assert (refused.status_code, refused.json()["errors"][0]["field"]) == (422, "store_id")

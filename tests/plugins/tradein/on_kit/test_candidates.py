@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from pitstop_tradein.candidates import projected_km
-from tests.plugins.tradein.on_kit.conftest import Yard
+from tests.plugins.tradein.on_kit.conftest import CAMRY, Yard
 
 BIG_REPAIR = {
     "kind": "labor", "category": "repair", "description": "更换变速箱", "quantity": 1,
@@ -126,8 +126,36 @@ async def test_plates_are_masked_per_the_readers_role(yard: Yard) -> None:
     # Then the analyst sees the plate masked, the advisor (who works the car) in full
     assert analyst["items"][0]["plate"] not in (plate, None)
     assert advisor["items"][0]["plate"] == plate
-    # And marketing, not granted trade-ins by default, may not read it at all
-    assert (await yard.client("marketing").get("/api/v1/tradein/candidates")).status_code == 403
+    # And marketing, who may read candidates but not leads, may not open a lead
+    assert (await yard.client("marketing").get("/api/v1/tradein/leads")).status_code == 403
+
+
+async def test_unserviced_cars_go_to_the_owners_home_store_and_marketing_sees_consent(
+    yard: Yard,
+) -> None:
+    # Given two cars the shop never serviced, both driven far (90,000 km at registration):
+    # one of a customer of HZ001 who consented to marketing, one of nobody's store who did not
+    hz = yard.app.stores["HZ001"]
+    owners = [
+        await yard.app.customer(home_store_id=hz, marketing_consent=True),
+        await yard.app.customer(),
+    ]
+    cars = [
+        await yard.app.vehicle(str(o["id"]), **CAMRY, purchase_date="2021-01-01", mileage_km=90_000)
+        for o in owners
+    ]
+    # When the nightly run scores them
+    await yard.app.drain(schedule="nightly")
+    # Then the consenting customer's car is HZ001's candidate, the other HQ's only
+    everything = {c["vehicle_id"]: c for c in (await _list(yard, role="hq_analyst"))["items"]}
+    assert everything[cars[0]["id"]]["store_id"] == hz
+    assert everything[cars[1]["id"]]["store_id"] is None
+    at_hz = await _list(yard, role="store_manager", store="HZ001")
+    assert [c["vehicle_id"] for c in at_hz["items"]] == [cars[0]["id"]]
+    assert (await _list(yard, role="store_manager", store="SH001"))["items"] == []
+    # And marketing sees only the consenting customer's car
+    marketing = await _list(yard, role="marketing")
+    assert [c["vehicle_id"] for c in marketing["items"]] == [cars[0]["id"]]
 
 
 def test_the_odometer_is_projected_at_the_cars_own_pace() -> None:

@@ -1,0 +1,130 @@
+"""HQ's people and keys at the console: staff with their role and store scope, the roles
+with their permissions, and integration API keys (created with the secret shown once,
+revoked in one click).
+
+Each page declares the rule of the API route it mirrors (``staff:manage``,
+``roles:manage``, ``api_keys:manage``) and uses its service: staff leave through
+``staff_out`` (names and e-mails are ``Sensitive``, masked by the reader's policy), keys are
+made and revoked by ``identity.api_keys`` (its checks: a key holds only what its creator
+holds; its audit entries, ``api_key.created`` / ``api_key.revoked``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pitstop.access.permissions import PermissionTable
+from pitstop.access.principal import Principal
+from pitstop.console.forms import FormErrors, convert
+from pitstop.console.view import Desk, shown
+from pitstop.db.base import Clock
+from pitstop.errors import NotFound, Unprocessable
+from pitstop.identity import api_keys as key_service
+from pitstop.identity.models import ApiKey, Membership, Role, User
+from pitstop.identity.schemas import ApiKeyCreate, key_out, role_out, staff_out
+from pitstop.settings import Settings
+from pitstop.tenancy.models import Store
+
+SHOWN = 200
+
+
+class StaffPages(Controller):
+    path = "/hq/staff"
+
+    @get("/", opt={"permission": "staff:manage"})
+    async def staff(
+        self, desk: NamedDependency[Desk], session: NamedDependency[AsyncSession]
+    ) -> Template:
+        """Everyone who works here, with their role and the stores they work at."""
+        rows = (
+            await session.execute(
+                select(Membership, User)
+                .join(User, User.id == Membership.user_id)
+                .order_by(Membership.role, Membership.id)
+                .limit(SHOWN)
+            )
+        ).all()
+        codes = {str(s.id): s.code for s in (await session.scalars(select(Store))).all()}
+        roles = (await session.scalars(select(Role).order_by(Role.name))).all()
+        can_roles = desk.principal is not None and desk.principal.can("roles:manage")
+        return desk.page(
+            "staff.html",
+            staff=[shown(staff_out(m, u)) for m, u in rows],
+            codes=codes,
+            roles=[shown(role_out(r)) for r in roles] if can_roles else [],
+        )
+
+
+class ApiKeyPages(Controller):
+    path = "/hq/api-keys"
+
+    @get("/", opt={"permission": "api_keys:manage"})
+    async def keys(
+        self, desk: NamedDependency[Desk], session: NamedDependency[AsyncSession]
+    ) -> Template:
+        return await _keys_page(desk, session)
+
+    @post("/", opt={"permission": "api_keys:manage"})
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        desk: NamedDependency[Desk],
+        session: NamedDependency[AsyncSession],
+        permissions: NamedDependency[PermissionTable],
+        settings: NamedDependency[Settings],
+        principal: NamedDependency[Principal],
+    ) -> Template:
+        """As ``POST /api/v1/api-keys``: the secret is on this page once, and never again."""
+        form = await request.form()
+        values = {"name": str(form.get("name", "")), "permissions": form.getall("permissions", [])}
+        try:
+            data = convert(values, ApiKeyCreate)
+            async with session.begin_nested():
+                key, credential = await key_service.create_key(
+                    session, permissions, principal, data, secret_key=settings.secret_key
+                )
+        except FormErrors as exc:
+            return await _keys_page(desk, session, exc.errors, values, 422)
+        except Unprocessable as exc:
+            errors = {str(e.get("field") or "form"): str(e.get("message", "")) for e in exc.errors}
+            return await _keys_page(desk, session, errors, values, 422)
+        return await _keys_page(desk, session, created=(key.name, credential))
+
+    @post("/{key_id:uuid}/revoke", opt={"permission": "api_keys:manage"})
+    async def revoke(
+        self,
+        key_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+    ) -> Redirect:
+        """As ``DELETE /api/v1/api-keys/{id}``: the key stops working at once."""
+        key = (await session.scalars(select(ApiKey).where(ApiKey.id == key_id))).one_or_none()
+        if key is None:
+            raise NotFound("no such API key")
+        await key_service.revoke_key(session, key, clock())
+        return Redirect("/console/hq/api-keys", status_code=303)
+
+
+async def _keys_page(
+    desk: Desk,
+    session: AsyncSession,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, Any] | None = None,
+    status: int = 200,
+    *,
+    created: tuple[str, str] | None = None,
+) -> Template:
+    keys = (await session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc()))).all()
+    grantable = sorted(desk.principal.permissions) if desk.principal is not None else []
+    return desk.page(
+        "api_keys.html", status, keys=[shown(key_out(k)) for k in keys], grantable=grantable,
+        errors=errors or {}, typed=typed or {"name": "", "permissions": []}, created=created,
+    )  # fmt: skip

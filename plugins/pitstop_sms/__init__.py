@@ -1,0 +1,52 @@
+"""The ``sms`` channel: customer texts through Aliyun Short Message Service.
+
+Each message is one signed ``SendSms`` call (RPC signature 1.0, HMAC-SHA1) naming the
+tenant's approved sign name and the template code its settings map the Pitstop template
+to; the template's fields go as ``TemplateParam``. The AccessKey secret is write-only
+through the plugins API and sealed at rest with the tenant's key by the core. Delivery
+reports come back through ``POST /api/v1/sms/receipts``. Written against ``pitstop.sdk``
+only; docs/plugins/sms.md is the tenant's and the operator's page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pitstop.sdk import Channel, PluginInfo, hookimpl, permission
+
+from .channel import AliyunSmsChannel
+from .receipts import ReceiptsController
+from .settings import SmsSettings
+
+
+@hookimpl
+def plugin_info() -> PluginInfo:
+    return PluginInfo(
+        name="sms",
+        version="0.1.0",
+        title="短信 SMS (Aliyun)",
+        sdk=">=1.3,<2",
+        settings=SmsSettings,
+        permissions=(
+            permission(
+                "sms:receipts",
+                "Post the SMS provider's delivery reports (give it to the relay's API key)",
+                {"hq_admin"},
+            ),
+        ),
+        description=(
+            "Sends customer messages as SMS through Aliyun Short Message Service (signed"
+            " requests, approved templates and sign name) and records delivery reports."
+        ),
+    )
+
+
+@hookimpl
+def channels() -> Sequence[Channel]:
+    return [AliyunSmsChannel()]
+
+
+@hookimpl
+def routes() -> Sequence[Any]:
+    return [ReceiptsController]

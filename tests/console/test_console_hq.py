@@ -1,0 +1,131 @@
+"""HQ's pages at the console, without a browser: stores' hours and holidays changed through
+the API's service (its canonical form, its audit entry), each bad field named beside it
+with nothing saved, and only for those who may manage stores."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from litestar import Litestar
+
+from tests.console.support import field_error, signed_in
+from tests.support.demo import Demo
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+async def _store(demo: Demo, code: str) -> dict[str, Any]:
+    headers = await demo.headers("hq_admin")
+    stores = (await demo.client.get("/api/v1/stores", headers=headers)).json()["items"]
+    return dict(next(s for s in stores if s["code"] == code))
+
+
+def _hours(**days: str) -> dict[str, str]:
+    week = dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat"), "08:30-18:00")
+    return {f"hours.{d}": v for d, v in (week | {"sun": "closed"} | days).items()}
+
+
+async def test_hq_changes_a_stores_hours_and_holidays_and_bad_ones_are_named(
+    app: Litestar, demo: Demo
+) -> None:
+    # Given SH002 on the stores page
+    store = await _store(demo, "SH002")
+    hq = await signed_in(app, demo, "hq_admin")
+    listing = await hq.get("/console/hq/stores/")
+    assert listing.status_code == 200 and f"/console/hq/stores/{store['id']}" in listing.text
+    # When HQ saves new hours (Saturday morning only) and two holidays
+    form = _hours(sat="09:00-12:00") | {"holidays": "2027-02-16..2027-02-18\n2027-05-01"}
+    saved = await hq.post(f"/console/hq/stores/{store['id']}", form)
+    # Then the API's service stored them in its canonical form, and audited the change
+    assert saved.status_code == 303, saved.text
+    after = await _store(demo, "SH002")
+    assert after["hours"]["sat"] == "09:00-12:00" and after["hours"]["sun"] == "closed"
+    assert "2027-05-01" in after["holidays"] and len(after["holidays"]) == 2
+    audit = await demo.client.get(
+        "/api/v1/audit?action=store.changed", headers=await demo.headers("hq_admin")
+    )
+    assert audit.json()["items"][0]["detail"]["fields"] == ["holidays", "hours"]
+    # And the page shows them again
+    page = await hq.get(saved.headers["location"])
+    assert 'id="saved"' in page.text and 'value="09:00-12:00"' in page.text
+    # When Monday's hours cannot be read and a holiday is not a date
+    before = await _store(demo, "SH002")
+    form = _hours(mon="9 till 5") | {"holidays": "2027-05-01\nsoon"}
+    refused = await hq.post(f"/console/hq/stores/{store['id']}", form)
+    # Then it is a 422 page naming a field, keeping what was typed, and nothing changed
+    assert refused.status_code == 422
+    assert field_error(refused.text, "hours.mon") or "holidays-error" in refused.text
+    assert 'value="9 till 5"' in refused.text
+    assert await _store(demo, "SH002") == before
+
+
+async def test_only_hq_changes_stores(app: Litestar, demo: Demo) -> None:
+    store = await _store(demo, "SH001")
+    # When SH001's manager posts new hours for their own store, and opens the page
+    manager = await signed_in(app, demo, "store_manager")
+    refused = await manager.post(f"/console/hq/stores/{store['id']}", _hours())
+    page = await manager.get(f"/console/hq/stores/{store['id']}")
+    # Then the post is refused and the form is read-only for them
+    assert refused.status_code == 403
+    assert page.status_code == 200 and "<fieldset disabled" in page.text
+    assert await _store(demo, "SH001") == store
+    # And a store that is not the tenant's is the 404 page, to read or to change
+    hq = await signed_in(app, demo, "hq_admin")
+    assert (await hq.get(f"/console/hq/stores/{uuid.uuid4()}")).status_code == 404
+    assert (await hq.post(f"/console/hq/stores/{uuid.uuid4()}", _hours())).status_code == 404
+
+
+async def test_hq_sees_staff_with_their_role_and_store_scope(app: Litestar, demo: Demo) -> None:
+    # When HQ opens the staff page
+    hq = await signed_in(app, demo, "hq_admin")
+    page = await hq.get("/console/hq/staff/")
+    # Then SH001's manager is listed with their role and store, and the roles with theirs
+    assert page.status_code == 200, page.text
+    row = re.search(r"<tr id=\"staff-[^\"]+\">((?:(?!</tr>).)*manager\.sh001(?:(?!</tr>).)*)</tr>",
+                    page.text, re.S)  # fmt: skip
+    assert row and "store_manager" in row.group(1) and "SH001" in row.group(1)
+    assert 'id="role-technician"' in page.text and "指定门店" in page.text
+    # And a store manager may not open it
+    manager = await signed_in(app, demo, "store_manager")
+    assert (await manager.get("/console/hq/staff/")).status_code == 403
+
+
+async def test_an_api_key_is_shown_once_works_and_is_revoked_in_one_click(
+    app: Litestar, demo: Demo
+) -> None:
+    hq = await signed_in(app, demo, "hq_admin")
+    # When HQ creates a key that may read customers
+    made = await hq.post(
+        "/console/hq/api-keys/", [("name", "对账系统"), ("permissions", "customers:read")]
+    )
+    # Then its secret is on the page once, it works on the API, and the creation is audited
+    assert made.status_code == 200, made.text
+    secret = re.search(r'<code id="secret">(psk_[^<]+)</code>', made.text)
+    assert secret
+    key = {"Authorization": f"Bearer {secret.group(1)}"}
+    assert (await demo.client.get("/api/v1/customers", headers=key)).status_code == 200
+    listing = await hq.get("/console/hq/api-keys/")
+    assert secret.group(1) not in listing.text and "对账系统" in listing.text
+    audit = await demo.client.get(
+        "/api/v1/audit?action=api_key.created", headers=await demo.headers("hq_admin")
+    )
+    assert audit.json()["items"][0]["detail"]["permissions"] == ["customers:read"]
+    # When they revoke it with one click
+    key_id = re.search(r'data-revoke="([^"]+)"', listing.text)
+    assert key_id
+    revoked = await hq.post(f"/console/hq/api-keys/{key_id.group(1)}/revoke", {})
+    # Then it stops working at once
+    assert revoked.status_code == 303
+    assert (await demo.client.get("/api/v1/customers", headers=key)).status_code == 401
+    # And a key without a name, or with a permission nobody has, is refused, named
+    blank = await hq.post(
+        "/console/hq/api-keys/", [("name", " "), ("permissions", "customers:read")]
+    )
+    bogus = await hq.post("/console/hq/api-keys/", [("name", "x"), ("permissions", "root:all")])
+    assert blank.status_code == bogus.status_code == 422
+    assert 'id="name-error"' in blank.text and 'id="permissions-error"' in bogus.text
+    # And another tenant's key, or none, is the 404 page
+    assert (await hq.post(f"/console/hq/api-keys/{uuid.uuid4()}/revoke", {})).status_code == 404

@@ -14,8 +14,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 import pitstop
+from pitstop.access import links
 from pitstop.access.controllers import AuditController
 from pitstop.access.masking import TYPE_ENCODERS, SensitiveSchemaPlugin
+from pitstop.access.principal import Principal
 from pitstop.access.route_access import check_routes
 from pitstop.console.router import console_router, template_config
 from pitstop.contract import StrictStructSchemaPlugin, document_problems
@@ -106,10 +108,16 @@ def edge_middleware(runtime: Runtime) -> DefineMiddleware:
         secret_key=runtime.settings.secret_key,
         clock=runtime.clock,
     )
+    secret = runtime.settings.secret_key
+
+    def open_link(token: str, plugin: str, purpose: str) -> Principal:
+        return links.link_principal(secret, token, runtime.clock(), plugin, purpose)
+
     shared = runtime.settings.is_postgres
     return DefineMiddleware(
         EdgeMiddleware,
         authenticate=authenticate,
+        open_link=open_link,
         sessions=runtime.sessions if shared else None,
     )
 

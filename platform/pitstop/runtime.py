@@ -69,6 +69,7 @@ class Runtime:
                 message_sender=dispatch.message,
                 trace=settings.plugin_trace,
                 sealer=Sealer(settings.secret_key),
+                link_secret=settings.secret_key,
             )
         else:
             plugins = PluginHost(
@@ -77,6 +78,7 @@ class Runtime:
                 message_sender=dispatch.message,
                 trace=settings.plugin_trace,
                 sealer=Sealer(settings.secret_key),
+                link_secret=settings.secret_key,
             )
         for plugin in extra_plugins:
             plugins.register(plugin)

@@ -179,6 +179,12 @@ async def customer_attributes(ctx: PluginContext, customer_id: uuid.UUID) -> Map
 
 
 @hookimpl
+async def customer_filter(ctx: PluginContext, name: str, value: str) -> Any | None:
+    """``tier``: the customer list narrowed to the members of a tier (docs/plugins.md)."""
+    return customers.with_tier(ctx, value) if name == "tier" else None
+
+
+@hookimpl
 async def kpis(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -> KpiTile | None:
     """Points outstanding and member against non-member average ticket (see ``kpis``); for
     those who may read membership figures."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
-from pitstop.sdk import PluginContext, Section, unmasked_builtins
+from pitstop.sdk import PluginContext, Section, Unprocessable, unmasked_builtins
 from pitstop_membership import tiers, views
 from pitstop_membership.models import LedgerEntry, MemberAccount, PointLot
 from pitstop_membership.settings import programme
@@ -55,6 +55,23 @@ async def attributes(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, An
         return {}
     code, _ = tiers.effective_tier(account, ctx.now())
     return {"tier": code, "points_balance": account.balance}
+
+
+def with_tier(ctx: PluginContext, tier: str) -> Any:
+    """The members whose tier in force is ``tier`` (an unexpired override wins), in SQL:
+    the same rule as :func:`tiers.effective_tier`, for the customer list's ``tier``."""
+    known = [t.code for t in programme(ctx).tiers]
+    if tier not in known:
+        raise Unprocessable.field("tier", f"not one of {', '.join(known)}", code="unknown_tier")
+    a = MemberAccount
+    overridden = and_(a.override_tier.is_not(None), a.override_until > ctx.now())
+    return select(a.customer_id).where(
+        a.tenant_id == ctx.tenant_id,
+        or_(
+            and_(overridden, a.override_tier == tier),
+            and_(~overridden, a.tier == tier),
+        ),
+    )
 
 
 async def export(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, Any] | None:

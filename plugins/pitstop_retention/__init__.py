@@ -40,6 +40,7 @@ from .kpis import tile as kpi_tile
 from .nightly import nightly, recompute
 from .settings import RetentionSettings
 from .subscriptions import SUBSCRIPTIONS
+from .survey_page import SurveyPageController
 
 _DESK = {"hq_admin", "store_manager", "service_advisor"}
 
@@ -79,7 +80,14 @@ def plugin_info() -> PluginInfo:
 
 @hookimpl
 def routes() -> Sequence[Any]:
-    return [DueController, TasksController, SurveysController, KpisController, RecomputeController]
+    return [
+        DueController,
+        TasksController,
+        SurveysController,
+        KpisController,
+        RecomputeController,
+        SurveyPageController,
+    ]
 
 
 @hookimpl

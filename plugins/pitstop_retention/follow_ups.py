@@ -99,14 +99,30 @@ async def _do(ctx: PluginContext[RetentionSettings], step: FollowUp) -> None:
         )
         return
     store = await get_store(ctx, step.store_id)
+    data = {"store_name": "门店" if store is None else store.name}
+    if step.action == "survey":
+        survey = (
+            await ctx.session.scalars(select(Survey).where(Survey.order_id == step.order_id))
+        ).one_or_none()
+        if survey is not None:
+            data["link"] = survey_link(ctx, survey.id)
     await ctx.notify(
         customer_id=step.customer_id,
         purpose="service",
         template=TEMPLATES[step.action],
-        data={"store_name": "门店" if store is None else store.name},
+        data=data,
         store_id=step.store_id,
         dedupe_key=f"follow_up:{step.order_id}:{step.day}",
     )
+
+
+LINK_DAYS = 30
+
+
+def survey_link(ctx: PluginContext, survey_id: uuid.UUID) -> str:
+    """The customer's own survey page (``survey_page``), signed for this survey only."""
+    token = ctx.signed_link("survey", survey_id, valid_for=dt.timedelta(days=LINK_DAYS))
+    return f"/api/v1/retention/r/{token}"
 
 
 def is_low(settings: RetentionSettings, csi: int | None, nps: int | None) -> bool:

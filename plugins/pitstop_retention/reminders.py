@@ -4,7 +4,10 @@ A cycle runs from a vehicle's last service; the stages are ``before`` (the due d
 ``remind_before_days``), ``on_due`` and ``overdue_<n>`` for each configured offset. The
 nightly run sends the latest stage the day has reached and not yet sent (a run missed for
 a week sends one reminder, not three). A visit starts a new cycle, so the old cycle's
-later stages never come: reminders stop themselves. The unique key (vehicle, cycle,
+later stages never come: reminders stop themselves. A vehicle with an open service order
+(booked, or in the bay) gets no reminder while it stays open: the stage is simply not sent,
+so it goes out later only if the booking is dropped and the cycle is still unserved. The
+unique key (vehicle, cycle,
 stage) and the message's dedupe key make a repeated run send nothing twice.
 """
 
@@ -16,7 +19,7 @@ import uuid
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from pitstop.sdk import PluginContext, get_store
+from pitstop.sdk import PluginContext, get_store, open_service_orders_of
 
 from .due import local_day
 from .models import Reminder, VehicleDue
@@ -50,6 +53,8 @@ async def remind(ctx: PluginContext[RetentionSettings], rows: list[VehicleDue]) 
     today = local_day(ctx, ctx.now())
     wanted = {r.vehicle_id: (r, stage_for(ctx.settings, r.due_date, today)) for r in rows}
     wanted = {v: (r, s) for v, (r, s) in wanted.items() if s is not None}
+    for booked in await open_service_orders_of(ctx, list(wanted)):
+        del wanted[booked]  # an open order: the car is expected, the reminder waits
     if not wanted:
         return 0
     done = {

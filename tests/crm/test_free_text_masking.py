@@ -257,6 +257,8 @@ PLUGIN_SEEDERS: dict[str, Callable[[Crm, Seeded], Awaitable[None]]] = {
     "referrals": seed_referrals,
     "retention": seed_retention,
     "webhook": seed_nothing,
+    "sms": seed_nothing,
+    "wecom": seed_nothing,
 }
 
 
@@ -271,6 +273,8 @@ def get_routes(app: Litestar) -> list[str]:
         handler = entry[0] if isinstance(entry, tuple) else entry
         if handler.opt.get("public") or route.path.startswith("/api/v1/platform"):
             continue
+        if handler.opt.get("link"):
+            continue  # a signed link's page: no staff role reaches it (it shows no free text)
         paths.append(route.path)
     return sorted(paths)
 

@@ -2,7 +2,8 @@
 
 The KPI tests need orders completed at exact instants (the last evening of a month, two
 years back), which the API cannot produce without moving the clock for every order; rows
-are written through the ORM inside the tenant's scope, as the walls require.
+are written through the ORM inside the tenant's scope, as the walls require, and each visit
+goes into the daily rollups the way ``crm.orders.complete`` puts it there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from pitstop.crm import rollups
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, SourceChannel, Vehicle
 from pitstop.db.tenant_context import tenant_scope
 from tests.crm.conftest import Crm, crm, make_phone, make_plate, make_vin
@@ -92,6 +94,9 @@ class Book:
                 )
                 session.add(order)
                 await session.flush()
+                if completed_at is not None and status in rollups.VISITS:
+                    # As completing it would: the day's rollup takes the visit at once.
+                    await rollups.visit_recorded(session, order, "Asia/Shanghai")
         return order.id
 
 

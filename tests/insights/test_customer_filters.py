@@ -173,3 +173,35 @@ async def test_the_csv_export_is_filtered_masked_per_role_and_audited(book: Book
         headers=await book.crm.headers(),
     )
     assert _rows(foreign.text) == []
+
+
+@ON_SQLITE
+async def test_the_tier_filter_never_reaches_another_tenants_members(book: Book) -> None:
+    # Given the demo shop (another tenant) with a gold member of its own
+    demo = book.crm.demo
+    token = await demo.token("owner@demo-shop.example", tenant="demo-shop")
+    shop = {"Authorization": f"Bearer {token}"}
+    enabled = await demo.client.put(
+        "/api/v1/plugins/membership", json={"enabled": True}, headers=shop
+    )
+    assert enabled.status_code == 200, enabled.text
+    theirs = await demo.client.post(
+        "/api/v1/customers", json={"name": "刘备", "phone": "13700009998"}, headers=shop
+    )
+    assert theirs.status_code == 201, theirs.text
+    gold = await demo.client.put(
+        f"/api/v1/membership/accounts/{theirs.json()['id']}/tier",
+        json={"tier": "gold", "reason": "VIP", "until": "2099-12-31"},
+        headers=shop,
+    )
+    assert gold.status_code == 200, gold.text
+    # And the chain's HQ, whose own book has no gold member
+    mine = await demo.client.get(
+        "/api/v1/customers", params={"tier": "gold"}, headers=await book.crm.headers()
+    )
+    # Then the chain's list of gold members is empty: the shop's member is not in it
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["items"] == []
+    # And the shop sees its own
+    own = await demo.client.get("/api/v1/customers", params={"tier": "gold"}, headers=shop)
+    assert [c["id"] for c in own.json()["items"]] == [theirs.json()["id"]]

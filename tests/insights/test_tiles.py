@@ -100,7 +100,35 @@ async def test_tiles_show_points_owed_member_tickets_and_a_failed_plugin(app: Pl
         "figures": {},
         "plugin": "broken",
         "error": "unavailable",
+        "previous": None,
     }
     # And marketing, who may not see complaint KPIs, gets no complaints tile
     marketing = await app.client("marketing").get("/api/v1/insights/kpis", params=TODAY)
     assert "complaints" not in {t["plugin"] for t in marketing.json()["plugins"]}
+
+
+async def test_with_a_comparison_each_tile_carries_the_earlier_periods_figures(
+    app: PluginApp,
+) -> None:
+    # Given a member's ¥300 order on 10 March, and nothing on the 11th
+    member = await app.customer()
+    enrolled = await app.client().post(f"/api/v1/membership/accounts/{member['id']}/enrol")
+    assert enrolled.status_code == 200, enrolled.text
+    await app.completed_order(member["id"], lines=line(30_000))
+    app.clock.advance(days=1)
+    # When HQ reads the 11th against the period before it
+    response = await app.client().get(
+        "/api/v1/insights/kpis",
+        params={"from": "2026-03-11", "to": "2026-03-11", "compare": "previous_period"},
+    )
+    assert response.status_code == 200, response.text
+    tiles = {t["plugin"]: t for t in response.json()["plugins"]}
+    # Then membership's tile shows no orders on the 11th and the member's order beside it
+    membership = tiles["membership"]
+    assert (membership["figures"]["member_orders"], membership["previous"]["member_orders"]) == (
+        0,
+        1,
+    )
+    assert membership["previous"]["member_average_ticket"] == 30_000
+    # And the failing plugin's tile has nothing to compare
+    assert tiles["broken"]["previous"] is None

@@ -150,6 +150,13 @@ AUDITED: dict[Operation, Audited] = {
     ("POST", "/api/v1/retention/surveys/{survey_id}"): Audited(
         "retention.survey_answered", "retention_survey", s.retention_survey
     ),
+    ("POST", "/api/v1/retention/r/{token}"): Audited(
+        "retention.survey_answered",
+        "retention_survey",
+        s.retention_survey_by_link,
+        actor_kind="link",
+    ),
+    ("POST", "/api/v1/sms/receipts"): Audited("sms.receipts_recorded", "message", s.sms_receipts),
     ("POST", "/api/v1/retention/recompute"): Audited(
         "retention.recompute_requested", "schedule", s.retention_recompute
     ),
@@ -310,7 +317,7 @@ def test_the_lists_are_reviewed_and_every_action_documented() -> None:
     assert all(len(reason) > 20 for reason in RECORDED_ELSEWHERE.values())
     assert [a for a in sorted(AUDIT_ACTIONS) if f"`{a}`" not in page] == []
     assert [a.action for a in AUDITED.values() if f"`{a.action}`" not in page] == []
-    plugins = ("membership.", "tradein.", "referrals.", "retention.")
+    plugins = ("membership.", "tradein.", "referrals.", "retention.", "sms.")
     core = {a.action for a in AUDITED.values() if not a.action.startswith(plugins)}
     assert core <= AUDIT_ACTIONS
     assert all((a.change is not None) == (a.action == "staff.changed") for a in AUDITED.values())

@@ -19,6 +19,7 @@ from litestar.datastructures import State
 from litestar.testing import AsyncTestClient
 from sqlalchemy.pool import NullPool
 
+from pitstop.access.route_access import _problem
 from pitstop.app import core_dependencies, create_app, edge_middleware
 from pitstop.errors import EXCEPTION_HANDLERS
 from pitstop.identity.edge import permission_guard
@@ -103,6 +104,7 @@ BAD_DECLARATIONS: Mapping[str, tuple[dict[str, Any], str]] = {
     "public plugin route": ({"public": True}, "a plugin route serves a tenant"),
     "platform plugin route": ({"platform": True}, "a plugin route serves a tenant"),
     "empty permission": ({"permission": ""}, "declares no access rule"),
+    "link without a token in its path": ({"link": "survey"}, "without {token} in its path"),
 }
 
 
@@ -117,6 +119,15 @@ def test_a_wrong_declaration_stops_create_app(runtime_with: Any, case: str) -> N
         create_app(runtime=runtime)
     assert "plugin odd: GET /api/v1/odd/x" in str(refused.value)
     assert reason in str(refused.value)
+
+
+def test_a_core_route_may_not_be_a_link_route() -> None:
+    # Given a core route (no plugin owns it) declaring a signed-link page
+    handler = _handler("core_link", link="survey")
+    # When its rule is checked, Then it is refused, naming why: only a plugin may
+    assert _problem(handler, set(), permission_guard) == (
+        "is a link route, which only a plugin may declare"
+    )
 
 
 def _bare_app(runtime: Runtime, *handlers: Any) -> Litestar:

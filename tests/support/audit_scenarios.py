@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from pitstop.access.links import Link, sign
 from pitstop.access.models import AuditEntry
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import DeliveryStatus, EventDelivery
@@ -577,6 +578,24 @@ async def retention_survey(world: World) -> Target:
     body = {"csi": 5, "nps": 10, "comment": "很好"}
     await world.call("POST", f"/api/v1/retention/surveys/{survey_id}", body)
     return Target(survey_id)
+
+
+async def retention_survey_by_link(world: World) -> Target:
+    """The customer answers on their own page, through the link the day-1 message carries."""
+    _, survey_id = await _retention_rows(world)
+    link = Link(
+        "retention", "survey", await world.tenant_id(CHAIN), uuid.UUID(survey_id),
+        world.runtime.clock() + dt.timedelta(days=1),
+    )  # fmt: skip
+    token = sign(world.runtime.settings.secret_key, link)
+    await world.call("POST", f"/api/v1/retention/r/{token}", {"csi": 4, "nps": 9}, headers={})
+    return Target(survey_id)
+
+
+async def sms_receipts(world: World) -> Target:
+    """An empty batch of delivery reports: the call itself is what the log records."""
+    await world.call("POST", "/api/v1/sms/receipts", [])
+    return Target(None)  # type: ignore[arg-type]  # a batch names no one record
 
 
 async def retention_recompute(world: World) -> Target:

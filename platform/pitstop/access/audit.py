@@ -24,6 +24,8 @@ AUDIT_ACTIONS = frozenset(
         # logging in (no session is audited, only what goes wrong)
         "auth.login_failed",
         "auth.locked",
+        # a plugin's signed link opened (its rate limit counts these; access/links.py)
+        "link.opened",
         # the platform operator, written into the affected tenant's log
         "tenant.created",
         "tenant.suspended",

@@ -7,7 +7,10 @@ Deny by default: a route is callable only as its handler declares, in ``opt``, e
 - ``{"public": True}`` — anyone, with no token and no tenant (login, probes, the schema);
 - ``{"platform": True}`` — platform operators only;
 - ``{"session": True}`` — anyone signed in, staff or operator, for routes about the
-  caller's own session (log out); such a route reads no tenant's data.
+  caller's own session (log out); such a route reads no tenant's data;
+- ``{"link": "<purpose>"}`` — a plugin's public page, reached with a link the plugin signed
+  for that purpose (``access/links.py``): no login; the path carries ``{token}``, the edge
+  verifies it and derives the tenant from it. Plugin routes only.
 
 Before this rule a handler that named nothing was open to every role, and a plugin route
 that forgot its permission answered a technician with 200. Now :func:`check_routes` runs
@@ -40,6 +43,7 @@ class Access(enum.StrEnum):
     public = "public"
     platform = "platform"
     session = "session"
+    link = "link"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class RouteAccess:
     access: Access | None
     permission: str | None = None
     problem: str = ""
+    purpose: str | None = None
+    """A link route's purpose: only links signed for it open the route."""
 
     @property
     def public(self) -> bool:
@@ -81,6 +87,8 @@ def route_access(handler: BaseRouteHandler | None) -> RouteAccess:
         return UNDECLARED
     if declared[0] is Access.permission:
         return RouteAccess(Access.permission, permission=str(opt["permission"]))
+    if declared[0] is Access.link:
+        return RouteAccess(Access.link, purpose=str(opt["link"]))
     return RouteAccess(declared[0])
 
 
@@ -120,6 +128,11 @@ def _problem(
         return rule.problem
     if rule.permission is not None and rule.permission not in permissions:
         return f"names the permission {rule.permission}, which no one declares"
+    if rule.access is Access.link:
+        if not handler.opt.get(PLUGIN_KEY):
+            return "is a link route, which only a plugin may declare"
+        if not all("{token" in path for path in handler.paths):
+            return "is a link route without {token} in its path"
     if handler.opt.get(PLUGIN_KEY) and rule.access in (
         Access.public,
         Access.platform,

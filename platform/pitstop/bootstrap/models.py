@@ -16,6 +16,7 @@ from pitstop.db.base import Base
 def load_models(*, plugins: bool = True) -> MetaData:
     import pitstop.access.models
     import pitstop.crm.models
+    import pitstop.crm.rollups
     import pitstop.events.models
     import pitstop.identity.models
     import pitstop.insights.models

@@ -35,7 +35,7 @@ def plugin_page_routers(host: PluginHost, sessions: SessionFactory) -> list[Rout
             Router(
                 path=f"/{name}",
                 route_handlers=list(loaded.console.handlers),
-                guards=[enabled_guard(name, sessions)],
+                guards=[enabled_guard(name, sessions, host.clock)],
                 dependencies={
                     "ctx": Provide(_context_after_desk(name, host)),
                     "page": Provide(_page_provider(name), sync_to_thread=False),

@@ -12,7 +12,9 @@ an indexed ``(tenant_id, customer_id)`` table, so the page stays a keyset scan b
 * live from service orders: ``last_visit_after`` (a visit on or after that local day) and
   ``last_visit_before`` (visits, none on or after that day);
 * vehicles: ``make``, ``model`` (exact, case-insensitive);
-* ``store_id``: the customer's home store or the store of their latest visit.
+* ``store_id``: the customer's home store or the store of their latest visit;
+* plugin attributes: ``tier`` (membership's), a select of customer ids each enabled plugin
+  that knows the attribute answers through the ``customer_filter`` hook.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from typing import Annotated, Any, Literal
 
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import ColumnElement, exists, func, or_
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.crm.extensions import CustomerExtensions
 from pitstop.crm.models import (
     Customer,
     CustomerRfm,
@@ -34,6 +38,7 @@ from pitstop.crm.models import (
     UsageType,
     Vehicle,
 )
+from pitstop.errors import Unprocessable
 from pitstop.inputs import checked_day
 from pitstop.tenancy.models import RegionClass
 from pitstop.tenancy.periods import local_midnight
@@ -69,6 +74,9 @@ class CustomerFilters:
     make: str | None = None
     model: str | None = None
     marketing_consent: bool | None = None
+    tier: str | None = None
+    """A plugin attribute (membership's tier): resolved through the plugins'
+    ``customer_filter`` hook by the controller, not by :func:`conditions`."""
 
 
 def customer_filters(
@@ -85,6 +93,7 @@ def customer_filters(
     make: Name = None,
     model: Name = None,
     marketing_consent: FromQuery[bool | None] = None,
+    tier: Segment = None,
 ) -> CustomerFilters:
     """The filters as query parameters (a Litestar dependency), checked as one."""
     for name, day in (
@@ -95,8 +104,21 @@ def customer_filters(
             checked_day(day, name)
     return CustomerFilters(
         segment, usage, region, occupation, age_band, min_spend, max_spend, visits_min,
-        last_visit_before, last_visit_after, make, model, marketing_consent,
+        last_visit_before, last_visit_after, make, model, marketing_consent, tier,
     )  # fmt: skip
+
+
+async def plugin_conditions(
+    session: AsyncSession, extensions: CustomerExtensions, filters: CustomerFilters
+) -> list[ColumnElement[bool]]:
+    """The filters on plugin attributes: each enabled plugin that knows the attribute
+    answers a select of customer ids (``IN`` it, AND-ed); none knowing it is a 422."""
+    if filters.tier is None:
+        return []
+    selects = await extensions.attribute_filter(session, name="tier", value=filters.tier)
+    if not selects:
+        raise Unprocessable.field("tier", "no enabled plugin provides tiers", code="no_provider")
+    return [Customer.id.in_(chosen) for chosen in selects]
 
 
 def _visit_since(instant: dt.datetime | None) -> ColumnElement[bool]:

@@ -367,9 +367,10 @@ def search_statement(
     dialect: str,
     filters: CustomerFilters | None = None,
     timezone: str = "Asia/Shanghai",
+    plugin_conditions: Sequence[ColumnElement[bool]] = (),
 ) -> Select[Customer]:
     """Every filter AND-ed (``crm/customer_filters.py`` for the classifications)."""
-    statement = select(Customer)
+    statement = select(Customer).where(*plugin_conditions)
     if q is not None:
         statement = statement.where(matches(q))
     if tag:

@@ -41,6 +41,11 @@ class CustomerExtensions(Protocol):
         """Each enabled plugin's section of the profile."""
         ...
 
+    async def attribute_filter(self, session: AsyncSession, *, name: str, value: str) -> list[Any]:
+        """The enabled plugins' selects of the customer ids whose attribute ``name`` has
+        ``value`` (empty when no plugin filters on it)."""
+        ...
+
     async def export_customer(
         self, session: AsyncSession, *, customer_id: uuid.UUID
     ) -> dict[str, Any]:

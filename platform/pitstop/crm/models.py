@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -154,6 +155,9 @@ class Vehicle(Timestamps, TenantModel):
         UniqueConstraint("tenant_id", "vin"),
         UniqueConstraint("tenant_id", "plate"),
         Index("ix_vehicles_tenant_id_customer_id", "tenant_id", "customer_id"),
+        # The customer list's make/model filters compare case-insensitively.
+        Index("ix_vehicles_tenant_id_lower_make", "tenant_id", text("lower(make)")),
+        Index("ix_vehicles_tenant_id_lower_model", "tenant_id", text("lower(model)")),
         tenant_fk(["customer_id"], "customers"),
     )
 
@@ -312,4 +316,5 @@ CRM_TABLES = (
     "service_order_lines",
     "mileage_readings",
     "customer_rfm",
+    "store_days",
 )

@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.principal import Principal
+from pitstop.crm import rollups
 from pitstop.crm.models import (
     MileageSource,
     OrderStatus,
@@ -33,7 +34,7 @@ from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.events.outbox import emit
 from pitstop.identity.models import Membership
 from pitstop.tenancy.models import Store, Tenant
-from pitstop.tenancy.periods import add_months
+from pitstop.tenancy.periods import add_months, tenant_timezone
 
 DEFAULT_INTERVAL_KM = 5_000
 DEFAULT_INTERVAL_MONTHS = 6
@@ -172,6 +173,8 @@ async def complete(
         settings, timezone, now, mileage_km
     )
     order.status, order.completed_at, order.mileage_km = OrderStatus.completed, now, mileage_km
+    await session.flush()
+    await rollups.visit_recorded(session, order, timezone)
     await emit(session, "service_order.completed", _facts(order), occurred_at=now)
 
 
@@ -179,6 +182,7 @@ async def refund(session: AsyncSession, order: ServiceOrder, reason: str, now: d
     if order.status != OrderStatus.completed:
         raise _wrong_status(order, "refund")
     order.status, order.refunded_at, order.refund_reason = OrderStatus.refunded, now, reason
+    await rollups.visit_refunded(session, order, await tenant_timezone(session))
     await emit(session, "service_order.refunded", _facts(order), occurred_at=now)
 
 

@@ -19,10 +19,11 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.links import LINK_KIND
 from pitstop.access.principal import Principal
-from pitstop.access.route_access import Access, route_access
+from pitstop.access.route_access import PLUGIN_KEY, Access, route_access
 from pitstop.db.engine import SessionFactory
-from pitstop.errors import ApiError, Forbidden, Unauthorized
+from pitstop.errors import ApiError, Forbidden, NotFound, Unauthorized
 from pitstop.identity.authenticate import API_KEY_PREFIX
 from pitstop.identity.request_scope import RequestScope
 from pitstop.logs import request_id_of
@@ -30,6 +31,8 @@ from pitstop.logs import request_id_of
 Authenticate = Callable[[str, AsyncSession | None], Awaitable[Principal]]
 """A bearer credential to its principal (``identity.authenticate.Authenticator``), read in
 the given session when there is one."""
+OpenLink = Callable[[str, str, str], Principal]
+"""``(token, plugin, purpose)`` to a link route's principal, or NotFound (``access/links``)."""
 
 REQUEST_SESSION = "pitstop_request_session"
 """Where the edge leaves the request's session (``scope["state"]``) once it has read the
@@ -45,13 +48,18 @@ class EdgeMiddleware:
     """Mounted by the assembly as ``DefineMiddleware(EdgeMiddleware, authenticate=...)``."""
 
     def __init__(
-        self, app: ASGIApp, authenticate: Authenticate, sessions: SessionFactory | None = None
+        self,
+        app: ASGIApp,
+        authenticate: Authenticate,
+        open_link: OpenLink | None = None,
+        sessions: SessionFactory | None = None,
     ) -> None:
         """``sessions``: open the request's transaction here and authenticate in it (given
         on PostgreSQL, where each round trip counts; embedded SQLite authenticates in a
         deferred read of its own, so readers do not take the write lock)."""
         self.app = app
         self.authenticate = authenticate
+        self.open_link = open_link
         self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,6 +71,10 @@ class EdgeMiddleware:
         state["request_id"] = request_id
         rule = route_access(scope.get("route_handler"))
         with RequestScope(request_id) as request:
+            if rule.access is Access.link:
+                principal = self._link(scope, rule.purpose or "")
+                await self._serve(scope, receive, send, request, principal)
+                return
             if rule.public:
                 await self.app(scope, receive, send)
                 return
@@ -83,6 +95,15 @@ class EdgeMiddleware:
         scope["user"] = who
         request.act_as(who)
         await self.app(scope, receive, send)
+
+    def _link(self, scope: Scope, purpose: str) -> Principal:
+        """A link route ignores any bearer token: the link alone says who and which tenant."""
+        handler = scope.get("route_handler")
+        plugin = str(handler.opt.get(PLUGIN_KEY, "")) if handler is not None else ""
+        token = str(scope.get("path_params", {}).get("token", ""))
+        if self.open_link is None or not plugin:
+            raise NotFound("no such link", code="link_invalid")
+        return self.open_link(token, plugin, purpose)
 
 
 def _credential(scope: Scope) -> str:
@@ -126,8 +147,15 @@ def permission_guard(
     if rule.public:
         return
     principal: Principal | None = connection.scope.get("user")
+    if rule.access is Access.link:
+        expected = f"{handler.opt.get(PLUGIN_KEY)}:{rule.purpose}"
+        if principal is None or principal.kind != LINK_KIND or principal.role != expected:
+            raise NotFound("no such link", code="link_invalid")
+        return
     if principal is None:
         raise Unauthorized("a bearer token is required")
+    if principal.kind == LINK_KIND:
+        raise Forbidden("a link opens its own page only", code="permission_denied")
     if rule.access is Access.session:
         return  # about the caller's own session (log out), no tenant data
     if rule.access is Access.platform:

@@ -81,6 +81,20 @@ async def activity(
     return {key: tuple(int(v or 0) for v in row) for key, row in rows.items()}  # type: ignore[misc]
 
 
+async def unique_customers(
+    session: AsyncSession, period: Period, scope: Scope, by_store: bool
+) -> dict[Key, int]:
+    """Distinct customers with a visit in the period: not additive across days (a customer
+    seen twice is one), so counted from the orders over the period index."""
+    statement = (
+        select(*_keys(by_store), func.count(distinct(o.customer_id)))
+        .where(*visits_between(period.start_at, period.end_at, scope))
+        .group_by(*_keys(by_store))
+    )
+    rows = await _keyed(session, statement, by_store)
+    return {key: int(row[0]) for key, row in rows.items()}
+
+
 async def new_customers(
     session: AsyncSession, period: Period, scope: Scope, by_store: bool
 ) -> dict[Key, dict[str, int]]:

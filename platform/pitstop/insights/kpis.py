@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.principal import Principal
 from pitstop.errors import Unprocessable
-from pitstop.insights import figures
+from pitstop.insights import daily, figures
 from pitstop.insights.figures import Key, Scope
 from pitstop.insights.schemas import (
     ChainKpis,
@@ -79,9 +79,12 @@ def scope_of(principal: Principal, store_id: uuid.UUID | None) -> Scope:
 async def compute(
     session: AsyncSession, period: Period, scope: Scope, by_store: bool
 ) -> dict[Key, Figures]:
-    """Every figure for the chain (key None) or per store, one statement per figure."""
-    active = await figures.activity(session, period, scope, by_store)
-    new = await figures.new_customers(session, period, scope, by_store)
+    """Every figure for the chain (key None) or per store, one statement per figure: the
+    additive ones summed from the daily rollups, the distinct-customer ones from orders."""
+    sums = await daily.totals(session, period, scope, by_store)
+    customers = await figures.unique_customers(session, period, scope, by_store)
+    active = {key: (*sums.get(key, (0, 0, 0)), customers.get(key, 0)) for key in sums}
+    new = await daily.new_customers(session, period, scope, by_store)
     repurchase = await figures.repurchase(session, period, scope, by_store)
     retention = await figures.retention(session, period, scope, by_store)
     keys = set(active) | set(new) | set(repurchase) | set(retention)
@@ -153,10 +156,34 @@ async def board(
             )
             for sid, code in stores
         ],
-        plugins=await tiles.kpi_tiles(
-            session, period=period, store_id=store_id, principal=principal
-        ),
+        plugins=await _tiles(session, tiles, principal, period, store_id, compare),
     )
+
+
+async def _tiles(
+    session: AsyncSession,
+    tiles: KpiTiles,
+    principal: Principal,
+    period: Period,
+    store_id: uuid.UUID | None,
+    compare: Period | None,
+) -> list[KpiTile]:
+    """The plugins' tiles, each with its figures for the comparison period beside it: the
+    hook is asked twice, so a plugin's formula is written once for any period."""
+    now = await tiles.kpi_tiles(session, period=period, store_id=store_id, principal=principal)
+    if compare is None:
+        return now
+    before = {
+        tile.plugin: tile
+        for tile in await tiles.kpi_tiles(
+            session, period=compare, store_id=store_id, principal=principal
+        )
+    }
+    for tile in now:
+        earlier = before.get(tile.plugin)
+        if tile.error is None and earlier is not None and earlier.error is None:
+            tile.previous = earlier.figures
+    return now
 
 
 async def _chain_and_stores(

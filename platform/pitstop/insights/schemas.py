@@ -59,6 +59,9 @@ class KpiTile(msgspec.Struct, kw_only=True):
     figures: dict[str, Any]
     plugin: str = ""
     error: str | None = None
+    previous: dict[str, Any] | None = None
+    """The same figures for the comparison period (``compare=``), filled in by the board:
+    the plugin answers one period per call and never sets it."""
 
 
 class PeriodOut(msgspec.Struct, kw_only=True):

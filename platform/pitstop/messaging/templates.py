@@ -63,8 +63,9 @@ DEFAULTS: dict[str, Template] = {
         Template(
             "follow_up_survey",
             "service",
-            ("customer_name", "store_name"),
-            "{customer_name}您好，感谢您光临{store_name}，请为本次服务打分（1-5分），您的意见对我们很重要。",
+            ("customer_name", "store_name", "link"),
+            "{customer_name}您好，感谢您光临{store_name}，请为本次服务打分（1-5分）：{link} "
+            "您的意见对我们很重要。",
             shipped=True,
         ),
         Template(

@@ -16,7 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pitstop.access import audit
+from pitstop.access import audit, links
 from pitstop.access.principal import Principal
 from pitstop.db.on_commit import on_commit
 from pitstop.events.outbox import append, emit
@@ -35,6 +35,7 @@ class Host(Protocol):
 
     task_sender: Callable[[uuid.UUID, str, str, dict[str, Any], int], None] | None
     message_sender: Callable[[uuid.UUID, uuid.UUID, int], None] | None
+    link_secret: str
 
     @property
     def plugins(self) -> Mapping[str, Loaded]: ...
@@ -95,6 +96,15 @@ class PluginContext(Generic[SettingsT]):
     def now(self) -> dt.datetime:
         """The injected clock: tests move time instead of sleeping."""
         return self.clock()
+
+    def signed_link(self, purpose: str, subject_id: uuid.UUID, *, valid_for: dt.timedelta) -> str:
+        """SDK 1.3: a token for this plugin's ``opt={"link": purpose}`` route, for this
+        tenant and ``subject_id``, expiring ``valid_for`` from now (docs/plugins.md,
+        "Public links"). Put it in the path: ``/api/v1/<plugin>/.../{token}``."""
+        if not self._host.link_secret:
+            raise RuntimeError("no secret key to sign links with")
+        link = links.Link(self.plugin, purpose, self.tenant_id, subject_id, self.now() + valid_for)
+        return links.sign(self._host.link_secret, link)
 
     def as_of(self, instant: dt.datetime) -> PluginContext[SettingsT]:
         """The same context (session, settings, tenant) with its clock stopped at ``instant``.

@@ -90,6 +90,7 @@ class PluginHost:
         message_sender: MessageSender | None = None,
         trace: bool = False,
         sealer: Sealer | None = None,
+        link_secret: str = "",
     ) -> None:
         self.pm = pluggy.PluginManager(specs.PROJECT)
         self.pm.add_hookspecs(specs)
@@ -104,6 +105,8 @@ class PluginHost:
         self.sealer = sealer
         """Seals write-only settings at rest (``pitstop.tenancy.sealing``); None where no
         settings are read or written (``pitstop plugins list``)."""
+        self.link_secret = link_secret
+        """Signs plugins' public links (``ctx.signed_link``); empty where none are made."""
         if trace:
             trace_hook_calls(self.pm)
 
@@ -120,6 +123,7 @@ class PluginHost:
         message_sender: MessageSender | None = None,
         trace: bool = False,
         sealer: Sealer | None = None,
+        link_secret: str = "",
     ) -> PluginHost:
         host = cls(
             clock=clock,
@@ -127,6 +131,7 @@ class PluginHost:
             message_sender=message_sender,
             trace=trace,
             sealer=sealer,
+            link_secret=link_secret,
         )
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if entry.name in blocked or (allow is not None and entry.name not in allow):
@@ -403,6 +408,12 @@ class PluginHost:
         ):
             merged.update(facts.unavailable(plugin) if failed else facts.namespaced(plugin, answer))
         return merged
+
+    async def attribute_filter(self, session: AsyncSession, *, name: str, value: str) -> list[Any]:
+        """Every enabled plugin's customer-id select for ``name = value`` (write-side rule:
+        a plugin that fails fails the list - dropping its filter would widen the answer)."""
+        answers = await self.call_each("customer_filter", session, name=name, value=value)
+        return [answer for _, answer in answers if answer is not None]
 
     async def kpi_tiles(
         self,

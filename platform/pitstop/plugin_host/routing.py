@@ -17,8 +17,10 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.access.links import count_link_use
 from pitstop.access.principal import Principal
-from pitstop.access.route_access import PLUGIN_KEY
+from pitstop.access.route_access import PLUGIN_KEY, Access, route_access
+from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
 from pitstop.errors import NotFound
 from pitstop.identity.edge import permission_guard
@@ -44,14 +46,14 @@ def _router(name: str, handlers: list[Any], host: PluginHost, sessions: SessionF
     return Router(
         path=f"/api/v1/{name}",
         route_handlers=handlers,
-        guards=[enabled_guard(name, sessions), permission_guard],
+        guards=[enabled_guard(name, sessions, host.clock), permission_guard],
         dependencies={"ctx": Provide(context_provider(name, host))},
         tags=[name],
         opt={PLUGIN_KEY: name},
     )
 
 
-def enabled_guard(name: str, sessions: SessionFactory) -> Any:
+def enabled_guard(name: str, sessions: SessionFactory, clock: Clock) -> Any:
     """404 ``plugin_disabled`` unless the tenant has ``name`` on (the console's plugin pages
     use the same guard)."""
 
@@ -69,6 +71,9 @@ def enabled_guard(name: str, sessions: SessionFactory) -> Any:
         if row is None or not row.enabled:
             raise NotFound(f"the {name} plugin is off for this tenant", code="plugin_disabled")
         connection.scope.setdefault("state", {})[_ROW_KEY] = row  # read once per request
+        if route_access(handler).access is Access.link:
+            async with sessions() as session, session.begin():
+                await count_link_use(session, principal.actor_id, clock())
 
     return guard
 

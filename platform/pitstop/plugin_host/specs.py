@@ -135,6 +135,18 @@ def customer_attributes(  # type: ignore[empty-body]
 
 
 @hookspec
+def customer_filter(  # type: ignore[empty-body]
+    ctx: PluginContext, name: str, value: str
+) -> Awaitable[Any | None]:
+    """SDK 1.3: the customers whose attribute ``name`` (as the plugin names it in
+    ``customer_attributes``: ``tier``) equals ``value``, as a one-column ``select(...)`` of
+    customer ids over the plugin's own tables; None when the plugin filters on no such
+    attribute. The customer list narrows to ``customers.id IN (that select)`` in SQL, so the
+    plugin indexes ``(tenant_id, <attribute>)``. An unknown value is the plugin's 422 naming
+    the parameter (``Unprocessable.field(name, ...)``)."""
+
+
+@hookspec
 def export_customer(  # type: ignore[empty-body]
     ctx: PluginContext, customer_id: uuid.UUID
 ) -> Awaitable[Mapping[str, Any] | None]:
@@ -231,6 +243,7 @@ PER_TENANT_HOOKS = (
     "demo_data",
     "customer_summary",
     "customer_attributes",
+    "customer_filter",
     "export_customer",
     "erase_customer",
     "redeem_code",

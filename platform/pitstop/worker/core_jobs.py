@@ -3,8 +3,9 @@
 The scheduler fires each job at its cron time in every time zone a tenant uses, finds the
 active tenants of that zone (ids only: ``tenants`` is a platform table) and sends one
 ``pitstop.run_core_job`` message per tenant; the worker runs the job in that tenant's scope
-and one transaction. Today there is one: the RFM scoring (``pitstop.insights.rfm``), at
-02:30 local time, after the day's orders are in.
+and one transaction. Today there are two, after the day's orders are in: the daily rollups'
+repair and back-fill (``pitstop.crm.rollups``) at 02:15 local time, and the RFM scoring
+(``pitstop.insights.rfm``) at 02:30.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.crm import rollups
 from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
 from pitstop.db.tenant_context import current_tenant_id
@@ -35,7 +37,13 @@ class CoreJob:
     run: Callable[[AsyncSession, dt.datetime], Awaitable[Any]]
 
 
-CORE_JOBS = {job.name: job for job in (CoreJob("insights.rfm", "30 2 * * *", rfm.run),)}
+CORE_JOBS = {
+    job.name: job
+    for job in (
+        CoreJob("insights.rollups", "15 2 * * *", rollups.nightly),
+        CoreJob("insights.rfm", "30 2 * * *", rfm.run),
+    )
+}
 
 
 async def run_core_job(sessions: SessionFactory, clock: Clock, name: str) -> None:

@@ -23,7 +23,7 @@ from pitstop.access.search_limits import check_search
 from pitstop.crm import customers as service
 from pitstop.crm import privacy
 from pitstop.crm.customer_export import csv_lines
-from pitstop.crm.customer_filters import CustomerFilters, customer_filters
+from pitstop.crm.customer_filters import CustomerFilters, customer_filters, plugin_conditions
 from pitstop.crm.extensions import CustomerExtensions
 from pitstop.crm.models import Customer
 from pitstop.crm.responses import customer_out
@@ -71,6 +71,7 @@ class CustomersController(Controller):
         settings: NamedDependency[Settings],
         principal: NamedDependency[Principal],
         filters: NamedDependency[CustomerFilters],
+        customer_extensions: NamedDependency[CustomerExtensions],
         q: SearchText = None,
         tag: FromQuery[str | None] = None,
         store_id: FromQuery[uuid.UUID | None] = None,
@@ -80,7 +81,8 @@ class CustomersController(Controller):
     ) -> Page[CustomerOut]:
         """``q`` finds by exact phone, its last four digits, plate, VIN or name prefix; the
         other filters (segment, usage, region, occupation, age band, spend, visits, last
-        visit, make, model, store, consent) narrow it, all AND-ed (docs/insights.md).
+        visit, make, model, store, consent, and ``tier`` from the membership plugin) narrow
+        it, all AND-ed (docs/insights.md).
 
         Searching by a class your role sees masked is limited (30 a minute, 300 a day, then
         429 with ``Retry-After``) and audited as ``customer.search``."""
@@ -103,6 +105,7 @@ class CustomersController(Controller):
             dialect=session.get_bind().dialect.name,
             filters=filters,
             timezone=await tenant_timezone(session),
+            plugin_conditions=await plugin_conditions(session, customer_extensions, filters),
         )
         paged = service.with_derived(keyset(statement, Customer.id, after, limit), today)
         rows = [service.derived_of(row) for row in (await session.execute(paged)).all()]
@@ -116,6 +119,7 @@ class CustomersController(Controller):
         sessions: NamedDependency[SessionFactory],
         clock: NamedDependency[Clock],
         filters: NamedDependency[CustomerFilters],
+        customer_extensions: NamedDependency[CustomerExtensions],
         tag: FromQuery[str | None] = None,
         store_id: FromQuery[uuid.UUID | None] = None,
         lifecycle: FromQuery[str | None] = None,
@@ -132,6 +136,7 @@ class CustomersController(Controller):
             dialect=session.get_bind().dialect.name,
             filters=filters,
             timezone=await tenant_timezone(session),
+            plugin_conditions=await plugin_conditions(session, customer_extensions, filters),
         )
         used = {k: str(v) for k, v in vars(filters).items() if v is not None}
         used |= {k: str(v) for k, v in (("store_id", store_id), ("lifecycle", lifecycle)) if v}

@@ -78,3 +78,25 @@ async def test_after_a_gap_only_the_latest_stage_goes(desk: Desk) -> None:
     # Then one reminder goes, the overdue one, not three at once
     assert len(await desk.messages(car["customer_id"], "service_due")) == 1
     assert await _stages(desk) == [("overdue_14", "sent")]
+
+
+async def test_a_booked_car_gets_no_reminder_before_its_visit(desk: Desk) -> None:
+    # Given two cars serviced the same day; the first has a service order open (booked)
+    booked, other = await _serviced_car(desk), await _serviced_car(desk)
+    booking = await desk.app.order(str(booked["customer_id"]), str(booked["id"]), store="SH001")
+    # When the nightly run reaches their first offset
+    desk.app.clock.set(DUE - dt.timedelta(days=14))
+    await desk.app.drain(schedule="nightly")
+    # Then only the car that is not expected is reminded
+    assert await desk.messages(booked["customer_id"], "service_due") == []
+    assert len(await desk.messages(other["customer_id"], "service_due")) == 1
+    # When the booked car comes in and the run goes on the old due day
+    done = await desk.client().post(
+        f"/api/v1/service-orders/{booking['id']}/complete", json={"mileage_km": 14_000}
+    )
+    assert done.status_code == 200, done.text
+    await desk.app.drain()
+    desk.app.clock.set(DUE)
+    await desk.app.drain(schedule="nightly")
+    # Then the booked car's old cycle never reminds: the visit answered it
+    assert await desk.messages(booked["customer_id"], "service_due") == []

@@ -113,7 +113,13 @@ def edge_middleware(runtime: Runtime) -> DefineMiddleware:
     def open_link(token: str, plugin: str, purpose: str) -> Principal:
         return links.link_principal(secret, token, runtime.clock(), plugin, purpose)
 
-    return DefineMiddleware(EdgeMiddleware, authenticate=authenticate, open_link=open_link)
+    shared = runtime.settings.is_postgres
+    return DefineMiddleware(
+        EdgeMiddleware,
+        authenticate=authenticate,
+        open_link=open_link,
+        sessions=runtime.sessions if shared else None,
+    )
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:

@@ -54,6 +54,8 @@ class AliyunSmsChannel:
     capabilities: frozenset[str] = frozenset({"customer"})
     """Staff are addressed by membership id, not a phone: their notices go elsewhere."""
     settings: type[msgspec.Struct] | None = SmsSettings
+    idempotent: bool = True
+    """``SignatureNonce`` makes Aliyun refuse a repeated try: no send-claim needed."""
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._transport = transport

@@ -1,0 +1,165 @@
+"""The send-claim: a channel without an idempotency key is never handed a message twice
+because a worker died mid-send. The claim is committed before the provider is called; a
+redelivered copy finding it open asks the provider (``status``) or marks the message
+``unconfirmed``. The crash is simulated here (the worker's steps run by hand, the last
+one never); tests/e2e/test_send_claim_kill.py kills a real worker process."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pitstop.db.tenant_context import tenant_scope
+from pitstop.messaging import sending
+from pitstop.plugin_host.notify import channels_for
+from pitstop.sdk import ChannelFailed, Outbound, PluginInfo, Receipt, hookimpl
+from pitstop.testing import PluginApp, plugin_app
+from tests.messaging.conftest import log, message
+
+
+class Courier:
+    """A provider with no idempotency key: every call is a text."""
+
+    name, reaches = "courier", "sms"
+    capabilities = frozenset({"customer"})
+    settings = None
+
+    def __init__(self) -> None:
+        self.sent: list[Outbound] = []
+
+    async def send(self, message: Outbound) -> Receipt:
+        self.sent.append(message)
+        return Receipt(f"courier-{len(self.sent)}")
+
+
+class QueryableCourier(Courier):
+    """The same provider, able to say whether it took a given try."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[int] = []
+        self.unsure = 0
+        """How many questions to answer "cannot tell yet" first."""
+
+    async def status(self, message: Outbound) -> Receipt | None:
+        self.asked.append(message.attempt)
+        if self.unsure:
+            self.unsure -= 1
+            raise ChannelFailed("courier: status unknown yet", retry=True)
+        for number, sent in enumerate(self.sent, start=1):
+            if (sent.message_id, sent.attempt) == (message.message_id, message.attempt):
+                return Receipt(f"courier-{number}")
+        return None
+
+
+class CourierPlugin:
+    def __init__(self, channel: Courier) -> None:
+        self.channel = channel
+
+    @hookimpl
+    def plugin_info(self) -> PluginInfo:
+        return PluginInfo(name="courier", version="0.1.0", title="Courier", sdk=">=1.2,<2")
+
+    @hookimpl
+    def channels(self) -> list[Any]:
+        return [self.channel]
+
+
+@pytest.fixture
+async def courier(tmp_path: Path) -> AsyncIterator[tuple[PluginApp, QueryableCourier]]:
+    channel = QueryableCourier()
+    async with plugin_app(CourierPlugin(channel), directory=tmp_path) as app:
+        yield app, channel
+
+
+async def notify(app: PluginApp, **arguments: Any) -> uuid.UUID:
+    arguments.setdefault("purpose", "service")
+    arguments.setdefault("template", "points_expiring")
+    arguments.setdefault("data", {"points": 120, "expires_on": "2026-04-01"})
+    async with app.context("courier") as ctx:
+        return await ctx.notify(**arguments)
+
+
+async def _die_mid_send(app: PluginApp, message_id: uuid.UUID, *, reached: bool) -> None:
+    """A worker's first two steps: the claim committed, then the provider called (or not
+    yet: ``reached=False``) - and the worker dies before it records the answer."""
+    runtime = app._runtime
+    with tenant_scope(app.tenant_id):
+        async with runtime.sessions() as session, session.begin():
+            available = await channels_for(runtime.plugins, session)
+            step = await sending.prepare(session, message_id, channels=available, now=app.clock())
+    assert isinstance(step, sending.Prepared) and step.claimed
+    if reached:
+        await sending.call(step)
+
+
+async def test_an_interrupted_send_is_not_resent_blind(tmp_path: Path) -> None:
+    channel = Courier()
+    async with plugin_app(CourierPlugin(channel), directory=tmp_path) as app:
+        customer = await app.customer(name="钱多多", phone="13911114444")
+        # Given a message whose worker died after the provider took it, before recording it
+        message_id = await notify(app, customer_id=uuid.UUID(customer["id"]))
+        await _die_mid_send(app, message_id, reached=True)
+        # When the broker redelivers it to another worker
+        await app.drain()
+        # Then the provider saw one text, and the contact log asks staff to reconcile it
+        assert len(channel.sent) == 1
+        entry = await message(app, message_id)
+        assert entry["status"] == "unconfirmed" and entry["attempts"] == 1
+        assert [m["id"] for m in await log(app, status="unconfirmed")] == [str(message_id)]
+
+
+async def test_the_provider_is_asked_where_it_can_answer(
+    courier: tuple[PluginApp, QueryableCourier],
+) -> None:
+    app, channel = courier
+    customer = uuid.UUID((await app.customer(name="孙小美", phone="13911115555"))["id"])
+    # Given one message the provider took and one it never saw, both workers dead, and a
+    # provider that cannot answer at the first question
+    took = await notify(app, customer_id=customer)
+    await _die_mid_send(app, took, reached=True)
+    lost = await notify(app, customer_id=customer, template="voucher_expiring",
+                        data={"title": "洗车券", "valid_until": "2026-04-01"})  # fmt: skip
+    await _die_mid_send(app, lost, reached=False)
+    channel.unsure = 1
+    # When the broker redelivers both (and retries the one it could not settle)
+    await app.drain()
+    # Then the taken one is recorded sent with the provider's receipt, not sent again
+    assert (await message(app, took))["status"] == "sent"
+    assert (await message(app, took))["receipt_id"] == "courier-1"
+    # And the lost one, which the provider has no record of, went once, as a new attempt
+    assert [(m.message_id, m.attempt) for m in channel.sent] == [(took, 1), (lost, 2)]
+    entry = await message(app, lost)
+    assert (entry["status"], entry["attempts"], entry["receipt_id"]) == ("sent", 2, "courier-2")
+    assert sorted(channel.asked) == [1, 1, 1]
+
+
+async def test_a_slow_worker_settles_what_another_marked_unconfirmed(tmp_path: Path) -> None:
+    channel = Courier()
+    async with plugin_app(CourierPlugin(channel), directory=tmp_path) as app:
+        customer = await app.customer(name="周一", phone="13911116666")
+        message_id = await notify(app, customer_id=uuid.UUID(customer["id"]))
+        runtime = app._runtime
+        with tenant_scope(app.tenant_id):
+            # Given a worker that claimed the try and is still waiting for the provider
+            async with runtime.sessions() as session, session.begin():
+                available = await channels_for(runtime.plugins, session)
+                step = await sending.prepare(
+                    session, message_id, channels=available, now=app.clock()
+                )
+            assert isinstance(step, sending.Prepared)
+            answer = await sending.call(step)
+            # And a redelivered copy that found the claim open and marked it unconfirmed
+            await app.drain()
+            assert (await message(app, message_id))["status"] == "unconfirmed"
+            # When the first worker records the provider's answer after all
+            async with runtime.sessions() as session, session.begin():
+                await sending.settle(session, step, answer, app.clock())
+        # Then the message is sent, once, with the provider's receipt
+        entry = await message(app, message_id)
+        assert (entry["status"], entry["receipt_id"]) == ("sent", "courier-1")
+        assert len(channel.sent) == 1

@@ -6,7 +6,8 @@ Revises: 0011
 channel without an idempotency key is handed the message; its ``outcome`` is written with
 the message's result. A redelivered message finding a claim without an outcome is not
 sent again blindly (docs/messaging.md, "Not texting twice"). A tenant table with
-row-level security.
+row-level security. ``messages`` gains a ``(tenant_id, receipt_id)`` index: a delivery
+report naming only the provider's receipt (Tencent Cloud's ``sid``) finds its message.
 
 Create Date: 2026-11-30 18:40:00
 """
@@ -55,7 +56,9 @@ def upgrade() -> None:
         ),
     )
     enable_rls(op.get_bind(), ("message_sends",))
+    op.create_index("ix_messages_tenant_id_receipt_id", "messages", ["tenant_id", "receipt_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_messages_tenant_id_receipt_id", table_name="messages")
     op.drop_table("message_sends")

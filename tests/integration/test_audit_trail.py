@@ -157,6 +157,9 @@ AUDITED: dict[Operation, Audited] = {
         actor_kind="link",
     ),
     ("POST", "/api/v1/sms/receipts"): Audited("sms.receipts_recorded", "message", s.sms_receipts),
+    ("POST", "/api/v1/sms/receipts/tencent"): Audited(
+        "sms.receipts_recorded", "message", s.sms_tencent_receipts
+    ),
     ("POST", "/api/v1/retention/recompute"): Audited(
         "retention.recompute_requested", "schedule", s.retention_recompute
     ),

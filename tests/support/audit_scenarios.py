@@ -603,6 +603,12 @@ async def sms_receipts(world: World) -> Target:
     return Target(None)  # type: ignore[arg-type]  # a batch names no one record
 
 
+async def sms_tencent_receipts(world: World) -> Target:
+    """Tencent Cloud's status callback, an empty batch: the call is what the log records."""
+    await world.call("POST", "/api/v1/sms/receipts/tencent", [])
+    return Target(None)  # type: ignore[arg-type]  # a batch names no one record
+
+
 async def retention_recompute(world: World) -> Target:
     await world.call("POST", "/api/v1/retention/recompute")
     return Target(str(await world.tenant_id(CHAIN)))

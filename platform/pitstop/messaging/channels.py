@@ -73,9 +73,12 @@ class Channel(Protocol):
     async def send(self, message: Outbound) -> Receipt: ...
 
 
-def is_idempotent(channel: Channel) -> bool:
-    """Optional ``idempotent`` (default False): the provider drops a repeated try itself."""
-    return bool(getattr(channel, "idempotent", False))
+def is_idempotent(channel: Channel, settings: Any = None) -> bool:
+    """Optional ``idempotent`` (default False): the provider drops a repeated try itself.
+    A bool, or a method given the tenant's settings (a channel whose provider is chosen per
+    tenant: Aliyun SMS refuses a repeated nonce, Tencent Cloud SMS has no such key)."""
+    flag = getattr(channel, "idempotent", False)
+    return bool(flag(settings) if callable(flag) else flag)
 
 
 StatusQuery = Callable[[Outbound], Awaitable[Receipt | None]]

@@ -84,6 +84,7 @@ class Message(TenantModel):
         UniqueConstraint("tenant_id", "dedupe_key"),
         Index("ix_messages_tenant_id_customer_id", "tenant_id", "customer_id"),
         Index("ix_messages_tenant_id_staff_id", "tenant_id", "staff_id"),
+        Index("ix_messages_tenant_id_receipt_id", "tenant_id", "receipt_id"),
         tenant_fk(["customer_id"], "customers"),
         tenant_fk(["store_id"], "stores"),
     )

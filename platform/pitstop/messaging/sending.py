@@ -150,11 +150,12 @@ async def _claim(session: AsyncSession, message_id: uuid.UUID, attempt: int) -> 
 
 
 async def _try(
-    session: AsyncSession, message: Message, channel: Channel, now: dt.datetime
+    session: AsyncSession, message: Message, available: Available, now: dt.datetime
 ) -> tuple[int, bool, bool] | None:
     """Which attempt this is, whether it is claimed, whether the provider is to be asked;
     None when an interrupted try can be neither resent nor asked about (``unconfirmed``)."""
-    if is_idempotent(channel):
+    channel = available.channel
+    if is_idempotent(channel, available.settings):
         message.attempts += 1
         return message.attempts, False, False
     interrupted = await _open_claim(session, message.id)
@@ -197,7 +198,7 @@ async def prepare(
     fields = _opened(message, sealer)
     template = await templates.find(session, message.template or "", message.channel)
     body = templates.render(template, {"customer_name": name, **fields})
-    attempt = await _try(session, message, available.channel, now)
+    attempt = await _try(session, message, available, now)
     if attempt is None:
         return Result(Outcome.done)
     number, claimed, query = attempt

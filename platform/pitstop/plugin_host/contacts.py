@@ -96,7 +96,7 @@ async def withdraw_marketing_consent(
 
 async def record_delivery(
     ctx: PluginContext,
-    message_id: uuid.UUID,
+    message_id: uuid.UUID | None,
     *,
     receipt_id: str,
     delivered: bool,
@@ -105,13 +105,25 @@ async def record_delivery(
     """A channel plugin's delivery receipt: a ``sent`` message becomes ``delivered`` or
     ``failed`` (``reason`` the provider's code, e.g. ``MOBILE_NUMBER_ILLEGAL``). Only a
     message sent through this plugin's own channel with this provider receipt id is
-    touched (a receipt naming another's message changes nothing); True when it changed."""
-    message = await ctx._session.get(Message, (ctx.tenant_id, message_id))
+    touched (a receipt naming another's message changes nothing); True when it changed.
+    ``message_id=None`` (SDK 1.4): the provider's report names its receipt only (Tencent
+    Cloud's ``sid``), and the one message of this plugin's channels holding it is meant."""
+    own = _own_channels(ctx)
+    if message_id is None:
+        matches = await ctx._session.scalars(
+            select(Message)
+            .where(Message.receipt_id == receipt_id, Message.channel.in_(own))
+            .limit(2)
+        )
+        found = matches.all()
+        message = found[0] if len(found) == 1 else None
+    else:
+        message = await ctx._session.get(Message, (ctx.tenant_id, message_id))
     if (
         message is None
         or message.status != "sent"
         or message.receipt_id != receipt_id
-        or message.channel not in _own_channels(ctx)
+        or message.channel not in own
     ):
         return False
     message.status = "delivered" if delivered else "failed"

@@ -57,6 +57,8 @@ from pitstop.plugin_host.console_hooks import (
     CustomerPanel,
 )
 from pitstop.plugin_host.contacts import (
+    AwaitingReport,
+    awaiting_reports,
     log_contact,
     record_delivery,
     withdraw_marketing_consent,
@@ -105,6 +107,7 @@ __all__ = [
     "ROLE_TEMPLATES",
     "SDK_VERSION",
     "ApiError",
+    "AwaitingReport",
     "Calendar",
     "Channel",
     "ChannelFailed",
@@ -160,6 +163,7 @@ __all__ = [
     "UndeclaredEvent",
     "Unprocessable",
     "VehicleView",
+    "awaiting_reports",
     "calendar_for",
     "checked_day",
     "checked_instant",

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pitstop.sdk import Channel, PluginInfo, hookimpl, permission
+from pitstop.sdk import Channel, PluginInfo, Schedule, hookimpl, permission
 
 from .channel import SmsChannel
 from .receipts import ReceiptsController
+from .reports_pull import pull_reports
 from .settings import SmsSettings
 
 
@@ -47,6 +48,11 @@ def plugin_info() -> PluginInfo:
 @hookimpl
 def channels() -> Sequence[Channel]:
     return [SmsChannel()]
+
+
+@hookimpl
+def schedules() -> Sequence[Schedule]:
+    return [Schedule("pull_reports", "*/15 * * * *", pull_reports)]
 
 
 @hookimpl

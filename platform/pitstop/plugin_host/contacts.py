@@ -8,7 +8,9 @@ as the consent route would do it: history row, audit entry, one place for the ru
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -130,6 +132,47 @@ async def record_delivery(
     if not delivered:
         message.reason = (reason or "undelivered")[:64]
     return True
+
+
+@dataclass(frozen=True)
+class AwaitingReport:
+    """A message of the plugin's own channel that went out and has no delivery report yet."""
+
+    message_id: uuid.UUID
+    receipt_id: str
+    sent_at: dt.datetime
+    to: str
+    """The address it went to, for the provider's report query alone: never log or keep it."""
+
+
+async def awaiting_reports(
+    ctx: PluginContext, *, since: dt.datetime, limit: int = 100
+) -> list[AwaitingReport]:
+    """Messages this plugin's channels sent since ``since`` and still ``sent`` - no
+    delivery report yet - oldest first, at most ``limit`` (SDK 1.4). For a channel whose
+    provider must be asked for reports (Aliyun's ``QuerySendDetails`` needs the number):
+    the same addresses the channel was handed at send time, and no others. An erased
+    customer's messages are left out."""
+    statement = (
+        select(Message, Customer.phone)
+        .join(Customer, Customer.id == Message.customer_id)
+        .where(
+            Message.channel.in_(_own_channels(ctx)),
+            Message.status == "sent",
+            Message.sent_at >= since,
+            Message.receipt_id.is_not(None),
+            Customer.erased_at.is_(None),
+            Customer.phone.is_not(None),
+        )
+        .order_by(Message.sent_at, Message.id)
+        .limit(max(1, min(limit, 500)))
+    )
+    rows = (await ctx._session.execute(statement)).all()
+    return [
+        AwaitingReport(m.id, str(m.receipt_id), m.sent_at, str(phone))
+        for m, phone in rows
+        if m.sent_at is not None
+    ]
 
 
 def _own_channels(ctx: PluginContext) -> set[str]:

@@ -157,6 +157,9 @@ AUDITED: dict[Operation, Audited] = {
         actor_kind="link",
     ),
     ("POST", "/api/v1/sms/receipts"): Audited("sms.receipts_recorded", "message", s.sms_receipts),
+    ("POST", "/api/v1/messages/{message_id}/reconcile"): Audited(
+        "message.reconciled", "message", s.message_reconcile
+    ),
     ("POST", "/api/v1/sms/receipts/tencent"): Audited(
         "sms.receipts_recorded", "message", s.sms_tencent_receipts
     ),

@@ -163,3 +163,47 @@ async def test_a_slow_worker_settles_what_another_marked_unconfirmed(tmp_path: P
         entry = await message(app, message_id)
         assert (entry["status"], entry["receipt_id"]) == ("sent", "courier-1")
         assert len(channel.sent) == 1
+
+
+async def test_staff_settle_an_unconfirmed_message(tmp_path: Path) -> None:
+    channel = Courier()
+    async with plugin_app(CourierPlugin(channel), directory=tmp_path) as app:
+        customer = uuid.UUID((await app.customer(name="郑先生", phone="13911118888"))["id"])
+        # Given two messages a dead worker left unconfirmed
+        went, lost = await notify(app, customer_id=customer), await notify(
+            app, customer_id=customer, template="voucher_expiring",
+            data={"title": "洗车券", "valid_until": "2026-04-01"},
+        )  # fmt: skip
+        await _die_mid_send(app, went, reached=True)
+        await _die_mid_send(app, lost, reached=False)
+        await app.drain()
+        assert {(await message(app, m))["status"] for m in (went, lost)} == {"unconfirmed"}
+        # When a store manager tries, and HQ names a message that is not this tenant's
+        path = f"/api/v1/messages/{went}/reconcile"
+        manager = await app.client("store_manager").post(path, json={"outcome": "sent"})
+        unknown = await app.client().post(
+            f"/api/v1/messages/{uuid.uuid4()}/reconcile", json={"outcome": "sent"}
+        )
+        bad = await app.client().post(path, json={"outcome": "maybe"})
+        # Then they are refused, and a bad outcome is named
+        assert (manager.status_code, unknown.status_code) == (403, 404)
+        assert bad.status_code in (400, 422) and "outcome" in bad.text
+        # When HQ records that one went and the other never reached the provider
+        sent = await app.client().post(path, json={"outcome": "sent"})
+        again = await app.client().post(
+            f"/api/v1/messages/{lost}/reconcile", json={"outcome": "not_sent"}
+        )
+        assert (sent.status_code, again.status_code) == (200, 200), sent.text + again.text
+        await app.drain()
+        # Then the first is sent without sending, the second went once more as attempt 2
+        assert (await message(app, went))["status"] == "sent"
+        assert (await message(app, lost))["status"] == "sent"
+        assert [(m.message_id, m.attempt) for m in channel.sent] == [(went, 1), (lost, 2)]
+        # And settling twice is refused; each settlement is in the audit log
+        twice = await app.client().post(path, json={"outcome": "not_sent"})
+        assert twice.status_code == 409
+        audit = await app.client().get("/api/v1/audit", params={"action": "message.reconciled"})
+        assert sorted(e["detail"]["outcome"] for e in audit.json()["items"]) == [
+            "not_sent",
+            "sent",
+        ]

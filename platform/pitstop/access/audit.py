@@ -55,6 +55,7 @@ AUDIT_ACTIONS = frozenset(
         "customer.consent_changed",
         # messaging
         "message_template.changed",
+        "message.reconciled",
         "message_rules.changed",
     }
 )

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.Column("checks", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id", "message_id"],
             ["messages.tenant_id", "messages.id"],

@@ -15,6 +15,7 @@ import pytest
 
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.messaging import sending
+from pitstop.messaging.sending import MAX_ATTEMPTS
 from pitstop.plugin_host.notify import channels_for
 from pitstop.sdk import ChannelFailed, Outbound, PluginInfo, Receipt, hookimpl
 from pitstop.testing import PluginApp, plugin_app
@@ -41,14 +42,16 @@ class QueryableCourier(Courier):
 
     def __init__(self) -> None:
         super().__init__()
-        self.asked: list[int] = []
+        self.asked: list[tuple[uuid.UUID, int]] = []
         self.unsure = 0
         """How many questions to answer "cannot tell yet" first."""
+        self.never_sure: set[uuid.UUID] = set()
+        """Messages it never can tell about."""
 
     async def status(self, message: Outbound) -> Receipt | None:
-        self.asked.append(message.attempt)
-        if self.unsure:
-            self.unsure -= 1
+        self.asked.append((message.message_id, message.attempt))
+        if self.unsure or message.message_id in self.never_sure:
+            self.unsure = max(0, self.unsure - 1)
             raise ChannelFailed("courier: status unknown yet", retry=True)
         for number, sent in enumerate(self.sent, start=1):
             if (sent.message_id, sent.attempt) == (message.message_id, message.attempt):
@@ -125,17 +128,25 @@ async def test_the_provider_is_asked_where_it_can_answer(
     lost = await notify(app, customer_id=customer, template="voucher_expiring",
                         data={"title": "洗车券", "valid_until": "2026-04-01"})  # fmt: skip
     await _die_mid_send(app, lost, reached=False)
-    channel.unsure = 1
-    # When the broker redelivers both (and retries the one it could not settle)
+    unknown = await notify(app, customer_id=customer, template="service_due",
+                           data={"store_name": "一号店", "due_date": "2026-03-20"})  # fmt: skip
+    await _die_mid_send(app, unknown, reached=True)
+    channel.unsure, channel.never_sure = 1, {unknown}
+    # When the broker redelivers them (and retries what it could not settle)
     await app.drain()
     # Then the taken one is recorded sent with the provider's receipt, not sent again
     assert (await message(app, took))["status"] == "sent"
     assert (await message(app, took))["receipt_id"] == "courier-1"
     # And the lost one, which the provider has no record of, went once, as a new attempt
-    assert [(m.message_id, m.attempt) for m in channel.sent] == [(took, 1), (lost, 2)]
+    sent = [(m.message_id, m.attempt) for m in channel.sent]
+    assert sent == [(took, 1), (unknown, 1), (lost, 2)]
     entry = await message(app, lost)
-    assert (entry["status"], entry["attempts"], entry["receipt_id"]) == ("sent", 2, "courier-2")
-    assert sorted(channel.asked) == [1, 1, 1]
+    assert (entry["status"], entry["attempts"], entry["receipt_id"]) == ("sent", 2, "courier-3")
+    # And the one the provider never could tell about was asked a bounded number of times,
+    # then left for staff, never resent
+    assert (await message(app, unknown))["status"] == "unconfirmed"
+    asked = [message_id for message_id, _ in channel.asked]
+    assert (asked.count(took), asked.count(lost), asked.count(unknown)) == (2, 1, MAX_ATTEMPTS)
 
 
 async def test_a_slow_worker_settles_what_another_marked_unconfirmed(tmp_path: Path) -> None:

@@ -136,3 +136,6 @@ class MessageSend(TenantModel):
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)
     """``sent``, ``failed`` (for good or to be retried), ``absent`` (the provider's status
     query found no such send); empty: unknown."""
+    checks: Mapped[int] = mapped_column(Integer, default=0)
+    """How often the provider was asked about this try after a worker died mid-send: a
+    provider that keeps saying "cannot tell yet" is asked a bounded number of times."""

@@ -164,6 +164,7 @@ async def _try(
         session.add(MessageSend(message_id=message.id, attempt=message.attempts, claimed_at=now))
         return message.attempts, True, False
     if status_query(channel) is not None:
+        interrupted.checks += 1
         return interrupted.attempt, True, True
     message.status, message.reason = "unconfirmed", "send_interrupted"
     log.warning("message_unconfirmed", message_id=str(message.id), channel=message.channel)
@@ -263,7 +264,8 @@ def _failed(
     message: Message, claim: MessageSend | None, prepared: Prepared, failure: ChannelFailed
 ) -> Result:
     attempt = prepared.outbound.attempt
-    retry = failure.retry and attempt < MAX_ATTEMPTS
+    tries = claim.checks if prepared.query and claim is not None else attempt
+    retry = failure.retry and tries < MAX_ATTEMPTS
     log.warning(
         "message_send_failed",
         message_id=str(message.id),

@@ -68,6 +68,14 @@ class SmsChannel:
         no such key: each try is claimed before it is sent."""
         return not isinstance(settings, SmsSettings) or settings.provider == "aliyun"
 
+    async def status(self, message: Outbound) -> Receipt | None:
+        """An interrupted try, asked about (Tencent's tries only: Aliyun's are idempotent,
+        so the worker never asks)."""
+        settings = message.settings
+        if isinstance(settings, SmsSettings) and settings.provider == "tencent":
+            return await self._tencent.status(settings, message)
+        raise ChannelFailed("sms: this provider cannot be asked about a try", retry=False)
+
     async def send(self, message: Outbound) -> Receipt:
         settings = message.settings
         if isinstance(settings, SmsSettings) and settings.provider == "tencent":

@@ -7,9 +7,12 @@ decides: ``Ok`` is sent (receipt ``SerialNo``, which delivery reports name as ``
 frequency limits and Tencent's own faults are retried; anything else fails for good.
 
 **No idempotency key.** Tencent refuses nothing as a repeat, so the channel is not
-idempotent for a Tencent tenant: the worker claims each try before calling, and a try a
-dead worker left open is marked ``unconfirmed`` rather than sent again
-(docs/messaging.md, "Not texting twice").
+idempotent for a Tencent tenant: the worker claims each try before calling. A try a dead
+worker left open is looked up with ``PullSmsSendStatusByPhoneNumber`` (:meth:`TencentSms.status`):
+a status report carrying its ``SessionContext`` settles it as sent; none yet is "cannot
+tell", asked again a few times, then the message is ``unconfirmed`` rather than sent again
+(docs/messaging.md, "Not texting twice"). Tencent only lists a text once the carrier has
+reported on it, so "not listed" never means "not sent".
 
 Nothing here logs or raises with the phone number, the name or the template's fields.
 """
@@ -29,6 +32,10 @@ from .settings import SmsSettings, TencentTemplate
 from .tc3 import CONTENT_TYPE, Credentials, authorization
 
 ACTION, VERSION, SERVICE = "SendSms", "2021-01-11", "sms"
+STATUS_ACTION = "PullSmsSendStatusByPhoneNumber"
+STATUS_WINDOW_S = 2 * 24 * 3600
+"""How far back a status pull looks: the redelivery of a dead worker's message comes
+minutes later, not days."""
 RETRY_CODES = frozenset(
     {"RequestLimitExceeded", "LimitExceeded.PhoneNumberThirtySecondLimit",
      "LimitExceeded.PhoneNumberOneHourLimit", "LimitExceeded.DeliveryFrequencyLimit",
@@ -84,7 +91,33 @@ class TencentSms:
         status, answer = await self._post(settings, payload)
         return _outcome(status, answer)
 
-    async def _post(self, settings: SmsSettings, payload: bytes) -> tuple[int, dict[str, Any]]:
+    async def status(self, settings: SmsSettings, message: Outbound) -> Receipt:
+        """Tencent's report of this try (``SessionContext`` = message id and attempt)."""
+        now = int(self._now())
+        query = {
+            "BeginTime": now - STATUS_WINDOW_S,
+            "EndTime": now,
+            "Offset": 0,
+            "Limit": 100,
+            "PhoneNumber": e164(message.to),
+            "SmsSdkAppId": settings.tencent.sdk_app_id,
+        }
+        payload = json.dumps(query, sort_keys=True).encode()
+        status, answer = await self._post(settings, payload, STATUS_ACTION)
+        code = str((answer.get("Error") or {}).get("Code") or "")
+        if status != 200 or code:
+            retry = status == 0 or status >= 500 or code in RETRY_CODES or "InternalError" in code
+            raise ChannelFailed(f"sms: status pull answered {status} {code}", retry=retry)
+        context = f"{message.message_id}:{message.attempt}"
+        for report in answer.get("PullSmsSendStatusSet") or []:
+            if isinstance(report, dict) and report.get("SessionContext") == context:
+                delivered = report.get("ReportStatus") == "SUCCESS"
+                return Receipt(str(report.get("SerialNo") or context), delivered=delivered)
+        raise ChannelFailed("sms: Tencent has no report of this try yet", retry=True)
+
+    async def _post(
+        self, settings: SmsSettings, payload: bytes, action: str = ACTION
+    ) -> tuple[int, dict[str, Any]]:
         """The HTTP status (0 for a network error) and the ``Response`` object (``{}``)."""
         url = httpx.URL(settings.tencent.endpoint)
         host = url.netloc.decode()
@@ -95,13 +128,13 @@ class TencentSms:
                 credentials,
                 service=SERVICE,
                 host=host,
-                action=ACTION,
+                action=action,
                 payload=payload,
                 timestamp=timestamp,
             ),
             "Content-Type": CONTENT_TYPE,
             "Host": host,
-            "X-TC-Action": ACTION,
+            "X-TC-Action": action,
             "X-TC-Version": VERSION,
             "X-TC-Timestamp": str(timestamp),
             "X-TC-Region": settings.tencent.region,

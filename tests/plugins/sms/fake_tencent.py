@@ -5,7 +5,8 @@ signed headers as the ``Authorization`` header lists them, names and values lowe
 the derived key chain ``TC3<key>`` → date → service → ``tc3_request`` - not the plugin's
 code, so a shared mistake cannot pass. It refuses an unknown SecretId, a timestamp more
 than five minutes off and a scope whose date is not the timestamp's, and answers scripted
-codes in the ``SendStatusSet``.
+codes in the ``SendStatusSet``. ``PullSmsSendStatusByPhoneNumber`` lists, as Tencent
+does, only the texts the carrier has reported on (``reports``, by ``SessionContext``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.plugins.webhook.gateway import local_server
 
 SECRET_ID, SECRET_KEY = "AKIDTestSecretId0001", "test-tencent-secret-key-0001"
 APP_ID = "1400123456"
+ACTIONS = ("SendSms", "PullSmsSendStatusByPhoneNumber")
 
 
 def _error(code: str) -> tuple[int, dict[str, Any]]:
@@ -76,31 +78,54 @@ class FakeTencent:
     accepted: list[dict[str, Any]] = field(default_factory=list)
     """Every request that passed the checks and was answered Ok: the texts "sent"."""
     refused: list[str] = field(default_factory=list)
+    serials: list[str] = field(default_factory=list)
+    """The ``SerialNo`` of each accepted text, in the order of ``accepted``."""
+    reports: dict[str, str] = field(default_factory=dict)
+    """``SessionContext`` → ``SUCCESS``/``FAIL``: the carrier's reports a pull lists."""
+    pulls: int = 0
 
     def answer(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         headers = {k.lower(): v for k, v in headers.items()}
-        if headers.get("x-tc-action") != "SendSms" or headers.get("x-tc-version") != "2021-01-11":
+        action = headers.get("x-tc-action")
+        if action not in ACTIONS or headers.get("x-tc-version") != "2021-01-11":
             return _error("InvalidAction")
         if (problem := _signature_ok(headers, body)) is not None:
             self.refused.append(problem)
             return _error(problem)
         request = json.loads(body)
+        if action == "PullSmsSendStatusByPhoneNumber":
+            return self._pull(request)
         if request.get("SmsSdkAppId") != APP_ID:
             return _error("FailedOperation.SmsSdkAppIdNotMatch")
         code = self.codes.pop(0) if self.codes else "Ok"
         if code.startswith("HTTP"):
             return int(code[4:]), {}
+        serial = f"2433:{uuid.uuid4().hex[:16]}"
         if code != "Ok":
             self.refused.append(code)
         else:
             self.accepted.append(request)
-        serial = f"2433:{uuid.uuid4().hex[:16]}"
+            self.serials.append(serial)
         status = {
             "SerialNo": serial if code == "Ok" else "",
             "Code": code,
             "SessionContext": request.get("SessionContext", ""),
         }
         return 200, {"Response": {"SendStatusSet": [status], "RequestId": "r"}}
+
+    def _pull(self, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if request.get("SmsSdkAppId") != APP_ID or not request.get("PhoneNumber"):
+            return _error("InvalidParameterValue")
+        self.pulls += 1
+        listed = [
+            {"SerialNo": serial, "SessionContext": sent["SessionContext"],
+             "ReportStatus": self.reports[sent["SessionContext"]],
+             "PhoneNumber": sent["PhoneNumberSet"][0], "Description": "fake"}
+            for sent, serial in zip(self.accepted, self.serials, strict=True)
+            if sent["PhoneNumberSet"][0] == request["PhoneNumber"]
+            and sent["SessionContext"] in self.reports
+        ]  # fmt: skip
+        return 200, {"Response": {"PullSmsSendStatusSet": listed, "RequestId": "r"}}
 
 
 @contextmanager

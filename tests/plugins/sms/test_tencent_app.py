@@ -15,6 +15,7 @@ import structlog
 import pitstop_sms
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.messaging import sending
+from pitstop.messaging.sending import MAX_ATTEMPTS
 from pitstop.plugin_host.notify import channels_for
 from pitstop.testing import PluginApp, plugin_app
 from tests.plugins.sms.fake_tencent import APP_ID, SECRET_ID, SECRET_KEY, FakeTencent, fake_tencent
@@ -92,13 +93,8 @@ async def test_a_text_goes_and_its_status_callback_is_recorded(
     assert bad.status_code in (400, 422) and "report_status" in bad.text
 
 
-async def test_a_worker_dying_mid_send_does_not_text_twice(
-    tencent: tuple[PluginApp, FakeTencent],
-) -> None:
-    app, provider = tencent
-    customer = await app.customer(name="韩梅梅", phone="13911113333")
-    message_id = await _notify(app, customer["id"])
-    # Given a worker that claimed the try, had Tencent accept it, and died before recording
+async def _die_mid_send(app: PluginApp, message_id: uuid.UUID) -> None:
+    """A worker that claimed the try, had Tencent accept it, and died before recording it."""
     runtime = app._runtime
     with tenant_scope(app.tenant_id):
         async with runtime.sessions() as session, session.begin():
@@ -106,12 +102,32 @@ async def test_a_worker_dying_mid_send_does_not_text_twice(
             step = await sending.prepare(session, message_id, channels=available, now=app.clock())
         assert isinstance(step, sending.Prepared) and step.claimed
         await sending.call(step)
-    # When the broker redelivers the message
+
+
+async def test_a_worker_dying_mid_send_does_not_text_twice(
+    tencent: tuple[PluginApp, FakeTencent],
+) -> None:
+    app, provider = tencent
+    reported = await app.customer(name="韩梅梅", phone="13911113333")
+    silent = await app.customer(name="王小二", phone="13911114444")
+    # Given two texts whose workers died after Tencent accepted them; the carrier has
+    # reported on the first, not yet on the second
+    first = await _notify(app, reported["id"])
+    await _die_mid_send(app, first)
+    second = await _notify(app, silent["id"])
+    await _die_mid_send(app, second)
+    provider.reports = {f"{first}:1": "SUCCESS"}
+    # When the broker redelivers them
     with structlog.testing.capture_logs() as logs:
         await app.drain()
-    # Then Tencent saw one text, and the log asks staff to reconcile rather than resending
-    assert len(provider.accepted) == 1
-    assert (await _entry(app, message_id))["status"] == "unconfirmed"
-    # And no log line names the customer or the number
+    # Then Tencent saw each text once: the first is settled from its status report
+    assert len(provider.accepted) == 2
+    entry = await _entry(app, first)
+    assert (entry["status"], entry["receipt_id"]) == ("delivered", provider.serials[0])
+    # And the second, which Tencent cannot vouch for, was asked about a few times and is
+    # left for staff to reconcile rather than resent
+    assert (await _entry(app, second))["status"] == "unconfirmed"
+    assert provider.pulls == 1 + MAX_ATTEMPTS
+    # And no log line names a customer or a number
     text = json.dumps(logs, ensure_ascii=False, default=str)
-    assert "韩梅梅" not in text and "13911113333" not in text and str(message_id) in text
+    assert not any(s in text for s in ("韩梅梅", "王小二", "13911113333", "13911114444"))

@@ -246,18 +246,25 @@ async def settle(
         return Result(Outcome.done)
     if answer.failure is not None:
         return _failed(message, claim, prepared, answer.failure)
-    if answer.receipt is None:  # the provider has no record of the interrupted try
-        assert claim is not None
-        claim.outcome = "absent"
-        message.status, message.reason = "queued", None
-        return Result(Outcome.retry)
+    if answer.receipt is None:
+        return _absent(message, claim)
     if claim is not None:
         claim.outcome = "sent"
     message.status = "delivered" if answer.receipt.delivered else "sent"
     message.reason = None
-    message.receipt_id, message.sent_at = answer.receipt.provider_id, now
+    message.receipt_id = answer.receipt.provider_id
+    message.sent_at = claim.claimed_at if claim is not None and prepared.query else now
     log.info("message_sent", message_id=str(message.id), channel=message.channel)
     return Result(Outcome.done)
+
+
+def _absent(message: Message, claim: MessageSend | None) -> Result:
+    """The provider has no record of the interrupted try: it is sent again, as the next
+    attempt (a channel answering no receipt to a send is treated the same way)."""
+    if claim is not None:
+        claim.outcome = "absent"
+    message.status, message.reason = "queued", None
+    return Result(Outcome.retry)
 
 
 def _failed(
@@ -280,7 +287,8 @@ def _failed(
         return Result(Outcome.retry if retry else Outcome.done)
     if claim is not None:
         claim.outcome = "failed"
-    if retry:
+    if retry:  # the provider did not take it: a copy that marked it unconfirmed was wrong
+        message.status, message.reason = "queued", None
         return Result(Outcome.retry)
     message.status, message.reason = "failed", "channel_error"
     return Result(Outcome.done)

@@ -42,6 +42,7 @@ from pitstop.messaging.controllers import (
     MessagesController,
     TemplatesController,
 )
+from pitstop.messaging.reconcile import ReconcileController
 from pitstop.messaging.tenant_rules import MessageRulesController
 from pitstop.messaging.unsubscribe_api import InboundController, UnsubscribeController
 from pitstop.plugin_host.controllers import PluginsController
@@ -75,6 +76,7 @@ def api_router() -> Router:
             ConsentsController,
             TemplatesController,
             MessagesController,
+            ReconcileController,
             MessageRulesController,
             InboundController,
             UnsubscribeController,

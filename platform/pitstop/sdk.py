@@ -58,6 +58,8 @@ from pitstop.plugin_host.console_hooks import (
     CustomerPanel,
 )
 from pitstop.plugin_host.contacts import (
+    AwaitingReport,
+    awaiting_reports,
     log_contact,
     record_delivery,
     withdraw_marketing_consent,
@@ -107,6 +109,7 @@ __all__ = [
     "ROLE_TEMPLATES",
     "SDK_VERSION",
     "ApiError",
+    "AwaitingReport",
     "Calendar",
     "Channel",
     "ChannelFailed",
@@ -163,6 +166,7 @@ __all__ = [
     "UndeclaredEvent",
     "Unprocessable",
     "VehicleView",
+    "awaiting_reports",
     "calendar_for",
     "checked_day",
     "checked_instant",

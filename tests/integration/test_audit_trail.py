@@ -163,6 +163,12 @@ AUDITED: dict[Operation, Audited] = {
     ("DELETE", "/api/v1/retention/store-intervals/{store_id}"): Audited(
         "retention.store_interval_cleared", "store", s.retention_store_interval_cleared
     ),
+    ("POST", "/api/v1/messages/{message_id}/reconcile"): Audited(
+        "message.reconciled", "message", s.message_reconcile
+    ),
+    ("POST", "/api/v1/sms/receipts/tencent"): Audited(
+        "sms.receipts_recorded", "message", s.sms_tencent_receipts
+    ),
     ("POST", "/api/v1/retention/recompute"): Audited(
         "retention.recompute_requested", "schedule", s.retention_recompute
     ),

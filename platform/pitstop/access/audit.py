@@ -57,6 +57,7 @@ AUDIT_ACTIONS = frozenset(
         "vehicle.taken_into_stock",
         # messaging
         "message_template.changed",
+        "message.reconciled",
         "message_rules.changed",
     }
 )

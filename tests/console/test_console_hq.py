@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from tests.console.support import field_error, signed_in
+from pitstop.console import audit as console_audit
+from tests.console.support import customer_with_car, field_error, signed_in
 from tests.support.demo import Demo
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -129,3 +130,42 @@ async def test_an_api_key_is_shown_once_works_and_is_revoked_in_one_click(
     assert 'id="name-error"' in blank.text and 'id="permissions-error"' in bogus.text
     # And another tenant's key, or none, is the 404 page
     assert (await hq.post(f"/console/hq/api-keys/{uuid.uuid4()}/revoke", {})).status_code == 404
+
+
+async def test_the_audit_page_pages_newest_first_and_filters_by_actor(
+    app: Litestar, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given three keys made by HQ and a reveal by SH001's manager, and pages of two entries
+    admin = await demo.headers("hq_admin")
+    keys = []
+    for n in range(3):
+        body = {"name": f"对账{n}", "permissions": ["customers:read"]}
+        made = await demo.client.post("/api/v1/api-keys", json=body, headers=admin)
+        keys.append(made.json()["id"])
+    customer_id, _, _ = await customer_with_car(demo)
+    reveal = {"fields": ["phone"], "reason": "回访核对"}
+    await demo.client.post(f"/api/v1/customers/{customer_id}/reveal", json=reveal,
+                           headers=await demo.headers("store_manager"))  # fmt: skip
+    staff = (await demo.client.get("/api/v1/staff", headers=admin)).json()["items"]
+    hq_id = next(s["id"] for s in staff if s["role"] == "hq_admin")
+    manager_id = next(s["id"] for s in staff if s["role"] == "store_manager")
+    monkeypatch.setattr(console_audit, "PAGE_SIZE", 2)
+    hq = await signed_in(app, demo, "hq_admin")
+    # When HQ reads HQ's key creations page by page
+    first = await hq.get(f"/console/hq/audit?action=api_key.created&actor={hq_id}")
+    older = re.search(r'<a id="older" href="([^"]+)"', first.text)
+    assert first.status_code == 200 and older
+    second = await hq.get(older.group(1).replace("&amp;", "&"))
+    # Then the newest two come first and the third next, with no further page
+    tables = [page.text.split('id="audit"')[1].split("</table>")[0] for page in (first, second)]
+    assert [[k for k in keys if k in table] for table in tables] == [keys[1:], keys[:1]]
+    assert 'id="older"' not in second.text
+    # When HQ filters by the manager
+    by_manager = await hq.get(f"/console/hq/audit?actor={manager_id}")
+    # Then only the manager's reveal is listed
+    assert "customer.reveal" in by_manager.text and "api_key.created" not in by_manager.text
+    # And an actor or a page that is not an id is named, in Chinese
+    bad = await hq.get("/console/hq/audit?actor=someone")
+    assert bad.status_code == 422
+    assert '<small class="error" id="actor-error">不是有效的编号</small>' in bad.text
+    assert (await hq.get("/console/hq/audit?before=x")).status_code == 422

@@ -129,8 +129,32 @@ async def resolve(ctx: PluginContext, complaint: Complaint, text: str, first_con
     )
 
 
+async def work_status(
+    ctx: PluginContext, complaint: Complaint, status: str, note: str | None
+) -> None:
+    """``investigating`` or ``awaiting_customer`` while the work is open; a resolved or
+    closed complaint goes back to work only by :func:`reopen` (its fresh clock, its alert)."""
+    if complaint.status in ("resolved", "closed"):
+        raise Conflict(
+            f"a {complaint.status} complaint goes back to work only by reopen",
+            code="illegal_transition",
+            from_status=complaint.status,
+            to_status=status,
+            allowed=sorted(TRANSITIONS[complaint.status]),
+        )
+    await move(ctx, complaint, status, note)
+
+
 async def reopen(ctx: PluginContext, complaint: Complaint, note: str | None) -> None:
     """Back to work with a fresh resolution clock; the store manager is alerted."""
+    if complaint.status not in ("resolved", "closed"):
+        raise Conflict(
+            f"only a resolved or closed complaint can be reopened, not {complaint.status}",
+            code="illegal_transition",
+            from_status=complaint.status,
+            to_status="investigating",
+            allowed=sorted(TRANSITIONS[complaint.status]),
+        )
     await move(ctx, complaint, "investigating", note)
     complaint.reopen_count += 1
     complaint.closed_at = None

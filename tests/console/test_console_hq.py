@@ -169,3 +169,38 @@ async def test_the_audit_page_pages_newest_first_and_filters_by_actor(
     assert bad.status_code == 422
     assert '<small class="error" id="actor-error">不是有效的编号</small>' in bad.text
     assert (await hq.get("/console/hq/audit?before=x")).status_code == 422
+
+
+async def test_hq_opens_a_store_and_a_taken_code_or_bad_hours_are_named(
+    app: Litestar, demo: Demo
+) -> None:
+    hq = await signed_in(app, demo, "hq_admin")
+    assert 'id="new-store"' in (await hq.get("/console/hq/stores/")).text
+    # When HQ opens SH009 with weekday hours and a holiday
+    form = _hours() | {"code": "SH009", "name": "浦东三店", "city": "上海", "region": "urban",
+                       "holidays": "2027-10-01"}  # fmt: skip
+    opened = await hq.post("/console/hq/stores/", form)
+    # Then the API lists it as the service stored it, and the opening is audited
+    assert opened.status_code == 303, opened.text
+    store = await _store(demo, "SH009")
+    assert store["hours"]["mon"] == "08:30-18:00" and store["holidays"] == ["2027-10-01"]
+    audit = await demo.client.get(
+        "/api/v1/audit?action=store.created", headers=await demo.headers("hq_admin")
+    )
+    assert audit.json()["items"][-1]["resource_id"] == store["id"]
+    # When a store is opened with a taken code, and one with no name and unreadable hours
+    taken = await hq.post("/console/hq/stores/", form | {"name": "重复"})
+    bad = await hq.post("/console/hq/stores/", form | {"code": "SH010", "name": "",
+                                                         "hours.mon": "9 till 5"})  # fmt: skip
+    # Then each is named beside its field in Chinese, with what was typed kept
+    assert taken.status_code == 409 and field_error(taken.text, "code") == "已有相同编码的门店"
+    assert bad.status_code == 422 and field_error(bad.text, "name") in ("必填", "不能为空")
+    assert 'value="9 till 5"' in bad.text
+    # And a store manager may not open one, nor may a forged post
+    manager = await signed_in(app, demo, "store_manager")
+    assert (await manager.post("/console/hq/stores/", form | {"code": "SH011"})).status_code == 403
+    forged = await hq.post("/console/hq/stores/", form | {"code": "SH012"}, csrf=False)
+    assert forged.status_code == 403
+    codes = [s["code"] for s in (await demo.client.get(
+        "/api/v1/stores", headers=await demo.headers())).json()["items"]]  # fmt: skip
+    assert "SH010" not in codes and "SH011" not in codes and "SH012" not in codes

@@ -31,6 +31,7 @@ SERVICE_MESSAGES = (
     N_("a role with this name exists"),
     N_("built-in roles follow the permission table"),
     N_("use an ISO 8601 timestamp"),
+    N_("a store with this code exists"),
 )
 KINDS = (
     (re.compile(r"matching regex"), N_("is not in the expected form")),

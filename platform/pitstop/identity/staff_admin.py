@@ -205,3 +205,19 @@ async def _require_stores_for_scope(
     """A store-scoped role without a store would see nothing, or (before) everything."""
     if not stores and await staff_service.is_store_scoped(session, role):
         raise Unprocessable.field("stores", STORES_REQUIRED)
+
+
+async def set_language(session: AsyncSession, principal: Principal, language: str) -> None:
+    """Keep the console language a staff member chose with the person (``users.language``),
+    so it follows them to another browser; an API key or operator has no person here."""
+    if principal.kind != "user":
+        return
+    membership = await session.scalar(select(Membership).where(Membership.id == principal.actor_id))
+    if membership is not None:
+        (await staff_service.person_of(session, membership)).language = language
+
+
+async def language_of(session: AsyncSession, email: str) -> str | None:
+    """The language the person with this e-mail chose, if any (read at sign-in)."""
+    user = await staff_service.find_user(session, email)
+    return None if user is None else user.language

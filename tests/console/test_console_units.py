@@ -95,4 +95,6 @@ def test_every_field_message_of_the_staff_service_is_worded_for_the_console() ->
     assert worded("no such store", "zh_CN") == "没有这个门店"
     # And a decoding message is worded by its kind, never shown with its pattern
     assert worded("Expected `str` matching regex '^[a-z]+$'", "zh_CN") == "格式不正确"
+    assert worded("Expected `str` of length <= 63", "zh_CN") == "太长（最多 63 个字符）"
+    assert worded("Expected `int` <= 10", "zh_CN") == "不能大于 10"  # its bound kept
     assert worded("something new", "zh_CN") == "something new"

@@ -35,12 +35,15 @@ SERVICE_MESSAGES = (
 )
 KINDS = (
     (re.compile(r"matching regex"), N_("is not in the expected form")),
-    (re.compile(r"of length >= "), N_("is too short")),
-    (re.compile(r"of length <= "), N_("is too long")),
-    (re.compile(r"^Expected `(int|float|decimal)`"), N_("must be a number")),
+    (re.compile(r"of length >= (?P<n>\d+)"), N_("is too short (at least %(n)s characters)")),
+    (re.compile(r"of length <= (?P<n>\d+)"), N_("is too long (at most %(n)s characters)")),
+    (re.compile(r"^Expected `(int|float|decimal)`, got"), N_("must be a number")),
+    (re.compile(r"^Expected `(?:int|float)` <= (?P<n>[\d.]+)$"), N_("must be at most %(n)s")),
+    (re.compile(r"^Expected `(?:int|float)` >= (?P<n>[\d.]+)$"), N_("must be at least %(n)s")),
     (re.compile(r"^Expected `uuid`|Invalid UUID"), N_("is not a valid id")),
     (re.compile(r"^unknown permission "), N_("is not a permission anyone declares")),
 )
+"""A decoding message by its kind; a bound it names (a length) is kept in the wording."""
 
 
 def worded(message: str, language: str) -> str:
@@ -49,8 +52,9 @@ def worded(message: str, language: str) -> str:
     if translated != message:
         return translated
     for pattern, text in KINDS:
-        if pattern.search(message):
-            return gettext(text)
+        found = pattern.search(message)
+        if found:
+            return gettext(text) % found.groupdict() if found.groupdict() else gettext(text)
     return message
 
 

@@ -186,13 +186,17 @@ async def test_nobody_manages_people_or_roles_beyond_their_reach(app: Litestar, 
     assert patched.status_code == 404
     # And they may not define roles (a role is the whole tenant's)
     assert (await area_manager.post("/console/hq/roles/", area)).status_code == 403
-    # And a store manager (no staff:manage) is refused, another tenant's person is not
-    # found, and a post without the CSRF token is refused
+    # And a store manager (no staff:manage) is refused, another tenant's person or role is
+    # not found, and a post without the CSRF token is refused
     manager = await signed_in(app, demo, "store_manager")
     assert (await manager.post(f"/console/hq/staff/{far_away}", {})).status_code == 403
     assert (await manager.get("/console/hq/roles/new")).status_code == 403
     shop = await signed_in(app, demo, "owner@demo-shop.example", tenant="demo-shop")
     assert (await shop.get(f"/console/hq/staff/{far_away}")).status_code == 404
+    roles = (await demo.client.get("/api/v1/roles", headers=await demo.headers())).json()
+    area_id = next(r["id"] for r in roles["items"] if r["name"] == "area_manager")
+    assert (await shop.get(f"/console/hq/roles/{area_id}")).status_code == 404
+    assert (await shop.post(f"/console/hq/roles/{area_id}", area)).status_code == 404
     assert (await hq.post(f"/console/hq/staff/{uuid.uuid4()}/invite", {})).status_code == 404
     forged = await hq.post(f"/console/hq/staff/{far_away}", [("active", "0")], csrf=False)
     assert forged.status_code == 403 and (await _staff(demo, far_away))["active"] is True

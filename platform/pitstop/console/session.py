@@ -168,10 +168,8 @@ class SessionController(Controller):
     async def language(self, request: Request[Any, Any, Any]) -> Redirect:
         """The reader's language for this browser (a cookie; the default is Chinese): the
         switch on the sign-in page, before anyone is known."""
-        form = await request.form()
-        chosen = i18n.language_of(str(form.get("language", "")))
-        target = safe_next(str(form.get("next", "")))
-        return Redirect(target, status_code=303, cookies=[_language_cookie(chosen)])
+        _, back = await _language_form(request)
+        return back
 
     @post("/me/language", opt={"authenticated": True})
     async def my_language(
@@ -182,11 +180,17 @@ class SessionController(Controller):
     ) -> Redirect:
         """A signed-in person's language: for this browser, and kept with the person
         (``users.language``) for their next sign-in anywhere."""
-        form = await request.form()
-        chosen = i18n.language_of(str(form.get("language", "")))
+        chosen, back = await _language_form(request)
         await staff_admin.set_language(session, principal, chosen)
-        target = safe_next(str(form.get("next", "")))
-        return Redirect(target, status_code=303, cookies=[_language_cookie(chosen)])
+        return back
+
+
+async def _language_form(request: Request[Any, Any, Any]) -> tuple[str, Redirect]:
+    """The language chosen, and the way back to the page, with the cookie set."""
+    form = await request.form()
+    chosen = i18n.language_of(str(form.get("language", "")))
+    target = safe_next(str(form.get("next", "")))
+    return chosen, Redirect(target, status_code=303, cookies=[_language_cookie(chosen)])
 
 
 def _language_cookie(language: str) -> Cookie:

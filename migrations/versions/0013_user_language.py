@@ -1,7 +1,7 @@
 """identity: the console language a person chose, kept with them
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 ``users.language`` (``zh_CN``, ``en``; null: the console's default, Chinese) is set when
 a signed-in person switches the console's language and read when they sign in, so the
 choice follows the person to another browser (docs/console.md, "Language").
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

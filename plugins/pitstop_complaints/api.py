@@ -18,7 +18,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
 from pitstop.sdk import (
-    Conflict,
     Limit,
     NotFound,
     Page,
@@ -149,15 +148,7 @@ class ComplaintsController(Controller):
     ) -> ComplaintOut:
         """``investigating`` or ``awaiting_customer`` (which pauses both clocks)."""
         complaint = await workflow.visible(ctx, complaint_id)
-        if complaint.status in ("resolved", "closed"):
-            raise Conflict(
-                f"a {complaint.status} complaint goes back to work only by reopen",
-                code="illegal_transition",
-                from_status=complaint.status,
-                to_status=data.status,
-                allowed=sorted(workflow.TRANSITIONS[complaint.status]),
-            )
-        await workflow.move(ctx, complaint, data.status, data.note)
+        await workflow.work_status(ctx, complaint, data.status, data.note)
         return complaint_out(complaint)
 
     @post("/{complaint_id:uuid}/reply", status_code=200, opt=WRITE)
@@ -225,14 +216,6 @@ class ComplaintsController(Controller):
         data: JSONBody[NoteBody],
     ) -> ComplaintOut:
         complaint = await workflow.visible(ctx, complaint_id)
-        if complaint.status not in ("resolved", "closed"):
-            raise Conflict(
-                f"only a resolved or closed complaint can be reopened, not {complaint.status}",
-                code="illegal_transition",
-                from_status=complaint.status,
-                to_status="investigating",
-                allowed=sorted(workflow.TRANSITIONS[complaint.status]),
-            )
         await workflow.reopen(ctx, complaint, data.note)
         return complaint_out(complaint)
 

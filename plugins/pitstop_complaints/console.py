@@ -4,7 +4,8 @@ Open complaints of the reader's stores, the most urgent clock first, each with b
 clocks as the staff need them: time left, paused, met or breached, and the escalation
 level. "Live": the page carries each deadline, and the console's own script counts down
 between reloads; without it the time left is the server's at render. A new complaint is
-acknowledged in one click, through the same ``workflow.move`` as the API's route.
+acknowledged in one click, through the same ``workflow.move`` as the API's route; the rest
+of the work on a complaint is on its own page (``console_case``).
 """
 
 from __future__ import annotations
@@ -61,6 +62,34 @@ LABELS = {
         "closed": "已关闭",
         "No open complaint.": "没有待处理的投诉。",
         "Complaints of this customer": "该客户的投诉",
+        "Complaint": "投诉",
+        "Note": "备注",
+        "status": "更新状态",
+        "reply": "记录客户回复",
+        "resolve": "解决",
+        "close": "关闭",
+        "reopen": "重新打开",
+        "assign": "改派",
+        "Assign to": "改派给",
+        "The customer's reply": "客户回复",
+        "How it was resolved": "解决方案",
+        "Resolved at first contact": "首次接触即解决",
+        "Why it is reopened": "重新打开的原因",
+        "History": "处理记录",
+        "transition": "状态变更",
+        "assignment": "改派",
+        "survey": "回访",
+        "store_manager": "店长",
+        "service_advisor": "服务顾问",
+        "technician": "技师",
+        "hq_admin": "总部管理员",
+        "no such active staff member at this store": "该门店没有这位在职员工",
+        "a resolved complaint goes back to work only by reopen": (
+            "已解决的投诉只能通过重新打开继续处理"
+        ),
+        "a closed complaint goes back to work only by reopen": (
+            "已关闭的投诉只能通过重新打开继续处理"
+        ),
     }
 }
 
@@ -156,8 +185,10 @@ async def customer_panel(ctx: PluginContext, customer_id: uuid.UUID) -> Customer
 
 
 def console_pages() -> ConsolePages:
+    from .console_case import ComplaintCase  # it builds on this module's rows
+
     return ConsolePages(
-        handlers=[ComplaintPages],
+        handlers=[ComplaintPages, ComplaintCase],
         links=[ConsoleLink("/", "Complaints", "complaints:read")],
         templates=Path(__file__).parent / "templates",
         labels=LABELS,

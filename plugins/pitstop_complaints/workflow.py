@@ -42,14 +42,21 @@ async def visible(ctx: PluginContext, complaint_id: uuid.UUID) -> Complaint:
     return complaint
 
 
+def illegal(complaint: Complaint, target: str, message: str) -> Conflict:
+    """The 409 of a move the complaint's status does not allow, listing those it does."""
+    return Conflict(
+        message,
+        code="illegal_transition",
+        from_status=complaint.status,
+        to_status=target,
+        allowed=sorted(TRANSITIONS[complaint.status]),
+    )
+
+
 def check(complaint: Complaint, target: str) -> None:
     if target not in TRANSITIONS[complaint.status]:
-        raise Conflict(
-            f"a complaint cannot go from {complaint.status} to {target}",
-            code="illegal_transition",
-            from_status=complaint.status,
-            to_status=target,
-            allowed=sorted(TRANSITIONS[complaint.status]),
+        raise illegal(
+            complaint, target, f"a complaint cannot go from {complaint.status} to {target}"
         )
 
 
@@ -129,8 +136,22 @@ async def resolve(ctx: PluginContext, complaint: Complaint, text: str, first_con
     )
 
 
+async def work_status(
+    ctx: PluginContext, complaint: Complaint, status: str, note: str | None
+) -> None:
+    """``investigating`` or ``awaiting_customer`` while the work is open; a resolved or
+    closed complaint goes back to work only by :func:`reopen` (its fresh clock, its alert)."""
+    if complaint.status in ("resolved", "closed"):
+        message = f"a {complaint.status} complaint goes back to work only by reopen"
+        raise illegal(complaint, status, message)
+    await move(ctx, complaint, status, note)
+
+
 async def reopen(ctx: PluginContext, complaint: Complaint, note: str | None) -> None:
     """Back to work with a fresh resolution clock; the store manager is alerted."""
+    if complaint.status not in ("resolved", "closed"):
+        message = f"only a resolved or closed complaint can be reopened, not {complaint.status}"
+        raise illegal(complaint, "investigating", message)
     await move(ctx, complaint, "investigating", note)
     complaint.reopen_count += 1
     complaint.closed_at = None
@@ -151,13 +172,8 @@ async def survey(
 ) -> None:
     """The follow-up: satisfied closes the loop, anything else reopens the complaint."""
     if complaint.status != "resolved":
-        raise Conflict(
-            f"a follow-up survey needs a resolved complaint, not {complaint.status}",
-            code="illegal_transition",
-            from_status=complaint.status,
-            to_status="closed",
-            allowed=sorted(TRANSITIONS[complaint.status]),
-        )
+        message = f"a follow-up survey needs a resolved complaint, not {complaint.status}"
+        raise illegal(complaint, "closed", message)
     settings = ctx.settings
     complaint.satisfaction, complaint.survey_resolved = satisfaction, resolved
     complaint.surveyed_at = ctx.now()

@@ -84,7 +84,7 @@ def routes() -> Sequence[Any]:
 
 @hookimpl
 def console_pages() -> ConsolePages:
-    """No page of its own yet: the templates and strings of its 360° panel."""
+    """The review queue at ``/console/referrals/review/``, and its 360° panel's strings."""
     return console.console_pages()
 
 

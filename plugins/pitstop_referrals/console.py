@@ -1,5 +1,6 @@
 """The referrals panel of the console's 360° page (``customer_panels``): who referred the
-customer, whom they referred, and the rewards on either side.
+customer, whom they referred, and the rewards on either side; and the review queue
+(``review_page``).
 
 It draws exactly the data of the plugin's ``customer_summary`` section (the same function,
 the same store scope), so the console and the API's profile cannot disagree.
@@ -10,9 +11,10 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from pitstop.sdk import ConsolePages, CustomerPanel, PluginContext
+from pitstop.sdk import ConsoleLink, ConsolePages, CustomerPanel, PluginContext
 
 from . import privacy
+from .review_page import ReviewPages
 
 LABELS = {
     "zh_CN": {
@@ -36,6 +38,22 @@ LABELS = {
         "requested": "已申请",
         "rejected": "被拒绝",
         "revoked": "已撤销",
+        "Referrals to review": "待审核的推荐",
+        "Review referrals": "推荐审核",
+        "Linked": "关联时间",
+        "Signals": "风险信号",
+        "Held at": "暂停于",
+        "Decision": "审核",
+        "Reason": "理由",
+        "Approve": "通过",
+        "Reject": "拒绝",
+        "No referral waits for review.": "没有待审核的推荐。",
+        "same_id_number": "证件号相同",
+        "same_address": "地址相同",
+        "vehicle_owned_by_referrer": "车辆属于推荐人",
+        "vehicle_serviced_for_referrer": "车辆曾为推荐人保养",
+        "velocity": "推荐过于频繁",
+        "staff_gaming": "员工刷单嫌疑",
     }
 }
 
@@ -48,4 +66,9 @@ async def customer_panel(ctx: PluginContext, customer_id: uuid.UUID) -> Customer
 
 
 def console_pages() -> ConsolePages:
-    return ConsolePages(templates=Path(__file__).parent / "templates", labels=LABELS)
+    return ConsolePages(
+        handlers=[ReviewPages],
+        links=[ConsoleLink("/review/", "Review referrals", "referrals:review")],
+        templates=Path(__file__).parent / "templates",
+        labels=LABELS,
+    )

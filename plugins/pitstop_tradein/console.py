@@ -3,7 +3,8 @@ stage, the longest-waiting lead first, with how many leads each stage holds.
 
 Leads are read with the API's own store scope (``leads.scoped``) and shown through the
 API's ``lead_out`` (staff notes are free text, masked for the reader). Moving a lead needs
-an appraisal or an offer's figures, which the API takes; the board is for seeing the pipe.
+an appraisal or an offer's figures, which the API takes; the moves that need none (the
+customer's answer, lost, reconditioned, sold) are on each card (``board_moves``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 from pitstop.sdk import ConsoleLink, ConsolePage, ConsolePages, PluginContext, get_vehicle
 
 from . import leads
+from .board_moves import BoardMoves
 from .models import Lead
 from .schemas import lead_out
 
@@ -44,6 +46,16 @@ LABELS = {
         "Customer": "客户",
         "No lead.": "暂无线索。",
         "Closed": "已结束",
+        "Accepted": "客户接受",
+        "Declined": "客户拒绝",
+        "Lost": "标记流失",
+        "Reason": "原因",
+        "Reconditioned": "整备完成",
+        "Sold": "已售出",
+        "Price (yuan)": "售价（元）",
+        "Channel": "渠道",
+        "no open offer to answer": "没有待答复的报价",
+        "must be an amount such as 120 or 120.50": "请输入金额，如 120 或 120.50",
     }
 }
 
@@ -64,7 +76,11 @@ async def board(ctx: PluginContext) -> dict[str, Any]:
         cards = [await _card(ctx, row, now) for row in rows]
         columns.append({"stage": stage, "count": counts.get(stage, 0), "cards": cards})
     closed = {stage: counts.get(stage, 0) for stage in ("sold", "lost")}
-    return {"columns": columns, "closed": closed}
+    principal = ctx.principal
+    may = {
+        p: principal is not None and principal.can(f"tradein:{p}") for p in ("appraise", "offer")
+    }
+    return {"columns": columns, "closed": closed, "may": may}
 
 
 async def _card(ctx: PluginContext, lead: Lead, now: dt.datetime) -> dict[str, Any]:
@@ -86,12 +102,12 @@ class TradeinPages(Controller):
     async def leads_board(
         self, ctx: NamedDependency[PluginContext], page: NamedDependency[ConsolePage]
     ) -> Any:
-        return page("board.html", **await board(ctx))
+        return page("board.html", errors={}, **await board(ctx))
 
 
 def console_pages() -> ConsolePages:
     return ConsolePages(
-        handlers=[TradeinPages],
+        handlers=[TradeinPages, BoardMoves],
         links=[ConsoleLink("/", "Trade-ins", "tradein:read")],
         templates=Path(__file__).parent / "templates",
         labels=LABELS,

@@ -214,6 +214,5 @@ class LeadsController(Controller):
         data: JSONBody[Lost],
     ) -> LeadOut:
         lead = await leads.visible(ctx, lead_id, lock=True)
-        await leads.move(ctx, lead, "lost", verb="lost")
-        lead.lost_reason = data.reason
+        await leads.lose(ctx, lead, data.reason)
         return lead_out(lead)

@@ -119,6 +119,12 @@ async def move(
     )
 
 
+async def lose(ctx: PluginContext, lead: Lead, reason: str) -> None:
+    """Lost from any open stage, with the reason staff gave."""
+    await move(ctx, lead, "lost", verb="lost")
+    lead.lost_reason = reason
+
+
 async def purchase(
     ctx: PluginContext, lead: Lead, price: int, from_us: bool, amount: int | None
 ) -> None:

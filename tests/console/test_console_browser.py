@@ -1,6 +1,6 @@
 """The console in a real browser: Playwright driving Debian's Chromium against the real app.
 
-Seven journeys, one served app and one browser for the module (a fresh browser context, so
+Eight journeys, one served app and one browser for the module (a fresh browser context, so
 fresh cookies, per test). Everything finer (each error, header, format) is checked without
 a browser in test_console_pages.py. Each journey saves a screenshot of its main page under
 artifacts/console/ (git-ignored). With ``PITSTOP_TEST_REQUIRE_SERVICES=1`` (CI) a missing
@@ -314,3 +314,38 @@ def test_an_advisor_redeems_a_real_voucher_on_an_order(page: Any, site: Site) ->
     # And the voucher is spent: the API shows it redeemed on that order
     spent = site.call("GET", f"/api/v1/membership/vouchers/{voucher['id']}")
     assert spent["status"] == "redeemed" and spent["order_id"] is not None
+
+
+def test_hq_hires_a_technician_and_changes_their_role_and_state(page: Any, site: Site) -> None:
+    # Given HQ on the staff page
+    sh002 = site.store_id("SH002")
+    email = f"tech.{uuid.uuid4().hex[:8]}@demo-chain.example"
+    sign_in(page, CHAIN_LOGINS["hq_admin"])
+    page.click("text=员工与角色")
+    # When they hire a technician for every store (a technician works at named stores)
+    page.fill("#email", email)
+    page.fill("#name", "赵师傅")
+    page.select_option("#role", "technician")
+    page.click("#hire")
+    # Then the stores are asked for beside them, in Chinese
+    assert page.locator("#stores-error").inner_text() == "门店级角色必须指定至少一个门店"
+    shot(page, "staff-hire-error")
+    # When they tick SH002 instead of every store, and hire
+    page.uncheck("#all_stores")
+    page.check(f"#stores input[value='{sh002}']")
+    page.click("#hire")
+    # Then the person's page says so; and moving them to advisor and inactive is saved
+    assert page.locator("#saved").is_visible()
+    page.select_option("#role", "service_advisor")
+    page.select_option("#active", "0")
+    page.click("#save")
+    assert page.locator("#saved").is_visible()
+    shot(page, "staff-person")
+    # And the API shows the change
+    staff = site.call("GET", "/api/v1/staff?limit=200")["items"]
+    person = next(s for s in staff if s["id"] in page.url)
+    assert (person["role"], person["stores"], person["active"]) == (
+        "service_advisor",
+        [sh002],
+        False,
+    )

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from tests.console.support import field_error, signed_in
+from pitstop.console import audit as console_audit
+from tests.console.support import customer_with_car, field_error, signed_in
 from tests.support.demo import Demo
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -129,3 +130,77 @@ async def test_an_api_key_is_shown_once_works_and_is_revoked_in_one_click(
     assert 'id="name-error"' in blank.text and 'id="permissions-error"' in bogus.text
     # And another tenant's key, or none, is the 404 page
     assert (await hq.post(f"/console/hq/api-keys/{uuid.uuid4()}/revoke", {})).status_code == 404
+
+
+async def test_the_audit_page_pages_newest_first_and_filters_by_actor(
+    app: Litestar, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given three keys made by HQ and a reveal by SH001's manager, and pages of two entries
+    admin = await demo.headers("hq_admin")
+    keys = []
+    for n in range(3):
+        body = {"name": f"对账{n}", "permissions": ["customers:read"]}
+        made = await demo.client.post("/api/v1/api-keys", json=body, headers=admin)
+        keys.append(made.json()["id"])
+    customer_id, _, _ = await customer_with_car(demo)
+    reveal = {"fields": ["phone"], "reason": "回访核对"}
+    await demo.client.post(f"/api/v1/customers/{customer_id}/reveal", json=reveal,
+                           headers=await demo.headers("store_manager"))  # fmt: skip
+    staff = (await demo.client.get("/api/v1/staff", headers=admin)).json()["items"]
+    hq_id = next(s["id"] for s in staff if s["role"] == "hq_admin")
+    manager_id = next(s["id"] for s in staff if s["role"] == "store_manager")
+    monkeypatch.setattr(console_audit, "PAGE_SIZE", 2)
+    hq = await signed_in(app, demo, "hq_admin")
+    # When HQ reads HQ's key creations page by page
+    first = await hq.get(f"/console/hq/audit?action=api_key.created&actor={hq_id}")
+    older = re.search(r'<a id="older" href="([^"]+)"', first.text)
+    assert first.status_code == 200 and older
+    second = await hq.get(older.group(1).replace("&amp;", "&"))
+    # Then the newest two come first and the third next, with no further page
+    tables = [page.text.split('id="audit"')[1].split("</table>")[0] for page in (first, second)]
+    assert [[k for k in keys if k in table] for table in tables] == [keys[1:], keys[:1]]
+    assert 'id="older"' not in second.text
+    # When HQ filters by the manager
+    by_manager = await hq.get(f"/console/hq/audit?actor={manager_id}")
+    # Then only the manager's reveal is listed
+    assert "customer.reveal" in by_manager.text and "api_key.created" not in by_manager.text
+    # And an actor or a page that is not an id is named, in Chinese
+    bad = await hq.get("/console/hq/audit?actor=someone")
+    assert bad.status_code == 422
+    assert '<small class="error" id="actor-error">不是有效的编号</small>' in bad.text
+    assert (await hq.get("/console/hq/audit?before=x")).status_code == 422
+
+
+async def test_hq_opens_a_store_and_a_taken_code_or_bad_hours_are_named(
+    app: Litestar, demo: Demo
+) -> None:
+    hq = await signed_in(app, demo, "hq_admin")
+    assert 'id="new-store"' in (await hq.get("/console/hq/stores/")).text
+    # When HQ opens SH009 with weekday hours and a holiday
+    form = _hours() | {"code": "SH009", "name": "浦东三店", "city": "上海", "region": "urban",
+                       "holidays": "2027-10-01"}  # fmt: skip
+    opened = await hq.post("/console/hq/stores/", form)
+    # Then the API lists it as the service stored it, and the opening is audited
+    assert opened.status_code == 303, opened.text
+    store = await _store(demo, "SH009")
+    assert store["hours"]["mon"] == "08:30-18:00" and store["holidays"] == ["2027-10-01"]
+    audit = await demo.client.get(
+        "/api/v1/audit?action=store.created", headers=await demo.headers("hq_admin")
+    )
+    assert audit.json()["items"][-1]["resource_id"] == store["id"]
+    # When a store is opened with a taken code, and one with no name and unreadable hours
+    taken = await hq.post("/console/hq/stores/", form | {"name": "重复"})
+    bad = await hq.post("/console/hq/stores/", form | {"code": "SH010", "name": "",
+                                                         "hours.mon": "9 till 5"})  # fmt: skip
+    # Then each is named beside its field in Chinese, with what was typed kept
+    assert taken.status_code == 409 and field_error(taken.text, "code") == "已有相同编码的门店"
+    assert bad.status_code == 422 and field_error(bad.text, "name") in ("必填", "不能为空")
+    assert 'value="9 till 5"' in bad.text
+    # And a store manager may not open one, nor may a forged post
+    manager = await signed_in(app, demo, "store_manager")
+    assert (await manager.post("/console/hq/stores/", form | {"code": "SH011"})).status_code == 403
+    forged = await hq.post("/console/hq/stores/", form | {"code": "SH012"}, csrf=False)
+    assert forged.status_code == 403
+    codes = [s["code"] for s in (await demo.client.get(
+        "/api/v1/stores", headers=await demo.headers())).json()["items"]]  # fmt: skip
+    assert "SH010" not in codes and "SH011" not in codes and "SH012" not in codes

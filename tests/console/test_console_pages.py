@@ -381,14 +381,23 @@ async def test_english_is_one_switch_away(app: Litestar, demo: Demo) -> None:
     advisor = await signed_in(app, demo, "service_advisor")
     # Given the default language, When English is chosen
     chinese = await advisor.get("/console/worklist")
+    assert 'action="/console/me/language"' in chinese.text
     switched = await advisor.post(
-        "/console/language", {"language": "en", "next": "/console/worklist"}
+        "/console/me/language", {"language": "en", "next": "/console/worklist"}
     )
     english = await advisor.get("/console/worklist")
     # Then the same page reads in English
     assert "今日工单" in chinese.text
     assert switched.status_code == 303
     assert "Today&#39;s orders" in english.text and "今日工单" not in english.text
+    # When the advisor signs in on another browser (no language cookie there)
+    async with AsyncTestClient(app=app) as http:
+        elsewhere = Browserless(http)
+        form = {"tenant": "demo-chain", "email": "advisor.sh001@demo-chain.example",
+                "password": PASSWORD, "next": "/console/worklist"}  # fmt: skip
+        assert (await elsewhere.post("/console/login", form)).status_code == 303
+        # Then their choice followed them: the console reads in English there too
+        assert "Today&#39;s orders" in (await elsewhere.get("/console/worklist")).text
 
 
 async def test_a_voucher_code_and_a_refund_go_through_the_order_services(

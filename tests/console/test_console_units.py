@@ -83,3 +83,18 @@ def test_the_chart_interval_keeps_within_the_series_limit() -> None:
     assert (days(31), days(62), days(63), days(728), days(729)) == (
         "day", "day", "week", "week", "month",
     )  # fmt: skip
+
+
+def test_every_field_message_of_the_staff_service_is_worded_for_the_console() -> None:
+    # Given the field messages the staff service gives
+    from pitstop.console.wording import SERVICE_MESSAGES, worded
+    from pitstop.identity.staff_admin import FIELD_MESSAGES
+
+    # Then the console's list marks each for the catalog, and each reads in Chinese
+    assert set(FIELD_MESSAGES) <= set(SERVICE_MESSAGES)
+    assert worded("no such store", "zh_CN") == "没有这个门店"
+    # And a decoding message is worded by its kind, never shown with its pattern
+    assert worded("Expected `str` matching regex '^[a-z]+$'", "zh_CN") == "格式不正确"
+    assert worded("Expected `str` of length <= 63", "zh_CN") == "太长（最多 63 个字符）"
+    assert worded("Expected `int` <= 10", "zh_CN") == "不能大于 10"  # its bound kept
+    assert worded("something new", "zh_CN") == "something new"

@@ -3,8 +3,8 @@
 Source strings are English and are the English "translation"; ``locale/zh_CN`` holds the
 Chinese. The ``.po`` file is read at start-up (no compiled ``.mo`` in the repository), and
 a test fails on any string of a template or page that the catalog does not translate.
-The choice of language is a cookie the language switch sets, so it follows the person at
-that browser; there is no per-user column yet.
+The choice of language is a cookie the language switch sets; for a signed-in person the
+switch also keeps it with them (``users.language``), and sign-in sets the cookie from it.
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
-"""HQ's people and keys at the console: staff with their role and store scope, the roles
-with their permissions, and integration API keys (created with the secret shown once,
-revoked in one click).
+"""HQ's integration API keys at the console: created with the secret shown once, revoked
+in one click (staff and roles: ``console.staff`` and ``console.roles``).
 
-Each page declares the rule of the API route it mirrors (``staff:manage``,
-``roles:manage``, ``api_keys:manage``) and uses its service: staff leave through
-``staff_out`` (names and e-mails are ``Sensitive``, masked by the reader's policy), keys are
-made and revoked by ``identity.api_keys`` (its checks: a key holds only what its creator
-holds; its audit entries, ``api_key.created`` / ``api_key.revoked``).
+The page declares the rule of the API route it mirrors (``api_keys:manage``) and uses its
+service: keys are made and revoked by ``identity.api_keys`` (its checks: a key holds only
+what its creator holds; its audit entries, ``api_key.created`` / ``api_key.revoked``).
 """
 
 from __future__ import annotations
@@ -28,39 +25,11 @@ from pitstop.console.view import Desk, shown
 from pitstop.db.base import Clock
 from pitstop.errors import NotFound, Unprocessable
 from pitstop.identity import api_keys as key_service
-from pitstop.identity.models import ApiKey, Membership, Role, User
-from pitstop.identity.schemas import ApiKeyCreate, key_out, role_out, staff_out
+from pitstop.identity.models import ApiKey
+from pitstop.identity.schemas import ApiKeyCreate, key_out
 from pitstop.settings import Settings
-from pitstop.tenancy.models import Store
 
 SHOWN = 200
-
-
-class StaffPages(Controller):
-    path = "/hq/staff"
-
-    @get("/", opt={"permission": "staff:manage"})
-    async def staff(
-        self, desk: NamedDependency[Desk], session: NamedDependency[AsyncSession]
-    ) -> Template:
-        """Everyone who works here, with their role and the stores they work at."""
-        rows = (
-            await session.execute(
-                select(Membership, User)
-                .join(User, User.id == Membership.user_id)
-                .order_by(Membership.role, Membership.id)
-                .limit(SHOWN)
-            )
-        ).all()
-        codes = {str(s.id): s.code for s in (await session.scalars(select(Store))).all()}
-        roles = (await session.scalars(select(Role).order_by(Role.name))).all()
-        can_roles = desk.principal is not None and desk.principal.can("roles:manage")
-        return desk.page(
-            "staff.html",
-            staff=[shown(staff_out(m, u)) for m, u in rows],
-            codes=codes,
-            roles=[shown(role_out(r)) for r in roles] if can_roles else [],
-        )
 
 
 class ApiKeyPages(Controller):

@@ -36,10 +36,12 @@ from pitstop.console.front_desk import FrontDeskController
 from pitstop.console.hq import PluginsPages
 from pitstop.console.kpi_board import KpiPages
 from pitstop.console.orders import OrdersController
-from pitstop.console.people import ApiKeyPages, StaffPages
+from pitstop.console.people import ApiKeyPages
 from pitstop.console.plugin_pages import plugin_page_routers, plugin_templates
 from pitstop.console.problems import EXCEPTION_HANDLERS, SECURITY_HEADERS
+from pitstop.console.roles import RolePages
 from pitstop.console.session import ACCESS_COOKIE, SessionController
+from pitstop.console.staff import StaffPages
 from pitstop.console.stores import StoresPages
 from pitstop.console.view import provide_desk
 from pitstop.db.engine import SessionFactory
@@ -98,6 +100,7 @@ def console_router(
             KpiPages,
             StoresPages,
             StaffPages,
+            RolePages,
             ApiKeyPages,
             *plugin_page_routers(host, sessions),
             static,

@@ -21,6 +21,7 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.principal import Principal
 from pitstop.console import i18n
@@ -29,6 +30,7 @@ from pitstop.console.view import Desk
 from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
 from pitstop.errors import ApiError, TooManyRequests
+from pitstop.identity import staff_admin
 from pitstop.identity.login import Credentials, issue_login_token
 from pitstop.identity.refresh import IssuedSession, end_session, refresh_session
 from pitstop.settings import Settings
@@ -120,7 +122,10 @@ class SessionController(Controller):
             )
             form_values = {"tenant": tenant, "email": email}
             return _login_page(desk, exc.status, next=target, form=form_values, message=message)
-        return Redirect(target, status_code=303, cookies=_cookies(settings, issued))
+        async with sessions() as session:  # their language follows them (users.language)
+            chosen = await staff_admin.language_of(session, email)
+        cookies = _cookies(settings, issued) + ([_language_cookie(chosen)] if chosen else [])
+        return Redirect(target, status_code=303, cookies=cookies)
 
     @post("/logout", opt={"session": True})
     async def logout(
@@ -161,15 +166,39 @@ class SessionController(Controller):
 
     @post("/language", opt={"public": True})
     async def language(self, request: Request[Any, Any, Any]) -> Redirect:
-        """The reader's language for this browser (a cookie; the default is Chinese)."""
-        form = await request.form()
-        chosen = i18n.language_of(str(form.get("language", "")))
-        cookie = Cookie(
-            key=i18n.LANGUAGE_COOKIE,
-            value=chosen,
-            path="/console",
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="lax",
-        )
-        return Redirect(safe_next(str(form.get("next", ""))), status_code=303, cookies=[cookie])
+        """The reader's language for this browser (a cookie; the default is Chinese): the
+        switch on the sign-in page, before anyone is known."""
+        _, back = await _language_form(request)
+        return back
+
+    @post("/me/language", opt={"authenticated": True})
+    async def my_language(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+    ) -> Redirect:
+        """A signed-in person's language: for this browser, and kept with the person
+        (``users.language``) for their next sign-in anywhere."""
+        chosen, back = await _language_form(request)
+        await staff_admin.set_language(session, principal, chosen)
+        return back
+
+
+async def _language_form(request: Request[Any, Any, Any]) -> tuple[str, Redirect]:
+    """The language chosen, and the way back to the page, with the cookie set."""
+    form = await request.form()
+    chosen = i18n.language_of(str(form.get("language", "")))
+    target = safe_next(str(form.get("next", "")))
+    return chosen, Redirect(target, status_code=303, cookies=[_language_cookie(chosen)])
+
+
+def _language_cookie(language: str) -> Cookie:
+    return Cookie(
+        key=i18n.LANGUAGE_COOKIE,
+        value=language,
+        path="/console",
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+    )

@@ -6,6 +6,10 @@ Reading is ``GET /api/v1/stores``'s rule (``stores:read``); a change is
 ``closed`` per day), the same audit entry (``store.changed``, field names only), every bad
 field named beside it and nothing saved. A store a tenant manifest manages says so: the
 next ``pitstop tenants apply`` puts the manifest's values back.
+
+Opening a store is ``POST /api/v1/stores``'s twin (``stores:manage``, the same
+``tenancy.stores.open_store``): its code taken is named beside the code, its audit entry is
+``store.created``, and it opens in the tenant's time zone unless the form names another.
 """
 
 from __future__ import annotations
@@ -21,18 +25,20 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.console.forms import FormErrors, convert
 from pitstop.console.i18n import N_
 from pitstop.console.view import Desk, shown
-from pitstop.errors import NotFound, Unprocessable
+from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.tenancy import stores as service
 from pitstop.tenancy.hours import DAYS
-from pitstop.tenancy.models import Store
-from pitstop.tenancy.schemas import StorePatch, store_out
+from pitstop.tenancy.models import RegionClass, Store
+from pitstop.tenancy.schemas import StoreCreate, StorePatch, store_out
 
 DAY_LABELS = {
     "mon": N_("Monday"), "tue": N_("Tuesday"), "wed": N_("Wednesday"), "thu": N_("Thursday"),
     "fri": N_("Friday"), "sat": N_("Saturday"), "sun": N_("Sunday"),
 }  # fmt: skip
+REGION_LABELS = {"urban": N_("urban"), "county": N_("county"), "township": N_("township")}
 
 
 def patch_from_form(form: Any) -> StorePatch:
@@ -58,6 +64,37 @@ class StoresPages(Controller):
         rows = (await session.scalars(select(Store).order_by(Store.code))).all()
         return desk.page("stores.html", stores=[shown(store_out(s)) for s in rows], days=DAYS,
                          day_labels=DAY_LABELS)  # fmt: skip
+
+    @get("/new", opt={"permission": "stores:manage"})
+    async def new(self, desk: NamedDependency[Desk]) -> Template:
+        return _new_store_page(desk)
+
+    @post("/", opt={"permission": "stores:manage"})
+    async def open(
+        self,
+        request: Request[Any, Any, Any],
+        desk: NamedDependency[Desk],
+        session: NamedDependency[AsyncSession],
+    ) -> Template | Redirect:
+        """As ``POST /api/v1/stores``: then to the new store's page."""
+        form = await request.form()
+        typed = {k: str(form.get(k, "")).strip() for k in ("code", "name", "city", "region",
+                                                          "timezone", "holidays")}  # fmt: skip
+        typed |= {f"hours.{day}": str(form.get(f"hours.{day}", "")).strip() for day in DAYS}
+        try:
+            week = patch_from_form(form)
+            values = {k: typed[k] for k in ("code", "name", "city", "region", "timezone")}
+            data = convert(values | {"hours": week.hours, "holidays": week.holidays}, StoreCreate)
+            async with session.begin_nested():
+                store = await service.open_store(session, data)
+        except FormErrors as exc:
+            return _new_store_page(desk, exc.errors, typed, 422)
+        except Conflict:
+            return _new_store_page(desk, {"code": "a store with this code exists"}, typed, 409)
+        except Unprocessable as exc:
+            errors = {field_of(e): str(e.get("message", "")) for e in exc.errors}
+            return _new_store_page(desk, errors or {"form": exc.detail}, typed, 422)
+        return Redirect(f"/console/hq/stores/{store.id}?saved=1", status_code=303)
 
     @get("/{store_id:uuid}", opt={"permission": "stores:read"})
     async def store(
@@ -111,4 +148,19 @@ async def _store_page(
     return desk.page(
         "store.html", status, store=out, values=values | (typed or {}), errors=errors or {},
         days=DAYS, day_labels=DAY_LABELS, can_manage=can_manage, saved=saved,
+    )  # fmt: skip
+
+
+def _new_store_page(
+    desk: Desk,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    blank = {"code": "", "name": "", "city": "", "region": "urban", "timezone": "",
+             "holidays": ""} | {f"hours.{day}": "" for day in DAYS}  # fmt: skip
+    return desk.page(
+        "store_new.html", status, values=typed or blank, errors=errors or {}, days=DAYS,
+        day_labels=DAY_LABELS, regions=[r.value for r in RegionClass], region_labels=REGION_LABELS,
+        zone=desk.timezone,
     )  # fmt: skip

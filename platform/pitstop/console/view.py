@@ -26,6 +26,7 @@ from pitstop.access.masking import TYPE_ENCODERS, free_text_in
 from pitstop.access.principal import Principal
 from pitstop.console import i18n
 from pitstop.console.i18n import N_
+from pitstop.console.wording import worded_errors
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.tenancy.models import Tenant
 
@@ -103,7 +104,10 @@ class Desk:
         return lambda message: own.get(message) or core(message)
 
     def context(self, **context: Any) -> dict[str, Any]:
+        """What every template gets; ``errors`` (field → message) in the reader's language."""
         gettext = i18n.translator(self.language)
+        if isinstance(context.get("errors"), Mapping):
+            context["errors"] = worded_errors(context["errors"], self.language)
         timezone = self.timezone
         return {
             "desk": self,

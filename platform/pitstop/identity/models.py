@@ -34,6 +34,8 @@ class User(Timestamps, Base):
     owns nothing."""
     credentials_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Counts password changes; a token carries the epoch it was issued in."""
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    """The console language the person chose (null: the default); it follows them."""
 
     def replace_password(self, password_hash: str) -> None:
         """Every password change ends the sessions opened with the old password."""

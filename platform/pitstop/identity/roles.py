@@ -3,6 +3,10 @@
 Built-in roles follow the permission table (``staff.sync_builtin_roles``) and cannot be
 edited here; a custom role may hold only permissions someone declared, the core's or an
 installed plugin's. Every change is audited with the resulting permission set.
+
+The API (``/api/v1/roles``) and the console's role forms both call these functions. A role
+is the whole tenant's, so only a principal of every store may define one: a store-scoped
+holder of ``roles:manage`` (a custom role) would otherwise widen people outside its stores.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
 from pitstop.access.permissions import PermissionTable
-from pitstop.errors import Conflict, Unprocessable
+from pitstop.access.principal import Principal
+from pitstop.errors import Conflict, Forbidden, Unprocessable
 from pitstop.identity.models import Role
 from pitstop.identity.schemas import RoleCreate, RolePatch
 
@@ -30,7 +35,15 @@ def checked_permissions(table: PermissionTable, permissions: list[str]) -> list[
     return sorted(set(permissions))
 
 
-async def create_role(session: AsyncSession, table: PermissionTable, data: RoleCreate) -> Role:
+def _tenant_wide(principal: Principal) -> None:
+    if principal.store_ids is not None:
+        raise Forbidden("roles are the whole tenant's: define them from HQ", code="store_scoped")
+
+
+async def create_role(
+    session: AsyncSession, table: PermissionTable, principal: Principal, data: RoleCreate
+) -> Role:
+    _tenant_wide(principal)
     permissions = checked_permissions(table, data.permissions)
     if (await session.scalars(select(Role).where(Role.name == data.name))).first():
         raise Conflict(f"a role named {data.name} exists", code="duplicate_role")
@@ -57,8 +70,9 @@ async def create_role(session: AsyncSession, table: PermissionTable, data: RoleC
 
 
 async def change_role(
-    session: AsyncSession, table: PermissionTable, role: Role, data: RolePatch
+    session: AsyncSession, table: PermissionTable, principal: Principal, role: Role, data: RolePatch
 ) -> None:
+    _tenant_wide(principal)
     if role.builtin:
         raise Conflict("built-in roles follow the permission table", code="builtin_role")
     if data.permissions is not None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.permissions import PermissionTable
+from pitstop.access.principal import Principal
 from pitstop.errors import NotFound
 from pitstop.identity import roles as service
 from pitstop.identity.models import Role
@@ -34,8 +35,9 @@ class RolesController(Controller):
         data: JSONBody[RoleCreate],
         session: NamedDependency[AsyncSession],
         permissions: NamedDependency[PermissionTable],
+        principal: NamedDependency[Principal],
     ) -> RoleOut:
-        return role_out(await service.create_role(session, permissions, data))
+        return role_out(await service.create_role(session, permissions, principal, data))
 
     @patch("/{role_id:uuid}")
     async def change(
@@ -44,9 +46,10 @@ class RolesController(Controller):
         data: JSONBody[RolePatch],
         session: NamedDependency[AsyncSession],
         permissions: NamedDependency[PermissionTable],
+        principal: NamedDependency[Principal],
     ) -> RoleOut:
         role = (await session.scalars(select(Role).where(Role.id == role_id))).one_or_none()
         if role is None:
             raise NotFound("no such role")
-        await service.change_role(session, permissions, role, data)
+        await service.change_role(session, permissions, principal, role, data)
         return role_out(role)

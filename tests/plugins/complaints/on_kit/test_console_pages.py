@@ -178,3 +178,68 @@ def test_clock_states_follow_the_complaint() -> None:
     assert clock_of(complaint, "response", now)["state"] == "paused"
     complaint.response_met_at = now
     assert clock_of(complaint, "response", now)["state"] == "met"
+
+
+async def _staff_id(app: PluginApp, role: str, store: str) -> str:
+    await app.client(role, store=store).headers()  # the kit hires the role on first use
+    staff = (await app.client().get("/api/v1/staff?limit=200")).json()["items"]
+    return str(next(s["id"] for s in staff if s["role"] == role
+                    and s["stores"] == [app.stores[store]]))  # fmt: skip
+
+
+async def test_a_manager_works_a_complaint_through_on_its_page(app: PluginApp) -> None:
+    # Given a complaint at SH001, and SH001's manager on its page
+    customer = str((await app.customer())["id"])
+    complaint = await _log(app, "B", "SH001", customer, "保养后异响")
+    case = f"/console/complaints/{complaint['id']}"
+    manager = app.console("store_manager", store="SH001")
+    page = await manager.get(case)
+    assert page.status_code == 200, page.text
+    assert 'id="acknowledge"' in page.text and 'id="assign-form"' in page.text
+    assert (await manager.post(f"/console/complaints/{complaint['id']}/acknowledge")).is_redirect
+    assert 'id="status-form"' in (await manager.get(case)).text
+    # When they move it to investigating with a note, through the API's workflow
+    moved = await manager.post(f"{case}/status", {"status": "investigating", "note": "已联系"})
+    # Then the API sees the move, with the note on its timeline
+    assert moved.status_code == 303, moved.text
+    api = app.client()
+    assert (await api.get(f"/api/v1/complaints/{complaint['id']}")).json()["status"] == (
+        "investigating"
+    )
+    history = (await api.get(f"/api/v1/complaints/{complaint['id']}/activities")).json()
+    assert history[-1]["to_status"] == "investigating" and history[-1]["note"] == "已联系"
+    # When they reassign it to SH001's advisor, then to SH002's
+    advisor = await _staff_id(app, "service_advisor", "SH001")
+    far = await _staff_id(app, "service_advisor", "SH002")
+    assigned = await manager.post(f"{case}/assign", {"staff_id": advisor})
+    refused = await manager.post(f"{case}/assign", {"staff_id": far})
+    # Then the first is taken and the second is named beside the choice, in Chinese
+    assert assigned.status_code == 303
+    shown = (await api.get(f"/api/v1/complaints/{complaint['id']}")).json()
+    assert shown["assignee_id"] == advisor
+    assert refused.status_code == 422 and "该门店没有这位在职员工" in refused.text
+    # When they resolve it without saying how, then with
+    blank = await manager.post(f"{case}/resolve", {"resolution": " "})
+    resolved = await manager.post(
+        f"{case}/resolve", {"resolution": "更换皮带", "first_contact": "1"}
+    )
+    # Then the blank one asks for the resolution; the other resolves it
+    assert blank.status_code == 422 and 'id="resolve-resolution-error">必填<' in blank.text
+    assert resolved.status_code == 303
+    assert (await api.get(f"/api/v1/complaints/{complaint['id']}")).json()["status"] == "resolved"
+    # When they try to move a resolved complaint back to work, then close it
+    back = await manager.post(f"{case}/status", {"status": "investigating"})
+    closed = await manager.post(f"{case}/close", {"note": "客户满意"})
+    # Then the move is refused with the reason (reopen is the way), and it closes
+    assert back.status_code == 409 and "已解决的投诉只能通过重新打开继续处理" in back.text
+    assert closed.status_code == 303
+    assert (await api.get(f"/api/v1/complaints/{complaint['id']}")).json()["status"] == "closed"
+    # And SH002's manager cannot open or work it, a technician may not work it, and a
+    # post without the CSRF token is refused
+    other = app.console("store_manager", store="SH002")
+    assert (await other.get(case)).status_code == 404
+    assert (await other.post(f"{case}/reopen", {"note": "x"})).status_code == 404
+    technician = app.console("technician", store="SH001")
+    assert (await technician.post(f"{case}/reopen", {"note": "x"})).status_code == 403
+    assert (await manager.post(f"{case}/reopen", {"note": "x"}, csrf=False)).status_code == 403
+    assert (await api.get(f"/api/v1/complaints/{complaint['id']}")).json()["status"] == "closed"

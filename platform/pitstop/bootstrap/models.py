@@ -17,6 +17,7 @@ def load_models(*, plugins: bool = True) -> MetaData:
     import pitstop.access.models
     import pitstop.crm.models
     import pitstop.crm.rollups
+    import pitstop.crm.visit_links
     import pitstop.events.models
     import pitstop.identity.models
     import pitstop.insights.models

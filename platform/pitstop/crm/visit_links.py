@@ -1,0 +1,215 @@
+"""Visit links: each visit's local day beside the customer's previous and next visit days.
+
+The board's distinct-customer figures ask "how many customers ..." over spans of days, and
+a customer seen twice must count once. Each of them is a count of visits once every visit
+knows the days of its neighbours (docs/insights.md, "Visit links"): a customer visited in
+``[first, last]`` exactly when one of their visits there is followed by none before
+``last`` ends - so ``unique_customers`` is the visits of the period whose next visit is
+after it. Rows are counts keyed by (scope, store, day, previous day, next day): visits
+sharing a key collapse into one row, and a sum over a period's rows replaces the
+``COUNT(DISTINCT customer_id)``, correlated ``EXISTS`` and per-customer ``GROUP BY`` the
+board ran over the orders.
+
+Two scopes: ``chain`` rows link a customer's visits anywhere in the chain, store rows only
+their visits to that store (retention per store is "came back to that store").
+Neighbours are ordered as the live figures order them: by ``completed_at``, then id.
+
+Kept like the daily rollups (:mod:`pitstop.crm.rollups`): in the transaction that makes an
+order a visit (:func:`visit_recorded`: the customer's links before and after it, the
+difference added with ``INSERT ... ON CONFLICT DO UPDATE``; the customer's row is locked
+first so two of their orders completing at once cannot both link to the same neighbour),
+and rebuilt by the nightly job when the rows do not account for every visit (history from
+before the table, or orders bulk-written without this module).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Boolean, Date, Integer, Uuid, delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import UniqueConstraint
+
+from pitstop.crm.models import Customer, OrderStatus, ServiceOrder
+from pitstop.db.base import TenantModel, new_id, tenant_fk
+from pitstop.db.tenant_context import current_tenant_id
+
+VISITS = (OrderStatus.completed, OrderStatus.refunded)
+NEVER = dt.date(1, 1, 1)
+"""``previous_day`` of a customer's first visit in the scope."""
+OPEN = dt.date(9999, 12, 31)
+"""``next_day`` of a customer's latest visit in the scope."""
+FLUSH_KEYS = 20_000
+"""How many distinct keys the rebuild holds before adding them to the table."""
+BATCH = 1_000
+"""Rows per ``INSERT`` (eight parameters each: within both databases' limits)."""
+o = ServiceOrder
+
+Key = tuple[bool, uuid.UUID, dt.date, dt.date, dt.date]
+"""``(chain, store_id, day, previous_day, next_day)``."""
+Visit = tuple[dt.datetime, uuid.UUID, uuid.UUID]
+"""``(completed_at, order id, store_id)``."""
+
+
+class VisitLink(TenantModel):
+    __tablename__ = "visit_links"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id",
+            "chain",
+            "day",
+            "store_id",
+            "previous_day",
+            "next_day",
+            name="uq_visit_links_key",
+        ),
+        tenant_fk(["store_id"], "stores"),
+    )
+
+    chain: Mapped[bool] = mapped_column(Boolean)
+    """Neighbours anywhere in the chain (True) or at this store only (False)."""
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    day: Mapped[dt.date] = mapped_column(Date)
+    previous_day: Mapped[dt.date] = mapped_column(Date)
+    next_day: Mapped[dt.date] = mapped_column(Date)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def links(visits: Iterable[Visit], timezone: str) -> Counter[Key]:
+    """One customer's links in both scopes, from their visits in any order."""
+    zone = ZoneInfo(timezone)
+    ordered = sorted(visits)
+    days = [(at.astimezone(zone).date(), store) for at, _, store in ordered]
+    found: Counter[Key] = Counter()
+    _chain(found, True, days)
+    for store in {store for _, store in days}:
+        _chain(found, False, [(day, s) for day, s in days if s == store])
+    return found
+
+
+def _chain(found: Counter[Key], chain: bool, days: list[tuple[dt.date, uuid.UUID]]) -> None:
+    for i, (day, store) in enumerate(days):
+        previous = days[i - 1][0] if i else NEVER
+        following = days[i + 1][0] if i + 1 < len(days) else OPEN
+        found[(chain, store, day, previous, following)] += 1
+
+
+async def _add(session: AsyncSession, deltas: Counter[Key]) -> None:
+    """Add each key's count to its row, creating it first: atomic under concurrency."""
+    changed = [(key, n) for key, n in deltas.items() if n]
+    for start in range(0, len(changed), BATCH):
+        await _upsert(session, changed[start : start + BATCH])
+
+
+async def _upsert(session: AsyncSession, changed: list[tuple[Key, int]]) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    tenant_id = current_tenant_id()
+    statement = insert(VisitLink).values(
+        [
+            {
+                "tenant_id": tenant_id,
+                "id": new_id(),
+                "chain": chain,
+                "store_id": store,
+                "day": day,
+                "previous_day": previous,
+                "next_day": following,
+                "visits": n,
+            }
+            for (chain, store, day, previous, following), n in changed
+        ]
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "chain", "day", "store_id", "previous_day", "next_day"],
+            set_={"visits": VisitLink.__table__.c.visits + statement.excluded.visits},
+        )
+    )
+
+
+async def _lock(session: AsyncSession, exclusive: bool) -> None:
+    """Order completions (shared) against the nightly rebuild (exclusive), per tenant, on
+    PostgreSQL: a completion waits for a running rebuild instead of adding to rows it is
+    about to replace. SQLite serialises writers anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    await session.execute(
+        text(f"SELECT {function}(hashtext(:key))"), {"key": f"visit_links:{current_tenant_id()}"}
+    )
+
+
+async def visit_recorded(session: AsyncSession, order: ServiceOrder, timezone: str) -> None:
+    """An order just became a visit: its customer's links change by the difference."""
+    await _lock(session, exclusive=False)
+    await session.execute(
+        select(Customer.id).where(Customer.id == order.customer_id).with_for_update()
+    )
+    rows = await session.execute(
+        select(o.completed_at, o.id, o.store_id).where(
+            o.tenant_id == current_tenant_id(),
+            o.customer_id == order.customer_id,
+            o.status.in_(VISITS),
+        )
+    )
+    visits: list[Visit] = [(at, oid, store) for at, oid, store in rows.all() if at is not None]
+    assert order.completed_at is not None
+    before = [v for v in visits if v[1] != order.id]
+    deltas = links([*before, (order.completed_at, order.id, order.store_id)], timezone)
+    deltas.subtract(links(before, timezone))
+    await _add(session, deltas)
+
+
+async def rebuild(session: AsyncSession, timezone: str) -> int:
+    """Replace the tenant's links with the ones its orders give; returns the visits linked.
+
+    The visits are streamed in customer order, so one customer's are in hand at a time;
+    the counts are added to the table every :data:`FLUSH_KEYS` keys: memory stays bounded
+    whatever the chain's size.
+    """
+    await _lock(session, exclusive=True)
+    await session.execute(delete(VisitLink).where(VisitLink.tenant_id == current_tenant_id()))
+    statement = (
+        select(o.customer_id, o.completed_at, o.id, o.store_id)
+        .where(o.tenant_id == current_tenant_id(), o.status.in_(VISITS))
+        .order_by(o.customer_id, o.completed_at, o.id)
+        .execution_options(yield_per=5_000)
+    )
+    pending: Counter[Key] = Counter()
+    customer: uuid.UUID | None = None
+    theirs: list[Visit] = []
+    linked = 0
+    async for customer_id, at, oid, store in await session.stream(statement):
+        if customer_id != customer:
+            pending.update(links(theirs, timezone))
+            customer, theirs = customer_id, []
+            if len(pending) >= FLUSH_KEYS:
+                await _add(session, pending)
+                pending = Counter()
+        assert at is not None, "a visit has a completion instant"
+        theirs.append((at, oid, store))
+        linked += 1
+    pending.update(links(theirs, timezone))
+    await _add(session, pending)
+    return linked
+
+
+async def complete(session: AsyncSession) -> bool:
+    """Whether the chain-scope links account for every visit (each visit is one of them)."""
+    linked = await session.scalar(
+        select(func.coalesce(func.sum(VisitLink.visits), 0)).where(
+            VisitLink.tenant_id == current_tenant_id(), VisitLink.chain.is_(True)
+        )
+    )
+    visits = await session.scalar(
+        select(func.count()).where(o.tenant_id == current_tenant_id(), o.status.in_(VISITS))
+    )
+    return int(linked or 0) == int(visits or 0)

@@ -16,8 +16,9 @@ Neighbours are ordered as the live figures order them: by ``completed_at``, then
 
 Kept like the daily rollups (:mod:`pitstop.crm.rollups`): in the transaction that makes an
 order a visit (:func:`visit_recorded`: the customer's links before and after it, the
-difference added with ``INSERT ... ON CONFLICT DO UPDATE``; the customer's row is locked
-first so two of their orders completing at once cannot both link to the same neighbour),
+difference added with ``INSERT ... ON CONFLICT DO UPDATE``; an advisory lock on the
+customer first, so two of their orders completing at once cannot both link to the same
+neighbour),
 and rebuilt by the nightly job when the rows do not account for every visit (history from
 before the table, or orders bulk-written without this module).
 """
@@ -37,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import UniqueConstraint
 
-from pitstop.crm.models import Customer, OrderStatus, ServiceOrder
+from pitstop.crm.models import OrderStatus, ServiceOrder
 from pitstop.db.base import TenantModel, new_id, tenant_fk
 from pitstop.db.tenant_context import current_tenant_id
 
@@ -48,8 +49,6 @@ OPEN = dt.date(9999, 12, 31)
 """``next_day`` of a customer's latest visit in the scope."""
 FLUSH_KEYS = 20_000
 """How many distinct keys the rebuild holds before adding them to the table."""
-BATCH = 1_000
-"""Rows per ``INSERT`` (eight parameters each: within both databases' limits)."""
 o = ServiceOrder
 
 Key = tuple[bool, uuid.UUID, dt.date, dt.date, dt.date]
@@ -102,57 +101,58 @@ def _chain(found: Counter[Key], chain: bool, days: list[tuple[dt.date, uuid.UUID
 
 
 async def _add(session: AsyncSession, deltas: Counter[Key]) -> None:
-    """Add each key's count to its row, creating it first: atomic under concurrency."""
-    changed = [(key, n) for key, n in deltas.items() if n]
-    for start in range(0, len(changed), BATCH):
-        await _upsert(session, changed[start : start + BATCH])
-
-
-async def _upsert(session: AsyncSession, changed: list[tuple[Key, int]]) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    """Add each key's count to its row, creating it first: atomic under concurrency. One
+    statement compiled once and executed for every row (the driver batches them)."""
     tenant_id = current_tenant_id()
-    statement = insert(VisitLink).values(
-        [
-            {
-                "tenant_id": tenant_id,
-                "id": new_id(),
-                "chain": chain,
-                "store_id": store,
-                "day": day,
-                "previous_day": previous,
-                "next_day": following,
-                "visits": n,
-            }
-            for (chain, store, day, previous, following), n in changed
-        ]
-    )
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "id": new_id(),
+            "chain": chain,
+            "store_id": store,
+            "day": day,
+            "previous_day": previous,
+            "next_day": following,
+            "visits": n,
+        }
+        for (chain, store, day, previous, following), n in deltas.items()
+        if n
+    ]
+    if not rows:
+        return
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(VisitLink)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["tenant_id", "chain", "day", "store_id", "previous_day", "next_day"],
             set_={"visits": VisitLink.__table__.c.visits + statement.excluded.visits},
-        )
+        ),
+        rows,
     )
 
 
-async def _lock(session: AsyncSession, exclusive: bool) -> None:
-    """Order completions (shared) against the nightly rebuild (exclusive), per tenant, on
-    PostgreSQL: a completion waits for a running rebuild instead of adding to rows it is
-    about to replace. SQLite serialises writers anyway."""
+async def _lock(session: AsyncSession, key: str, *, shared: bool = False) -> None:
+    """A transaction-scoped advisory lock on PostgreSQL (SQLite serialises writers anyway).
+    Advisory, not a row lock: it orders only the link writers, and cannot deadlock with
+    code that locks customers or orders."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    await session.execute(
-        text(f"SELECT {function}(hashtext(:key))"), {"key": f"visit_links:{current_tenant_id()}"}
-    )
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    await session.execute(text(f"SELECT {function}(hashtext(:key))"), {"key": key})
+
+
+def _tenant_key() -> str:
+    return f"visit_links:{current_tenant_id()}"
 
 
 async def visit_recorded(session: AsyncSession, order: ServiceOrder, timezone: str) -> None:
-    """An order just became a visit: its customer's links change by the difference."""
-    await _lock(session, exclusive=False)
-    await session.execute(
-        select(Customer.id).where(Customer.id == order.customer_id).with_for_update()
-    )
+    """An order just became a visit: its customer's links change by the difference.
+
+    Locks, in this order: the tenant's links shared (a running rebuild finishes first), then
+    the customer (two of their orders completing at once would both link to the same
+    neighbour and subtract its old link twice)."""
+    await _lock(session, _tenant_key(), shared=True)
+    await _lock(session, f"visit_links:{order.customer_id}")
     rows = await session.execute(
         select(o.completed_at, o.id, o.store_id).where(
             o.tenant_id == current_tenant_id(),
@@ -175,7 +175,7 @@ async def rebuild(session: AsyncSession, timezone: str) -> int:
     the counts are added to the table every :data:`FLUSH_KEYS` keys: memory stays bounded
     whatever the chain's size.
     """
-    await _lock(session, exclusive=True)
+    await _lock(session, _tenant_key())
     await session.execute(delete(VisitLink).where(VisitLink.tenant_id == current_tenant_id()))
     statement = (
         select(o.customer_id, o.completed_at, o.id, o.store_id)

@@ -12,20 +12,21 @@ the visit links for unique customers, repurchase and retention.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 
 import pytest
 from sqlalchemy import delete, select
 
-from pitstop.crm import orders, rollups
+from pitstop.crm import orders, rollups, visit_links
 from pitstop.crm.models import ServiceOrder, SourceChannel
 from pitstop.crm.rollups import StoreDay
 from pitstop.crm.visit_links import VisitLink
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.insights import daily, figures, links
 from pitstop.tenancy.periods import Period
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, ON_POSTGRES
 from tests.insights.conftest import ON_SQLITE, Book, local
 
 PERIODS = [
@@ -157,3 +158,28 @@ async def test_the_nightly_job_leaves_kept_days_as_they_are(book: Book) -> None:
             await rollups.nightly(session, local("2026-04-20"))
     # Then nothing changed: the window's days were already what the orders say
     assert await rows(book) == kept
+
+
+@ON_POSTGRES  # concurrent transactions: SQLite would serialise them anyway
+async def test_one_customers_orders_completed_at_once_link_like_a_rebuild(book: Book) -> None:
+    # Given a customer with a visit in February, and another customer
+    x = await book.customer(SourceChannel.walk_in)
+    y = await book.customer(SourceChannel.walk_in)
+    await book.visit(x, "SH001", local("2026-02-01"), 1_000)
+    # When three orders complete at once: two of x's (both after February) and one of y's
+    await asyncio.gather(
+        book.visit(x, "SH001", local("2026-03-05"), 2_000),
+        book.visit(x, "SH002", local("2026-03-06"), 3_000),
+        book.visit(y, "SH001", local("2026-03-05"), 4_000),
+    )
+    # Then the links are exactly those a rebuild from the orders gives
+    kept = await link_rows(book)
+    async with book.crm.demo.runtime.sessions() as session, session.begin():
+        with tenant_scope(book.crm.tenant_id):
+            await visit_links.rebuild(session, "Asia/Shanghai")
+    assert await link_rows(book) == kept
+    # And x is one customer of March, with two visits in it
+    async with book.crm.demo.runtime.sessions() as session:
+        with tenant_scope(book.crm.tenant_id):
+            march = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+            assert await links.repurchase(session, march, None, False) == {None: (2, 1)}

@@ -5,7 +5,9 @@ Revises: 0011
 ``visit_links`` counts visits by scope (chain, or one store), store, local day and the
 days of the customer's previous and next visits in that scope (``pitstop.crm.visit_links``):
 unique customers, the repurchase rate and 12-month retention become sums over it instead of
-distinct counts over the orders. A tenant table with row-level security; rows are written
+distinct counts over the orders. ``retention_days`` holds 12-month retention by the
+board's last day as running-sum deltas per store (``pitstop.crm.retention_days``), so
+retention reads stores x days rows. Tenant tables with row-level security; rows are written
 with the orders and rebuilt by the nightly job when they do not account for every visit
 (the first night after this migration back-fills them). See docs/insights.md, "Scale".
 
@@ -60,8 +62,28 @@ def upgrade() -> None:
             name="uq_visit_links_key",
         ),
     )
-    enable_rls(op.get_bind(), ("visit_links",))
+    op.create_table(
+        "retention_days",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("store_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("seen", sa.Integer(), nullable=False),
+        sa.Column("back", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_retention_days_tenant_id_tenants"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_retention_days")),
+        sa.UniqueConstraint(
+            "tenant_id", "store_id", "day", name=op.f("uq_retention_days_tenant_id_store_id_day")
+        ),
+    )
+    enable_rls(op.get_bind(), ("visit_links", "retention_days"))
 
 
 def downgrade() -> None:
+    op.drop_table("retention_days")
     op.drop_table("visit_links")

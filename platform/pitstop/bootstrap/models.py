@@ -16,6 +16,7 @@ from pitstop.db.base import Base
 def load_models(*, plugins: bool = True) -> MetaData:
     import pitstop.access.models
     import pitstop.crm.models
+    import pitstop.crm.retention_days
     import pitstop.crm.rollups
     import pitstop.crm.visit_links
     import pitstop.events.models

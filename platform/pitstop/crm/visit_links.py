@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Date, Integer, Uuid, delete, func, select, text
@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import UniqueConstraint
 
+from pitstop.crm import retention_days
 from pitstop.crm.models import OrderStatus, ServiceOrder
 from pitstop.db.base import TenantModel, new_id, tenant_fk
 from pitstop.db.tenant_context import current_tenant_id
@@ -55,6 +56,8 @@ Key = tuple[bool, uuid.UUID, dt.date, dt.date, dt.date]
 """``(chain, store_id, day, previous_day, next_day)``."""
 Visit = tuple[dt.datetime, uuid.UUID, uuid.UUID]
 """``(completed_at, order id, store_id)``."""
+VisitDay = tuple[uuid.UUID, dt.date, uuid.UUID]
+"""``(customer_id, local day, store_id)``."""
 
 
 class VisitLink(TenantModel):
@@ -163,9 +166,28 @@ async def visit_recorded(session: AsyncSession, order: ServiceOrder, timezone: s
     visits: list[Visit] = [(at, oid, store) for at, oid, store in rows.all() if at is not None]
     assert order.completed_at is not None
     before = [v for v in visits if v[1] != order.id]
-    deltas = links([*before, (order.completed_at, order.id, order.store_id)], timezone)
+    after = [*before, (order.completed_at, order.id, order.store_id)]
+    deltas = links(after, timezone)
     deltas.subtract(links(before, timezone))
     await _add(session, deltas)
+    zone = ZoneInfo(timezone)
+    running = retention_days.deltas((at.astimezone(zone).date(), s) for at, _, s in after)
+    running.subtract(retention_days.deltas((at.astimezone(zone).date(), s) for at, _, s in before))
+    await retention_days.add(session, running)
+
+
+async def _visit_days(session: AsyncSession, timezone: str) -> AsyncIterator[VisitDay]:
+    """The tenant's visits as ``(customer_id, local day, store_id)``, in customer order."""
+    zone = ZoneInfo(timezone)
+    statement = (
+        select(o.customer_id, o.completed_at, o.store_id)
+        .where(o.tenant_id == current_tenant_id(), o.status.in_(VISITS))
+        .order_by(o.customer_id)
+        .execution_options(yield_per=5_000)
+    )
+    async for customer_id, at, store in await session.stream(statement):
+        assert at is not None, "a visit has a completion instant"
+        yield customer_id, at.astimezone(zone).date(), store
 
 
 REBUILD_SQL = """
@@ -205,6 +227,7 @@ async def rebuild(session: AsyncSession, timezone: str) -> int:
     stays bounded whatever the chain's size.
     """
     await _lock(session, _tenant_key())
+    await retention_days.rebuild(session, _visit_days(session, timezone))
     await session.execute(delete(VisitLink).where(VisitLink.tenant_id == current_tenant_id()))
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(

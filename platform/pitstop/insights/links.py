@@ -8,9 +8,8 @@ neighbours' days (``P`` the period's first day, ``L`` its last, ``W`` the first 
   customer's last visit of the period;
 * ``repurchase`` - of those, the ones whose previous visit is on or after ``W``: the
   customer's last two visits up to ``L`` both fall in the 12 months, so they have two;
-* ``retention`` - visits in ``[B, W)`` whose next visit is on or after ``W`` (the last
-  visit of the earlier 12 months), and of those the ones whose next visit is before ``L``
-  ends (they came back).
+* ``retention`` - depends on ``L`` only, so it is kept as running sums by day
+  (``pitstop.crm.retention_days``): the sum of the rows up to ``L``.
 
 Chain rows serve the whole chain and store rows one store; a set of several stores (a
 manager of two stores, taken together) has no rows of its own and is counted from the
@@ -26,6 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop.crm.retention_days import CHAIN, RetentionDay
 from pitstop.crm.visit_links import VisitLink
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.insights import figures
@@ -104,13 +104,26 @@ async def retention(
     session: AsyncSession, period: Period, scope: Scope, by_store: bool
 ) -> dict[Key, tuple[int, int]]:
     """``(customers with a visit in the 12 months before the last 12, of them with a visit
-    in the last 12)``."""
-    conditions = _rows(scope, by_store)
-    if conditions is None:
+    in the last 12)``: the running sums of ``retention_days`` up to the period's last day."""
+    if not by_store and scope is not None and len(scope) > 1:
         return await figures.retention(session, period, scope, by_store)
-    start, middle = _months_back(period, 24), _months_back(period, 12)
-    seen = v.next_day >= middle
-    back = seen & (v.next_day <= period.last)
-    within = [*conditions, v.day >= start, v.day < middle]
-    sums = await _sums(session, within, by_store, _count(seen), _count(back))
-    return {key: (row[0], row[1]) for key, row in sums.items()}
+    r = RetentionDay
+    conditions = [r.tenant_id == current_tenant_id(), r.day <= period.last]
+    if by_store:
+        conditions.append(r.store_id != CHAIN)
+        if scope is not None:
+            conditions.append(r.store_id.in_(scope))
+    else:
+        conditions.append(r.store_id == (CHAIN if scope is None else scope[0]))
+    keys = [r.store_id] if by_store else []
+    statement = (
+        select(*keys, func.coalesce(func.sum(r.seen), 0), func.coalesce(func.sum(r.back), 0))
+        .where(*conditions)
+        .group_by(*keys)
+    )
+    result: dict[Key, tuple[int, int]] = {}
+    for row in (await session.execute(statement)).all():
+        key, values = (row[0], row[1:]) if by_store else (None, tuple(row))
+        if any(values):
+            result[key] = (int(values[0]), int(values[1]))
+    return result

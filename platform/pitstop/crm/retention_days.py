@@ -16,6 +16,7 @@ after it minus before it; rebuilt with them. Chain rows carry :data:`CHAIN` as s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -50,14 +51,17 @@ class RetentionDay(TenantModel):
     back: Mapped[int] = mapped_column(Integer, default=0)
 
 
+@functools.cache
 def _first_after_year(t: dt.date) -> dt.date:
-    """The first ``L`` whose last 12 months begin after ``t``."""
+    """The first ``L`` whose last 12 months begin after ``t`` (cached: a chain's visits fall on
+    a few hundred days a year, and a rebuild asks for each of them many times)."""
     last = add_months(t, 12) - 4 * DAY
     while add_months(last + DAY, -12) <= t:
         last += DAY
     return last
 
 
+@functools.cache
 def _last_within_two_years(t: dt.date) -> dt.date:
     """The last ``L`` whose 24 months still begin on or before ``t``."""
     last = add_months(t, 24) + 4 * DAY

@@ -27,10 +27,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.pool import NullPool
 
-from pitstop.app import create_app
 from pitstop.bootstrap.migrate import upgrade
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
+from pitstop.testing.apps import APPS
 
 pytest_plugins = [
     "pytester",
@@ -108,6 +108,50 @@ async def _truncate_postgres(settings: Settings) -> None:
         await engine.dispose()
 
 
+_EMPTY_POSTGRES = """
+DO $$
+DECLARE table_name text;
+BEGIN
+    SET LOCAL session_replication_role = replica;
+    FOR table_name IN
+        SELECT tablename FROM pg_tables
+        WHERE schemaname = 'public' AND tablename NOT LIKE 'alembic%'
+    LOOP
+        EXECUTE format('DELETE FROM public.%I', table_name);
+    END LOOP;
+END $$
+"""
+
+
+class PostgresEmptier:
+    """Empties the tests' database between tests, as the superuser, in one round trip.
+
+    DELETE rather than TRUNCATE: a test leaves a few rows in a few of some sixty tables, and
+    TRUNCATE makes every table and index a new file (150 ms against 35 ms for the DELETEs,
+    measured side by side on the shared machine). The superuser passes row-level security,
+    and ``session_replication_role = replica`` lets the rows go in any order. No table has
+    a sequence (ids are UUIDs), so nothing else needs resetting. The tables are listed
+    each time, so one a test migrates in is emptied too.
+    """
+
+    def __init__(self, admin_dsn: str) -> None:
+        self.admin_dsn = admin_dsn
+
+    async def __call__(self) -> None:
+        import asyncpg
+
+        connection = await asyncpg.connect(self.admin_dsn)
+        try:
+            await connection.execute(_EMPTY_POSTGRES)
+        finally:
+            await connection.close()
+
+
+@pytest.fixture(scope="session")
+def empty_postgres(postgres_server: Any, postgres_database: Settings) -> PostgresEmptier:
+    return PostgresEmptier(postgres_server.dsn("pitstop_test", driver="postgresql"))
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -127,7 +171,7 @@ async def settings(
 
         require_mark("postgres", "reaches the PostgreSQL server", request.node)
         pg: Settings = request.getfixturevalue("postgres_database")
-        await _truncate_postgres(pg)
+        await request.getfixturevalue("empty_postgres")()
         yield pg
 
 
@@ -152,8 +196,11 @@ def census(runtime: Runtime, request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def app(runtime: Runtime) -> Litestar:
-    return create_app(runtime=runtime)
+def app(runtime: Runtime) -> Iterator[Litestar]:
+    """The app serving this test's runtime: built once per plugin set and process, and
+    pointed at each test's runtime in turn (pitstop/testing/apps.py)."""
+    with APPS.lease(runtime) as leased:
+        yield leased
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ from pitstop.messaging.controllers import (
     MessagesController,
     TemplatesController,
 )
+from pitstop.messaging.reconcile import ReconcileController
 from pitstop.messaging.tenant_rules import MessageRulesController
 from pitstop.messaging.unsubscribe_api import InboundController, UnsubscribeController
 from pitstop.plugin_host.controllers import PluginsController
@@ -75,6 +76,7 @@ def api_router() -> Router:
             ConsentsController,
             TemplatesController,
             MessagesController,
+            ReconcileController,
             MessageRulesController,
             InboundController,
             UnsubscribeController,
@@ -113,7 +115,13 @@ def edge_middleware(runtime: Runtime) -> DefineMiddleware:
     def open_link(token: str, plugin: str, purpose: str) -> Principal:
         return links.link_principal(secret, token, runtime.clock(), plugin, purpose)
 
-    return DefineMiddleware(EdgeMiddleware, authenticate=authenticate, open_link=open_link)
+    shared = runtime.settings.is_postgres
+    return DefineMiddleware(
+        EdgeMiddleware,
+        authenticate=authenticate,
+        open_link=open_link,
+        sessions=runtime.sessions if shared else None,
+    )
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:

@@ -52,6 +52,7 @@ _WHY = {
     403: "The caller's role lacks the permission, or the route is for another kind of caller.",
     404: "No such resource for this tenant (another tenant's ids look the same).",
     409: "The change conflicts with the current state.",
+    410: "The signed link has expired.",
     422: "A field or parameter breaks a rule (including a NUL character anywhere).",
     429: "Too many attempts; retry later.",
 }
@@ -59,6 +60,11 @@ _WHY = {
 
 def is_public(handler: HTTPRouteHandler) -> bool:
     return bool(handler.opt.get("public"))
+
+
+def is_link(handler: HTTPRouteHandler) -> bool:
+    """A plugin's signed-link page: the token in its path is the credential, not a bearer."""
+    return bool(handler.opt.get("link"))
 
 
 def problem_statuses(handler: HTTPRouteHandler, route: HTTPRoute, plugin: bool) -> list[int]:
@@ -72,7 +78,9 @@ def problem_statuses(handler: HTTPRouteHandler, route: HTTPRoute, plugin: bool) 
     statuses = {422, *handler.opt.get("problems", ())}
     if parameters:
         statuses.add(400)
-    if not is_public(handler) or writes:  # a public write is a login: wrong or locked out
+    if is_link(handler):
+        statuses |= {410, 429}  # expired; opened too often (access/links.py)
+    elif not is_public(handler) or writes:  # a public write is a login: wrong or locked out
         statuses |= {401, 403}
     if route.path_parameters or plugin:
         statuses.add(404)
@@ -108,7 +116,7 @@ def document_problems(app: Litestar, plugin_prefixes: tuple[str, ...] = ()) -> N
                     ),
                 )
             handler.responses = responses
-            if not is_public(handler) and not handler.security:
+            if not is_public(handler) and not is_link(handler) and not handler.security:
                 handler.security = [{"bearer": []}]
 
 

@@ -46,7 +46,7 @@ from pitstop.crm.extensions import CustomerExtensions
 from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
 from pitstop.events.types import EventCatalog
-from pitstop.identity.edge import current_principal
+from pitstop.identity.edge import REQUEST_SESSION, current_principal
 from pitstop.identity.notices import StaffNotices
 from pitstop.insights.kpis import KpiTiles
 from pitstop.plugin_host.manager import PluginHost
@@ -63,11 +63,26 @@ def _value(value: Any) -> Provide:
     return Provide(provide, use_cache=True, sync_to_thread=False)
 
 
-def _session_provider(sessions: SessionFactory) -> Callable[[], AsyncIterator[AsyncSession]]:
-    async def provide_session() -> AsyncIterator[AsyncSession]:
-        """One transaction per request: committed when the handler returns, else rolled back."""
-        async with sessions() as session, session.begin():
-            yield session
+def _session_provider(
+    sessions: SessionFactory,
+) -> Callable[[Request[Any, Any, Any]], AsyncIterator[AsyncSession]]:
+    async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+        """One transaction per request: committed when the handler returns, else rolled back.
+
+        The transaction the edge authenticated in, when it opened one (PostgreSQL): the
+        caller's standing and the handler's work are one transaction on one connection.
+        """
+        held: AsyncSession | None = request.scope.get("state", {}).get(REQUEST_SESSION)
+        if held is None:
+            async with sessions() as session, session.begin():
+                yield session
+            return
+        try:
+            yield held
+        except BaseException:
+            await held.rollback()
+            raise
+        await held.commit()
 
     return provide_session
 

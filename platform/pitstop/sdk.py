@@ -9,7 +9,8 @@ errors, pagination, business-time arithmetic, the channel contract (``Channel``,
 ``for_each_tenant`` for a plugin's CLI commands (one tenant scope at a time), the plugin
 session (the host's transaction, which a plugin cannot commit), event payload types, the
 reward contract's payloads and the discount a plugin offers against a code (SDK 1.2),
-the KPI board's tile, reporting period and order figures for a cohort (SDK 1.3).
+the KPI board's tile, reporting period and order figures for a cohort (SDK 1.3), a car
+taken into the shop's stock and a service order opened on it (SDK 1.4).
 Nothing else of the core is public; first-party plugins use exactly this (an
 import-linter contract in ``make lint`` keeps it so). See ``docs/plugins.md``.
 
@@ -57,6 +58,8 @@ from pitstop.plugin_host.console_hooks import (
     CustomerPanel,
 )
 from pitstop.plugin_host.contacts import (
+    AwaitingReport,
+    awaiting_reports,
     log_contact,
     record_delivery,
     withdraw_marketing_consent,
@@ -64,6 +67,7 @@ from pitstop.plugin_host.contacts import (
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.session import PluginSession, Savepoint, TransactionNotYours
 from pitstop.plugin_host.specs import SdkDeprecationWarning, hookimpl
+from pitstop.plugin_host.stock import OrderLine, open_service_order, take_into_stock
 from pitstop.plugin_host.types import (
     SDK_VERSION,
     EventHandler,
@@ -105,6 +109,7 @@ __all__ = [
     "ROLE_TEMPLATES",
     "SDK_VERSION",
     "ApiError",
+    "AwaitingReport",
     "Calendar",
     "Channel",
     "ChannelFailed",
@@ -130,6 +135,7 @@ __all__ = [
     "NoSettings",
     "NotFound",
     "OrderFigures",
+    "OrderLine",
     "Outbound",
     "PIIClass",
     "Page",
@@ -160,6 +166,7 @@ __all__ = [
     "UndeclaredEvent",
     "Unprocessable",
     "VehicleView",
+    "awaiting_reports",
     "calendar_for",
     "checked_day",
     "checked_instant",
@@ -184,6 +191,7 @@ __all__ = [
     "mileage_readings_of",
     "new_customer_revenue",
     "new_id",
+    "open_service_order",
     "open_service_orders_of",
     "order_figures",
     "page_of",
@@ -192,6 +200,7 @@ __all__ = [
     "record_delivery",
     "sensitive",
     "service_orders_of",
+    "take_into_stock",
     "tenant_fk",
     "unmasked_builtins",
     "utcnow",

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
+from pitstop.crm.internal import internal_customer_id
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle, VehicleOwnership
 from pitstop.plugin_host.context import PluginContext
 
@@ -36,21 +37,23 @@ async def customer_overlap(
     """What two customers of the tenant share, named and never shown (SDK 1.3):
     ``id_number``, ``address`` (equal ignoring case and spaces), ``vehicle_owned`` (a car
     ``customer_id`` holds was once owned by ``other_id``) and ``vehicle_serviced`` (one was
-    serviced on an order of ``other_id``). For fraud checks such as a self-referral under a
-    second record, which must not hand the plugin anyone's phone or address. Phones are not
-    compared: the core stores them in E.164 under a per-tenant unique key, so two customers
-    never share one."""
+    serviced on an order of ``other_id``); since SDK 1.4 also ``email`` (equal ignoring
+    case and spaces) and ``vehicle_passed_on`` (a car ``other_id`` holds was once owned by
+    ``customer_id``: the car went the other way). For fraud checks such as a self-referral
+    under a second record, which must not hand the plugin anyone's phone or address. Phones
+    are not compared: the core stores them in E.164 under a per-tenant unique key, so two
+    customers never share one."""
     rows = await _rows(ctx, customer_id, other_id)
     if rows is None:
         return frozenset()
     mine, theirs = rows
-    shared = {f for f in ("id_number", "address") if _same(getattr(mine, f), getattr(theirs, f))}
+    fields = ("id_number", "address", "email")
+    shared = {f for f in fields if _same(getattr(mine, f), getattr(theirs, f))}
+    if await _once_owned(ctx, await _vehicles_of(ctx, other_id), customer_id):
+        shared.add("vehicle_passed_on")
     vehicles = await _vehicles_of(ctx, customer_id)
     if vehicles:
-        owned = select(VehicleOwnership.id).where(
-            VehicleOwnership.vehicle_id.in_(vehicles), VehicleOwnership.customer_id == other_id
-        )
-        if (await ctx.session.scalars(owned.limit(1))).first() is not None:
+        if await _once_owned(ctx, vehicles, other_id):
             shared.add("vehicle_owned")
         serviced = select(ServiceOrder.id).where(
             ServiceOrder.vehicle_id.in_(vehicles), ServiceOrder.customer_id == other_id
@@ -58,6 +61,18 @@ async def customer_overlap(
         if (await ctx.session.scalars(serviced.limit(1))).first() is not None:
             shared.add("vehicle_serviced")
     return frozenset(shared)
+
+
+async def _once_owned(
+    ctx: PluginContext, vehicles: list[uuid.UUID], customer_id: uuid.UUID
+) -> bool:
+    """One of ``vehicles`` has ``customer_id`` in its ownership history."""
+    if not vehicles:
+        return False
+    owned = select(VehicleOwnership.id).where(
+        VehicleOwnership.vehicle_id.in_(vehicles), VehicleOwnership.customer_id == customer_id
+    )
+    return (await ctx.session.scalars(owned.limit(1))).first() is not None
 
 
 async def _rows(
@@ -106,8 +121,11 @@ async def new_customer_revenue(
     ``store_id`` when given) - each with what they spent on completed orders within
     ``days`` of it, so far (SDK 1.3). What an acquisition channel is judged by: a referral
     programme compares its referees with the other new customers. A refunded order is no
-    visit."""
-    done = ServiceOrder.status == OrderStatus.completed
+    visit, and the tenant's internal customer (the shop) was won by nobody."""
+    done = and_(
+        ServiceOrder.status == OrderStatus.completed,
+        ServiceOrder.customer_id != internal_customer_id(ctx.tenant_id),
+    )
     first = (
         select(
             ServiceOrder.customer_id.label("customer_id"),

@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 
 from pitstop.access.permissions import STORE_SCOPED_ROLES
 from pitstop.access.pii import mask_name
+from pitstop.crm.internal import is_internal
 from pitstop.crm.models import Customer, MileageReading, OrderStatus, ServiceOrder, Vehicle
 from pitstop.identity.models import Membership, Role
 from pitstop.insights import figures
@@ -47,6 +48,9 @@ class CustomerView:
     """SDK 1.3: personal data: hand it out only as ``Sensitive(name, "name")``."""
     phone: str | None = None
     """SDK 1.3: personal data: hand it out only as ``Sensitive(phone, "phone")``."""
+    internal: bool = False
+    """SDK 1.4: the tenant's internal customer (the shop, owner of the cars it bought in):
+    nobody to remind, reward, enrol or count - treat it like an erased customer."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ def _customer_view(row: Customer) -> CustomerView:
         None if row.erased_at is not None else mask_name(row.name),
         row.name,
         row.phone,
+        is_internal(row),
     )
 
 

@@ -85,7 +85,7 @@ def plugin_info() -> PluginInfo:
                 {"hq_admin", "marketing"},
             ),
         ),
-        sdk=">=1.3,<2",
+        sdk=">=1.4,<2",
         events=EVENT_TYPES + VOUCHER_EVENT_TYPES,
         description=(
             "Tiers on rolling spend, points in lots that expire, clawback on refunds, and a "

@@ -152,7 +152,8 @@ async def _enrol_new_members(
     enrolled = {
         customer_id: (tiers.new_account(settings, customer_id, orders[0].completed_at), customer)
         for customer_id, orders in sorted(by_customer.items())
-        if (customer := customers.get(customer_id)) is not None and not customer.erased
+        if (customer := customers.get(customer_id)) is not None
+        and not (customer.erased or customer.internal)
     }
     ctx.session.add_all([account for account, _ in enrolled.values()])
     await ctx.session.flush()

@@ -71,14 +71,17 @@ def points_for(
 async def account_for_earning(
     ctx: PluginContext, customer_id: uuid.UUID, at: dt.datetime
 ) -> MemberAccount | None:
-    """The member's locked account; enrols a known, unerased customer when auto-enrol is on."""
+    """The member's locked account; enrols a known, unerased customer when auto-enrol is on.
+    The tenant's internal customer (the shop's own cars, reconditioned) earns nothing."""
+    customer = await get_customer(ctx, customer_id)
+    if customer is not None and customer.internal:
+        return None
     account = await ledger.lock_account(ctx.session, customer_id)
     if account is not None:
         return account
     settings = programme(ctx)
     if settings.auto_enrol == AutoEnrol.off:
         return None
-    customer = await get_customer(ctx, customer_id)
     if customer is None or customer.erased:
         return None
     return await tiers.enrol(ctx, customer_id, at)

@@ -114,7 +114,7 @@ async def on_reward_requested(ctx: PluginContext, event: Event) -> None:
     value: int | None = None
     try:
         customer = await get_customer(ctx, request.customer_id)
-        if customer is None or customer.erased:
+        if customer is None or customer.erased or customer.internal:
             raise Rejected("unknown_customer")
         if request.kind == "points":
             entry = await _grant_points(ctx, request)

@@ -56,6 +56,8 @@ async def member_or_enrol(ctx: PluginContext, customer_id: uuid.UUID) -> MemberA
         customer = await get_customer(ctx, customer_id)
         if customer is not None and customer.erased:
             raise Unprocessable.field("customer_id", "this customer was erased", code="erased")
+        if customer is not None and customer.internal:
+            raise Unprocessable.field("customer_id", "the shop itself", code="internal_customer")
         account = await tiers.enrol(ctx, customer_id, ctx.now())
     return account
 

@@ -186,7 +186,7 @@ class VoucherController(Controller):
             if template is None:
                 raise Unprocessable.field("template_id", "no such voucher template")
             customer = await get_customer(ctx, data.customer_id)
-            if customer is None or customer.erased:
+            if customer is None or customer.erased or customer.internal:
                 raise Unprocessable.field("customer_id", "no such customer", "unknown_customer")
             store_id = await named_or_own_store(ctx, data.store_id)
             who = Issue(

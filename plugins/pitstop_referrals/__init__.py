@@ -49,7 +49,7 @@ def plugin_info() -> PluginInfo:
         name="referrals",
         version="0.1.0",
         title="推荐有礼 Referrals",
-        sdk=">=1.3,<2",
+        sdk=">=1.4,<2",
         settings=ReferralSettings,
         permissions=(
             permission(

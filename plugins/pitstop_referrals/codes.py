@@ -63,7 +63,7 @@ async def issue(
     """The customer's active code, or a new one (``True``) when they have none."""
     store = await desk_store(ctx, store_id, None)
     customer = await get_customer(ctx, customer_id)
-    if customer is None or customer.erased:
+    if customer is None or customer.erased or customer.internal:  # the shop refers nobody
         raise Unprocessable.field("customer_id", "no such customer", code="unknown_customer")
     found = await active_code(ctx, customer_id)
     if found is not None:

@@ -3,9 +3,10 @@
 Referrals count by when they were linked (a cohort): of those linked in ``[from, to)``,
 how many qualified, were rewarded or disqualified (by reason). The review backlog is
 what waits for a reviewer now, whatever its age. Reward cost is what was granted: the
-fen value the fulfiller answered with (vouchers' face values) per rewarded referral, and
-points apart - the membership programme gives a point no fen value, so the two are never
-added up.
+fen value the fulfiller answered with (vouchers' face values), plus the points at the
+shop's ``point_value_fen`` when it set one, per rewarded referral. The membership
+programme gives a point no fen value, so without that setting points are not priced and
+stay apart.
 
 New customers are the ones *won* in the period - their first completed order fell in it
 (the core's ``new_customer_revenue``) - and each brings what they spent within 12 months
@@ -24,6 +25,7 @@ from pitstop.sdk import KpiTile, Period, PluginContext, new_customer_revenue
 
 from .lifecycle import scoped
 from .models import Referral, ReferralCode, ReferralReward
+from .settings import ReferralSettings
 
 
 def _count(condition: Any) -> Any:
@@ -54,7 +56,10 @@ def _cohort(start: dt.datetime, end: dt.datetime, store_id: uuid.UUID | None) ->
 
 
 async def kpis(
-    ctx: PluginContext, start: dt.datetime, end: dt.datetime, store_id: uuid.UUID | None
+    ctx: PluginContext[ReferralSettings],
+    start: dt.datetime,
+    end: dt.datetime,
+    store_id: uuid.UUID | None,
 ) -> dict[str, Any]:
     cohort = _cohort(start, end, store_id)
     funnel = scoped(
@@ -85,6 +90,7 @@ async def kpis(
         .where(*cohort, ReferralReward.status == "granted"),
     )
     points, vouchers, value = (await ctx.session.execute(cost)).one()
+    priced = _points_cost(ctx.settings.point_value_fen, int(points))
     issued = _codes_issued(ctx, start, end, store_id)
     won = await new_customer_revenue(ctx, since=start, until=end, store_id=store_id)
     referees = set((await ctx.session.scalars(select(Referral.referee_id))).all())
@@ -108,7 +114,10 @@ async def kpis(
         "vouchers_granted": int(vouchers),
         "points_per_rewarded": round(int(points) / int(rewarded), 1) if rewarded else None,
         "voucher_value_granted": int(value),
-        "cost_per_acquired_customer": round(int(value) / int(rewarded)) if rewarded else None,
+        "points_cost": priced,
+        "cost_per_acquired_customer": (
+            round((int(value) + (priced or 0)) / int(rewarded)) if rewarded else None
+        ),
         "new_customers": len(won),
         "referred_new_customers": len(referred),
         "referral_share": round(len(referred) / len(won), 3) if won else None,
@@ -131,6 +140,13 @@ def _codes_issued(
     if principal is not None and principal.store_ids is not None:
         return statement.where(ReferralCode.store_id.in_(principal.store_ids))
     return statement
+
+
+def _points_cost(point_value_fen: int, points: int) -> int | None:
+    """Fen the points granted cost at today's ``point_value_fen``; None when the shop set
+    no value, so a reader tells "not priced" from "cost nothing". Re-pricing a point
+    re-prices past periods: it is a valuation, not what was paid."""
+    return points * point_value_fen if point_value_fen else None
 
 
 def _average(spent: dict[uuid.UUID, int]) -> int | None:

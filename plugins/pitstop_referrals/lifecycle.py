@@ -21,7 +21,7 @@ from sqlalchemy import select
 from pitstop.sdk import Event, NotFound, PluginContext, Unprocessable, get_service_order
 
 from . import events, rewards
-from .linking import emit
+from .linking import emit, overlap_signals
 from .models import Referral
 from .settings import ReferralSettings
 
@@ -99,6 +99,19 @@ async def _staff_gaming(ctx: PluginContext[ReferralSettings], referral: Referral
     return order.completed_at - referral.linked_at <= minutes
 
 
+async def _signals_at_qualification(
+    ctx: PluginContext[ReferralSettings], referral: Referral
+) -> list[str]:
+    """Signals new since the link: the records may have changed in the window (an e-mail
+    or address edited, a car handed over), and the first order may be staff gaming."""
+    found: list[str] = []
+    if referral.referrer_id is not None and referral.referee_id is not None:
+        found = await overlap_signals(ctx, referral.referrer_id, referral.referee_id)
+    if await _staff_gaming(ctx, referral):
+        found.append("staff_gaming")
+    return [s for s in found if s not in referral.signals]
+
+
 async def qualify(ctx: PluginContext[ReferralSettings], *, referral_id: str) -> None:
     """The window has passed: qualified, or held for review; then the rewards."""
     referral = await _one(ctx, Referral.id == uuid.UUID(referral_id))
@@ -106,11 +119,11 @@ async def qualify(ctx: PluginContext[ReferralSettings], *, referral_id: str) -> 
         return
     if referral.qualifies_at is None or referral.qualifies_at > ctx.now():
         return  # early (a clock moved back, a stray message): the real task comes
-    gaming = await _staff_gaming(ctx, referral) and "staff_gaming" not in referral.signals
-    if gaming:
-        referral.signals = [*referral.signals, "staff_gaming"]
+    found = await _signals_at_qualification(ctx, referral)
+    if found:
+        referral.signals = [*referral.signals, *found]
     held = (
-        gaming
+        bool(found)
         or referral.status == "review"
         or (not referral.approved and (bool(referral.signals) or not ctx.settings.auto_approve))
     )

@@ -32,7 +32,12 @@ OVERLAP_SIGNALS = {
     "address": "same_address",
     "vehicle_owned": "vehicle_owned_by_referrer",
     "vehicle_serviced": "vehicle_serviced_for_referrer",
+    "email": "same_household",
+    "vehicle_passed_on": "same_household",
 }
+"""The core's overlap names (SDK 1.4) as signals. A household, as far as the shop's records
+show one, is people at one address, behind one e-mail address, or handing a car between
+them; the address is its own signal, so ``same_household`` names the other two."""
 VEHICLE_SIGNALS = {"vehicle_owned_by_referrer", "vehicle_serviced_for_referrer"}
 VELOCITY_WINDOW = dt.timedelta(hours=24)
 
@@ -51,11 +56,18 @@ async def _code(ctx: PluginContext, text: str) -> ReferralCode:
     return found
 
 
+async def overlap_signals(
+    ctx: PluginContext, referrer_id: uuid.UUID, referee_id: uuid.UUID
+) -> list[str]:
+    """What the two share, as sorted signal names; a name a later core adds is ignored."""
+    shared = await customer_overlap(ctx, referee_id, referrer_id)
+    return sorted({OVERLAP_SIGNALS[s] for s in shared if s in OVERLAP_SIGNALS})
+
+
 async def signals_at_link(
     ctx: PluginContext[ReferralSettings], referrer_id: uuid.UUID, referee_id: uuid.UUID
 ) -> list[str]:
-    shared = await customer_overlap(ctx, referee_id, referrer_id)
-    found = sorted(OVERLAP_SIGNALS[s] for s in shared)
+    found = await overlap_signals(ctx, referrer_id, referee_id)
     since = ctx.now() - VELOCITY_WINDOW
     recent = await ctx.session.scalar(
         select(func.count())
@@ -72,7 +84,7 @@ async def link(ctx: PluginContext[ReferralSettings], data: LinkIn) -> Referral:
     referrer_id = code.customer_id
     assert referrer_id is not None  # _code refuses an erased referrer's code
     referee = await get_customer(ctx, data.referee_customer_id)
-    if referee is None or referee.erased:
+    if referee is None or referee.erased or referee.internal:  # nor is the shop referred
         raise refused("unknown_customer", "referee_customer_id", "no such customer")
     if referee.id == referrer_id:
         raise refused("self_referral", "referee_customer_id", "a customer cannot refer themselves")

@@ -67,6 +67,9 @@ class ReferralSettings(msgspec.Struct, forbid_unknown_fields=True):
     staff_gaming_minutes: int = 60
     """The staff member who linked the referee completing their first order within this
     many minutes of the link is a signal."""
+    point_value_fen: int = 0
+    """What one point costs the shop, in fen, for the cost per acquired customer; 0: points
+    are not priced (the membership programme has an earn rate, not a redemption value)."""
     revoke_on_late_refund: bool = False
     """A refund of the first order after the window closed takes the rewards back (the
     referral ends ``disqualified``, ``refunded_after_reward``); off: the window is final."""
@@ -81,6 +84,7 @@ class ReferralSettings(msgspec.Struct, forbid_unknown_fields=True):
             ("max_rewards_per_referrer_per_year", 0, 1000),
             ("velocity_limit", 1, 1000),
             ("staff_gaming_minutes", 0, 7 * 24 * 60),
+            ("point_value_fen", 0, 100_000),
         )
         for name, low, high in checks:
             if not low <= getattr(self, name) <= high:

@@ -35,10 +35,12 @@ from . import models as models  # the tables must be in the metadata
 from .api import DueController, RecomputeController, SurveysController, TasksController
 from .events import EVENT_TYPES
 from .follow_ups import run_step
+from .history import CustomerStatesController
 from .kpis import KpisController
 from .kpis import tile as kpi_tile
 from .nightly import nightly, recompute
 from .settings import RetentionSettings
+from .store_intervals import StoreIntervalsController, recompute_store
 from .subscriptions import SUBSCRIPTIONS
 from .survey_page import SurveyPageController
 
@@ -51,7 +53,7 @@ def plugin_info() -> PluginInfo:
         name="retention",
         version="0.1.0",
         title="客户保持 Retention",
-        sdk=">=1.3,<2",
+        sdk=">=1.4,<2",
         settings=RetentionSettings,
         permissions=(
             permission(
@@ -66,7 +68,7 @@ def plugin_info() -> PluginInfo:
             ),
             permission(
                 "retention:manage",
-                "Recompute due dates and states now, after a change of the rules",
+                "Recompute due dates and states now, and set a store's own service interval",
                 {"hq_admin"},
             ),
         ),
@@ -87,6 +89,8 @@ def routes() -> Sequence[Any]:
         KpisController,
         RecomputeController,
         SurveyPageController,
+        StoreIntervalsController,
+        CustomerStatesController,
     ]
 
 
@@ -108,7 +112,7 @@ def subscriptions() -> Mapping[str, EventHandler]:
 
 @hookimpl
 def tasks() -> Mapping[str, TaskHandler]:
-    return {"follow_up": run_step, "recompute": recompute}
+    return {"follow_up": run_step, "recompute": recompute, "store_interval": recompute_store}
 
 
 @hookimpl

@@ -7,7 +7,9 @@ since the last visit is more than twice the customer's own median gap between vi
 (``long_interval``), or a complaint has been open more than ``complaint_unresolved_days``
 (``complaint_unresolved``, learnt from the complaints plugin's events). A customer with
 no visit yet has no state. Becoming at risk or dormant is an event (ids only); becoming
-dormant opens a recall task.
+dormant opens a recall task. Every change of state is a line of the customer's history
+(``retention_state_changes``), with why: the risk reasons, ``no_visit``, ``visit`` or
+``no_risk``.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from pitstop.sdk import PluginContext
+from pitstop.sdk import PluginContext, get_customers
 
 from .due import Fleet, local_day
 from .events import AT_RISK, DORMANT, CustomerStateChanged
-from .models import Complaint, CustomerState
+from .models import Complaint, CustomerState, StateChange
 from .projection import add_months
 from .settings import RetentionSettings
 from .tasks import open_recall
@@ -83,6 +85,7 @@ async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[st
     counts: dict[str, int] = {}
     for i in range(0, len(customers), 500):
         chunk = customers[i : i + 500]
+        shop = {c.id for c in (await get_customers(ctx, chunk)).values() if c.internal}
         existing = {
             s.customer_id: s
             for s in (
@@ -92,6 +95,8 @@ async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[st
             ).all()
         }
         for customer_id in chunk:
+            if customer_id in shop:
+                continue  # the tenant's internal customer neither churns nor is won back
             visits = sorted(fleet.visits.get(customer_id, []))
             found = classify(
                 ctx.settings,
@@ -110,6 +115,23 @@ async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[st
             )
     await ctx.session.flush()
     return counts
+
+
+ABSENT = ("dormant", "lost")
+
+
+def changed(
+    ctx: PluginContext,
+    customer_id: uuid.UUID,
+    before: str | None,
+    state: str,
+    reasons: list[str],
+    at: dt.datetime,
+) -> None:
+    """A line of the customer's state history (``retention_state_changes``)."""
+    ctx.session.add(
+        StateChange(customer_id=customer_id, from_state=before, state=state, reasons=reasons, at=at)
+    )
 
 
 async def _record(
@@ -132,6 +154,8 @@ async def _record(
     row.last_visit_at, row.last_store_id = last_at, last_store
     if state == before:
         return
+    why = reasons if state == "at_risk" else ["no_visit"] if state in ABSENT else ["no_risk"]
+    changed(ctx, customer_id, before, state, why, now)
     payload = CustomerStateChanged(customer_id=customer_id, store_id=last_store)
     if state == "at_risk":
         await ctx.emit(AT_RISK.name, payload)
@@ -152,5 +176,6 @@ async def visited(
     if row is None or at <= row.computed_at:
         return  # a late event of a visit the last assessment already counted
     if row.state != "active":
+        changed(ctx, customer_id, row.state, "active", ["visit"], at)
         row.state, row.state_since, row.risk_reasons = "active", at, []
     row.last_visit_at, row.last_store_id, row.computed_at = at, store_id, at

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -31,9 +31,9 @@ from pitstop.sdk import (
     vehicle_service_orders,
 )
 
-from .models import VehicleDue
+from .models import StoreInterval, VehicleDue
 from .projection import Due, missed_services, project_due
-from .settings import RetentionSettings
+from .settings import RetentionSettings, ServiceInterval
 
 BATCH = 500
 
@@ -49,6 +49,14 @@ class Fleet:
     visits: dict[uuid.UUID, list[tuple[dt.datetime, uuid.UUID]]] = field(default_factory=dict)
     missed: dict[uuid.UUID, int] = field(default_factory=dict)
     owners: set[uuid.UUID] = field(default_factory=set)
+    intervals: Mapping[uuid.UUID, ServiceInterval] = field(default_factory=dict)
+    """Stores' own intervals (read once per run)."""
+
+
+async def store_intervals(ctx: PluginContext) -> dict[uuid.UUID, ServiceInterval]:
+    """Each store's own interval, by store id: a row per store that set one (a few)."""
+    rows = (await ctx.session.scalars(select(StoreInterval))).all()
+    return {r.store_id: ServiceInterval(r.km, r.months) for r in rows}
 
 
 def project(
@@ -56,8 +64,10 @@ def project(
     vehicle: VehicleView,
     orders: Sequence[ServiceOrderView],
     readings: Sequence[MileageReadingView],
+    intervals: Mapping[uuid.UUID, ServiceInterval],
 ) -> tuple[VehicleDue, Due] | None:
-    """The vehicle's due row (not yet added), or None with nothing to count from."""
+    """The vehicle's due row (not yet added), or None with nothing to count from; the
+    interval of the store of the last service when it set its own."""
     settings, today = ctx.settings, local_day(ctx, ctx.now())
     timeline = [(local_day(ctx, r.read_at), r.mileage_km) for r in readings]
     served = [o for o in orders if o.completed_at is not None]
@@ -74,7 +84,7 @@ def project(
         cycle, store_id = f"since:{anchor.isoformat()}", None
     else:
         return None
-    interval = settings.interval_for(vehicle.make)
+    interval = settings.interval_for(vehicle.make, intervals.get(store_id) if store_id else None)
     due = project_due(
         last_service=anchor,
         last_service_km=km,
@@ -145,11 +155,12 @@ async def recompute_vehicle(
     if vehicle is None:
         return None
     owner = await get_customer(ctx, vehicle.customer_id)
-    if owner is None or owner.erased:
+    if owner is None or owner.erased or owner.internal:
         await _save(ctx, [], [vehicle_id])
         return None
     orders = await vehicle_service_orders(ctx, vehicle_id)
-    projected = project(ctx, vehicle, orders, await mileage_readings(ctx, vehicle_id))
+    readings = await mileage_readings(ctx, vehicle_id)
+    projected = project(ctx, vehicle, orders, readings, await store_intervals(ctx))
     if projected is None:
         await _save(ctx, [], [vehicle_id])
         return None
@@ -178,8 +189,8 @@ async def recompute_batch(
     fresh, gone = [], []
     for vehicle in vehicles:
         owner = owners.get(vehicle.customer_id)
-        if owner is None or owner.erased:
-            gone.append(vehicle.id)  # an erased customer is reminded of nothing
+        if owner is None or owner.erased or owner.internal:
+            gone.append(vehicle.id)  # an erased customer (or the shop) is reminded of nothing
             continue
         fleet.owners.add(vehicle.customer_id)
         history = orders.get(vehicle.id, [])
@@ -187,7 +198,7 @@ async def recompute_batch(
             if order.completed_at is not None:
                 visits = fleet.visits.setdefault(order.customer_id, [])
                 visits.append((order.completed_at, order.store_id))
-        projected = project(ctx, vehicle, history, readings.get(vehicle.id, []))
+        projected = project(ctx, vehicle, history, readings.get(vehicle.id, []), fleet.intervals)
         if projected is None:
             gone.append(vehicle.id)
             continue

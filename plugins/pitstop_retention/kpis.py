@@ -2,9 +2,10 @@
 
 Reminders sent and their conversion to a visit; on-time maintenance (visits within 30 days
 or 1,000 km of the due they answered); customers at risk and dormant now, and how many
-became so in the window (the trend); win-back (recalls followed by a visit); follow-up
-calls completed; CSI mean and NPS (promoters 9-10 less detractors 0-6, in points of 100);
-callbacks first reached by their due time. A rate with nothing to divide is None.
+became so in the window (from the state history: the trend); win-back (recalls followed
+by a visit); follow-up calls completed; CSI mean and NPS (promoters 9-10 less detractors
+0-6, in points of 100); callbacks first reached by their due time. A rate with nothing to
+divide is None.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import case, func, select
 from pitstop.sdk import KpiTile, Period, PluginContext, Unprocessable, checked_instant
 
 from .api import READ, checked_store
-from .models import CustomerState, Reminder, Survey, Task, Visit
+from .models import CustomerState, Reminder, StateChange, Survey, Task, Visit
 
 WINDOW = dt.timedelta(days=90)
 
@@ -118,19 +119,37 @@ async def kpis(
     }
 
 
+def _became(start: dt.datetime, end: dt.datetime, scope: Collection[uuid.UUID] | None) -> Any:
+    """Customers who became at risk, and dormant, in the window, from the state history: a
+    customer who slid and came back within it still counts (by their last store)."""
+
+    def who(state: str) -> Any:
+        return func.count(
+            func.distinct(case((StateChange.state == state, StateChange.customer_id)))
+        )
+
+    statement = select(who("at_risk"), who("dormant")).where(
+        StateChange.at >= start, StateChange.at < end
+    )
+    if scope is not None:
+        statement = statement.join(
+            CustomerState,
+            (CustomerState.tenant_id == StateChange.tenant_id)
+            & (CustomerState.customer_id == StateChange.customer_id),
+        ).where(CustomerState.last_store_id.in_(scope))
+    return statement
+
+
 async def _states(
     ctx: PluginContext, start: dt.datetime, end: dt.datetime, scope: Collection[uuid.UUID] | None
 ) -> dict[str, int]:
-    became = (CustomerState.state_since >= start) & (CustomerState.state_since < end)
     statement = select(
-        _count(CustomerState.state == "at_risk"),
-        _count(CustomerState.state == "dormant"),
-        _count((CustomerState.state == "at_risk") & became),
-        _count((CustomerState.state == "dormant") & became),
+        _count(CustomerState.state == "at_risk"), _count(CustomerState.state == "dormant")
     )
     if scope is not None:
         statement = statement.where(CustomerState.last_store_id.in_(scope))
-    at_risk, dormant, new_risk, new_dormant = await _one(ctx, statement)
+    at_risk, dormant = await _one(ctx, statement)
+    new_risk, new_dormant = await _one(ctx, _became(start, end, scope))
     return {
         "at_risk": int(at_risk),
         "dormant": int(dormant),

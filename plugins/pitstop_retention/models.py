@@ -195,3 +195,35 @@ class Visit(TenantModel):
     at: Mapped[dt.datetime]
     on_time: Mapped[bool | None] = mapped_column(Boolean, default=None)
     """Within 30 days or 1,000 km of the due it answered; None when nothing was due yet."""
+
+
+class StoreInterval(TenantModel):
+    """A store's own service interval, in place of the tenant's ``service_interval`` for the
+    cars last serviced there (a make's interval still comes first)."""
+
+    __tablename__ = "retention_store_intervals"
+    __table_args__ = (UniqueConstraint("tenant_id", "store_id"), tenant_fk(["store_id"], "stores"))
+
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    km: Mapped[int] = mapped_column(Integer)
+    months: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime]
+
+
+class StateChange(TenantModel):
+    """One change of a customer's retention state: from what, to what, why and when."""
+
+    __tablename__ = "retention_state_changes"
+    __table_args__ = (
+        tenant_fk(["customer_id"], "customers"),
+        Index("ix_retention_state_changes_tenant_id_customer_id", "tenant_id", "customer_id"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    from_state: Mapped[str | None] = mapped_column(String(16), default=None)
+    """None for the customer's first assessment."""
+    state: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    """The risk reasons (at_risk), ``no_visit`` (dormant, lost), ``visit`` (a visit made
+    them active) or ``no_risk`` (active at night)."""
+    at: Mapped[dt.datetime]

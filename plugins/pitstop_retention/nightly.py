@@ -23,7 +23,7 @@ async def recompute(ctx: PluginContext[RetentionSettings]) -> None:
 
 async def run(ctx: PluginContext[RetentionSettings]) -> dict[str, int]:
     """The nightly work; returns what it did (audited as ``retention.nightly``)."""
-    fleet = due.Fleet()
+    fleet = due.Fleet(intervals=await due.store_intervals(ctx))
     vehicles = sent = 0
     async for batch in due.batches(ctx):
         rows = await due.recompute_batch(ctx, batch, fleet)

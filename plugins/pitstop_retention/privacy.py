@@ -2,8 +2,9 @@
 export and erasure.
 
 Erasure blanks what people typed (call notes, survey comments), cancels open calls and
-drops the due rows (an erased customer is reminded of nothing); scores, states and counts
-stay for the KPIs, as the erasure rules allow for aggregate records.
+drops the due rows (an erased customer is reminded of nothing) and the history of their
+states (a timeline of one person's habits); scores, the current state and counts stay for
+the KPIs, as the erasure rules allow for aggregate records.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from sqlalchemy import delete, select
 
 from pitstop.sdk import PluginContext, Section, unmasked_builtins
 
-from .models import CustomerState, Reminder, Survey, Task, VehicleDue, Visit
+from .history import latest
+from .models import CustomerState, Reminder, StateChange, Survey, Task, VehicleDue, Visit
 
 ERASED = "[erased]"
+SHOWN_CHANGES = 5
+"""The latest changes of state in the 360° section (all of them: the API, the export)."""
 
 
 async def _state(ctx: PluginContext, customer_id: uuid.UUID) -> CustomerState | None:
@@ -66,6 +70,15 @@ async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Sectio
                 "answered_at": last.answered_at.isoformat() if last.answered_at else None,
             },
             "open_tasks": len(open_tasks),
+            "history": [
+                {
+                    "from": c.from_state,
+                    "state": c.state,
+                    "reasons": c.reasons,
+                    "at": c.at.isoformat(),
+                }
+                for c in await latest(ctx, customer_id, SHOWN_CHANGES)
+            ],
         },
     )
 
@@ -98,6 +111,10 @@ async def export_customer(ctx: PluginContext, customer_id: uuid.UUID) -> dict[st
         "visits": [
             _row(v, "order_id", "at", "on_time") for v in await _all(ctx, Visit, customer_id)
         ],
+        "state_history": [
+            _row(c, "from_state", "state", "reasons", "at")
+            for c in await _all(ctx, StateChange, customer_id)
+        ],
     }
     if state is None and not any(found[k] for k in ("due", "reminders", "tasks", "surveys")):
         return None
@@ -113,3 +130,4 @@ async def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> None:
     for survey in await _all(ctx, Survey, customer_id):
         survey.comment = ERASED if survey.comment else None
     await ctx.session.execute(delete(VehicleDue).where(VehicleDue.customer_id == customer_id))
+    await ctx.session.execute(delete(StateChange).where(StateChange.customer_id == customer_id))

@@ -20,11 +20,18 @@ class ServiceInterval(msgspec.Struct, forbid_unknown_fields=True):
     km: int = 5_000
     months: int = 6
 
-    def check(self, path: str) -> None:
+    def problem(self) -> tuple[str, str] | None:
+        """The first bad field and what is wrong with it (the settings and a store's own)."""
         if not 500 <= self.km <= 100_000:
-            raise ValueError(f"{path}.km: must be between 500 and 100000")
+            return "km", "must be between 500 and 100000"
         if not 1 <= self.months <= 36:
-            raise ValueError(f"{path}.months: must be between 1 and 36")
+            return "months", "must be between 1 and 36"
+        return None
+
+    def check(self, path: str) -> None:
+        found = self.problem()
+        if found is not None:
+            raise ValueError(f"{path}.{found[0]}: {found[1]}")
 
 
 class FollowUpStep(msgspec.Struct, forbid_unknown_fields=True):
@@ -120,5 +127,10 @@ class RetentionSettings(msgspec.Struct, forbid_unknown_fields=True):
         if not 1 <= self.complaint_unresolved_days <= 90:
             raise ValueError("complaint_unresolved_days: must be between 1 and 90")
 
-    def interval_for(self, make: str | None) -> ServiceInterval:
-        return self.interval_by_make.get(make or "", self.service_interval)
+    def interval_for(
+        self, make: str | None, store: ServiceInterval | None = None
+    ) -> ServiceInterval:
+        """The make's interval, else the store's own, else the tenant's: a maker's schedule
+        (an EV's, a Tesla's) is about the car wherever it is serviced, a store's (dusty
+        roads, short trips) replaces the chain's general rule for its cars."""
+        return self.interval_by_make.get(make or "") or store or self.service_interval

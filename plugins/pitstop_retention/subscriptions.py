@@ -2,7 +2,8 @@
 
 A completed service recomputes the vehicle's due date (a new cycle: the old cycle's
 reminders stop), converts the reminders and recalls it answers, makes the customer active
-again and schedules the follow-ups. A registered vehicle gets its first projection. The
+again and schedules the follow-ups. A registered vehicle gets its first projection, a
+reading by hand a fresh one. The
 complaints plugin's events tell which complaints are open (a churn signal). Each handler
 runs once per event (the host's delivery mark); the writes are idempotent besides.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pitstop.sdk import Event, PluginContext
+from pitstop.sdk import Event, PluginContext, get_customer
 
 from . import churn, due, follow_ups, reminders, tasks
 from .models import Complaint, VehicleDue, Visit
@@ -27,6 +28,9 @@ async def on_order_completed(ctx: PluginContext[RetentionSettings], event: Event
     order_id, store_id = uuid.UUID(payload["order_id"]), uuid.UUID(payload["store_id"])
     customer_id, vehicle_id = uuid.UUID(payload["customer_id"]), uuid.UUID(payload["vehicle_id"])
     at = event.occurred_at
+    customer = await get_customer(ctx, customer_id)
+    if customer is not None and customer.internal:
+        return  # the shop's own reconditioning job: no visit, survey or reminder
     await _visit(ctx, payload, at)
     await due.recompute_vehicle(ctx, vehicle_id)
     await reminders.convert(ctx, vehicle_id, order_id, at)
@@ -70,6 +74,15 @@ async def on_vehicle_registered(ctx: PluginContext[RetentionSettings], event: Ev
     await due.recompute_vehicle(ctx, uuid.UUID(event.payload["vehicle_id"]))
 
 
+async def on_mileage_recorded(ctx: PluginContext[RetentionSettings], event: Event) -> None:
+    """A reading by hand re-projects the car at once (its pace, the distance since its
+    service). An order's reading is left to ``service_order.completed``: the two events are
+    delivered in no set order, and the visit must be judged on time against the due it
+    answered before the new cycle replaces it."""
+    if event.payload.get("service_order_id") is None:
+        await due.recompute_vehicle(ctx, uuid.UUID(event.payload["vehicle_id"]))
+
+
 async def _complaint(ctx: PluginContext, complaint_id: uuid.UUID) -> Complaint:
     found = (
         await ctx.session.scalars(select(Complaint).where(Complaint.complaint_id == complaint_id))
@@ -94,6 +107,7 @@ async def on_complaint_resolved(ctx: PluginContext, event: Event) -> None:
 SUBSCRIPTIONS = {
     "service_order.completed": on_order_completed,
     "vehicle.registered": on_vehicle_registered,
+    "vehicle.mileage_recorded": on_mileage_recorded,
     "complaint.created": on_complaint_created,
     "complaint.resolved": on_complaint_resolved,
 }

@@ -1,10 +1,12 @@
-"""The ``sms`` channel: customer texts through Aliyun Short Message Service.
+"""The ``sms`` channel: customer texts through Aliyun SMS or Tencent Cloud SMS.
 
 Each message is one signed ``SendSms`` call (RPC signature 1.0, HMAC-SHA1) naming the
 tenant's approved sign name and the template code its settings map the Pitstop template
 to; the template's fields go as ``TemplateParam``. The AccessKey secret is write-only
 through the plugins API and sealed at rest with the tenant's key by the core. Delivery
-reports come back through ``POST /api/v1/sms/receipts``. Written against ``pitstop.sdk``
+reports come back through ``POST /api/v1/sms/receipts``. With ``provider = "tencent"`` a
+text is one TC3-HMAC-SHA256-signed ``SendSms`` (:mod:`pitstop_sms.tencent`) and reports
+come back through ``POST /api/v1/sms/receipts/tencent``. Written against ``pitstop.sdk``
 only; docs/plugins/sms.md is the tenant's and the operator's page.
 """
 
@@ -13,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pitstop.sdk import Channel, PluginInfo, hookimpl, permission
+from pitstop.sdk import Channel, PluginInfo, Schedule, hookimpl, permission
 
-from .channel import AliyunSmsChannel
+from .channel import SmsChannel
 from .receipts import ReceiptsController
+from .reports_pull import pull_reports
 from .settings import SmsSettings
 
 
@@ -24,9 +27,9 @@ from .settings import SmsSettings
 def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="sms",
-        version="0.1.0",
-        title="短信 SMS (Aliyun)",
-        sdk=">=1.3,<2",
+        version="0.2.0",
+        title="短信 SMS (Aliyun / Tencent Cloud)",
+        sdk=">=1.4,<2",
         settings=SmsSettings,
         permissions=(
             permission(
@@ -36,7 +39,7 @@ def plugin_info() -> PluginInfo:
             ),
         ),
         description=(
-            "Sends customer messages as SMS through Aliyun Short Message Service (signed"
+            "Sends customer messages as SMS through Aliyun SMS or Tencent Cloud SMS (signed"
             " requests, approved templates and sign name) and records delivery reports."
         ),
     )
@@ -44,7 +47,12 @@ def plugin_info() -> PluginInfo:
 
 @hookimpl
 def channels() -> Sequence[Channel]:
-    return [AliyunSmsChannel()]
+    return [SmsChannel()]
+
+
+@hookimpl
+def schedules() -> Sequence[Schedule]:
+    return [Schedule("pull_reports", "*/15 * * * *", pull_reports)]
 
 
 @hookimpl

@@ -1,5 +1,8 @@
 """The adapter: one signed ``SendSms`` call per message; the answer's code decides the rest.
 
+The tenant's ``provider`` setting picks Aliyun (this module) or Tencent Cloud
+(:mod:`pitstop_sms.tencent`); what follows is Aliyun's.
+
 ``Code == "OK"`` is sent, the receipt is the provider's ``BizId`` (delivery reports name
 it). Throttling and the provider's own trouble (HTTP 5xx, a network error) are retried by
 the worker with backoff; a bad number, template, sign name or key fails for good - trying
@@ -31,6 +34,7 @@ from pitstop.sdk import ChannelFailed, Outbound, Receipt
 
 from .settings import SmsSettings
 from .signing import sign
+from .tencent import TencentSms
 
 RETRY_CODES = frozenset(
     {"isv.BUSINESS_LIMIT_CONTROL", "Throttling.User", "Throttling", "ServiceUnavailable",
@@ -48,7 +52,7 @@ def nonce_for(message_id: uuid.UUID, attempt: int) -> str:
     return str(uuid.uuid5(NONCE_NAMESPACE, f"{message_id}:{attempt}"))
 
 
-class AliyunSmsChannel:
+class SmsChannel:
     name: str = "sms"
     reaches: str = "sms"
     capabilities: frozenset[str] = frozenset({"customer"})
@@ -57,9 +61,25 @@ class AliyunSmsChannel:
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._transport = transport
+        self._tencent = TencentSms(transport=transport)
+
+    def idempotent(self, settings: object) -> bool:
+        """Aliyun refuses a repeated ``SignatureNonce``: no send-claim needed. Tencent has
+        no such key: each try is claimed before it is sent."""
+        return not isinstance(settings, SmsSettings) or settings.provider == "aliyun"
+
+    async def status(self, message: Outbound) -> Receipt | None:
+        """An interrupted try, asked about (Tencent's tries only: Aliyun's are idempotent,
+        so the worker never asks)."""
+        settings = message.settings
+        if isinstance(settings, SmsSettings) and settings.provider == "tencent":
+            return await self._tencent.status(settings, message)
+        raise ChannelFailed("sms: this provider cannot be asked about a try", retry=False)
 
     async def send(self, message: Outbound) -> Receipt:
         settings = message.settings
+        if isinstance(settings, SmsSettings) and settings.provider == "tencent":
+            return await self._tencent.send(settings, message)
         if not isinstance(settings, SmsSettings) or not _ready(settings):
             raise ChannelFailed("sms: access key, secret and sign name are not set")
         code = settings.templates.get(message.template or "")

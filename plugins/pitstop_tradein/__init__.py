@@ -30,7 +30,12 @@ from pitstop.sdk import (
 
 from . import console, demo, privacy, rewards, tile
 from . import models as models  # the tables must be in the metadata
-from .api import CandidatesController, KpisController, PriceTableController
+from .api import (
+    AppraisalsController,
+    CandidatesController,
+    KpisController,
+    PriceTableController,
+)
 from .candidates import score_candidates
 from .events import EVENT_TYPES
 from .lead_api import LeadsController
@@ -46,7 +51,7 @@ def plugin_info() -> PluginInfo:
         name="tradein",
         version="0.1.0",
         title="换购 Trade-in",
-        sdk=">=1.2,<2",
+        sdk=">=1.4,<2",
         settings=TradeinSettings,
         permissions=(
             permission(
@@ -86,7 +91,13 @@ def plugin_info() -> PluginInfo:
 
 @hookimpl
 def routes() -> Sequence[Any]:
-    return [CandidatesController, PriceTableController, LeadsController, KpisController]
+    return [
+        CandidatesController,
+        PriceTableController,
+        LeadsController,
+        KpisController,
+        AppraisalsController,
+    ]
 
 
 @hookimpl

@@ -13,12 +13,14 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, get, put
+import msgspec
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import String, cast, delete, select
 
 from pitstop.sdk import (
+    Conflict,
     Limit,
     NotFound,
     Page,
@@ -34,10 +36,13 @@ from pitstop.sdk import (
 from . import leads
 from .candidates import WEIGHTS
 from .kpis import kpis
-from .models import Candidate, PriceRow
+from .models import Appraisal, Candidate, PriceRow
+from .recon import open_recon_order
 from .schemas import CandidateOut, PriceRowIn, PriceTable, candidate_out, price_out
 
 READ, APPROVE = {"permission": "tradein:read"}, {"permission": "tradein:approve"}
+APPRAISE = {"permission": "tradein:appraise"}
+BOUGHT = frozenset({"purchased", "reconditioned", "sold"})
 CANDIDATES = {"permission": "tradein:candidates"}
 KPI_WINDOW = dt.timedelta(days=90)
 
@@ -143,3 +148,40 @@ def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
     if value.tzinfo is None:
         raise Unprocessable.field(field, "needs a time zone, e.g. 2026-11-01T00:00:00+08:00")
     return checked_instant(value, field)
+
+
+class ReconOrderOut(msgspec.Struct):
+    lead_id: uuid.UUID
+    order_id: uuid.UUID
+    store_id: uuid.UUID
+    vehicle_id: uuid.UUID
+    customer_id: uuid.UUID
+    """The tenant's internal customer: the car is the shop's now."""
+    status: str
+    total: int
+
+
+class AppraisalsController(Controller):
+    path = "/appraisals"
+
+    @post("/{appraisal_id:uuid}/recon-order", status_code=200, opt=APPRAISE)
+    async def recon_order(
+        self, ctx: NamedDependency[PluginContext], appraisal_id: FromPath[uuid.UUID]
+    ) -> ReconOrderOut:
+        """The car's reconditioning order: the one opened at purchase, or opened now for a
+        car bought before purchases opened one. Only once the shop bought the car (409)."""
+        appraisal = await ctx.session.get(Appraisal, (ctx.tenant_id, appraisal_id))
+        if appraisal is None:
+            raise NotFound("no such appraisal", code="tradein_appraisal_not_found")
+        lead = await leads.visible(ctx, appraisal.lead_id, lock=True)
+        if lead.stage not in BOUGHT:
+            raise Conflict(
+                f"the car is not bought (stage {lead.stage})",
+                code="not_purchased",
+                stage=lead.stage,
+            )
+        order = await open_recon_order(ctx, lead)
+        return ReconOrderOut(
+            lead.id, order.id, order.store_id, order.vehicle_id, order.customer_id,
+            order.status, order.total,
+        )  # fmt: skip

@@ -124,13 +124,14 @@ async def _with_customers(ctx: PluginContext) -> int:
     """Copy each candidate's owner's marketing consent; drop those of erased customers
     (a car whose owner asked to be forgotten is nobody's trade-in prospect). A car the shop
     never serviced goes to its owner's home store, so a store's staff see their own
-    customers' cars, not only the ones they happened to work on."""
+    customers' cars, not only the ones they happened to work on. The shop's own stock (the
+    internal customer's cars: ones it bought in) is nobody's trade-in either."""
     rows = list((await ctx.session.scalars(select(Candidate))).all())
     customers = await get_customers(ctx, {c.customer_id for c in rows})
     erased = 0
     for row in rows:
         found = customers.get(row.customer_id)
-        if found is None or found.erased:
+        if found is None or found.erased or found.internal:
             await ctx.session.delete(row)
             erased += 1
             continue

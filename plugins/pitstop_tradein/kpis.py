@@ -23,6 +23,7 @@ from pitstop.sdk import PluginContext
 
 from .leads import scoped
 from .models import Appraisal, Lead, Offer, StageChange
+from .recon import recon_cost
 
 PATH = ("lead", "appraised", "offered", "accepted", "purchased", "reconditioned", "sold")
 """The funnel's main path."""
@@ -127,7 +128,8 @@ def _trade_in_rate(leads: list[Lead]) -> float | None:
 
 async def _money(ctx: PluginContext, leads: list[Lead]) -> dict[str, Any]:
     """Offer accuracy (sale price against the valuation the accepted offer rested on) and
-    gross margin per unit sold (sale − purchase − recon estimates)."""
+    gross margin per unit sold (sale − purchase − recon: the recon order's total once it
+    is completed, the appraisal's estimates until then)."""
     sold = [lead for lead in leads if lead.sold_price is not None]
     accuracy: list[float] = []
     margins: list[int] = []
@@ -138,7 +140,7 @@ async def _money(ctx: PluginContext, leads: list[Lead]) -> dict[str, Any]:
         if offer is None:
             continue
         appraisal = await ctx.session.get(Appraisal, (ctx.tenant_id, offer.appraisal_id))
-        recon = sum(int(i["estimate"]) for i in appraisal.recon_items) if appraisal else 0
+        recon = await recon_cost(ctx, lead, appraisal)
         sold_price = lead.sold_price or 0
         if offer.valuation:
             accuracy.append((sold_price - offer.valuation) / offer.valuation)

@@ -22,7 +22,7 @@ from pitstop.sdk import (
     vehicle_service_orders,
 )
 
-from . import events, rewards
+from . import events, recon, rewards
 from .models import Lead, StageChange
 from .schemas import LeadCreate
 from .stages import check_move
@@ -126,6 +126,7 @@ async def purchase(
     lead.purchase_price, lead.replacement_from_us, lead.replacement_amount = price, from_us, amount
     await ctx.emit(events.PURCHASED.name, _lead_event(lead, price))
     await rewards.request(ctx, lead)
+    await recon.open_recon_order(ctx, lead)
 
 
 async def sold(ctx: PluginContext, lead: Lead, price: int, channel: str) -> None:

@@ -60,6 +60,7 @@ class Lead(TenantModel):
         tenant_fk(["vehicle_id"], "vehicles"),
         tenant_fk(["customer_id"], "customers"),
         tenant_fk(["store_id"], "stores"),
+        tenant_fk(["recon_order_id"], "service_orders"),
         Index("ix_tradein_leads_tenant_id_store_id_stage", "tenant_id", "store_id", "stage"),
         Index("ix_tradein_leads_tenant_id_customer_id", "tenant_id", "customer_id"),
     )
@@ -86,6 +87,8 @@ class Lead(TenantModel):
     reward_request: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, default=None)
     """What was asked (kind, points, voucher_template), as the settings said at purchase:
     asking again asks for the same, whatever the settings say since."""
+    recon_order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    """The core service order reconditioning the car, opened at purchase (``recon.py``)."""
     erased_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime]
     stage_changed_at: Mapped[dt.datetime]

@@ -127,6 +127,8 @@ class LeadOut(msgspec.Struct):
     reward_status: str | None = None
     """The seller's purchase reward: ``pending_fulfilment``, ``granted`` or ``rejected``."""
     reward_reason: str | None = None
+    recon_order_id: uuid.UUID | None = None
+    """The reconditioning service order opened at purchase (the car is the shop's now)."""
 
 
 class AppraisalOut(msgspec.Struct):
@@ -199,6 +201,7 @@ def lead_out(lead: Lead) -> LeadOut:
         lead.stage_changed_at,
         lead.reward_status,
         lead.reward_reason,
+        lead.recon_order_id,
     )
 
 

@@ -157,6 +157,18 @@ AUDITED: dict[Operation, Audited] = {
         actor_kind="link",
     ),
     ("POST", "/api/v1/sms/receipts"): Audited("sms.receipts_recorded", "message", s.sms_receipts),
+    ("PUT", "/api/v1/retention/store-intervals/{store_id}"): Audited(
+        "retention.store_interval_set", "store", s.retention_store_interval
+    ),
+    ("DELETE", "/api/v1/retention/store-intervals/{store_id}"): Audited(
+        "retention.store_interval_cleared", "store", s.retention_store_interval_cleared
+    ),
+    ("POST", "/api/v1/messages/{message_id}/reconcile"): Audited(
+        "message.reconciled", "message", s.message_reconcile
+    ),
+    ("POST", "/api/v1/sms/receipts/tencent"): Audited(
+        "sms.receipts_recorded", "message", s.sms_tencent_receipts
+    ),
     ("POST", "/api/v1/retention/recompute"): Audited(
         "retention.recompute_requested", "schedule", s.retention_recompute
     ),
@@ -195,6 +207,10 @@ RECORDED_ELSEWHERE: dict[Operation, str] = {
     ),
     ("POST", "/api/v1/membership/accounts/{customer_id}/enrol"): "the member account itself",
     ("POST", "/api/v1/membership/accounts/{customer_id}/redeem"): _LEDGER,
+    ("POST", "/api/v1/tradein/appraisals/{appraisal_id}/recon-order"): (
+        "answers the lead's recon order; opening one (for a car bought before purchases did)"
+        " writes tradein.recon_order_opened, as the purchase does"
+    ),
     ("POST", "/api/v1/complaints"): _COMPLAINT,
     ("POST", "/api/v1/complaints/{complaint_id}/acknowledge"): _COMPLAINT,
     ("POST", "/api/v1/complaints/{complaint_id}/status"): _COMPLAINT,

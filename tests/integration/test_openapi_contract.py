@@ -14,6 +14,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
+LINKS = {"/api/v1/retention/r/{token}"}
+"""Plugins' signed-link pages (``opt={"link": ...}``, access/links.py)."""
 PUBLIC = {
     "/health",
     "/ready",
@@ -23,9 +25,10 @@ PUBLIC = {
     "/api/v1/auth/change-password",
     "/api/v1/auth/refresh",
     "/api/v1/unsubscribe/{token}",
+    "/api/v1/retention/r/{token}",
 }
 """Reviewed: each authenticates by what its body carries (password, invite) or, for the
-unsubscribe link, by the signed token in its path - not a bearer token."""
+unsubscribe and survey links, by the signed token in its path - not a bearer token."""
 
 
 @pytest.fixture
@@ -59,6 +62,8 @@ async def test_every_operation_documents_its_problems_as_problem_json(
             expected.add("404")
         if method != "GET":
             expected.add("409")
+        if path in LINKS:  # a signed link expires (410) and opens 20 times an hour (429)
+            expected |= {"410", "429"}
         # Then each expected status is there, as problem+json with the ProblemDetails schema
         assert expected <= set(responses), (method, path, sorted(responses))
         for status, response in responses.items():

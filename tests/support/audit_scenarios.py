@@ -23,6 +23,7 @@ from pitstop.access.models import AuditEntry
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import DeliveryStatus, EventDelivery
 from pitstop.events.outbox import emit
+from pitstop.messaging.models import Message
 from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Tenant
 from pitstop_membership.models import MemberAccount
@@ -600,6 +601,40 @@ async def retention_survey_by_link(world: World) -> Target:
 async def sms_receipts(world: World) -> Target:
     """An empty batch of delivery reports: the call itself is what the log records."""
     await world.call("POST", "/api/v1/sms/receipts", [])
+    return Target(None)  # type: ignore[arg-type]  # a batch names no one record
+
+
+async def retention_store_interval(world: World) -> Target:
+    store_id = await world.demo.store_id()
+    body = {"km": 3_000, "months": 3}
+    await world.call("PUT", f"/api/v1/retention/store-intervals/{store_id}", body)
+    return Target(store_id)
+
+
+async def retention_store_interval_cleared(world: World) -> Target:
+    store_id = await retention_store_interval(world)
+    await world.call("DELETE", f"/api/v1/retention/store-intervals/{store_id.resource_id}")
+    return store_id
+
+
+async def message_reconcile(world: World) -> Target:
+    """A message a dead worker left unconfirmed, settled by HQ as not sent."""
+    customer_id, tenant_id = uuid.UUID(await world.customer()), await world.tenant_id(CHAIN)
+    async with world.runtime.sessions() as session, session.begin():
+        with tenant_scope(tenant_id):
+            message = Message(customer_id=customer_id, purpose="service", channel="console",
+                              template="service_due", status="unconfirmed",
+                              reason="send_interrupted", attempts=1)  # fmt: skip
+            session.add(message)
+            await session.flush()
+            message_id = str(message.id)
+    await world.call("POST", f"/api/v1/messages/{message_id}/reconcile", {"outcome": "not_sent"})
+    return Target(message_id)
+
+
+async def sms_tencent_receipts(world: World) -> Target:
+    """Tencent Cloud's status callback, an empty batch: the call is what the log records."""
+    await world.call("POST", "/api/v1/sms/receipts/tencent", [])
     return Target(None)  # type: ignore[arg-type]  # a batch names no one record
 
 

@@ -86,6 +86,24 @@ def pitstop_process(
     )
 
 
+def ready_process(
+    command: str, settings: Settings, tmp_path: Path, *, args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """``pitstop <command>`` with its output piped, returned once it prints its ready line."""
+    from pitstop.logs import READY_LINE
+
+    require_mark("e2e", f"starts a real `pitstop {command}`")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pitstop.cli", command, *args],
+        env=_environment(settings, tmp_path, None),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    wait_for_line(process, READY_LINE.format(process=command))
+    return process
+
+
 def _environment(settings: Settings, tmp_path: Path, site: Path | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}
     env.update(

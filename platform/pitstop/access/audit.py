@@ -53,8 +53,11 @@ AUDIT_ACTIONS = frozenset(
         "customer.erase",
         "customer.search",
         "customer.consent_changed",
+        # a car the shop bought, moved to the tenant's internal customer (crm/internal.py)
+        "vehicle.taken_into_stock",
         # messaging
         "message_template.changed",
+        "message.reconciled",
         "message_rules.changed",
     }
 )

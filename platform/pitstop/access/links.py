@@ -5,8 +5,10 @@ one subject (the survey's id) and when it expires, signed with an HMAC of the de
 secret key (a key derived for links only: a link can never pass for a session token).
 The edge verifies the signature before anything else and derives the tenant from the link
 alone, so a visitor cannot name another tenant, another plugin or another purpose; a bad,
-altered or expired link is a 404 that says nothing more. What a link is *for* - used once,
-still open - the plugin decides (docs/plugins.md, "Public links").
+altered or foreign link is a 404 that says nothing more; a genuine link past its expiry is a
+410, so the customer's page can say "expired" (only whoever holds a link we signed learns it).
+What a link is *for* - used once, still open - the plugin decides (docs/plugins.md, "Public
+links").
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.access.audit import record
 from pitstop.access.models import AuditEntry
 from pitstop.access.principal import Principal
-from pitstop.errors import NotFound, TooManyRequests
+from pitstop.errors import ApiError, NotFound, TooManyRequests
 
 OPENS_PER_HOUR = 20
 """How often one link may be opened (page views and answers together) in an hour."""
@@ -68,8 +70,8 @@ def sign(secret: str, link: Link) -> str:
     return f"{_b64(payload)}.{_b64(mac)}"
 
 
-def verify(secret: str, token: str, now: dt.datetime) -> Link | None:
-    """The link ``token`` carries, or None when it is malformed, altered or expired."""
+def _signed(secret: str, token: str) -> Link | None:
+    """The link ``token`` carries, expired or not; None when malformed or altered."""
     try:
         body, _, mac = token.partition(".")
         payload = _unb64(body)
@@ -84,17 +86,19 @@ def verify(secret: str, token: str, now: dt.datetime) -> Link | None:
         )  # fmt: skip
     except (ValueError, TypeError, UnicodeDecodeError):
         return None
-    return link if link.expires_at > now else None
+    return link
 
 
 def link_principal(
     secret: str, token: str, now: dt.datetime, plugin: str, purpose: str
 ) -> Principal:
     """The principal of a link route: the link's tenant and subject, no permissions; 404
-    for a link that is bad, expired, or for another plugin's or purpose's route."""
-    link = verify(secret, token, now)
+    for a link that is bad or for another plugin's or purpose's route, 410 once expired."""
+    link = _signed(secret, token)
     if link is None or (link.plugin, link.purpose) != (plugin, purpose):
         raise NotFound("no such link", code="link_invalid")
+    if link.expires_at <= now:
+        raise ApiError("this link has expired", status=410, code="link_expired")
     return Principal(LINK_KIND, link.subject_id, link.tenant_id, link.role, frozenset())
 
 

@@ -76,6 +76,9 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("messages:templates", "Word the tenant's message templates", _HQ | {"marketing"}),
     Permission("messages:rules", "Set the tenant's quiet hours and message caps", _HQ),
     Permission(
+        "messages:reconcile", "Settle a message a dead worker left unconfirmed (sent or not)", _HQ
+    ),
+    Permission(
         "messages:inbound", "Relay customers' replies (a TD unsubscribes): a gateway's key", _HQ
     ),
     Permission(

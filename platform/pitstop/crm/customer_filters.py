@@ -13,6 +13,8 @@ an indexed ``(tenant_id, customer_id)`` table, so the page stays a keyset scan b
   ``last_visit_before`` (visits, none on or after that day);
 * vehicles: ``make``, ``model`` (exact, case-insensitive);
 * ``store_id``: the customer's home store or the store of their latest visit;
+* ``internal``: the tenant's internal customer (the shop, owner of the cars it bought in;
+  :mod:`pitstop.crm.internal`) is left out unless ``internal=true`` asks for it alone;
 * plugin attributes: ``tier`` (membership's), a select of customer ids each enabled plugin
   that knows the attribute answers through the ``customer_filter`` hook.
 """
@@ -77,6 +79,8 @@ class CustomerFilters:
     tier: str | None = None
     """A plugin attribute (membership's tier): resolved through the plugins'
     ``customer_filter`` hook by the controller, not by :func:`conditions`."""
+    internal: bool | None = None
+    """Only the internal customer (true), or everyone but it (false, the default)."""
 
 
 def customer_filters(
@@ -94,6 +98,7 @@ def customer_filters(
     model: Name = None,
     marketing_consent: FromQuery[bool | None] = None,
     tier: Segment = None,
+    internal: FromQuery[bool | None] = None,
 ) -> CustomerFilters:
     """The filters as query parameters (a Litestar dependency), checked as one."""
     for name, day in (
@@ -104,7 +109,7 @@ def customer_filters(
             checked_day(day, name)
     return CustomerFilters(
         segment, usage, region, occupation, age_band, min_spend, max_spend, visits_min,
-        last_visit_before, last_visit_after, make, model, marketing_consent, tier,
+        last_visit_before, last_visit_after, make, model, marketing_consent, tier, internal,
     )  # fmt: skip
 
 

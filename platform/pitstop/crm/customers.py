@@ -2,8 +2,9 @@
 
 A customer is the tenant's, not a store's: one customer per phone per tenant, recognised at
 every store. Derived figures (visits, spend, last visit, lifecycle, age band) are computed
-from orders and vehicles for a whole page in two statements, so a list costs the same
-number of queries whatever its size.
+from orders and vehicles: folded into the customer's own statement (:func:`with_derived`)
+on the hot paths, or for a given set of customers in three statements (:func:`derive`), so
+a list costs the same number of queries whatever its size.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from pitstop.access.pii import PIIClass
 from pitstop.crm.customer_filters import CustomerFilters, conditions, of_store
-from pitstop.crm.models import Customer, OrderStatus, ServiceOrder, Vehicle
+from pitstop.crm.internal import internal_customer_id, refuse_if_internal
+from pitstop.crm.models import Customer, CustomerRfm, OrderStatus, ServiceOrder, Vehicle
 from pitstop.crm.schemas import CustomerCreate, CustomerPatch, Lifecycle
 from pitstop.crm.segments import RfmOut, rfm_of
 from pitstop.crm.validators import (
@@ -144,6 +147,7 @@ async def update_customer(
     """Apply the fields sent; returns the names of the fields that changed (for the event)."""
     if customer.erased_at is not None:
         raise Conflict("this customer was erased", code="customer_erased")
+    refuse_if_internal(customer, "changed")
     values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     if "name" in values:
         values["name"] = values["name"].strip()
@@ -225,6 +229,52 @@ async def derive(
         lifecycle = lifecycle_of(owned.get(cid, []), today)
         result[cid] = Derived(count, total, _aware(last), lifecycle, scores.get(cid))
     return result
+
+
+def with_derived(statement: Select[Any], today: dt.date | ColumnElement[dt.date]) -> Select[Any]:
+    """``statement`` (selecting ``Customer``) with what :func:`derive` computes, as columns.
+
+    The same figures as :func:`derive`, folded into the customer's own statement as
+    correlated subqueries and an outer join, so a detail or a page costs one round trip
+    instead of four. Each subquery names the customer's tenant, so it stays within it on
+    SQLite too (the ORM wall also filters each entity; row-level security on PostgreSQL).
+    """
+    visits = and_(
+        ServiceOrder.tenant_id == Customer.tenant_id,
+        ServiceOrder.customer_id == Customer.id,
+        ServiceOrder.status.in_(VISIT_STATUSES),
+    )
+    spend = func.sum(ServiceOrder.total).filter(ServiceOrder.status == OrderStatus.completed)
+    has_vehicle = exists().where(
+        Vehicle.tenant_id == Customer.tenant_id, Vehicle.customer_id == Customer.id
+    )
+    lifecycle = case(
+        (~has_vehicle, literal("no_vehicle")),
+        (_newest_warranty() >= today, literal("in_warranty")),
+        else_=literal("out_of_warranty"),
+    )
+    # An alias: a filter's own ``exists()`` on customer_rfm must not correlate to this join.
+    scores = aliased(CustomerRfm)
+    return statement.add_columns(
+        _scalar(select(func.count()).where(visits)),
+        _scalar(select(func.coalesce(spend, 0)).where(visits)),
+        _scalar(select(func.max(ServiceOrder.completed_at)).where(visits)),
+        lifecycle,
+        scores,
+    ).outerjoin(
+        scores, and_(scores.tenant_id == Customer.tenant_id, scores.customer_id == Customer.id)
+    )
+
+
+def _scalar(statement: Select[Any]) -> Any:
+    return statement.correlate(Customer).scalar_subquery()
+
+
+def derived_of(row: Row[Any]) -> tuple[Customer, Derived]:
+    """A row of :func:`with_derived` as the customer and its :class:`Derived`."""
+    customer, count, total, last, lifecycle, rfm = tuple(row)
+    scores = None if rfm is None else RfmOut(rfm.r, rfm.f, rfm.m, rfm.segment, rfm.computed_at)
+    return customer, Derived(int(count), int(total or 0), _aware(last), lifecycle, scores)
 
 
 def _aware(value: Any) -> dt.datetime | None:
@@ -321,8 +371,13 @@ def search_statement(
     timezone: str = "Asia/Shanghai",
     plugin_conditions: Sequence[ColumnElement[bool]] = (),
 ) -> Select[Customer]:
-    """Every filter AND-ed (``crm/customer_filters.py`` for the classifications)."""
-    statement = select(Customer).where(*plugin_conditions)
+    """Every filter AND-ed (``crm/customer_filters.py`` for the classifications); the
+    internal customer only when ``filters.internal`` asks for it, and then alone."""
+    stock = internal_customer_id()
+    only_stock = filters is not None and filters.internal is True
+    statement = select(Customer).where(
+        Customer.id == stock if only_stock else Customer.id != stock, *plugin_conditions
+    )
     if q is not None:
         statement = statement.where(matches(q))
     if tag:

@@ -26,6 +26,7 @@ from pitstop.access.models import AuditEntry
 from pitstop.access.principal import Principal
 from pitstop.crm.customers import derive
 from pitstop.crm.extensions import CustomerExtensions
+from pitstop.crm.internal import refuse_if_internal
 from pitstop.crm.models import (
     Customer,
     MileageReading,
@@ -149,6 +150,7 @@ async def erase(
     """Anonymise irreversibly; orders keep ids and amounts, vehicles lose VIN and plate."""
     if customer.erased_at is not None:
         raise Conflict("this customer was already erased", code="customer_erased")
+    refuse_if_internal(customer, "erased")
     for field in PERSONAL_FIELDS[1:]:
         setattr(customer, field, None)
     customer.name, customer.phone_last4, customer.gender = ERASED_NAME, None, None

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 
 from pitstop.crm import visit_links
+from pitstop.crm.internal import internal_customer_id, not_internal
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder
 from pitstop.db.base import TenantModel, new_id, tenant_fk
 from pitstop.db.tenant_context import current_tenant_id
@@ -104,8 +105,12 @@ async def _source(session: AsyncSession, customer_id: uuid.UUID) -> str:
 
 
 async def visit_recorded(session: AsyncSession, order: ServiceOrder, timezone: str) -> None:
-    """An order just became a visit (completed, or written already refunded by an import)."""
+    """An order just became a visit (completed, or written already refunded by an import).
+    The internal customer's (a bought-in car's reconditioning) is the shop's own work:
+    no revenue, no visit, no customer."""
     assert order.completed_at is not None
+    if order.customer_id == internal_customer_id():
+        return
     source = await _source(session, order.customer_id)
     first = (
         await session.execute(
@@ -135,6 +140,8 @@ async def visit_recorded(session: AsyncSession, order: ServiceOrder, timezone: s
 async def visit_refunded(session: AsyncSession, order: ServiceOrder, timezone: str) -> None:
     """The money goes back; the visit stays (the car was worked on)."""
     assert order.completed_at is not None
+    if order.customer_id == internal_customer_id():
+        return
     source = await _source(session, order.customer_id)
     day = local_day(order.completed_at, timezone)
     await _add(session, order.store_id, day, source, revenue=-order.total, orders=-1)
@@ -182,6 +189,7 @@ async def rebuild(
             o.status.in_(VISITS),
             o.completed_at >= start,
             o.completed_at < end,
+            not_internal(o.customer_id),
         )
         .execution_options(yield_per=5_000)
     )

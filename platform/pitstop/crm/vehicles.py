@@ -4,6 +4,9 @@ A vehicle's life outlasts its owners, so ownership is history (``vehicle_ownersh
 the odometer is a timeline (``mileage_readings``). A reading lower than the last one is
 almost always a typo; it is refused unless the caller flags it as a correction, which is
 then recorded with the previous value so nobody wonders later why the line went down.
+Each reading recorded (by hand or at an order's completion) is a ``vehicle.mileage_recorded``
+event in the same transaction, ids and the odometer only: a projection (retention's due
+date) follows the car's own pace without waiting for the night.
 
 The timeline is the vehicle's, but a reading taken at a visit is also that store's business:
 a store-scoped reader sees the readings of its own stores' visits and the readings no visit
@@ -192,6 +195,16 @@ async def record_mileage(
     session.add(reading)
     vehicle.mileage_km = mileage_km
     await session.flush()
+    facts = {
+        "vehicle_id": str(vehicle.id),
+        "customer_id": str(vehicle.customer_id),
+        "reading_id": str(reading.id),
+        "mileage_km": mileage_km,
+        "source": str(source),
+        "correction": reading.correction,
+        "service_order_id": None if service_order_id is None else str(service_order_id),
+    }
+    await emit(session, "vehicle.mileage_recorded", facts, occurred_at=now)
     return reading
 
 

@@ -12,7 +12,8 @@ board ran over the orders.
 
 Two scopes: ``chain`` rows link a customer's visits anywhere in the chain, store rows only
 their visits to that store (retention per store is "came back to that store").
-Neighbours are ordered as the live figures order them: by ``completed_at``, then id.
+Neighbours are ordered as the live figures order them: by ``completed_at``, then id. The
+internal customer (the shop's own stock cars) is left out, as from every KPI.
 
 Kept like the daily rollups (:mod:`pitstop.crm.rollups`): in the transaction that makes an
 order a visit (:func:`visit_recorded`: the customer's links before and after it, the
@@ -29,6 +30,7 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Date, Integer, Uuid, delete, func, select, text
@@ -39,6 +41,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import UniqueConstraint
 
 from pitstop.crm import retention_days
+from pitstop.crm.internal import internal_customer_id, not_internal
 from pitstop.crm.models import OrderStatus, ServiceOrder
 from pitstop.db.base import TenantModel, new_id, tenant_fk
 from pitstop.db.tenant_context import current_tenant_id
@@ -144,6 +147,11 @@ async def _lock(session: AsyncSession, key: str, *, shared: bool = False) -> Non
     await session.execute(text(f"SELECT {function}(hashtext(:key))"), {"key": key})
 
 
+def _tenant_visits() -> list[Any]:
+    """The tenant's visits, the internal customer's left out."""
+    return [o.tenant_id == current_tenant_id(), o.status.in_(VISITS), not_internal(o.customer_id)]
+
+
 def _tenant_key() -> str:
     return f"visit_links:{current_tenant_id()}"
 
@@ -181,7 +189,7 @@ async def _visit_days(session: AsyncSession, timezone: str) -> AsyncIterator[Vis
     zone = ZoneInfo(timezone)
     statement = (
         select(o.customer_id, o.completed_at, o.store_id)
-        .where(o.tenant_id == current_tenant_id(), o.status.in_(VISITS))
+        .where(*_tenant_visits())
         .order_by(o.customer_id)
         .execution_options(yield_per=5_000)
     )
@@ -196,6 +204,7 @@ WITH visits AS (
            (completed_at AT TIME ZONE :timezone)::date AS day
     FROM service_orders
     WHERE tenant_id = :tenant AND status IN (:completed, :refunded)
+      AND customer_id <> :internal
 ), linked AS (
     SELECT true AS chain, store_id, day,
            coalesce(lag(day) OVER anywhere, :never) AS previous_day,
@@ -239,6 +248,7 @@ async def rebuild(session: AsyncSession, timezone: str) -> int:
                 "refunded": OrderStatus.refunded.value,
                 "never": NEVER,
                 "open": OPEN,
+                "internal": internal_customer_id(),
             },
         )
         return int(
@@ -251,7 +261,7 @@ async def rebuild(session: AsyncSession, timezone: str) -> int:
         )
     statement = (
         select(o.customer_id, o.completed_at, o.id, o.store_id)
-        .where(o.tenant_id == current_tenant_id(), o.status.in_(VISITS))
+        .where(*_tenant_visits())
         .order_by(o.customer_id, o.completed_at, o.id)
         .execution_options(yield_per=5_000)
     )
@@ -281,7 +291,5 @@ async def complete(session: AsyncSession) -> bool:
             VisitLink.tenant_id == current_tenant_id(), VisitLink.chain.is_(True)
         )
     )
-    visits = await session.scalar(
-        select(func.count()).where(o.tenant_id == current_tenant_id(), o.status.in_(VISITS))
-    )
+    visits = await session.scalar(select(func.count()).where(*_tenant_visits()))
     return int(linked or 0) == int(visits or 0)

@@ -2,7 +2,8 @@
 
 SQLite (embedded) gets WAL, a busy timeout, enforced foreign keys (without
 ``foreign_keys=ON`` the composite tenant foreign keys would be decoration) and
-``BEGIN IMMEDIATE`` transactions on every connection.
+``BEGIN IMMEDIATE`` transactions on every connection, except those a caller declares
+read-only (:data:`READ_ONLY`), which begin deferred and so never queue for the write lock.
 PostgreSQL connections are used as the app role; the tenant reaches row-level security
 through ``set_config`` in :mod:`pitstop.db.guard`.
 Every engine runs with ``hide_parameters=True``: a failing statement's error (and so any
@@ -27,6 +28,10 @@ from pitstop.db.on_commit import install_on_commit
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
+READ_ONLY = "pitstop_read_only"
+"""An execution option: ``await session.connection(execution_options={READ_ONLY: True})``
+before a transaction's first statement says it will only read (authentication does)."""
+
 
 class PitstopSession(Session):
     """The sync session class behind every AsyncSession; the walls hang off it."""
@@ -46,7 +51,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it cost a round trip per checkout. A connection the server closed fails
+    # its first statement; SQLAlchemy then invalidates the whole pool, and authentication
+    # (every request's first read) retries once on a fresh connection.
     if kwargs.get("poolclass") is None:
         kwargs.pop("poolclass", None)
         kwargs.setdefault("pool_size", 10)
@@ -73,9 +80,14 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     deadlock), and the busy timeout does not apply. Embedded mode runs the API, worker
     threads and scheduler on one file, so writers meet often: IMMEDIATE makes them queue.
     Readers in WAL mode are not blocked by the writer; transactions simply run one
-    writer at a time, which is what SQLite does anyway.
+    writer at a time, which is what SQLite does anyway. A transaction declared read-only
+    begins deferred: it never writes, so it cannot meet the upgrade failure, and it need
+    not wait behind the writers.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 SessionFactory = async_sessionmaker[AsyncSession]

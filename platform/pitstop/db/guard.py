@@ -21,6 +21,7 @@ security (the database wall).
 from __future__ import annotations
 
 import uuid
+import weakref
 from typing import Any
 
 from sqlalchemy import Table, event, text
@@ -51,12 +52,33 @@ def install_orm_wall(session_class: type[Session]) -> None:
     event.listen(session_class, "before_flush", _stamp_and_check)
 
 
+_SHAPES: weakref.WeakKeyDictionary[Any, tuple[frozenset[str], bool]] = weakref.WeakKeyDictionary()
+_REFUSALS: weakref.WeakKeyDictionary[Any, tuple[frozenset[str], str]] = weakref.WeakKeyDictionary()
+"""The wall's decisions about a statement, kept while the statement lives.
+
+Both depend on nothing but the statement's shape (which tables it names, and how) and the
+set of tenant tables, and SQLAlchemy statements are immutable: a statement built once and
+run with new parameters each time (authentication's, the customer detail's) is walked
+once, not on every execute. Keyed by the statement object, so a statement built anew for
+each request simply misses; an entry made before a plugin added tables is not reused.
+"""
+
+
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
+    names = _tenant_table_names()
+    cached = _SHAPES.get(state.statement)
+    if cached is not None and cached[0] is names:
+        return cached[1]
+    touches = _walk_for_tenant_tables(state, names)
+    _SHAPES[state.statement] = (names, touches)
+    return touches
+
+
+def _walk_for_tenant_tables(state: ORMExecuteState, names: frozenset[str]) -> bool:
     """Walk the statement's tables, not ``all_mappers``: ``select(func.count()).select_from(X)``
     names no mapper entity, yet reads X's rows."""
     if any(issubclass(m.class_, TenantModel) for m in state.all_mappers):
         return True
-    names = _tenant_table_names()
     return any(
         isinstance(element, Table) and element.name in names
         for element in visitors.iterate(state.statement)  # type: ignore[arg-type]
@@ -124,10 +146,21 @@ def _refuse_table_statements(state: ORMExecuteState) -> None:
     builds its primary-key clause that way) and refused otherwise (a join or subquery on
     ``Store.__table__`` inside a customer query would read every tenant's stores).
     """
+    names = _tenant_table_names()
+    cached = _REFUSALS.get(state.statement)
+    if cached is None or cached[0] is not names:
+        cached = (names, _refusal(state, names))
+        _REFUSALS[state.statement] = cached
+    if cached[1]:
+        raise UnfilteredStatement(cached[1])
+
+
+def _refusal(state: ORMExecuteState, tenant_tables: frozenset[str]) -> str:
+    """Why the statement escapes the filter, or "" when it does not."""
     if not state.is_orm_statement:
-        raise UnfilteredStatement("a Core statement on a tenant table: use its mapped class")
+        return "a Core statement on a tenant table: use its mapped class"
     entities = {m.local_table.name for m in state.all_mappers}  # type: ignore[attr-defined]
-    names = _tenant_table_names() - entities
+    names = tenant_tables - entities
     for element in visitors.iterate(state.statement):  # type: ignore[arg-type]
         if (
             isinstance(element, ColumnClause)
@@ -135,10 +168,11 @@ def _refuse_table_statements(state: ORMExecuteState) -> None:
             and element.table.name in names
             and "parententity" not in element._annotations
         ):
-            raise UnfilteredStatement(
+            return (
                 f"{element.table.name}.{element.name} is named through its Table: use its"
                 " mapped class"
             )
+    return ""
 
 
 def _stamp_and_check(session: Session, flush_context: Any, instances: Any) -> None:

@@ -50,6 +50,22 @@ class VehicleRegistered(msgspec.Struct, forbid_unknown_fields=True):
     year: int | None
 
 
+class MileageRecorded(msgspec.Struct, forbid_unknown_fields=True):
+    """An odometer reading was recorded on a vehicle: by hand, or at a service order's
+    completion (``service_order_id``; ``service_order.completed`` follows in the same
+    transaction). Not at registration: ``vehicle.registered`` says that."""
+
+    vehicle_id: uuid.UUID
+    customer_id: uuid.UUID
+    reading_id: uuid.UUID
+    mileage_km: int
+    source: str
+    """``manual`` or ``service_order``."""
+    correction: bool
+    """A reading lower than the last, accepted as a correction (a new scale)."""
+    service_order_id: uuid.UUID | None
+
+
 class ServiceOrderFacts(msgspec.Struct, forbid_unknown_fields=True):
     """A service order's ids and figures: money in fen, per line category net of discounts
     (``amounts`` adds up to ``total``), and the odometer at completion."""
@@ -69,6 +85,11 @@ CORE_EVENT_TYPES: tuple[EventType, ...] = (
     EventType("customer.updated", CustomerUpdated),
     EventType("customer.erased", CustomerErased),
     EventType("vehicle.registered", VehicleRegistered),
+    EventType(
+        "vehicle.mileage_recorded",
+        MileageRecorded,
+        description="An odometer reading was recorded on a vehicle (by hand or on an order).",
+    ),
     EventType(
         "service_order.completed",
         ServiceOrderFacts,

@@ -17,18 +17,26 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.links import LINK_KIND
 from pitstop.access.principal import Principal
 from pitstop.access.route_access import PLUGIN_KEY, Access, route_access
+from pitstop.db.engine import SessionFactory
 from pitstop.errors import ApiError, Forbidden, NotFound, Unauthorized
+from pitstop.identity.authenticate import API_KEY_PREFIX
 from pitstop.identity.request_scope import RequestScope
 from pitstop.logs import request_id_of
 
-Authenticate = Callable[[str], Awaitable[Principal]]
-"""A bearer credential to its principal (``identity.authenticate.Authenticator``)."""
+Authenticate = Callable[[str, AsyncSession | None], Awaitable[Principal]]
+"""A bearer credential to its principal (``identity.authenticate.Authenticator``), read in
+the given session when there is one."""
 OpenLink = Callable[[str, str, str], Principal]
 """``(token, plugin, purpose)`` to a link route's principal, or NotFound (``access/links``)."""
+
+REQUEST_SESSION = "pitstop_request_session"
+"""Where the edge leaves the request's session (``scope["state"]``) once it has read the
+caller's standing in it; the ``session`` dependency continues that same transaction."""
 
 COOKIE_CREDENTIAL = "credential_cookie"
 """A route whose ``opt`` names a cookie under this key (the console's pages) also takes its
@@ -40,11 +48,19 @@ class EdgeMiddleware:
     """Mounted by the assembly as ``DefineMiddleware(EdgeMiddleware, authenticate=...)``."""
 
     def __init__(
-        self, app: ASGIApp, authenticate: Authenticate, open_link: OpenLink | None = None
+        self,
+        app: ASGIApp,
+        authenticate: Authenticate,
+        open_link: OpenLink | None = None,
+        sessions: SessionFactory | None = None,
     ) -> None:
+        """``sessions``: open the request's transaction here and authenticate in it (given
+        on PostgreSQL, where each round trip counts; embedded SQLite authenticates in a
+        deferred read of its own, so readers do not take the write lock)."""
         self.app = app
         self.authenticate = authenticate
         self.open_link = open_link
+        self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -57,13 +73,28 @@ class EdgeMiddleware:
         with RequestScope(request_id) as request:
             if rule.access is Access.link:
                 principal = self._link(scope, rule.purpose or "")
-                scope["user"] = principal
-                request.act_as(principal)
-            elif not rule.public:
-                principal = await self.authenticate(_credential(scope))
-                scope["user"] = principal
-                request.act_as(principal)
-            await self.app(scope, receive, send)
+                await self._serve(scope, receive, send, request, principal)
+                return
+            if rule.public:
+                await self.app(scope, receive, send)
+                return
+            credential = _credential(scope)
+            sessions = self.sessions if scope["type"] == "http" else None
+            if sessions is None or credential.startswith(API_KEY_PREFIX):
+                principal = await self.authenticate(credential, None)
+                await self._serve(scope, receive, send, request, principal)
+                return
+            async with sessions() as session:
+                principal = await self.authenticate(credential, session)
+                state[REQUEST_SESSION] = session
+                await self._serve(scope, receive, send, request, principal)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, request: RequestScope, who: Principal
+    ) -> None:
+        scope["user"] = who
+        request.act_as(who)
+        await self.app(scope, receive, send)
 
     def _link(self, scope: Scope, purpose: str) -> Principal:
         """A link route ignores any bearer token: the link alone says who and which tenant."""

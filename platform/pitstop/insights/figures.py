@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, Select, and_, distinct, exists, func, or_,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from pitstop.crm.internal import not_internal
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.tenancy.periods import Period
@@ -43,9 +44,11 @@ def visits_between(start: dt.datetime, end: dt.datetime, scope: Scope) -> list[C
     """Visits in ``[start, end)`` at the stores in scope. The tenant is named explicitly
     (the walls would add it too): it is what lets PostgreSQL range-scan the
     ``(tenant_id, [store_id,] completed_at)`` indexes instead of filtering every tenant's
-    rows through the row-level-security policy."""
+    rows through the row-level-security policy. The internal customer's orders (the shop's
+    own reconditioning, :mod:`pitstop.crm.internal`) are no visits: nobody came."""
     conditions = [
         o.tenant_id == current_tenant_id(),
+        not_internal(o.customer_id),
         o.status.in_(VISITS),
         o.completed_at >= start,
         o.completed_at < end,

@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from pitstop.crm.internal import not_internal
 from pitstop.crm.models import Customer, CustomerRfm, OrderStatus, ServiceOrder
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.insights.models import RfmRun
@@ -47,7 +48,11 @@ def _aggregates(window_start: dt.datetime) -> Any:
             func.count().filter(in_window).label("frequency"),
             func.coalesce(func.sum(o.total).filter(spent), 0).label("monetary"),
         )
-        .where(o.tenant_id == current_tenant_id(), o.status.in_(VISITS))
+        .where(
+            o.tenant_id == current_tenant_id(),
+            o.status.in_(VISITS),
+            not_internal(o.customer_id),  # the shop's own cars are scored as nobody
+        )
         .group_by(o.customer_id)
         .subquery("visits")
     )

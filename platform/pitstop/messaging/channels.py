@@ -6,11 +6,19 @@ and returns a :class:`Receipt`. An adapter must not log the address or the body;
 log the message id. ``reaches`` says which medium the customer consents to when this
 channel is used (``sms``, ``wecom``, ``phone``): consent is given to a medium people
 understand, not to an adapter's name.
+
+Two optional members (SDK 1.4) decide what happens when a worker dies mid-send: a
+channel whose provider refuses a repeated idempotency key sets ``idempotent = True`` and
+is simply asked again with the same ``attempt``; any other channel's try is claimed in
+the database before the provider is called, and a redelivered copy finding the claim
+open calls ``status(message)`` where the channel has it (the provider's own record of
+the send), else marks the message ``unconfirmed`` for staff to reconcile.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -65,6 +73,25 @@ class Channel(Protocol):
     async def send(self, message: Outbound) -> Receipt: ...
 
 
+def is_idempotent(channel: Channel, settings: Any = None) -> bool:
+    """Optional ``idempotent`` (default False): the provider drops a repeated try itself.
+    A bool, or a method given the tenant's settings (a channel whose provider is chosen per
+    tenant: Aliyun SMS refuses a repeated nonce, Tencent Cloud SMS has no such key)."""
+    flag = getattr(channel, "idempotent", False)
+    return bool(flag(settings) if callable(flag) else flag)
+
+
+StatusQuery = Callable[[Outbound], Awaitable[Receipt | None]]
+
+
+def status_query(channel: Channel) -> StatusQuery | None:
+    """Optional ``async status(message) -> Receipt | None``: the provider's word on whether
+    it took this try - a receipt if it did, None if it has no record of it (so sending
+    again is safe); raise ``ChannelFailed(retry=True)`` when it cannot tell yet."""
+    query = getattr(channel, "status", None)
+    return query if callable(query) else None
+
+
 class ConsoleChannel:
     """The embedded default: the contact log is the only place the message goes.
 
@@ -76,6 +103,8 @@ class ConsoleChannel:
     reaches: str = "sms"
     capabilities: frozenset[str] = frozenset({"customer", "staff"})
     settings: type[msgspec.Struct] | None = None
+    idempotent: bool = True
+    """Nothing leaves the process: asking it twice sends nothing twice."""
 
     async def send(self, message: Outbound) -> Receipt:
         return Receipt(f"console:{message.message_id}", delivered=True)

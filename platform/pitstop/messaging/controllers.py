@@ -166,7 +166,7 @@ class TemplatesController(Controller):
         return PreviewOut(name, templates.render(template, sample_data(template.fields, data.data)))
 
 
-def _message_out(m: Message) -> MessageOut:
+def message_out(m: Message) -> MessageOut:
     return MessageOut(
         m.id,
         m.customer_id,
@@ -219,7 +219,7 @@ class MessagesController(Controller):
         if principal.store_ids is not None:
             statement = statement.where(Message.store_id.in_(sorted(principal.store_ids)))
         rows = (await session.scalars(keyset(statement, Message.id, after, limit))).all()
-        return page_of(rows, limit, [_message_out(m) for m in rows], lambda m: m.id)
+        return page_of(rows, limit, [message_out(m) for m in rows], lambda m: m.id)
 
     @post(
         "/manual",
@@ -248,4 +248,4 @@ class MessagesController(Controller):
             store_id=data.store_id,
             now=clock(),
         )
-        return _message_out(message)
+        return message_out(message)

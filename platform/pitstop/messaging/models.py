@@ -22,7 +22,9 @@ PURPOSES = ("service", "marketing", "transactional")
 """Service communication (a reminder, a complaint update), promotion, and what the customer
 asked for (a receipt, a code): the purpose decides consent, quiet hours and caps."""
 CONSENT_PURPOSES = ("service", "marketing")
-STATUSES = ("queued", "sent", "delivered", "failed", "suppressed")
+STATUSES = ("queued", "sent", "delivered", "failed", "suppressed", "unconfirmed")
+"""``unconfirmed``: a worker died while the provider had the message and the provider
+cannot be asked whether it went - staff reconcile it rather than risk texting twice."""
 
 
 class CustomerConsent(Timestamps, TenantModel):
@@ -82,6 +84,7 @@ class Message(TenantModel):
         UniqueConstraint("tenant_id", "dedupe_key"),
         Index("ix_messages_tenant_id_customer_id", "tenant_id", "customer_id"),
         Index("ix_messages_tenant_id_staff_id", "tenant_id", "staff_id"),
+        Index("ix_messages_tenant_id_receipt_id", "tenant_id", "receipt_id"),
         tenant_fk(["customer_id"], "customers"),
         tenant_fk(["store_id"], "stores"),
     )
@@ -110,3 +113,29 @@ class Message(TenantModel):
     def shown_status(self) -> str:
         """``suppressed:<reason>``, as the contract spells it."""
         return f"suppressed:{self.reason}" if self.status == "suppressed" else self.status
+
+
+class MessageSend(TenantModel):
+    """A claim on one try of one message, committed *before* the provider is called.
+
+    ``outcome`` stays empty until the try's result is committed with the message. A
+    redelivered message that finds an empty outcome knows a worker died mid-send: the
+    provider may or may not have the message, so it is asked (where it can be) or the
+    message is marked ``unconfirmed`` - never sent blindly a second time.
+    """
+
+    __tablename__ = "message_sends"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "message_id", "attempt"),
+        tenant_fk(["message_id"], "messages"),
+    )
+
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    attempt: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    """``sent``, ``failed`` (for good or to be retried), ``absent`` (the provider's status
+    query found no such send); empty: unknown."""
+    checks: Mapped[int] = mapped_column(Integer, default=0)
+    """How often the provider was asked about this try after a worker died mid-send: a
+    provider that keeps saying "cannot tell yet" is asked a bounded number of times."""

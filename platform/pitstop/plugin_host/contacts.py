@@ -8,7 +8,9 @@ as the consent route would do it: history row, audit entry, one place for the ru
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -96,7 +98,7 @@ async def withdraw_marketing_consent(
 
 async def record_delivery(
     ctx: PluginContext,
-    message_id: uuid.UUID,
+    message_id: uuid.UUID | None,
     *,
     receipt_id: str,
     delivered: bool,
@@ -105,19 +107,72 @@ async def record_delivery(
     """A channel plugin's delivery receipt: a ``sent`` message becomes ``delivered`` or
     ``failed`` (``reason`` the provider's code, e.g. ``MOBILE_NUMBER_ILLEGAL``). Only a
     message sent through this plugin's own channel with this provider receipt id is
-    touched (a receipt naming another's message changes nothing); True when it changed."""
-    message = await ctx._session.get(Message, (ctx.tenant_id, message_id))
+    touched (a receipt naming another's message changes nothing); True when it changed.
+    ``message_id=None`` (SDK 1.4): the provider's report names its receipt only (Tencent
+    Cloud's ``sid``), and the one message of this plugin's channels holding it is meant."""
+    own = _own_channels(ctx)
+    if message_id is None:
+        matches = await ctx._session.scalars(
+            select(Message)
+            .where(Message.receipt_id == receipt_id, Message.channel.in_(own))
+            .limit(2)
+        )
+        found = matches.all()
+        message = found[0] if len(found) == 1 else None
+    else:
+        message = await ctx._session.get(Message, (ctx.tenant_id, message_id))
     if (
         message is None
         or message.status != "sent"
         or message.receipt_id != receipt_id
-        or message.channel not in _own_channels(ctx)
+        or message.channel not in own
     ):
         return False
     message.status = "delivered" if delivered else "failed"
     if not delivered:
         message.reason = (reason or "undelivered")[:64]
     return True
+
+
+@dataclass(frozen=True)
+class AwaitingReport:
+    """A message of the plugin's own channel that went out and has no delivery report yet."""
+
+    message_id: uuid.UUID
+    receipt_id: str
+    sent_at: dt.datetime
+    to: str
+    """The address it went to, for the provider's report query alone: never log or keep it."""
+
+
+async def awaiting_reports(
+    ctx: PluginContext, *, since: dt.datetime, limit: int = 100
+) -> list[AwaitingReport]:
+    """Messages this plugin's channels sent since ``since`` and still ``sent`` - no
+    delivery report yet - oldest first, at most ``limit`` (SDK 1.4). For a channel whose
+    provider must be asked for reports (Aliyun's ``QuerySendDetails`` needs the number):
+    the same addresses the channel was handed at send time, and no others. An erased
+    customer's messages are left out."""
+    statement = (
+        select(Message, Customer.phone)
+        .join(Customer, Customer.id == Message.customer_id)
+        .where(
+            Message.channel.in_(_own_channels(ctx)),
+            Message.status == "sent",
+            Message.sent_at >= since,
+            Message.receipt_id.is_not(None),
+            Customer.erased_at.is_(None),
+            Customer.phone.is_not(None),
+        )
+        .order_by(Message.sent_at, Message.id)
+        .limit(max(1, min(limit, 500)))
+    )
+    rows = (await ctx._session.execute(statement)).all()
+    return [
+        AwaitingReport(m.id, str(m.receipt_id), m.sent_at, str(phone))
+        for m, phone in rows
+        if m.sent_at is not None
+    ]
 
 
 def _own_channels(ctx: PluginContext) -> set[str]:

@@ -254,7 +254,8 @@ async def plugin_app(
             }
             spec = manifest(stores, wanted, timezone)
             await core.provision_directory(runtime, write_manifest(home / "tenants", spec).parent)
-            http = await stack.enter_async_context(AsyncTestClient(app=core.build_app(runtime)))
+            served = stack.enter_context(core.leased_app(runtime))
+            http = await stack.enter_async_context(AsyncTestClient(app=served))
             app = PluginApp(runtime, http, clock, broker)
             await app._load_tenant([str(store["code"]) for store in stores])
             yield app

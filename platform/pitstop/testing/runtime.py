@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from functools import partial
 from typing import Any
 
@@ -19,7 +19,6 @@ from click.testing import CliRunner, Result
 from litestar import Litestar
 from sqlalchemy.pool import NullPool
 
-from pitstop.app import create_app
 from pitstop.clock import SettableClock
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.events import delivery, relay
@@ -32,6 +31,7 @@ from pitstop.runtime import Runtime
 from pitstop.sdk import PluginContext
 from pitstop.settings import Settings
 from pitstop.tenant_manifests import provision
+from pitstop.testing.apps import APPS
 from pitstop.testing.clock import Clock
 from pitstop.testing.queue import KitBroker, Pending
 from pitstop.worker import actors
@@ -72,8 +72,10 @@ def build_runtime(
     return runtime
 
 
-def build_app(runtime: Runtime) -> Litestar:
-    return create_app(runtime=runtime)
+def leased_app(runtime: Runtime) -> AbstractContextManager[Litestar]:
+    """The app serving ``runtime``, shared with earlier tests of the same plugin set
+    (:mod:`pitstop.testing.apps`)."""
+    return APPS.lease(runtime)
 
 
 def migration_dirs(runtime: Runtime) -> list[Any]:

@@ -81,6 +81,12 @@ def _toml(value: Any) -> str:
     raise TypeError(f"a setting of type {type(value).__name__} cannot go in a manifest")
 
 
+_SECRET = secrets.token_urlsafe(48)
+"""One per test process, not per app: apps of one plugin set share their routing
+(pitstop/testing/apps.py), and the edge checks tokens with the secret it was built with.
+Each app's tokens still name its own tenant and staff, which no other app's database has."""
+
+
 def settings_for(
     directory: Path, database_url: str | None = None, migration_url: str | None = None
 ) -> Settings:
@@ -90,7 +96,7 @@ def settings_for(
             "PITSTOP_VAR_DIR": str(directory),
             "PITSTOP_DATABASE_URL": url,
             "PITSTOP_MIGRATION_DATABASE_URL": migration_url or url,
-            "PITSTOP_SECRET_KEY": secrets.token_urlsafe(48),
+            "PITSTOP_SECRET_KEY": _SECRET,
             "PITSTOP_LOG_LEVEL": "WARNING",
         }
     )

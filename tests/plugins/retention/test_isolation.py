@@ -12,7 +12,7 @@ from sqlalchemy import select
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Tenant
-from pitstop_retention.models import Survey, Task, VehicleDue
+from pitstop_retention.models import StateChange, StoreInterval, Survey, Task, VehicleDue
 from tests.crm.conftest import make_plate, make_vin
 from tests.support.demo import Demo
 
@@ -27,7 +27,7 @@ async def _enable(demo: Demo, headers: dict[str, str]) -> None:
 
 
 async def _shop_rows(demo: Demo, runtime: Runtime) -> dict[str, str]:
-    """A customer, car, due row, open call and pending survey of the demo shop."""
+    """A customer, car, due row, open call, pending survey and store interval of the shop."""
     shop = {"Authorization": f"Bearer {await demo.token(SHOP_ADMIN, 'demo-shop')}"}
     await _enable(demo, shop)
     store = (await demo.client.get("/api/v1/stores", headers=shop)).json()["items"][0]["id"]
@@ -66,9 +66,13 @@ async def _shop_rows(demo: Demo, runtime: Runtime) -> dict[str, str]:
                              last_service_on=dt.date(2026, 1, 1), km_per_day=40.0,
                              pace_source="default", due_date=dt.date(2026, 3, 1),
                              reason="date", cycle_days=59, computed_at=now)  # fmt: skip
-            session.add_all([task, survey, due])
+            own = StoreInterval(store_id=store_id, km=4_000, months=4, updated_at=now)
+            session.add_all([task, survey, due, own])
+            change = StateChange(customer_id=customer_id, state="at_risk", reasons=[], at=now)
+            session.add(change)
             await session.flush()
-            return {"task": str(task.id), "survey": str(survey.id), "store": store}
+            return {"task": str(task.id), "survey": str(survey.id), "store": store,
+                    "customer": str(customer_id)}  # fmt: skip
 
 
 async def _shop_state(runtime: Runtime) -> list[Any]:
@@ -77,7 +81,12 @@ async def _shop_state(runtime: Runtime) -> list[Any]:
         with tenant_scope(tenant):
             tasks = (await session.scalars(select(Task))).all()
             surveys = (await session.scalars(select(Survey))).all()
-            return [(t.status, t.attempts) for t in tasks] + [s.answered_at for s in surveys]
+            own = (await session.scalars(select(StoreInterval))).all()
+            return (
+                [(t.status, t.attempts) for t in tasks]
+                + [s.answered_at for s in surveys]
+                + [(i.km, i.months) for i in own]
+            )
 
 
 async def test_another_tenants_ids_are_not_found_on_any_retention_route(
@@ -96,6 +105,7 @@ async def test_another_tenants_ids_are_not_found_on_any_retention_route(
         ("GET", f"/surveys?store_id={ids['store']}", None),
         ("GET", f"/due?store_id={ids['store']}", None),
         ("GET", f"/kpis?store_id={ids['store']}", None),
+        ("GET", f"/customers/{ids['customer']}/states", None),
     ]
     answers = []
     for role in ("hq_admin", "service_advisor"):
@@ -105,8 +115,15 @@ async def test_another_tenants_ids_are_not_found_on_any_retention_route(
                 method, f"/api/v1/retention{path}", json=body, headers=headers
             )
             answers.append(response.status_code)
+    # And HQ aims at the shop's store's own interval
+    interval = f"/api/v1/retention/store-intervals/{ids['store']}"
+    for method, body in (("PUT", {"km": 3_000, "months": 3}), ("DELETE", None)):
+        response = await demo.client.request(method, interval, json=body, headers=chain)
+        answers.append(response.status_code)
     # Then each is a 404, the chain's own lists hold nothing of the shop's, nothing changed
     assert answers == [404] * len(answers)
+    intervals = await demo.client.get("/api/v1/retention/store-intervals", headers=chain)
+    assert intervals.json()["stores"] == []
     for path in ("/tasks", "/surveys", "/due?window=365d&state=overdue"):
         listed = await demo.client.get(f"/api/v1/retention{path}", headers=chain)
         assert listed.status_code == 200 and listed.json()["items"] == [], path

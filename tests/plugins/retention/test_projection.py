@@ -18,6 +18,7 @@ from pitstop_retention.projection import (
     project_due,
     state_of,
 )
+from pitstop_retention.settings import RetentionSettings, ServiceInterval
 
 D = dt.date
 SERVICE = D(2026, 1, 10)
@@ -171,3 +172,13 @@ def test_missed_services_count_whole_cycles(today: dt.date, missed: int) -> None
 
 def test_pace_of_nothing_is_the_default() -> None:
     assert pace([], 40) == (40.0, "default")
+
+
+def test_a_makes_interval_comes_before_a_stores_and_a_stores_before_the_chains() -> None:
+    # Given the chain's 5,000 km, Teslas at 20,000 km, and a store's own 3,000 km
+    settings = RetentionSettings(interval_by_make={"Tesla": ServiceInterval(20_000, 12)})
+    store = ServiceInterval(3_000, 3)
+    # Then a Tesla keeps its maker's, another car takes the store's, else the chain's
+    assert settings.interval_for("Tesla", store).km == 20_000
+    assert settings.interval_for("Toyota", store).km == 3_000
+    assert settings.interval_for("Toyota", None).km == 5_000

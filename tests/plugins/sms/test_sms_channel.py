@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from pitstop.sdk import ChannelFailed, Outbound
-from pitstop_sms.channel import AliyunSmsChannel, provider_number
+from pitstop_sms.channel import SmsChannel, provider_number
 from pitstop_sms.settings import SmsSettings
 from pitstop_sms.signing import sign, verify
 from tests.plugins.sms.fake_aliyun import KEY_ID, KEY_SECRET, expected_signature, fake_aliyun
@@ -47,7 +47,7 @@ async def test_a_text_goes_as_one_signed_send_sms_with_the_template_code_and_fie
     with fake_aliyun() as provider:
         message = _outbound(_settings(provider.url))
         # When the channel sends
-        receipt = await AliyunSmsChannel().send(message)
+        receipt = await SmsChannel().send(message)
     # Then the provider accepted one request whose signature it verified itself
     [request] = provider.accepted
     assert receipt.provider_id.startswith("biz-") and not receipt.delivered
@@ -72,7 +72,7 @@ async def test_a_text_goes_as_one_signed_send_sms_with_the_template_code_and_fie
 )
 async def test_provider_codes_map_to_retry_or_failure(code: str, retry: bool) -> None:
     with fake_aliyun(code) as provider, pytest.raises(ChannelFailed) as failed:
-        await AliyunSmsChannel().send(_outbound(_settings(provider.url)))
+        await SmsChannel().send(_outbound(_settings(provider.url)))
     assert failed.value.retry is retry
     # And the failure names neither the number nor the body
     assert "13900000001" not in str(failed.value) and "积分" not in str(failed.value)
@@ -80,7 +80,7 @@ async def test_provider_codes_map_to_retry_or_failure(code: str, retry: bool) ->
 
 async def test_a_wrong_secret_is_refused_by_the_signature_check_and_not_retried() -> None:
     with fake_aliyun() as provider, pytest.raises(ChannelFailed) as failed:
-        await AliyunSmsChannel().send(_outbound(_settings(provider.url, access_key_secret="x")))
+        await SmsChannel().send(_outbound(_settings(provider.url, access_key_secret="x")))
     assert not failed.value.retry and provider.accepted == []
     assert "SignatureDoesNotMatch" in str(failed.value)
 
@@ -92,7 +92,7 @@ async def test_unset_credentials_or_an_unmapped_template_fail_without_a_call() -
             (_settings(provider.url), "service_due"),
         ]:
             with pytest.raises(ChannelFailed) as failed:
-                await AliyunSmsChannel().send(_outbound(settings, template=template))
+                await SmsChannel().send(_outbound(settings, template=template))
             assert not failed.value.retry
         assert provider.nonces == set()
 
@@ -101,14 +101,14 @@ async def test_the_same_attempt_sent_twice_reaches_the_customer_once() -> None:
     # Given a message the provider accepted, whose worker died before recording it
     with fake_aliyun() as provider:
         message = _outbound(_settings(provider.url), attempt=1)
-        first = await AliyunSmsChannel().send(message)
+        first = await SmsChannel().send(message)
         # When the redelivered copy sends the same attempt again
-        again = await AliyunSmsChannel().send(message)
+        again = await SmsChannel().send(message)
         # Then the provider refused the repeated nonce: one text, and the repeat is "sent"
         assert len(provider.accepted) == 1
         assert again.provider_id.startswith("aliyun:unconfirmed:") and first != again
         # But a real retry (the next attempt) is a new request
-        await AliyunSmsChannel().send(_outbound(message.settings, attempt=2))
+        await SmsChannel().send(_outbound(message.settings, attempt=2))
         assert len(provider.accepted) == 2
 
 

@@ -1,6 +1,7 @@
 """Isolation as an attacker tries it: the demo shop's HQ admin with the demo chain's
-lead, appraisal and offer ids on every route (404, nothing written), the chain's vehicle
-in a body, and an advisor of another store against a lead of SH001."""
+lead, appraisal and offer ids on every route (404, nothing written; the recon-order route
+too), the chain's vehicle in a body, and an advisor of another store against a lead of
+SH001."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/leads/{lead}/reconditioned", {}),
     ("POST", "/leads/{lead}/sold", {"price": 1, "channel": "x"}),
     ("POST", "/leads/{lead}/lost", {"reason": "x"}),
+    ("POST", "/appraisals/{appraisal}/recon-order", {}),
 ]
 
 

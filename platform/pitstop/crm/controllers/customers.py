@@ -14,6 +14,7 @@ from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.audit import record
@@ -37,11 +38,19 @@ from pitstop.crm.schemas import (
 )
 from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
+from pitstop.errors import NotFound
 from pitstop.events.outbox import emit
 from pitstop.inputs import SearchText
 from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.settings import Settings
 from pitstop.tenancy.periods import tenant_timezone
+
+_ONE_CUSTOMER = service.with_derived(
+    select(Customer).where(Customer.id == bindparam("customer_id")),
+    bindparam("today", type_=Date),
+)
+"""Built once, run with each request's id: no statement to build, and the ORM wall
+decides about it once."""
 
 
 async def _one_out(session: AsyncSession, today: dt.date, customer: Customer) -> CustomerOut:
@@ -98,11 +107,10 @@ class CustomersController(Controller):
             timezone=await tenant_timezone(session),
             plugin_conditions=await plugin_conditions(session, customer_extensions, filters),
         )
-        rows = (await session.scalars(keyset(statement, Customer.id, after, limit))).all()
-        page = rows[:limit]
-        derived = await service.derive(session, [c.id for c in page], today)
-        items = [customer_out(c, derived[c.id]) for c in page]
-        return page_of(rows, limit, items, lambda c: c.id)
+        paged = service.with_derived(keyset(statement, Customer.id, after, limit), today)
+        rows = [service.derived_of(row) for row in (await session.execute(paged)).all()]
+        items = [customer_out(c, derived) for c, derived in rows[:limit]]
+        return page_of(rows, limit, items, lambda row: row[0].id)
 
     @get("/export.csv", opt={"permission": "customers:list_export"}, media_type="text/csv")
     async def export_list(
@@ -150,7 +158,8 @@ class CustomersController(Controller):
     ) -> CustomerOut:
         now = clock()
         customer = await service.register_customer(session, data, now)
-        return await _one_out(session, now.date(), customer)
+        # Created in this transaction: no order, vehicle or score can name it yet.
+        return customer_out(customer, service.Derived())
 
     @get("/{customer_id:uuid}", opt={"permission": "customers:read"})
     async def get_customer(
@@ -159,8 +168,11 @@ class CustomersController(Controller):
         session: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
     ) -> CustomerOut:
-        customer = await service.get_customer(session, customer_id)
-        return await _one_out(session, clock().date(), customer)
+        ids = {"customer_id": customer_id, "today": clock().date()}
+        row = (await session.execute(_ONE_CUSTOMER, ids)).one_or_none()
+        if row is None:
+            raise NotFound("no such customer", code="customer_not_found")
+        return customer_out(*service.derived_of(row))
 
     @patch("/{customer_id:uuid}", opt={"permission": "customers:write"})
     async def change_customer(

@@ -35,7 +35,7 @@ SETTINGS: dict[str, Any] = {
 }
 DEFAULTS: dict[str, Any] = {
     **SETTINGS, "max_rewards_per_referrer_per_year": 10, "tiers": [], "auto_approve": True,
-    "velocity_limit": 3, "revoke_on_late_refund": False,
+    "velocity_limit": 3, "revoke_on_late_refund": False, "point_value_fen": 0,
 }  # fmt: skip
 TEMPLATES = (("REFERRAL50", 5_000), ("WELCOME30", 3_000))
 

@@ -1,6 +1,7 @@
 """The state machine on an injected clock, on SQLite: free and small first orders, the
-sweep when the task is lost, the staff-gaming signal at qualification, and review of
-every referral without auto-approve. (The window itself: test_window.py, both databases.)"""
+sweep when the task is lost, the staff-gaming and household signals at qualification, and
+review of every referral without auto-approve. (The window itself: test_window.py, both
+databases.)"""
 
 from __future__ import annotations
 
@@ -85,6 +86,31 @@ async def test_the_linking_advisor_completing_the_order_at_once_is_staff_gaming(
     # Then the rewards are requested and granted
     assert approved.json()["status"] == "qualified" and approved.json()["qualified_at"]
     assert (await desk.get(referral))["status"] == "rewarded"
+
+
+async def test_a_household_that_appears_in_the_window_holds_the_qualification(
+    desk: Desk,
+) -> None:
+    # Given a clean referral whose referee buys their first order
+    referrer = await desk.app.customer(email="li.home@example.cn")
+    code = await desk.code(str(referrer["id"]))
+    referee = await desk.app.customer()
+    response = await desk.try_link(code["code"], str(referee["id"]))
+    linked = response.json()
+    assert linked["status"] == "pending", response.text
+    await desk.first_order(linked)
+    # And the referee's e-mail is changed to the referrer's during the window
+    changed = await desk.app.client().patch(
+        f"/api/v1/customers/{referee['id']}", json={"email": "LI.home@example.cn"}
+    )
+    assert changed.status_code == 200, changed.text
+    # When the window passes
+    desk.app.clock.advance(days=8)
+    await desk.app.drain()
+    # Then the referral is held for review where it would have qualified, nothing asked for
+    seen = await desk.get(linked)
+    assert (seen["status"], seen["held_status"]) == ("review", "qualified")
+    assert seen["signals"] == ["same_household"] and seen["rewards"] == []
 
 
 async def test_without_auto_approve_every_qualified_referral_waits_for_review(

@@ -1,6 +1,6 @@
 """Codes and linking at the front desk: one active code per customer, a masked name on
 lookup, the refusals with their stable codes, and the fraud signals that hold a referral
-for review."""
+for review (``same_household``: one e-mail address, or a car the referee handed over)."""
 
 from __future__ import annotations
 
@@ -162,6 +162,45 @@ async def test_a_referee_car_owned_or_serviced_for_the_referrer_is_a_signal(desk
     assert await _held(desk, referrer, referee) == [
         "vehicle_owned_by_referrer", "vehicle_serviced_for_referrer",
     ]  # fmt: skip
+
+
+async def _linked(desk: Desk, referrer: dict[str, Any], referee: dict[str, Any]) -> Any:
+    code = await desk.code(str(referrer["id"]))
+    response = await desk.try_link(code["code"], str(referee["id"]))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_one_email_behind_both_records_is_a_household(desk: Desk) -> None:
+    # Given a referrer and a referee giving the same e-mail, written differently
+    referrer = await desk.app.customer(email="Wang.Family@example.cn")
+    referee = await desk.app.customer(email=" wang.family@EXAMPLE.cn")
+    # When the desk links them
+    linked = await _linked(desk, referrer, referee)
+    # Then the referral is held for review as one household, naming nothing personal
+    assert (linked["status"], linked["signals"]) == ("review", ["same_household"])
+    assert "example" not in str(await desk.get(linked))
+    # And different e-mail addresses are no signal
+    other = await _linked(
+        desk, await desk.app.customer(email="a@example.cn"),
+        await desk.app.customer(email="b@example.cn"),
+    )  # fmt: skip
+    assert (other["status"], other["signals"]) == ("pending", [])
+
+
+async def test_a_car_the_referee_handed_to_the_referrer_is_a_household(desk: Desk) -> None:
+    # Given the referee's (never serviced) car now driven by the referrer
+    referee = await desk.app.customer()
+    car = await desk.app.vehicle(str(referee["id"]))
+    referrer = await desk.app.customer()
+    moved = await desk.app.client().patch(
+        f"/api/v1/vehicles/{car['id']}", json={"customer_id": referrer["id"]}
+    )
+    assert moved.status_code == 200, moved.text
+    # When the desk links them
+    linked = await _linked(desk, referrer, referee)
+    # Then the referee is still new, and the referral is held as one household
+    assert (linked["status"], linked["signals"]) == ("review", ["same_household"])
 
 
 async def test_more_links_than_the_velocity_limit_in_a_day_go_to_review(desk: Desk) -> None:

@@ -151,3 +151,43 @@ async def test_without_membership_rewards_stay_pending_fulfilment(desk: Desk) ->
     desk.app.clock.advance(days=1)
     await desk.app.drain(schedule="nightly")
     assert len(await desk.app.events("reward.requested")) == len(requested)
+
+
+async def test_the_cost_per_acquired_customer_prices_points_at_the_shops_point_value(
+    desk: Desk,
+) -> None:
+    # Given a member referrer earning 500 points, referees a ¥30 voucher, a point costing
+    # the shop 2 fen, and two referrals of that referrer rewarded
+    await desk.settings(referrer_reward={"kind": "points", "points": 500}, point_value_fen=2)
+    referrer = await desk.app.customer()
+    enrolled = await desk.app.client().post(
+        f"/api/v1/membership/accounts/{referrer['id']}/enrol", json={}
+    )
+    assert enrolled.status_code in (200, 201), enrolled.text
+    code = (await desk.code(str(referrer["id"])))["code"]
+    since = desk.app.clock()
+    made = [await _qualified(desk, code) for _ in range(2)]
+    assert [(r["status"], _sides(r)["referrer"]) for r in made] == 2 * [
+        ("rewarded", ("granted", None))
+    ]
+    window = {"from": since.isoformat(), "to": desk.app.clock().isoformat()}
+    # When HQ reads the KPIs of the period they were linked in
+    kpis = (await desk.app.client().get("/api/v1/referrals/kpis", params=window)).json()
+    # Then the cost counts both: (2 x 3,000 fen of vouchers + 1,000 points x 2 fen) / 2
+    assert (kpis["rewarded"], kpis["points_granted"], kpis["voucher_value_granted"]) == (
+        2, 1_000, 6_000,
+    )  # fmt: skip
+    assert (kpis["points_cost"], kpis["cost_per_acquired_customer"]) == (2_000, 4_000)
+    assert kpis["points_per_rewarded"] == 500.0
+    # When the shop sets no point value (0), the points are not priced
+    await desk.settings(point_value_fen=0)
+    kpis = (await desk.app.client().get("/api/v1/referrals/kpis", params=window)).json()
+    # Then the cost is the vouchers' alone, 6,000 / 2, and the points still counted apart
+    assert (kpis["points_cost"], kpis["cost_per_acquired_customer"]) == (None, 3_000)
+    assert kpis["points_per_rewarded"] == 500.0
+    # And a negative point value is refused, naming the field
+    bad = await desk.app.client().patch(
+        "/api/v1/plugins/referrals", json={"settings": {"point_value_fen": -1}}
+    )
+    assert bad.status_code == 422, bad.text
+    assert [e["field"] for e in bad.json()["errors"]] == ["settings.point_value_fen"]

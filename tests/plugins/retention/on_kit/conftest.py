@@ -51,7 +51,11 @@ class Desk:
         assert response.status_code == 201, response.text
 
     async def get(self, path: str, role: str = "hq_admin", store: str | None = None) -> Any:
-        response = await self.client(role, store).get(f"/api/v1/retention{path}")
+        return await self.get_core(f"/retention{path}", role, store)
+
+    async def get_core(self, path: str, role: str = "hq_admin", store: str | None = None) -> Any:
+        """``GET /api/v1{path}``, asserting 200."""
+        response = await self.client(role, store).get(f"/api/v1{path}")
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ async def early(tmp_path: Path) -> AsyncIterator[Desk]:
         yield d
 
 
-async def _section(desk: Desk, customer_id: str) -> dict[str, object]:
+async def _section(desk: Desk, customer_id: str) -> dict[str, Any]:
     response = await desk.client().get(f"/api/v1/customers/{customer_id}/profile")
     assert response.status_code == 200, response.text
     found = [s for s in response.json()["sections"] if s["plugin"] == "retention"]
@@ -73,6 +74,24 @@ async def test_a_customer_drifts_from_active_to_at_risk_to_dormant_and_back(earl
     assert (await _section(early, customer))["state"] == "active"
     kpis = await early.get("/kpis")
     assert (kpis["recalls"], kpis["win_back_rate"]) == (1, 1.0)
+    # And each change is a line of their history, with why and when
+    history = (await early.get(f"/customers/{customer}/states"))["items"]
+    assert [(c["from_state"], c["state"], c["reasons"], c["at"][:10]) for c in history] == [
+        (None, "active", ["no_risk"], "2025-04-16"),
+        ("active", "at_risk", ["long_interval"], "2025-11-12"),
+        ("at_risk", "dormant", ["no_visit"], "2026-04-17"),
+        ("dormant", "active", ["visit"], "2026-04-20"),
+    ]
+    latest = (await _section(early, customer))["history"]
+    assert [c["state"] for c in latest] == ["active", "dormant", "at_risk", "active"]
+    # And the KPIs count who became at risk and dormant in a window, though active now
+    window = "from=2025-11-01T00:00:00Z&to=2026-04-21T00:00:00Z"
+    kpis = await early.get(f"/kpis?{window}")
+    assert (kpis["at_risk"], kpis["became_at_risk"], kpis["became_dormant"]) == (0, 1, 1)
+    hz = await early.get(f"/kpis?{window}&store_id={early.app.stores['HZ001']}")
+    assert (hz["became_at_risk"], hz["became_dormant"]) == (0, 0)
+    unknown = await early.client().get(f"/api/v1/retention/customers/{uuid.uuid4()}/states")
+    assert unknown.status_code == 404
 
 
 async def test_an_unresolved_complaint_puts_a_customer_at_risk(early: Desk) -> None:

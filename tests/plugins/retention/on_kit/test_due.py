@@ -55,6 +55,28 @@ async def test_the_list_masks_per_role_and_keeps_to_the_callers_stores(desk: Des
     assert (await desk.client("technician").get("/api/v1/retention/due")).status_code == 403
 
 
+async def test_a_reading_by_hand_re_projects_the_car_at_once(desk: Desk) -> None:
+    # Given a car serviced today at 10,000 km, due at the default pace (40 km/day: 125 days)
+    car = await desk.car()
+    order = await desk.service(car, 10_000)
+    await desk.app.drain()
+    # When, 20 days on, the front desk reads 14,000 km (200 km/day) and the events are handled
+    desk.app.clock.advance(days=20)
+    await desk.reading(car, 14_000)
+    await desk.app.drain()
+    # Then the car is due in 5 days at 15,000 km on its own pace, without waiting for the night
+    [item] = (await desk.get("/due?window=30d"))["items"]
+    assert (item["due_km"], item["km_per_day"], item["pace_source"]) == (15_000, 200, "readings")
+    assert item["due_date"] == (dt.date(2026, 3, 30) + dt.timedelta(days=5)).isoformat()
+    # And the core said so twice, ids and the odometer only: the order's reading, then this
+    sent = await desk.app.events("vehicle.mileage_recorded")
+    assert [(e["mileage_km"], e["source"], e["service_order_id"]) for e in sent] == [
+        (10_000, "service_order", order["id"]), (14_000, "manual", None),
+    ]  # fmt: skip
+    assert set(sent[1]) == {"vehicle_id", "customer_id", "reading_id", "mileage_km", "source",
+                            "correction", "service_order_id"}  # fmt: skip
+
+
 async def test_the_nightly_run_moves_cars_through_the_states(desk: Desk) -> None:
     # Given a car serviced today with no other reading (the default 40 km/day: 125 days)
     car = await desk.car()
@@ -72,3 +94,44 @@ async def test_the_nightly_run_moves_cars_through_the_states(desk: Desk) -> None
     assert states == [[("due", due.isoformat())], [("overdue", due.isoformat())]]
     overdue = await desk.get("/due?state=overdue")
     assert [i["vehicle_id"] for i in overdue["items"]] == [car["id"]]
+
+
+async def test_a_store_sets_its_own_interval_for_the_cars_it_serviced(desk: Desk) -> None:
+    # Given a car serviced at SH001 and one at HZ001, both due at the chain's 5,000 km
+    sh, hz = await desk.car(), await desk.car()
+    await desk.service(sh, 10_000)
+    await desk.service(hz, 10_000, store="HZ001")
+    await desk.app.drain()
+    store = desk.app.stores["SH001"]
+    url = f"/api/v1/retention/store-intervals/{store}"
+
+    async def due_km() -> dict[str, int]:
+        items = (await desk.get("/due?window=365d"))["items"]
+        return {i["vehicle_id"]: i["due_km"] for i in items}
+
+    assert await due_km() == {sh["id"]: 15_000, hz["id"]: 15_000}
+    # When HQ sends bad intervals, and an advisor tries a good one
+    bad = [{"km": 10, "months": 3}, {"km": 3_000, "months": 0}, {"km": 3_000, "months": "3"}]
+    refused = [await desk.client().put(url, json=body) for body in bad]
+    advisor = await desk.client("service_advisor").put(url, json={"km": 3_000, "months": 3})
+    # Then each names its field, the advisor may not, and nothing changed
+    assert [(r.status_code, r.json()["errors"][0]["field"]) for r in refused] == [
+        (422, "km"), (422, "months"), (422, "months"),
+    ]  # fmt: skip
+    assert advisor.status_code == 403
+    assert (await desk.get("/store-intervals"))["stores"] == []
+    # When HQ gives SH001 3,000 km / 3 months
+    put = await desk.client().put(url, json={"km": 3_000, "months": 3})
+    assert put.status_code == 200, put.text
+    await desk.app.drain()
+    # Then SH001's car is re-projected on it (13,000 km), HZ001's keeps the chain's
+    assert await due_km() == {sh["id"]: 13_000, hz["id"]: 15_000}
+    listed = await desk.get("/store-intervals", role="service_advisor", store="HZ001")
+    assert listed["default"] == {"km": 5_000, "months": 6} and listed["stores"] == []
+    [own] = (await desk.get("/store-intervals"))["stores"]
+    assert (own["store_id"], own["km"], own["months"]) == (store, 3_000, 3)
+    # When the store's interval is cleared, Then its car is back on the chain's
+    assert (await desk.client().delete(url)).status_code == 204
+    await desk.app.drain()
+    assert await due_km() == {sh["id"]: 15_000, hz["id"]: 15_000}
+    assert (await desk.client().delete(url)).status_code == 404

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import func, select
 
 from pitstop.sdk import Event
-from pitstop_retention.models import FollowUp, Survey, VehicleDue
+from pitstop_retention.models import FollowUp, StateChange, Survey, VehicleDue
 from pitstop_retention.subscriptions import on_order_completed
 from tests.plugins.retention.on_kit.conftest import Desk
 
@@ -77,11 +77,12 @@ async def test_a_redelivered_completion_schedules_nothing_twice(desk: Desk) -> N
 
 
 async def test_export_and_erasure(desk: Desk) -> None:
-    # Given a customer with a due car, an answered survey and a call noted
+    # Given a customer with a due car, a state, an answered survey and a call noted
     car = await desk.car()
     customer = car["customer_id"]
     await desk.service(car, 10_000)
     await desk.app.drain()
+    await desk.app.drain(schedule="nightly")
     survey = (await desk.get("/surveys"))["items"][0]
     body = {"csi": 1, "comment": "等了三个小时"}
     await desk.client().post(f"/api/v1/retention/surveys/{survey['id']}", json=body)
@@ -103,11 +104,13 @@ async def test_export_and_erasure(desk: Desk) -> None:
     mine = exported["plugins"]["retention"]
     assert [s["comment"] for s in mine["surveys"]] == ["等了三个小时"]
     assert [t["note"] for t in mine["tasks"]] == ["晚上再打"]
+    assert [(c["from_state"], c["state"]) for c in mine["state_history"]] == [(None, "active")]
     tasks = (await desk.get("/tasks?status=cancelled"))["items"]
     assert [(t["note"], t["outcome"]) for t in tasks] == [("[erased]", "erased")]
     answered = (await desk.get("/surveys?status=answered"))["items"]
     assert [s["comment"] for s in answered] == ["[erased]"]
     async with desk.app.context() as ctx:
-        assert await ctx.session.scalar(select(func.count()).select_from(VehicleDue)) == 0
+        for table in (VehicleDue, StateChange):  # nothing to remind, no timeline of them
+            assert await ctx.session.scalar(select(func.count()).select_from(table)) == 0
     assert await desk.messages(customer, "service_due") == []
     assert dt.date.fromisoformat(mine["due"][0]["due_date"]) > dt.date(2026, 3, 10)

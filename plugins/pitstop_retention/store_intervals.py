@@ -1,0 +1,123 @@
+"""A store's own service interval: ``/api/v1/retention/store-intervals``.
+
+A chain sets one interval in its settings (``service_interval``), but a store on dusty
+roads or serving taxis may want its cars in sooner. Its interval replaces the tenant's for
+the cars whose last service was there; a make's interval (``interval_by_make``) still comes
+first - it is about the car, wherever serviced. Setting or clearing one re-projects that
+store's cars on a worker at once (``store_interval`` task); reminders follow the new dates
+from the next nightly run. Another tenant's store, or another store of a store-scoped
+caller, is a 404 like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Controller, delete, get, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from sqlalchemy import select
+
+from pitstop.sdk import NotFound, PluginContext, Unprocessable
+
+from .api import MANAGE, READ, checked_store, scoped
+from .due import recompute_vehicle
+from .models import StoreInterval, VehicleDue
+from .settings import RetentionSettings, ServiceInterval
+
+
+class StoreIntervalIn(msgspec.Struct, forbid_unknown_fields=True):
+    km: int
+    months: int
+
+
+class IntervalOut(msgspec.Struct):
+    km: int
+    months: int
+
+
+class StoreIntervalOut(msgspec.Struct):
+    store_id: uuid.UUID
+    km: int
+    months: int
+    updated_at: dt.datetime
+
+
+class StoreIntervalsOut(msgspec.Struct):
+    default: IntervalOut
+    """The tenant's ``service_interval``: what a store without its own uses."""
+    stores: list[StoreIntervalOut]
+
+
+def _out(row: StoreInterval) -> StoreIntervalOut:
+    return StoreIntervalOut(row.store_id, row.km, row.months, row.updated_at)
+
+
+async def _row(ctx: PluginContext, store_id: uuid.UUID) -> StoreInterval | None:
+    statement = select(StoreInterval).where(StoreInterval.store_id == store_id)
+    return (await ctx.session.scalars(statement)).one_or_none()
+
+
+async def recompute_store(ctx: PluginContext[RetentionSettings], *, store_id: str) -> None:
+    """The task after a change: re-project the cars whose last service was at the store."""
+    statement = select(VehicleDue.vehicle_id).where(VehicleDue.store_id == uuid.UUID(store_id))
+    for vehicle_id in (await ctx.session.scalars(statement)).all():
+        await recompute_vehicle(ctx, vehicle_id)
+
+
+class StoreIntervalsController(Controller):
+    path = "/store-intervals"
+
+    @get("/", opt=READ)
+    async def list_intervals(
+        self, ctx: NamedDependency[PluginContext[RetentionSettings]]
+    ) -> StoreIntervalsOut:
+        """The tenant's interval and every store's own (of the caller's stores)."""
+        statement = scoped(ctx, select(StoreInterval), StoreInterval.store_id)
+        rows = (await ctx.session.scalars(statement.order_by(StoreInterval.store_id))).all()
+        default = ctx.settings.service_interval
+        return StoreIntervalsOut(IntervalOut(default.km, default.months), [_out(r) for r in rows])
+
+    @put("/{store_id:uuid}", opt=MANAGE)
+    async def set_interval(
+        self,
+        ctx: NamedDependency[PluginContext],
+        store_id: FromPath[uuid.UUID],
+        data: JSONBody[StoreIntervalIn],
+    ) -> StoreIntervalOut:
+        """The store's own interval, checked as the settings' (each bad field named)."""
+        await checked_store(ctx, store_id)
+        problem = ServiceInterval(data.km, data.months).problem()
+        if problem is not None:
+            raise Unprocessable.field(*problem)
+        row = await _row(ctx, store_id)
+        if row is None:
+            row = StoreInterval(store_id=store_id, km=data.km, months=data.months)
+            ctx.session.add(row)
+        row.km, row.months, row.updated_at = data.km, data.months, ctx.now()
+        await ctx.session.flush()
+        detail = {"km": row.km, "months": row.months}
+        await _changed(ctx, "retention.store_interval_set", store_id, detail)
+        return _out(row)
+
+    @delete("/{store_id:uuid}", opt=MANAGE, status_code=204)
+    async def clear_interval(
+        self, ctx: NamedDependency[PluginContext], store_id: FromPath[uuid.UUID]
+    ) -> None:
+        """Back to the tenant's interval; a store with none of its own is a 404."""
+        await checked_store(ctx, store_id)
+        row = await _row(ctx, store_id)
+        if row is None:
+            raise NotFound("this store has no interval of its own", code="store_interval_unset")
+        await ctx.session.delete(row)
+        await _changed(ctx, "retention.store_interval_cleared", store_id, {})
+
+
+async def _changed(
+    ctx: PluginContext, action: str, store_id: uuid.UUID, detail: dict[str, Any]
+) -> None:
+    ctx.defer("store_interval", at=ctx.now(), store_id=str(store_id))
+    await ctx.audit(action, resource="store", resource_id=store_id, detail=detail)

@@ -55,6 +55,8 @@ class MemberAccount(Timestamps, TenantModel):
     __table_args__ = (
         UniqueConstraint("tenant_id", "customer_id"),
         tenant_fk(["customer_id"], "customers"),
+        Index("ix_membership_accounts_tenant_id_tier", "tenant_id", "tier"),
+        Index("ix_membership_accounts_tenant_id_override_tier", "tenant_id", "override_tier"),
     )
 
     customer_id: Mapped[uuid.UUID]

@@ -17,6 +17,8 @@ from typing import Any
 from pitstop.sdk import (
     ConsolePages,
     EventHandler,
+    KpiTile,
+    Period,
     PluginContext,
     PluginInfo,
     Schedule,
@@ -26,7 +28,7 @@ from pitstop.sdk import (
     permission,
 )
 
-from . import console, demo, privacy, rewards
+from . import console, demo, privacy, rewards, tile
 from . import models as models  # the tables must be in the metadata
 from .api import (
     AppraisalsController,
@@ -150,3 +152,10 @@ async def export_customer(ctx: PluginContext, customer_id: uuid.UUID) -> dict[st
 @hookimpl
 async def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> None:
     await privacy.erase_customer(ctx, customer_id)
+
+
+@hookimpl
+async def kpis(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -> KpiTile | None:
+    """Appraisals, purchases and their conversion on HQ's KPI board (``tile``), for those
+    who may read trade-in figures."""
+    return await tile.tile(ctx, period, store_id)

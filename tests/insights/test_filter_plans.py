@@ -23,7 +23,7 @@ from tests.support.servers import PostgresServer
 
 pytestmark = ON_POSTGRES  # plans are a PostgreSQL matter
 BOOK = 10_000
-TABLES = ("customers", "customer_rfm", "vehicles", "service_orders")
+TABLES = ("customers", "customer_rfm", "vehicles", "service_orders", "membership_accounts")
 
 
 def _variety_sql(crm: Crm) -> str:
@@ -48,7 +48,16 @@ def _variety_sql(crm: Crm) -> str:
                [abs(hashtext(id::text)) % 5 + 1],
            '{sh001}', now()
     FROM customers WHERE tenant_id = '{tenant}' AND phone LIKE '+86139%';
-    ANALYZE customer_rfm; ANALYZE customers; ANALYZE vehicles;
+    INSERT INTO membership_accounts (tenant_id, id, customer_id, balance, pending, tier,
+                                     tier_since, enrolled_at, next_review_on, created_at,
+                                     updated_at)
+    SELECT tenant_id, gen_random_uuid(), id, 0, 0,
+           CASE WHEN abs(hashtext(id::text)) % 500 = 0 THEN 'black'
+                ELSE (ARRAY['regular', 'regular', 'regular', 'silver', 'gold'])
+                     [abs(hashtext(id::text)) % 5 + 1] END,
+           now(), now(), CURRENT_DATE + 30, now(), now()
+    FROM customers WHERE tenant_id = '{tenant}' AND phone LIKE '+86139%';
+    ANALYZE customer_rfm; ANALYZE customers; ANALYZE vehicles; ANALYZE membership_accounts;
     """
 
 
@@ -78,6 +87,8 @@ FILTERS = [
     {"make": "byd"},
     {"store_id": "SH002"},
     {"min_spend": "10000", "visits_min": "2"},
+    {"tier": "gold"},
+    {"tier": "black", "usage": "private"},  # rare: without its index, every account is read
 ]
 
 

@@ -210,13 +210,13 @@ async def test_series_points_are_the_boards_formula_per_bucket(book: Book) -> No
 
 @ON_SQLITE
 async def test_the_demo_chains_plugins_each_bring_a_tile_in_the_callers_scope(book: Book) -> None:
-    # Given the demo chain, which runs membership, complaints, referrals and retention
+    # Given the demo chain, which runs membership, complaints, referrals, retention, trade-in
     # When HQ and SH001's manager read the board
     hq = await board(book)
     manager = await board(book, "store_manager")
     # Then each of those plugins has a tile, none failed
     tiles = {t["plugin"]: t for t in hq["plugins"]}
-    assert {"membership", "complaints", "referrals", "retention"} <= set(tiles)
+    assert {"membership", "complaints", "referrals", "retention", "tradein"} <= set(tiles)
     assert all(t["error"] is None for t in hq["plugins"])
     # And with nothing referred yet the funnel is zeros and its rate unknown
     assert tiles["referrals"]["figures"]["linked"] == 0

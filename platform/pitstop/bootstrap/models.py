@@ -16,7 +16,9 @@ from pitstop.db.base import Base
 def load_models(*, plugins: bool = True) -> MetaData:
     import pitstop.access.models
     import pitstop.crm.models
+    import pitstop.crm.retention_days
     import pitstop.crm.rollups
+    import pitstop.crm.visit_links
     import pitstop.events.models
     import pitstop.identity.models
     import pitstop.insights.models

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 
+from pitstop.crm import visit_links
 from pitstop.crm.internal import internal_customer_id, not_internal
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder
 from pitstop.db.base import TenantModel, new_id, tenant_fk
@@ -133,6 +134,7 @@ async def visit_recorded(session: AsyncSession, order: ServiceOrder, timezone: s
     )
     if is_first and first is not None:
         await _add(session, first[0], local_day(first[1], timezone), source, new_customers=-1)
+    await visit_links.visit_recorded(session, order, timezone)
 
 
 async def visit_refunded(session: AsyncSession, order: ServiceOrder, timezone: str) -> None:
@@ -209,8 +211,11 @@ async def rebuild(
 
 async def nightly(session: AsyncSession, now: dt.datetime) -> int:
     """Recompute the last :data:`NIGHTLY_DAYS` closed days - or every day since the first
-    visit when the rollups begin after it (history from before the table or an import)."""
+    visit when the rollups begin after it (history from before the table or an import) -
+    and rebuild the visit links when they do not account for every visit."""
     timezone = await tenant_timezone(session)
+    if not await visit_links.complete(session):
+        await visit_links.rebuild(session, timezone)
     today = local_day(now, timezone)
     first_visit = await session.scalar(
         sql_select(func.min(o.completed_at)).where(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from pitstop.crm import rollups
+from pitstop.crm import rollups, visit_links
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.demo.crm_book import SIZES, BookSize, load_demo_crm
 from pitstop.identity.models import Membership, User
@@ -116,15 +116,16 @@ async def load_plugin_demos(runtime: Runtime, slugs: Iterable[str]) -> list[tupl
 
 
 async def score_demo_customers(runtime: Runtime, slugs: Iterable[str]) -> dict[str, int]:
-    """Build the daily rollups (the book is bulk-written) and run the nightly RFM scoring
-    once per demo tenant, so the segments, the customer
-    filters and the board show data at once; a tenant already scored is left as it is
+    """Build the daily rollups and the visit links (the book is bulk-written) and run the
+    nightly RFM scoring once per demo tenant, so the segments, the customer filters and the
+    board show data at once; a tenant already scored is left as it is
     (a second ``pitstop demo`` changes nothing)."""
     scored = {}
     for slug, tenant_id in await _tenants(runtime, slugs):
         with tenant_scope(tenant_id):
             async with runtime.sessions() as session, session.begin():
-                if await session.scalar(select(rollups.StoreDay.id).limit(1)) is None:
+                rolled = await session.scalar(select(rollups.StoreDay.id).limit(1))
+                if rolled is None or not await visit_links.complete(session):
                     await rollups.nightly(session, runtime.clock())
                 if await session.scalar(select(RfmRun.id).limit(1)) is None:
                     scored[slug] = (await rfm.run(session, runtime.clock())).customers

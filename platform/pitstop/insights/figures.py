@@ -1,5 +1,10 @@
 """The KPI board's figures, each one aggregate statement over service orders.
 
+The board itself reads the rollups (:mod:`pitstop.insights.daily`, :mod:`pitstop.insights.links`);
+these are the formulas' reference, which tests/insights/test_rollups.py holds the rollups
+equal to, and the answer for a set of several stores taken together (no rollup row belongs
+to such a set).
+
 Every figure is a ``GROUP BY`` in the database - by store, or not at all for the chain -
 so its cost does not grow with the rows a Python loop would otherwise read, and the chain
 figure is counted, never summed from the stores' (a customer who visited two stores is one

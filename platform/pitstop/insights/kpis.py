@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.principal import Principal
 from pitstop.errors import Unprocessable
-from pitstop.insights import daily, figures
+from pitstop.insights import daily, links
 from pitstop.insights.figures import Key, Scope
 from pitstop.insights.schemas import (
     ChainKpis,
@@ -80,13 +80,14 @@ async def compute(
     session: AsyncSession, period: Period, scope: Scope, by_store: bool
 ) -> dict[Key, Figures]:
     """Every figure for the chain (key None) or per store, one statement per figure: the
-    additive ones summed from the daily rollups, the distinct-customer ones from orders."""
+    additive ones summed from the daily rollups, the distinct-customer ones from the visit
+    links."""
     sums = await daily.totals(session, period, scope, by_store)
-    customers = await figures.unique_customers(session, period, scope, by_store)
+    customers = await links.unique_customers(session, period, scope, by_store)
     active = {key: (*sums.get(key, (0, 0, 0)), customers.get(key, 0)) for key in sums}
     new = await daily.new_customers(session, period, scope, by_store)
-    repurchase = await figures.repurchase(session, period, scope, by_store)
-    retention = await figures.retention(session, period, scope, by_store)
+    repurchase = await links.repurchase(session, period, scope, by_store)
+    retention = await links.retention(session, period, scope, by_store)
     keys = set(active) | set(new) | set(repurchase) | set(retention)
     return {
         key: _figures(

@@ -1,9 +1,9 @@
 """Time series for charts: one KPI per day, week or month of the tenant's calendar.
 
-Each point is the KPI board's own formula (:mod:`pitstop.insights.figures`) for the
-bucket's local days, so a chart and the board can never disagree: the daily revenues of
-March add up to March's board revenue. One aggregate statement per bucket, each an index
-range scan on ``(tenant_id, [store_id,] completed_at)``; a series is capped at
+Each point is the KPI board's own formula for the bucket's local days, read from the same
+rollups (the daily rollups, the visit links), so a chart and the board can never disagree:
+the daily revenues of March add up to March's board revenue. One aggregate statement per
+bucket over the rollups' rows of its days; a series is capped at
 :data:`MAX_POINTS` buckets so a request's cost is bounded. Weeks start on Monday; the first
 and last bucket are clipped to ``from`` and ``to``.
 """
@@ -19,7 +19,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.errors import Unprocessable
-from pitstop.insights import figures
+from pitstop.insights import daily, links
 from pitstop.insights.figures import Scope
 from pitstop.insights.kpis import rate
 from pitstop.tenancy.periods import Period, add_months
@@ -62,16 +62,14 @@ async def _value(
     session: AsyncSession, metric: Metric, bucket: Period, scope: Scope
 ) -> float | None:
     if metric in ("revenue", "orders"):
-        revenue, orders, _, _ = (await figures.activity(session, bucket, scope, False)).get(
-            None, (0, 0, 0, 0)
+        revenue, orders, _ = (await daily.totals(session, bucket, scope, False)).get(
+            None, (0, 0, 0)
         )
         return revenue if metric == "revenue" else orders
     if metric == "new_customers":
-        by_source = (await figures.new_customers(session, bucket, scope, False)).get(None, {})
+        by_source = (await daily.new_customers(session, bucket, scope, False)).get(None, {})
         return sum(by_source.values())
-    visited, repurchased = (await figures.repurchase(session, bucket, scope, False)).get(
-        None, (0, 0)
-    )
+    visited, repurchased = (await links.repurchase(session, bucket, scope, False)).get(None, (0, 0))
     return rate(repurchased, visited)
 
 

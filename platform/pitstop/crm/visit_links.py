@@ -1,0 +1,295 @@
+"""Visit links: each visit's local day beside the customer's previous and next visit days.
+
+The board's distinct-customer figures ask "how many customers ..." over spans of days, and
+a customer seen twice must count once. Each of them is a count of visits once every visit
+knows the days of its neighbours (docs/insights.md, "Visit links"): a customer visited in
+``[first, last]`` exactly when one of their visits there is followed by none before
+``last`` ends - so ``unique_customers`` is the visits of the period whose next visit is
+after it. Rows are counts keyed by (scope, store, day, previous day, next day): visits
+sharing a key collapse into one row, and a sum over a period's rows replaces the
+``COUNT(DISTINCT customer_id)``, correlated ``EXISTS`` and per-customer ``GROUP BY`` the
+board ran over the orders.
+
+Two scopes: ``chain`` rows link a customer's visits anywhere in the chain, store rows only
+their visits to that store (retention per store is "came back to that store").
+Neighbours are ordered as the live figures order them: by ``completed_at``, then id. The
+internal customer (the shop's own stock cars) is left out, as from every KPI.
+
+Kept like the daily rollups (:mod:`pitstop.crm.rollups`): in the transaction that makes an
+order a visit (:func:`visit_recorded`: the customer's links before and after it, the
+difference added with ``INSERT ... ON CONFLICT DO UPDATE``; an advisory lock on the
+customer first, so two of their orders completing at once cannot both link to the same
+neighbour),
+and rebuilt by the nightly job when the rows do not account for every visit (history from
+before the table, or orders bulk-written without this module).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Boolean, Date, Integer, Uuid, delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import UniqueConstraint
+
+from pitstop.crm import retention_days
+from pitstop.crm.internal import internal_customer_id, not_internal
+from pitstop.crm.models import OrderStatus, ServiceOrder
+from pitstop.db.base import TenantModel, new_id, tenant_fk
+from pitstop.db.tenant_context import current_tenant_id
+
+VISITS = (OrderStatus.completed, OrderStatus.refunded)
+NEVER = dt.date(1, 1, 1)
+"""``previous_day`` of a customer's first visit in the scope."""
+OPEN = dt.date(9999, 12, 31)
+"""``next_day`` of a customer's latest visit in the scope."""
+FLUSH_KEYS = 20_000
+"""How many distinct keys the rebuild holds before adding them to the table."""
+o = ServiceOrder
+
+Key = tuple[bool, uuid.UUID, dt.date, dt.date, dt.date]
+"""``(chain, store_id, day, previous_day, next_day)``."""
+Visit = tuple[dt.datetime, uuid.UUID, uuid.UUID]
+"""``(completed_at, order id, store_id)``."""
+VisitDay = tuple[uuid.UUID, dt.date, uuid.UUID]
+"""``(customer_id, local day, store_id)``."""
+
+
+class VisitLink(TenantModel):
+    __tablename__ = "visit_links"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id",
+            "chain",
+            "day",
+            "store_id",
+            "previous_day",
+            "next_day",
+            name="uq_visit_links_key",
+        ),
+        tenant_fk(["store_id"], "stores"),
+    )
+
+    chain: Mapped[bool] = mapped_column(Boolean)
+    """Neighbours anywhere in the chain (True) or at this store only (False)."""
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    day: Mapped[dt.date] = mapped_column(Date)
+    previous_day: Mapped[dt.date] = mapped_column(Date)
+    next_day: Mapped[dt.date] = mapped_column(Date)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def links(visits: Iterable[Visit], timezone: str) -> Counter[Key]:
+    """One customer's links in both scopes, from their visits in any order."""
+    zone = ZoneInfo(timezone)
+    ordered = sorted(visits)
+    days = [(at.astimezone(zone).date(), store) for at, _, store in ordered]
+    found: Counter[Key] = Counter()
+    _chain(found, True, days)
+    for store in {store for _, store in days}:
+        _chain(found, False, [(day, s) for day, s in days if s == store])
+    return found
+
+
+def _chain(found: Counter[Key], chain: bool, days: list[tuple[dt.date, uuid.UUID]]) -> None:
+    for i, (day, store) in enumerate(days):
+        previous = days[i - 1][0] if i else NEVER
+        following = days[i + 1][0] if i + 1 < len(days) else OPEN
+        found[(chain, store, day, previous, following)] += 1
+
+
+async def _add(session: AsyncSession, deltas: Counter[Key]) -> None:
+    """Add each key's count to its row, creating it first: atomic under concurrency. One
+    statement compiled once and executed for every row (the driver batches them)."""
+    tenant_id = current_tenant_id()
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "id": new_id(),
+            "chain": chain,
+            "store_id": store,
+            "day": day,
+            "previous_day": previous,
+            "next_day": following,
+            "visits": n,
+        }
+        for (chain, store, day, previous, following), n in deltas.items()
+        if n
+    ]
+    if not rows:
+        return
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(VisitLink)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "chain", "day", "store_id", "previous_day", "next_day"],
+            set_={"visits": VisitLink.__table__.c.visits + statement.excluded.visits},
+        ),
+        rows,
+    )
+
+
+async def _lock(session: AsyncSession, key: str, *, shared: bool = False) -> None:
+    """A transaction-scoped advisory lock on PostgreSQL (SQLite serialises writers anyway).
+    Advisory, not a row lock: it orders only the link writers, and cannot deadlock with
+    code that locks customers or orders."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    await session.execute(text(f"SELECT {function}(hashtext(:key))"), {"key": key})
+
+
+def _tenant_visits() -> list[Any]:
+    """The tenant's visits, the internal customer's left out."""
+    return [o.tenant_id == current_tenant_id(), o.status.in_(VISITS), not_internal(o.customer_id)]
+
+
+def _tenant_key() -> str:
+    return f"visit_links:{current_tenant_id()}"
+
+
+async def visit_recorded(session: AsyncSession, order: ServiceOrder, timezone: str) -> None:
+    """An order just became a visit: its customer's links change by the difference.
+
+    Locks, in this order: the tenant's links shared (a running rebuild finishes first), then
+    the customer (two of their orders completing at once would both link to the same
+    neighbour and subtract its old link twice)."""
+    await _lock(session, _tenant_key(), shared=True)
+    await _lock(session, f"visit_links:{order.customer_id}")
+    rows = await session.execute(
+        select(o.completed_at, o.id, o.store_id).where(
+            o.tenant_id == current_tenant_id(),
+            o.customer_id == order.customer_id,
+            o.status.in_(VISITS),
+        )
+    )
+    visits: list[Visit] = [(at, oid, store) for at, oid, store in rows.all() if at is not None]
+    assert order.completed_at is not None
+    before = [v for v in visits if v[1] != order.id]
+    after = [*before, (order.completed_at, order.id, order.store_id)]
+    deltas = links(after, timezone)
+    deltas.subtract(links(before, timezone))
+    await _add(session, deltas)
+    zone = ZoneInfo(timezone)
+    running = retention_days.deltas((at.astimezone(zone).date(), s) for at, _, s in after)
+    running.subtract(retention_days.deltas((at.astimezone(zone).date(), s) for at, _, s in before))
+    await retention_days.add(session, running)
+
+
+async def _visit_days(session: AsyncSession, timezone: str) -> AsyncIterator[VisitDay]:
+    """The tenant's visits as ``(customer_id, local day, store_id)``, in customer order."""
+    zone = ZoneInfo(timezone)
+    statement = (
+        select(o.customer_id, o.completed_at, o.store_id)
+        .where(*_tenant_visits())
+        .order_by(o.customer_id)
+        .execution_options(yield_per=5_000)
+    )
+    async for customer_id, at, store in await session.stream(statement):
+        assert at is not None, "a visit has a completion instant"
+        yield customer_id, at.astimezone(zone).date(), store
+
+
+REBUILD_SQL = """
+WITH visits AS (
+    SELECT customer_id, store_id, id, completed_at,
+           (completed_at AT TIME ZONE :timezone)::date AS day
+    FROM service_orders
+    WHERE tenant_id = :tenant AND status IN (:completed, :refunded)
+      AND customer_id <> :internal
+), linked AS (
+    SELECT true AS chain, store_id, day,
+           coalesce(lag(day) OVER anywhere, :never) AS previous_day,
+           coalesce(lead(day) OVER anywhere, :open) AS next_day
+    FROM visits
+    WINDOW anywhere AS (PARTITION BY customer_id ORDER BY completed_at, id)
+    UNION ALL
+    SELECT false, store_id, day,
+           coalesce(lag(day) OVER here, :never),
+           coalesce(lead(day) OVER here, :open)
+    FROM visits
+    WINDOW here AS (PARTITION BY customer_id, store_id ORDER BY completed_at, id)
+)
+INSERT INTO visit_links (tenant_id, id, chain, store_id, day, previous_day, next_day, visits)
+SELECT :tenant, gen_random_uuid(), chain, store_id, day, previous_day, next_day, count(*)
+FROM linked
+GROUP BY chain, store_id, day, previous_day, next_day
+"""
+"""PostgreSQL's rebuild: the same links as :func:`links`, by window functions, in one
+statement (the zone's local day by ``AT TIME ZONE``, from the same IANA data)."""
+
+
+async def rebuild(session: AsyncSession, timezone: str) -> int:
+    """Replace the tenant's links with the ones its orders give; returns the visits linked.
+
+    On PostgreSQL one ``INSERT ... SELECT`` with window functions (:data:`REBUILD_SQL`). On
+    SQLite the visits are streamed in customer order, so one customer's are in hand at a
+    time, and the counts are added to the table every :data:`FLUSH_KEYS` keys: memory
+    stays bounded whatever the chain's size.
+    """
+    await _lock(session, _tenant_key())
+    await retention_days.rebuild(session, _visit_days(session, timezone))
+    await session.execute(delete(VisitLink).where(VisitLink.tenant_id == current_tenant_id()))
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text(REBUILD_SQL),
+            {
+                "tenant": current_tenant_id(),
+                "timezone": timezone,
+                "completed": OrderStatus.completed.value,
+                "refunded": OrderStatus.refunded.value,
+                "never": NEVER,
+                "open": OPEN,
+                "internal": internal_customer_id(),
+            },
+        )
+        return int(
+            await session.scalar(
+                select(func.coalesce(func.sum(VisitLink.visits), 0)).where(
+                    VisitLink.tenant_id == current_tenant_id(), VisitLink.chain.is_(True)
+                )
+            )
+            or 0
+        )
+    statement = (
+        select(o.customer_id, o.completed_at, o.id, o.store_id)
+        .where(*_tenant_visits())
+        .order_by(o.customer_id, o.completed_at, o.id)
+        .execution_options(yield_per=5_000)
+    )
+    pending: Counter[Key] = Counter()
+    customer: uuid.UUID | None = None
+    theirs: list[Visit] = []
+    linked = 0
+    async for customer_id, at, oid, store in await session.stream(statement):
+        if customer_id != customer:
+            pending.update(links(theirs, timezone))
+            customer, theirs = customer_id, []
+            if len(pending) >= FLUSH_KEYS:
+                await _add(session, pending)
+                pending = Counter()
+        assert at is not None, "a visit has a completion instant"
+        theirs.append((at, oid, store))
+        linked += 1
+    pending.update(links(theirs, timezone))
+    await _add(session, pending)
+    return linked
+
+
+async def complete(session: AsyncSession) -> bool:
+    """Whether the chain-scope links account for every visit (each visit is one of them)."""
+    linked = await session.scalar(
+        select(func.coalesce(func.sum(VisitLink.visits), 0)).where(
+            VisitLink.tenant_id == current_tenant_id(), VisitLink.chain.is_(True)
+        )
+    )
+    visits = await session.scalar(select(func.count()).where(*_tenant_visits()))
+    return int(linked or 0) == int(visits or 0)

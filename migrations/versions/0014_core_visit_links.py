@@ -1,7 +1,7 @@
 """insights: visit links, which the KPI board's distinct-customer figures sum
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 ``visit_links`` counts visits by scope (chain, or one store), store, local day and the
 days of the customer's previous and next visits in that scope (``pitstop.crm.visit_links``):
 unique customers, the repurchase rate and 12-month retention become sums over it instead of
@@ -23,8 +23,8 @@ from alembic import op
 
 from pitstop.db.rls import enable_rls
 
-revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0012"
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

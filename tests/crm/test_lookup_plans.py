@@ -67,10 +67,13 @@ async def test_lookup_by_phone_and_plate_uses_indexes(
     plate_sql = await _captured(
         crm, f"/api/v1/customers?q={quote(bulk_plate(12_345))}", "vehicles.plate ="
     )
-    # Then both statements are answered from indexes, never by scanning a table
+    # Then both statements are answered from indexes, never by scanning the book's tables
+    # (the derived figures' subqueries read service_orders, which this book leaves empty:
+    # scanning an empty table is the planner's right choice)
     phone_plan = await _plan(crm.demo.runtime, str(crm.tenant_id), *phone_sql)
     plate_plan = await _plan(crm.demo.runtime, str(crm.tenant_id), *plate_sql)
     assert "uq_customers_tenant_id_phone" in phone_plan, phone_plan
     assert "uq_vehicles_tenant_id_plate" in plate_plan, plate_plan
     for plan in (phone_plan, plate_plan):
-        assert "Seq Scan" not in plan, plan
+        for table in ("customers", "vehicles"):
+            assert f"Seq Scan on {table}" not in plan, plan

@@ -245,11 +245,16 @@ def with_derived(statement: Select[Any], today: dt.date | ColumnElement[dt.date]
         ServiceOrder.status.in_(VISIT_STATUSES),
     )
     spend = func.sum(ServiceOrder.total).filter(ServiceOrder.status == OrderStatus.completed)
-    has_vehicle = exists().where(
-        Vehicle.tenant_id == Customer.tenant_id, Vehicle.customer_id == Customer.id
+    # A scalar subquery with LIMIT rather than EXISTS: PostgreSQL may run an EXISTS as one
+    # hashed pass over every vehicle of the tenant, even for a page of 50 customers
+    # (tests/insights/test_filter_plans.py).
+    any_vehicle = _scalar(
+        select(literal(1))
+        .where(Vehicle.tenant_id == Customer.tenant_id, Vehicle.customer_id == Customer.id)
+        .limit(1)
     )
     lifecycle = case(
-        (~has_vehicle, literal("no_vehicle")),
+        (any_vehicle.is_(None), literal("no_vehicle")),
         (_newest_warranty() >= today, literal("in_warranty")),
         else_=literal("out_of_warranty"),
     )

@@ -16,6 +16,8 @@ import asyncio
 import itertools
 import os
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -94,6 +96,21 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
+def _profile(server: UvicornServer, endpoint: Endpoint) -> subprocess.Popen[bytes] | None:
+    """With PITSTOP_BENCH_PYSPY_DIR set, ``py-spy record`` Pitstop's server for the round
+    (raw folded stacks, one file per round): the profile behind docs/performance.md."""
+    folder = os.environ.get("PITSTOP_BENCH_PYSPY_DIR")
+    if not folder or "bare_http" in " ".join(map(str, server.process.args)):  # type: ignore[arg-type]
+        return None
+    out = Path(folder) / f"{endpoint.name.replace(' ', '_')}-{time.time_ns()}.txt"
+    spy = [str(Path(sys.executable).with_name("py-spy")), "record", "-f", "raw", "-r", "200"]
+    return subprocess.Popen(
+        [*spy, "-p", str(server.process.pid), "-o", str(out), "-d", str(int(ROUND_SECONDS))],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 async def _round(server: UvicornServer, endpoint: Endpoint, headers: dict[str, str]) -> Round:
     result = Round()
     base = f"http://127.0.0.1:{server.port}/api/v1"
@@ -111,11 +128,14 @@ async def _round(server: UvicornServer, endpoint: Endpoint, headers: dict[str, s
                 result.requests += 1
                 result.failures += response.status_code >= 400
 
+        spy = _profile(server, endpoint)
         cpu, started = _cpu_seconds(server.process.pid), time.perf_counter()
         deadline = started + ROUND_SECONDS
         await asyncio.gather(*(one_connection(deadline) for _ in range(CONNECTIONS)))
         result.seconds = time.perf_counter() - started
         result.cpu_seconds = _cpu_seconds(server.process.pid) - cpu
+        if spy is not None:
+            spy.wait()
     assert result.failures == 0, f"{endpoint.name}: {result.failures} requests failed"
     return result
 
@@ -188,7 +208,8 @@ async def test_http_path_beside_the_bare_stack(
     bounds = []
     for name, pair in results.items():
         ratio = pair["pitstop"].throughput / pair["bare"].throughput
-        print(f"{name}:  ratio {ratio:.3f} of bare")
+        cpu = pair["bare"].cpu_ms / pair["pitstop"].cpu_ms
+        print(f"{name}:  ratio {ratio:.3f} of bare (server CPU per request: {cpu:.3f})")
         print("  " + pair["pitstop"].line("pitstop"))
         print("  " + pair["bare"].line("bare"))
         bounds.append(Bound(f"{name}: bare / pitstop throughput", 1 / ratio, MAX_SLOWDOWN[name]))

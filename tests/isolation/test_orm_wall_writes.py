@@ -195,3 +195,29 @@ async def test_the_wall_hangs_off_the_projects_session_class_only(runtime: Runti
     # Then Pitstop's listeners do not intervene (only the database's own rules apply)
     expected = 0 if runtime.settings.is_postgres else 1
     assert len(rows) == expected
+
+
+async def test_a_verdict_kept_by_shape_never_lets_a_table_named_twin_through(
+    runtime: Runtime,
+) -> None:
+    # Given a tenant, and the wall having allowed a query naming stores through the class
+    # (its verdict is kept by the statement's shape, for statements built per request)
+    alpha, _ = await make_tenant(runtime, "alpha")
+
+    def through_class() -> Any:
+        return select(Customer.id).where(
+            exists(select(Store.id).where(Store.tenant_id == Customer.tenant_id))
+        )
+
+    async with runtime.sessions() as session:
+        with tenant_scope(alpha):
+            await session.execute(through_class())
+            await session.execute(through_class())  # a new object of the same shape
+            # When the same query is built again naming the stores through the Table,
+            # twice (the second from the kept verdict)
+            for _ in range(2):
+                with pytest.raises(UnfilteredStatement):
+                    # Then it is refused each time: a column's mapping is part of the shape
+                    await session.execute(TABLE_READS["the Table inside an ORM query"]())
+            # And the class-named query is still answered
+            await session.execute(through_class())

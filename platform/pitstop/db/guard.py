@@ -20,13 +20,20 @@ security (the database wall).
 
 from __future__ import annotations
 
+import functools
 import uuid
 import weakref
 from typing import Any
 
 from sqlalchemy import Table, event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+from sqlalchemy.orm import (
+    Mapper,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    with_loader_criteria,
+)
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnClause
 
@@ -59,18 +66,60 @@ _REFUSALS: weakref.WeakKeyDictionary[Any, tuple[frozenset[str], str]] = weakref.
 Both depend on nothing but the statement's shape (which tables it names, and how) and the
 set of tenant tables, and SQLAlchemy statements are immutable: a statement built once and
 run with new parameters each time (authentication's, the customer detail's) is walked
-once, not on every execute. Keyed by the statement object, so a statement built anew for
-each request simply misses; an entry made before a plugin added tables is not reused.
+once, not on every execute. An entry made before a plugin added tables is not reused.
 """
+_SHAPES_BY_KEY: dict[Any, tuple[frozenset[str], bool]] = {}
+_REFUSALS_BY_KEY: dict[Any, tuple[frozenset[str], str]] = {}
+"""The same decisions for statements built anew for each request (a page's filters), by
+SQLAlchemy's cache key: equal keys compile to the same SQL, so they name the same tables
+the same way (a column's ORM annotations are part of its key). Bounded like SQLAlchemy's
+own compiled cache: cleared when full."""
+_BY_KEY_SIZE = 2000
+
+
+def _decision(
+    statement: Any,
+    by_statement: weakref.WeakKeyDictionary[Any, tuple[frozenset[str], Any]],
+    by_key: dict[Any, tuple[frozenset[str], Any]],
+    names: frozenset[str],
+) -> tuple[frozenset[str], Any] | None:
+    cached = by_statement.get(statement)
+    if cached is None:
+        key = _shape_key(statement)
+        cached = None if key is None else by_key.get(key)
+        if cached is not None:
+            by_statement[statement] = cached
+    return cached if cached is not None and cached[0] is names else None
+
+
+def _remember(
+    statement: Any,
+    by_statement: weakref.WeakKeyDictionary[Any, tuple[frozenset[str], Any]],
+    by_key: dict[Any, tuple[frozenset[str], Any]],
+    decision: tuple[frozenset[str], Any],
+) -> None:
+    by_statement[statement] = decision
+    key = _shape_key(statement)
+    if key is not None:
+        if len(by_key) >= _BY_KEY_SIZE:
+            by_key.clear()
+        by_key[key] = decision
+
+
+def _shape_key(statement: Any) -> Any:
+    """SQLAlchemy's cache key (memoized on the statement), or None when it has none."""
+    generate = getattr(statement, "_generate_cache_key", None)
+    key = generate() if generate is not None else None
+    return None if key is None else key.key
 
 
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
     names = _tenant_table_names()
-    cached = _SHAPES.get(state.statement)
-    if cached is not None and cached[0] is names:
-        return cached[1]
+    cached = _decision(state.statement, _SHAPES, _SHAPES_BY_KEY, names)
+    if cached is not None:
+        return bool(cached[1])
     touches = _walk_for_tenant_tables(state, names)
-    _SHAPES[state.statement] = (names, touches)
+    _remember(state.statement, _SHAPES, _SHAPES_BY_KEY, (names, touches))
     return touches
 
 
@@ -87,14 +136,20 @@ def _walk_for_tenant_tables(state: ORMExecuteState, names: frozenset[str]) -> bo
 
 def _tenant_table_names() -> frozenset[str]:
     """Recomputed only when a model class is added (plugins load theirs after the core)."""
-    count = len(TenantModel.registry.mappers)
-    if _NAMES_CACHE[0] != count:
-        _NAMES_CACHE[:] = [count, frozenset(t.name for t in tenant_tables())]
+    if _NAMES_CACHE[0]:
+        _NAMES_CACHE[:] = [False, frozenset(t.name for t in tenant_tables())]
     names: frozenset[str] = _NAMES_CACHE[1]
     return names
 
 
-_NAMES_CACHE: list[Any] = [-1, frozenset()]
+_NAMES_CACHE: list[Any] = [True, frozenset()]
+"""[stale, names]: ``registry.mappers`` builds a set of every mapper on each call, too
+dear to ask on every statement; a new mapper marks the names stale instead."""
+
+
+@event.listens_for(Mapper, "after_mapper_constructed")
+def _forget_table_names(mapper: Mapper[Any], class_: type) -> None:
+    _NAMES_CACHE[0] = True
 
 
 def _filter_by_tenant(state: ORMExecuteState) -> None:
@@ -113,12 +168,16 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     _refuse_table_statements(state)
     if state.is_update or state.is_delete:
         check_update(state, tenant_id)
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantModel,
-            lambda cls: cls.tenant_id == tenant_id,
-            include_aliases=True,
-        )
+    state.statement = state.statement.options(_tenant_criteria(tenant_id))
+
+
+@functools.lru_cache(maxsize=1024)
+def _tenant_criteria(tenant_id: uuid.UUID) -> Any:
+    """One option per tenant, reused: building it analyses the lambda each time."""
+    return with_loader_criteria(
+        TenantModel,
+        lambda cls: cls.tenant_id == tenant_id,
+        include_aliases=True,
     )
 
 
@@ -147,10 +206,10 @@ def _refuse_table_statements(state: ORMExecuteState) -> None:
     ``Store.__table__`` inside a customer query would read every tenant's stores).
     """
     names = _tenant_table_names()
-    cached = _REFUSALS.get(state.statement)
-    if cached is None or cached[0] is not names:
+    cached = _decision(state.statement, _REFUSALS, _REFUSALS_BY_KEY, names)
+    if cached is None:
         cached = (names, _refusal(state, names))
-        _REFUSALS[state.statement] = cached
+        _remember(state.statement, _REFUSALS, _REFUSALS_BY_KEY, cached)
     if cached[1]:
         raise UnfilteredStatement(cached[1])
 
@@ -224,7 +283,13 @@ def sync_database_tenant(session: Session) -> None:
 
     ``set_config(..., true)`` lasts for the transaction, but one transaction may span a
     tenant_scope() change (provisioning creates a tenant, then its stores).
+
+    The setting is recorded in ``session.info`` only within a transaction that carries it
+    (``after_begin`` sets it afresh; commit and rollback forget it), so when it already
+    names the tenant in context there is nothing to do, without asking for the connection.
     """
+    if session.info.get(_INFO_KEY) == _wanted_setting():
+        return
     if session.get_bind().dialect.name == "postgresql":
         _apply_setting(session, session.connection())
 

@@ -100,6 +100,11 @@ async def seed_core(crm: Crm, seeded: Seeded) -> None:
     seeded.add("vehicle_id", vehicle["id"])
     seeded.add("order_id", order["id"])
     seeded.add("store_id", crm.stores["SH001"])  # the console's store page
+    role = {"name": "front_desk_lead", "permissions": ["customers:read"], "store_scoped": True}
+    made = await _ok(await client.post("/api/v1/roles", json=role, headers=admin), 201)
+    seeded.add("role_id", made["id"])  # the console's role page
+    staff = await _ok(await client.get("/api/v1/staff", headers=admin))
+    seeded.add("staff_id", staff["items"][0]["id"])  # the console's staff member page
 
 
 async def seed_membership(crm: Crm, seeded: Seeded) -> None:

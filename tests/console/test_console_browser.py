@@ -38,6 +38,14 @@ from tests.support.services import require_or_skip
 T = TypeVar("T")
 
 
+def assert_saved(page: Any) -> None:
+    """The "saved" notice is on the page a post redirected to: waited for, since a click
+    returns once the post's navigation starts, before the redirected page is drawn."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#saved")).to_be_visible()
+
+
 def in_thread(work: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to its end on a thread of its own: Playwright's sync API keeps an
     event loop running on the test's thread, where ``asyncio.run`` is refused."""
@@ -213,7 +221,7 @@ def test_hq_enables_a_plugin_fixes_a_bad_setting_and_saves(page: Any, site: Site
     # When they correct it to 5, Then it is saved and shown
     page.fill("#attempts", "5")
     page.click("#settings-form button[type=submit]")
-    assert page.locator("#saved").is_visible()
+    assert_saved(page)
     assert page.locator("#attempts").input_value() == "5"
     shot(page, "plugin-settings")
     # And the KPI board's server-drawn chart loads under the console's CSP
@@ -335,11 +343,11 @@ def test_hq_hires_a_technician_and_changes_their_role_and_state(page: Any, site:
     page.check(f"#stores input[value='{sh002}']")
     page.click("#hire")
     # Then the person's page says so; and moving them to advisor and inactive is saved
-    assert page.locator("#saved").is_visible()
+    assert_saved(page)
     page.select_option("#role", "service_advisor")
     page.select_option("#active", "0")
     page.click("#save")
-    assert page.locator("#saved").is_visible()
+    assert_saved(page)
     shot(page, "staff-person")
     # And the API shows the change
     staff = site.call("GET", "/api/v1/staff?limit=200")["items"]

@@ -71,6 +71,8 @@ LABELS = {
         "reopen": "重新打开",
         "assign": "改派",
         "Assign to": "改派给",
+        "Assignee": "负责人",
+        "No longer works here": "已不在职",
         "The customer's reply": "客户回复",
         "How it was resolved": "解决方案",
         "Resolved at first contact": "首次接触即解决",

@@ -242,11 +242,11 @@ async def test_the_staff_and_key_lists_page_by_keyset(
     key_pages = await _walk(hq, "/console/hq/api-keys/", "older", "keys", "key")
     # Then the keys come newest first, two a page, each once, the last page without a link
     made = [k["id"] for k in reversed(keys)]
-    assert sum(key_pages, []) == made and [len(p) for p in key_pages] == [2, 2, 1]
+    assert [i for p in key_pages for i in p] == made and [len(p) for p in key_pages] == [2, 2, 1]
     # When HQ walks the staff list
     staff_pages = await _walk(hq, "/console/hq/staff/", "later", "staff", "staff")
     # Then everyone is listed once, by role, no page longer than two
-    listed = sum(staff_pages, [])
+    listed = [i for page in staff_pages for i in page]
     assert sorted(listed) == sorted(s["id"] for s in staff) and len(set(listed)) == len(listed)
     by_id = {s["id"]: s["role"] for s in staff}
     assert [by_id[i] for i in listed] == sorted(by_id[i] for i in listed)
@@ -260,7 +260,8 @@ async def test_the_staff_and_key_lists_page_by_keyset(
     assert (await demo.client.post("/api/v1/staff", json=hire, headers=admin)).status_code == 201
     area = await signed_in(app, demo, "area@demo-chain.example")
     # When they walk the staff list, people of other stores lying between theirs
-    theirs = sum(await _walk(area, "/console/hq/staff/", "later", "staff", "staff"), [])
+    pages = await _walk(area, "/console/hq/staff/", "later", "staff", "staff")
+    theirs = [i for page in pages for i in page]
     # Then the pages hold exactly those who work at SH001 only, each once
     everyone = (await demo.client.get("/api/v1/staff?limit=200", headers=admin)).json()["items"]
     assert sorted(theirs) == sorted(s["id"] for s in everyone if s["stores"] == [sh001])

@@ -28,6 +28,7 @@ from pitstop.sdk import (
     CustomerPanel,
     FreeText,
     PluginContext,
+    list_staff,
 )
 
 from . import workflow
@@ -147,9 +148,12 @@ class ComplaintPages(Controller):
         rows = (await ctx.session.scalars(statement)).all()
         now = ctx.now()
         can_write = ctx.principal is not None and ctx.principal.can("complaints:write")
+        names = {s.id: s.name for s in await list_staff(ctx)} if rows else {}
         return page(
             "worklist.html",
-            complaints=[worklist_row(c, now) for c in rows],
+            complaints=[
+                worklist_row(c, now) | {"assignee": names.get(c.assignee_id)} for c in rows
+            ],
             can_write=can_write,
         )
 

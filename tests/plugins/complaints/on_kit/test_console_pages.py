@@ -223,6 +223,9 @@ async def test_a_manager_works_a_complaint_through_on_its_page(app: PluginApp) -
     assignee = re.search(r'<dd id="assignee">([^<]*)</dd>', again)
     assert assignee and assignee.group(1) == "service_advisor · 服务顾问"
     assert f'<option value="{advisor}" selected>service_advisor · 服务顾问</option>' in again
+    # And the worklist names the assignee in its row
+    worklist = (await manager.get("/console/complaints/")).text
+    assert '<td class="assignee">service_advisor</td>' in _row(worklist, complaint["id"])
     # And an analyst, whose policy masks names, reads the assignee masked
     seen_page = await app.console("hq_analyst").get(case)
     seen = seen_page.text

@@ -148,7 +148,7 @@ class ComplaintPages(Controller):
         rows = (await ctx.session.scalars(statement)).all()
         now = ctx.now()
         can_write = ctx.principal is not None and ctx.principal.can("complaints:write")
-        names = {s.id: s.name for s in await list_staff(ctx)} if rows else {}
+        names: dict[uuid.UUID | None, Any] = {s.id: s.name for s in await list_staff(ctx)}
         return page(
             "worklist.html",
             complaints=[

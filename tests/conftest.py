@@ -25,12 +25,12 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
-from sqlalchemy.pool import NullPool
 
 from pitstop.bootstrap.migrate import upgrade
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.testing.apps import APPS
+from pitstop.testing.pool import HomeLoopPool
 
 pytest_plugins = [
     "pytester",
@@ -174,9 +174,8 @@ async def settings(
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    # NullPool: the test client runs the app on its own event loop, and a pooled asyncpg
-    # connection must never cross loops.
-    rt = Runtime.build(settings, poolclass=NullPool)
+    # Connections are kept for this test's loop only: a worker's loop never gets one.
+    rt = Runtime.build(settings, poolclass=HomeLoopPool)
     try:
         yield rt
     finally:

@@ -3,7 +3,7 @@ provisioning would have started from nothing with the same plugins."""
 
 from __future__ import annotations
 
-import shutil
+import asyncio
 import sqlite3
 import uuid
 from pathlib import Path
@@ -73,7 +73,10 @@ class Database:
         if self.settings.is_postgres:
             await _truncate_postgres(self.settings)
         else:
-            shutil.copyfile(self.request.getfixturevalue("sqlite_template"), self.path)
+            # The backup API, not a file copy: the runtime's pool holds connections open on
+            # this file, and a file copied under them would leave their caches stale.
+            template = str(self.request.getfixturevalue("sqlite_template"))
+            await asyncio.to_thread(snapshots_module.backup_copy, template, self.path)
 
 
 @pytest.fixture

@@ -94,14 +94,14 @@ class SqliteSnapshots:
 
     async def take(self, runtime: Runtime, key: Hashable) -> None:
         target = self.directory / f"demo-{len(self.files)}.db"
-        await asyncio.to_thread(_copy, self._path(runtime), str(target))
+        await asyncio.to_thread(backup_copy, self._path(runtime), str(target))
         self.files[key] = target
 
     async def restore(self, runtime: Runtime, key: Hashable) -> None:
-        await asyncio.to_thread(_copy, str(self.files[key]), self._path(runtime))
+        await asyncio.to_thread(backup_copy, str(self.files[key]), self._path(runtime))
 
 
-def _copy(source: str, target: str) -> None:
+def backup_copy(source: str, target: str) -> None:
     """SQLite's online backup: the target becomes page for page what the source is."""
     src, dst = sqlite3.connect(source), sqlite3.connect(target)
     try:

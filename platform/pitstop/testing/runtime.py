@@ -17,7 +17,6 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 from litestar import Litestar
-from sqlalchemy.pool import NullPool
 
 from pitstop.clock import SettableClock
 from pitstop.db.tenant_context import tenant_scope
@@ -33,6 +32,7 @@ from pitstop.settings import Settings
 from pitstop.tenant_manifests import provision
 from pitstop.testing.apps import APPS
 from pitstop.testing.clock import Clock
+from pitstop.testing.pool import HomeLoopPool
 from pitstop.testing.queue import KitBroker, Pending
 from pitstop.worker import actors
 from pitstop.worker.dispatch import (
@@ -65,8 +65,8 @@ def build_runtime(
         extra_plugins=plugins,
         installed_plugins=False,
         clock=SettableClock(clock),
-        # NullPool: the test client runs the app on the test's own loop; nothing outlives it.
-        poolclass=NullPool,
+        # Connections are kept for the test's own loop only (the test client runs there).
+        poolclass=HomeLoopPool,
     )
     runtime.plugins.check_dependencies()
     return runtime

@@ -29,6 +29,7 @@ day", and ``Z(t)`` "two years on, less two days", where a year on from 29 Februa
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,12 +92,12 @@ class Dialect:
         return self.plus_days(self.years_on(self.plus_days(day, 1), 2), -2)
 
 
-def _visits(d: Dialect) -> str:
+def _visits(d: Dialect, only: str = "") -> str:
     return f"""visits AS (
     SELECT customer_id, store_id, id, completed_at, {d.local_day("completed_at")} AS day
     FROM service_orders
     WHERE tenant_id = {d.uuid("tenant")} AND status IN (:completed, :refunded)
-      AND customer_id <> {d.uuid("internal")}
+      AND customer_id <> {d.uuid("internal")}{only}
 )"""
 
 
@@ -119,6 +120,21 @@ INSERT INTO visit_links (tenant_id, id, chain, store_id, day, previous_day, next
 SELECT {d.uuid("tenant")}, {d.new_id}, chain = 1, store_id, day, previous_day, next_day, count(*)
 FROM linked
 GROUP BY chain, store_id, day, previous_day, next_day"""
+
+
+def group_links_sql(d: Dialect) -> str:
+    """Every visit to a group's stores with its neighbours among those stores."""
+    return f"""WITH {_visits(d, " AND store_id IN :stores")}, linked AS (
+    SELECT day,
+           coalesce(lag(day) OVER here, :never) AS previous_day,
+           coalesce(lead(day) OVER here, :open) AS next_day
+    FROM visits
+    WINDOW here AS (PARTITION BY customer_id ORDER BY completed_at, id)
+)
+INSERT INTO group_links (tenant_id, id, group_id, day, previous_day, next_day, visits)
+SELECT {d.uuid("tenant")}, {d.new_id}, {d.uuid("group")}, day, previous_day, next_day, count(*)
+FROM linked
+GROUP BY day, previous_day, next_day"""
 
 
 def retention_sql(d: Dialect) -> str:
@@ -154,21 +170,43 @@ GROUP BY store_id, day
 HAVING sum(seen) <> 0 OR sum(back) <> 0"""
 
 
-async def rebuild(session: AsyncSession, timezone: str) -> None:
-    """Insert the tenant's links and retention marks from its orders (the caller has
-    emptied both tables and holds the tenant's link lock)."""
-    d = Dialect(postgresql=session.get_bind().dialect.name == "postgresql")
-    values = {
+def _values(timezone: str) -> dict[str, Any]:
+    return {
         "tenant": current_tenant_id(),
         "internal": internal_customer_id(),
         "timezone": timezone,
         "completed": OrderStatus.completed.value,
         "refunded": OrderStatus.refunded.value,
+        "never": NEVER,
+        "open": OPEN,
     }
-    links = text(links_sql(d)).bindparams(
-        *_common(), bindparam("never", type_=Date), bindparam("open", type_=Date)
+
+
+def _days() -> list[BindParameter[Any]]:
+    return [bindparam("never", type_=Date), bindparam("open", type_=Date)]
+
+
+async def rebuild_group(
+    session: AsyncSession, timezone: str, group: uuid.UUID, stores: list[uuid.UUID]
+) -> None:
+    """Insert a store group's links (the caller has emptied them and holds the lock)."""
+    d = Dialect(postgresql=session.get_bind().dialect.name == "postgresql")
+    statement = text(group_links_sql(d)).bindparams(
+        *_common(),
+        *_days(),
+        bindparam("group", type_=Uuid),
+        bindparam("stores", type_=Uuid, expanding=True),
     )
-    await session.execute(links, {**values, "never": NEVER, "open": OPEN})
+    await session.execute(statement, {**_values(timezone), "group": group, "stores": stores})
+
+
+async def rebuild(session: AsyncSession, timezone: str) -> None:
+    """Insert the tenant's links and retention marks from its orders (the caller has
+    emptied both tables and holds the tenant's link lock)."""
+    d = Dialect(postgresql=session.get_bind().dialect.name == "postgresql")
+    values = _values(timezone)
+    links = text(links_sql(d)).bindparams(*_common(), *_days())
+    await session.execute(links, values)
     retention = text(retention_sql(d)).bindparams(*_common(), bindparam("chain_store", type_=Uuid))
     await session.execute(retention, {**values, "chain_store": CHAIN})
 

@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import UniqueConstraint
 
-from pitstop.crm import link_rebuild, retention_days
+from pitstop.crm import link_rebuild, retention_days, store_groups
 from pitstop.crm.internal import not_internal
 from pitstop.crm.link_rebuild import NEVER, OPEN
 from pitstop.crm.models import OrderStatus, ServiceOrder
@@ -173,6 +173,7 @@ async def visit_recorded(session: AsyncSession, order: ServiceOrder, timezone: s
     deltas = links(after, timezone)
     deltas.subtract(links(before, timezone))
     await _add(session, deltas)
+    await store_groups.visit_recorded(session, order.store_id, before, after, timezone)
     zone = ZoneInfo(timezone)
     running = retention_days.deltas((at.astimezone(zone).date(), s) for at, _, s in after)
     running.subtract(retention_days.deltas((at.astimezone(zone).date(), s) for at, _, s in before))
@@ -196,6 +197,17 @@ async def rebuild(session: AsyncSession, timezone: str) -> int:
         )
         or 0
     )
+
+
+async def nightly(session: AsyncSession, timezone: str) -> None:
+    """Rebuild the links when they do not account for every visit, and bring the store
+    groups in line with the sets the memberships hold (all of them rebuilt with the links)."""
+    incomplete = not await complete(session)
+    if incomplete:
+        await rebuild(session, timezone)
+    else:
+        await _lock(session, _tenant_key())
+    await store_groups.refresh(session, timezone, rebuild=incomplete)
 
 
 async def complete(session: AsyncSession) -> bool:

@@ -174,6 +174,21 @@ async def get_vehicle(ctx: PluginContext, vehicle_id: uuid.UUID) -> VehicleView 
     return None if row is None else _vehicle_view(row)
 
 
+async def get_vehicles(
+    ctx: PluginContext, vehicle_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, VehicleView]:
+    """Many vehicles by id, in a few queries (SDK 1.5): work over a batch of cars (a store's,
+    re-projected after a change of its settings) reads them together, not one by one.
+    Ids of another tenant or of no vehicle are absent from the answer."""
+    wanted = sorted(set(vehicle_ids))
+    found: dict[uuid.UUID, VehicleView] = {}
+    for i in range(0, len(wanted), ID_CHUNK):
+        statement = select(Vehicle).where(Vehicle.id.in_(wanted[i : i + ID_CHUNK]))
+        for row in (await ctx.session.scalars(statement)).all():
+            found[row.id] = _vehicle_view(row)
+    return found
+
+
 def _vehicle_view(row: Vehicle) -> VehicleView:
     return VehicleView(
         row.id,

@@ -53,7 +53,7 @@ def plugin_info() -> PluginInfo:
         name="retention",
         version="0.1.0",
         title="客户保持 Retention",
-        sdk=">=1.4,<2",
+        sdk=">=1.5,<2",
         settings=RetentionSettings,
         permissions=(
             permission(

@@ -43,6 +43,7 @@ from .settings import RetentionSettings
 from .store_intervals import StoreIntervalsController, recompute_store
 from .subscriptions import SUBSCRIPTIONS
 from .survey_page import SurveyPageController
+from .weekly import StatesWeeklyController
 
 _DESK = {"hq_admin", "store_manager", "service_advisor"}
 
@@ -91,6 +92,7 @@ def routes() -> Sequence[Any]:
         SurveyPageController,
         StoreIntervalsController,
         CustomerStatesController,
+        StatesWeeklyController,
     ]
 
 

@@ -99,8 +99,7 @@ class StoreIntervalsController(Controller):
         self, ctx: NamedDependency[PluginContext[RetentionSettings]]
     ) -> StoreIntervalsOut:
         """The tenant's interval and every store's own (of the caller's stores)."""
-        statement = scoped(ctx, select(StoreInterval), StoreInterval.store_id)
-        rows = (await ctx.session.scalars(statement.order_by(StoreInterval.store_id))).all()
+        rows = await own_intervals(ctx)
         default = ctx.settings.service_interval
         return StoreIntervalsOut(IntervalOut(default.km, default.months), [_out(r) for r in rows])
 
@@ -112,31 +111,49 @@ class StoreIntervalsController(Controller):
         data: JSONBody[StoreIntervalIn],
     ) -> StoreIntervalOut:
         """The store's own interval, checked as the settings' (each bad field named)."""
-        await checked_store(ctx, store_id)
-        problem = ServiceInterval(data.km, data.months).problem()
-        if problem is not None:
-            raise Unprocessable.field(*problem)
-        row = await _row(ctx, store_id)
-        if row is None:
-            row = StoreInterval(store_id=store_id, km=data.km, months=data.months)
-            ctx.session.add(row)
-        row.km, row.months, row.updated_at = data.km, data.months, ctx.now()
-        await ctx.session.flush()
-        detail = {"km": row.km, "months": row.months}
-        await _changed(ctx, "retention.store_interval_set", store_id, detail)
-        return _out(row)
+        return _out(await save_interval(ctx, store_id, data.km, data.months))
 
     @delete("/{store_id:uuid}", opt=MANAGE, status_code=204)
     async def clear_interval(
         self, ctx: NamedDependency[PluginContext], store_id: FromPath[uuid.UUID]
     ) -> None:
         """Back to the tenant's interval; a store with none of its own is a 404."""
-        await checked_store(ctx, store_id)
-        row = await _row(ctx, store_id)
-        if row is None:
-            raise NotFound("this store has no interval of its own", code="store_interval_unset")
-        await ctx.session.delete(row)
-        await _changed(ctx, "retention.store_interval_cleared", store_id, {})
+        await drop_interval(ctx, store_id)
+
+
+async def save_interval(
+    ctx: PluginContext, store_id: uuid.UUID, km: int, months: int
+) -> StoreInterval:
+    """Set a store's own interval (the API's and the console's one path): the caller's
+    store, bounds as the settings', audited, the store's cars re-projected on a worker."""
+    await checked_store(ctx, store_id)
+    problem = ServiceInterval(km, months).problem()
+    if problem is not None:
+        raise Unprocessable.field(*problem)
+    row = await _row(ctx, store_id)
+    if row is None:
+        row = StoreInterval(store_id=store_id, km=km, months=months)
+        ctx.session.add(row)
+    row.km, row.months, row.updated_at = km, months, ctx.now()
+    await ctx.session.flush()
+    await _changed(ctx, "retention.store_interval_set", store_id, {"km": km, "months": months})
+    return row
+
+
+async def drop_interval(ctx: PluginContext, store_id: uuid.UUID) -> None:
+    """Back to the tenant's interval; a store with none of its own is a 404."""
+    await checked_store(ctx, store_id)
+    row = await _row(ctx, store_id)
+    if row is None:
+        raise NotFound("this store has no interval of its own", code="store_interval_unset")
+    await ctx.session.delete(row)
+    await _changed(ctx, "retention.store_interval_cleared", store_id, {})
+
+
+async def own_intervals(ctx: PluginContext) -> list[StoreInterval]:
+    """The stores' own intervals the caller may see."""
+    statement = scoped(ctx, select(StoreInterval), StoreInterval.store_id)
+    return list((await ctx.session.scalars(statement.order_by(StoreInterval.store_id))).all())
 
 
 async def _changed(

@@ -26,6 +26,7 @@ from pitstop.crm.visit_links import VisitLink
 from pitstop.db.tenant_context import tenant_scope
 from tests.conftest import BACKENDS
 from tests.insights.conftest import Book, local
+from tests.insights.test_rollups import link_rows
 
 ZONE = "Asia/Shanghai"
 VISITS = {
@@ -78,24 +79,14 @@ async def expected_rows(book: Book) -> tuple[Counter[object], Counter[object]]:
 
 
 async def table_rows(book: Book) -> tuple[Counter[object], Counter[object]]:
+    linked = Counter({row[:5]: row[5] for row in await link_rows(book)})
     async with book.crm.demo.runtime.sessions() as session:
         with tenant_scope(book.crm.tenant_id):
-            link_rows = await session.execute(
-                select(
-                    VisitLink.chain,
-                    VisitLink.store_id,
-                    VisitLink.day,
-                    VisitLink.previous_day,
-                    VisitLink.next_day,
-                    VisitLink.visits,
-                )
-            )
             day_rows = await session.execute(
                 select(RetentionDay.store_id, RetentionDay.day, RetentionDay.seen).add_columns(
                     RetentionDay.back
                 )
             )
-    linked = Counter({tuple(row[:5]): row[5] for row in link_rows.all() if row[5]})
     sums: Counter[object] = Counter()
     for store, day, seen, back in day_rows.all():
         sums[(store, day, "seen")] += seen

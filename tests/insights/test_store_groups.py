@@ -6,8 +6,8 @@ P visits SH001 and then SH002 (one customer of the group, twice); Q visits SH001
 between, then SH001 again (the chain's neighbours lie outside the group); R comes only to
 SH003; S visited SH002 two years back and returns to SH001 (retention); T visits SH001 and
 SH002 on the same day; U's second visit falls on the first day of the year before March
-2026's board (the edge of retention's windows). After the night builds the group, live orders (one of them late,
-between two of Q's visits) keep it.
+2026's board (the edge of retention's windows). After the night builds the group, live
+orders (one of them late, between two of Q's visits) keep it.
 """
 
 from __future__ import annotations

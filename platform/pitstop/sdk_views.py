@@ -171,12 +171,42 @@ async def get_store(ctx: PluginContext, store_id: uuid.UUID) -> StoreView | None
     row = await ctx.session.get(Store, (ctx.tenant_id, store_id))
     if row is None:
         return None
+    return _store_view(row)
+
+
+def _store_view(row: Store) -> StoreView:
     return StoreView(row.id, row.code, row.name, row.timezone, row.hours, row.holidays, row.active)
+
+
+async def list_stores(ctx: PluginContext) -> list[StoreView]:
+    """The stores the caller sees, by code (SDK 1.5): all of the tenant's for HQ, a
+    schedule or a task, a store-scoped reader's own otherwise - for a page or report that
+    shows one row per store."""
+    statement = select(Store).order_by(Store.code)
+    principal = ctx.principal
+    if principal is not None and principal.store_ids is not None:
+        statement = statement.where(Store.id.in_(sorted(principal.store_ids)))
+    return [_store_view(row) for row in (await ctx.session.scalars(statement)).all()]
 
 
 async def get_vehicle(ctx: PluginContext, vehicle_id: uuid.UUID) -> VehicleView | None:
     row = await ctx.session.get(Vehicle, (ctx.tenant_id, vehicle_id))
     return None if row is None else _vehicle_view(row)
+
+
+async def get_vehicles(
+    ctx: PluginContext, vehicle_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, VehicleView]:
+    """Many vehicles by id, in a few queries (SDK 1.5): work over a batch of cars (a store's,
+    re-projected after a change of its settings) reads them together, not one by one.
+    Ids of another tenant or of no vehicle are absent from the answer."""
+    wanted = sorted(set(vehicle_ids))
+    found: dict[uuid.UUID, VehicleView] = {}
+    for i in range(0, len(wanted), ID_CHUNK):
+        statement = select(Vehicle).where(Vehicle.id.in_(wanted[i : i + ID_CHUNK]))
+        for row in (await ctx.session.scalars(statement)).all():
+            found[row.id] = _vehicle_view(row)
+    return found
 
 
 def _vehicle_view(row: Vehicle) -> VehicleView:

@@ -1,5 +1,6 @@
 """Retention's page at the console (``/console/retention/``): who is due for a service, and
-the recall and follow-up calls to make, each closed with one click.
+the recall and follow-up calls to make, each closed with one click; and the stores' service
+intervals (:mod:`.console_intervals`).
 
 The lists are the API's own (``api.due_vehicles``, ``api.task_list``: the same store
 scope, the same masking of names, phones and plates) and an outcome goes through
@@ -21,6 +22,8 @@ from litestar.response import Redirect
 from pitstop.sdk import ConsoleLink, ConsolePage, ConsolePages, PluginContext, Unprocessable
 
 from .api import conclude, due_vehicles, task_list
+from .console_intervals import LABELS as INTERVAL_LABELS
+from .console_intervals import IntervalPages
 from .schemas import TaskOutcomeIn
 from .settings import RetentionSettings
 from .tasks import OUTCOMES
@@ -56,6 +59,7 @@ LABELS = {
         "booked": "已预约",
         "declined": "婉拒",
         "do_not_contact": "勿再联系",
+        **INTERVAL_LABELS,
     }
 }
 
@@ -101,8 +105,11 @@ class RetentionPages(Controller):
 
 def console_pages() -> ConsolePages:
     return ConsolePages(
-        handlers=[RetentionPages],
-        links=[ConsoleLink("/", "Retention", "retention:read")],
+        handlers=[RetentionPages, IntervalPages],
+        links=[
+            ConsoleLink("/", "Retention", "retention:read"),
+            ConsoleLink("/intervals", "Service intervals", "retention:read"),
+        ],
         templates=Path(__file__).parent / "templates",
         labels=LABELS,
     )

@@ -147,6 +147,12 @@ async def _save(
     return saved
 
 
+async def forget(ctx: PluginContext, vehicle_ids: Sequence[uuid.UUID]) -> None:
+    """Drop the rows of vehicles that are gone (deleted since they were projected)."""
+    if vehicle_ids:
+        await _save(ctx, [], vehicle_ids)
+
+
 async def recompute_vehicle(
     ctx: PluginContext[RetentionSettings], vehicle_id: uuid.UUID
 ) -> VehicleDue | None:

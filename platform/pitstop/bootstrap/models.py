@@ -18,6 +18,7 @@ def load_models(*, plugins: bool = True) -> MetaData:
     import pitstop.crm.models
     import pitstop.crm.retention_days
     import pitstop.crm.rollups
+    import pitstop.crm.store_groups
     import pitstop.crm.visit_links
     import pitstop.events.models
     import pitstop.identity.models

@@ -10,7 +10,8 @@ and -1 the day after its last: the figure for ``L`` is the sum of the rows up to
 stores x days rows whatever the number of customers.
 
 Kept with the links (:mod:`pitstop.crm.visit_links`): at an order, the customer's deltas
-after it minus before it; rebuilt with them. Chain rows carry :data:`CHAIN` as store.
+after it minus before it; rebuilt with them, in SQL (:mod:`pitstop.crm.link_rebuild`).
+Chain rows carry :data:`CHAIN` as store.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ import functools
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import Date, Integer, Uuid, delete
+from sqlalchemy import Date, Integer, Uuid
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,20 +135,3 @@ async def add(session: AsyncSession, changes: Counter[Delta]) -> None:
         ),
         values,
     )
-
-
-async def rebuild(session: AsyncSession, visits: Any) -> None:
-    """Replace the tenant's rows from ``visits``: ``(customer_id, day, store_id)`` rows in
-    customer order (a stream). One customer's days are in hand at a time and the sums
-    are keyed by store and day: memory stays bounded."""
-    await session.execute(delete(RetentionDay).where(RetentionDay.tenant_id == current_tenant_id()))
-    total: Counter[Delta] = Counter()
-    customer: uuid.UUID | None = None
-    theirs: list[tuple[dt.date, uuid.UUID]] = []
-    async for customer_id, day, store in visits:
-        if customer_id != customer:
-            total.update(deltas(theirs))
-            customer, theirs = customer_id, []
-        theirs.append((day, store))
-    total.update(deltas(theirs))
-    await add(session, total)

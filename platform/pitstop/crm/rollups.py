@@ -212,10 +212,10 @@ async def rebuild(
 async def nightly(session: AsyncSession, now: dt.datetime) -> int:
     """Recompute the last :data:`NIGHTLY_DAYS` closed days - or every day since the first
     visit when the rollups begin after it (history from before the table or an import) -
-    and rebuild the visit links when they do not account for every visit."""
+    and rebuild the visit links when they do not account for every visit (and the store
+    groups' links, :mod:`pitstop.crm.store_groups`)."""
     timezone = await tenant_timezone(session)
-    if not await visit_links.complete(session):
-        await visit_links.rebuild(session, timezone)
+    await visit_links.nightly(session, timezone)
     today = local_day(now, timezone)
     first_visit = await session.scalar(
         sql_select(func.min(o.completed_at)).where(

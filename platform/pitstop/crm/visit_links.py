@@ -21,7 +21,8 @@ difference added with ``INSERT ... ON CONFLICT DO UPDATE``; an advisory lock on 
 customer first, so two of their orders completing at once cannot both link to the same
 neighbour),
 and rebuilt by the nightly job when the rows do not account for every visit (history from
-before the table, or orders bulk-written without this module).
+before the table, or orders bulk-written without this module), in the database
+(:mod:`pitstop.crm.link_rebuild`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,27 +41,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import UniqueConstraint
 
-from pitstop.crm import retention_days
-from pitstop.crm.internal import internal_customer_id, not_internal
+from pitstop.crm import link_rebuild, retention_days, store_groups
+from pitstop.crm.internal import not_internal
+from pitstop.crm.link_rebuild import NEVER, OPEN
 from pitstop.crm.models import OrderStatus, ServiceOrder
+from pitstop.crm.retention_days import RetentionDay
 from pitstop.db.base import TenantModel, new_id, tenant_fk
 from pitstop.db.tenant_context import current_tenant_id
 
 VISITS = (OrderStatus.completed, OrderStatus.refunded)
-NEVER = dt.date(1, 1, 1)
-"""``previous_day`` of a customer's first visit in the scope."""
-OPEN = dt.date(9999, 12, 31)
-"""``next_day`` of a customer's latest visit in the scope."""
-FLUSH_KEYS = 20_000
-"""How many distinct keys the rebuild holds before adding them to the table."""
 o = ServiceOrder
 
 Key = tuple[bool, uuid.UUID, dt.date, dt.date, dt.date]
 """``(chain, store_id, day, previous_day, next_day)``."""
 Visit = tuple[dt.datetime, uuid.UUID, uuid.UUID]
 """``(completed_at, order id, store_id)``."""
-VisitDay = tuple[uuid.UUID, dt.date, uuid.UUID]
-"""``(customer_id, local day, store_id)``."""
 
 
 class VisitLink(TenantModel):
@@ -178,110 +173,41 @@ async def visit_recorded(session: AsyncSession, order: ServiceOrder, timezone: s
     deltas = links(after, timezone)
     deltas.subtract(links(before, timezone))
     await _add(session, deltas)
+    await store_groups.visit_recorded(session, order.store_id, before, after, timezone)
     zone = ZoneInfo(timezone)
     running = retention_days.deltas((at.astimezone(zone).date(), s) for at, _, s in after)
     running.subtract(retention_days.deltas((at.astimezone(zone).date(), s) for at, _, s in before))
     await retention_days.add(session, running)
 
 
-async def _visit_days(session: AsyncSession, timezone: str) -> AsyncIterator[VisitDay]:
-    """The tenant's visits as ``(customer_id, local day, store_id)``, in customer order."""
-    zone = ZoneInfo(timezone)
-    statement = (
-        select(o.customer_id, o.completed_at, o.store_id)
-        .where(*_tenant_visits())
-        .order_by(o.customer_id)
-        .execution_options(yield_per=5_000)
-    )
-    async for customer_id, at, store in await session.stream(statement):
-        assert at is not None, "a visit has a completion instant"
-        yield customer_id, at.astimezone(zone).date(), store
-
-
-REBUILD_SQL = """
-WITH visits AS (
-    SELECT customer_id, store_id, id, completed_at,
-           (completed_at AT TIME ZONE :timezone)::date AS day
-    FROM service_orders
-    WHERE tenant_id = :tenant AND status IN (:completed, :refunded)
-      AND customer_id <> :internal
-), linked AS (
-    SELECT true AS chain, store_id, day,
-           coalesce(lag(day) OVER anywhere, :never) AS previous_day,
-           coalesce(lead(day) OVER anywhere, :open) AS next_day
-    FROM visits
-    WINDOW anywhere AS (PARTITION BY customer_id ORDER BY completed_at, id)
-    UNION ALL
-    SELECT false, store_id, day,
-           coalesce(lag(day) OVER here, :never),
-           coalesce(lead(day) OVER here, :open)
-    FROM visits
-    WINDOW here AS (PARTITION BY customer_id, store_id ORDER BY completed_at, id)
-)
-INSERT INTO visit_links (tenant_id, id, chain, store_id, day, previous_day, next_day, visits)
-SELECT :tenant, gen_random_uuid(), chain, store_id, day, previous_day, next_day, count(*)
-FROM linked
-GROUP BY chain, store_id, day, previous_day, next_day
-"""
-"""PostgreSQL's rebuild: the same links as :func:`links`, by window functions, in one
-statement (the zone's local day by ``AT TIME ZONE``, from the same IANA data)."""
-
-
 async def rebuild(session: AsyncSession, timezone: str) -> int:
-    """Replace the tenant's links with the ones its orders give; returns the visits linked.
-
-    On PostgreSQL one ``INSERT ... SELECT`` with window functions (:data:`REBUILD_SQL`). On
-    SQLite the visits are streamed in customer order, so one customer's are in hand at a
-    time, and the counts are added to the table every :data:`FLUSH_KEYS` keys: memory
-    stays bounded whatever the chain's size.
-    """
+    """Replace the tenant's links and retention rows with the ones its orders give; returns
+    the visits linked. Set-based on both databases (:mod:`pitstop.crm.link_rebuild`): the
+    visits never leave the database."""
     await _lock(session, _tenant_key())
-    await retention_days.rebuild(session, _visit_days(session, timezone))
-    await session.execute(delete(VisitLink).where(VisitLink.tenant_id == current_tenant_id()))
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            text(REBUILD_SQL),
-            {
-                "tenant": current_tenant_id(),
-                "timezone": timezone,
-                "completed": OrderStatus.completed.value,
-                "refunded": OrderStatus.refunded.value,
-                "never": NEVER,
-                "open": OPEN,
-                "internal": internal_customer_id(),
-            },
-        )
-        return int(
-            await session.scalar(
-                select(func.coalesce(func.sum(VisitLink.visits), 0)).where(
-                    VisitLink.tenant_id == current_tenant_id(), VisitLink.chain.is_(True)
-                )
+    tenant_id = current_tenant_id()
+    await session.execute(delete(RetentionDay).where(RetentionDay.tenant_id == tenant_id))
+    await session.execute(delete(VisitLink).where(VisitLink.tenant_id == tenant_id))
+    await link_rebuild.rebuild(session, timezone)
+    return int(
+        await session.scalar(
+            select(func.coalesce(func.sum(VisitLink.visits), 0)).where(
+                VisitLink.tenant_id == tenant_id, VisitLink.chain.is_(True)
             )
-            or 0
         )
-    statement = (
-        select(o.customer_id, o.completed_at, o.id, o.store_id)
-        .where(*_tenant_visits())
-        .order_by(o.customer_id, o.completed_at, o.id)
-        .execution_options(yield_per=5_000)
+        or 0
     )
-    pending: Counter[Key] = Counter()
-    customer: uuid.UUID | None = None
-    theirs: list[Visit] = []
-    linked = 0
-    async for customer_id, at, oid, store in await session.stream(statement):
-        if customer_id != customer:
-            pending.update(links(theirs, timezone))
-            customer, theirs = customer_id, []
-            if len(pending) >= FLUSH_KEYS:
-                await _add(session, pending)
-                pending = Counter()
-        assert at is not None, "a visit has a completion instant"
-        theirs.append((at, oid, store))
-        linked += 1
-    pending.update(links(theirs, timezone))
-    await _add(session, pending)
-    return linked
+
+
+async def nightly(session: AsyncSession, timezone: str) -> None:
+    """Rebuild the links when they do not account for every visit, and bring the store
+    groups in line with the sets the memberships hold (all of them rebuilt with the links)."""
+    incomplete = not await complete(session)
+    if incomplete:
+        await rebuild(session, timezone)
+    else:
+        await _lock(session, _tenant_key())
+    await store_groups.refresh(session, timezone, rebuild=incomplete)
 
 
 async def complete(session: AsyncSession) -> bool:

@@ -12,7 +12,9 @@ traceback that prints it) shows the SQL, never the customer's values bound into 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
@@ -61,6 +63,19 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+LOCAL_DAY_FUNCTION = "pitstop_local_day"
+"""The SQL function SQLite is given (it has no zone data) for an instant's local day."""
+
+
+def sqlite_local_day(stored: str | None, timezone: str) -> str | None:
+    """``pitstop_local_day(completed_at, zone)``: the UTC instant as SQLite stores it (naive
+    ISO text), its day in ``zone``, as the ISO text SQLite keeps dates in."""
+    if stored is None:
+        return None
+    moment = dt.datetime.fromisoformat(stored).replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # We issue BEGIN ourselves (below); the driver's implicit BEGIN would be DEFERRED.
     dbapi_connection.isolation_level = None
@@ -70,6 +85,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite has no zone data: the set-based rebuilds ask Python for an instant's local day.
+    dbapi_connection.create_function(LOCAL_DAY_FUNCTION, 2, sqlite_local_day, deterministic=True)
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:

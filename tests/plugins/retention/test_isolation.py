@@ -106,6 +106,7 @@ async def test_another_tenants_ids_are_not_found_on_any_retention_route(
         ("GET", f"/due?store_id={ids['store']}", None),
         ("GET", f"/kpis?store_id={ids['store']}", None),
         ("GET", f"/customers/{ids['customer']}/states", None),
+        ("GET", f"/states/weekly?store_id={ids['store']}", None),
     ]
     answers = []
     for role in ("hq_admin", "service_advisor"):
@@ -128,3 +129,8 @@ async def test_another_tenants_ids_are_not_found_on_any_retention_route(
         listed = await demo.client.get(f"/api/v1/retention{path}", headers=chain)
         assert listed.status_code == 200 and listed.json()["items"] == [], path
     assert await _shop_state(runtime) == before
+    # And the chain's weekly states count none of the shop's (its customer's slide in March)
+    weekly = await demo.client.get(
+        "/api/v1/retention/states/weekly?from=2026-03-02&to=2026-03-15", headers=chain
+    )
+    assert [w["at_risk"] for w in weekly.json()["weeks"]] == [0, 0]

@@ -80,3 +80,50 @@ async def test_the_page_keeps_to_the_readers_stores_and_masks_for_the_reader(
     # And a technician may not open the page
     technician = await desk.app.console("technician", "SH001").get("/console/retention/")
     assert technician.status_code == 403
+
+
+async def test_hq_sets_and_clears_a_stores_interval_at_the_console(desk: Desk) -> None:
+    # Given HQ at the intervals page, every store on the chain's 5,000 km / 6 months
+    hq = desk.app.console("hq_admin")
+    sh001 = desk.app.stores["SH001"]
+    page = await hq.get("/console/retention/intervals")
+    assert page.status_code == 200, page.text
+    assert "保养周期" in page.text and page.text.count('class="default"') == len(desk.app.stores)
+    # When HQ saves 3,000 km / 3 months for SH001
+    saved = await hq.post(f"/console/retention/intervals/{sh001}", {"km": "3000", "months": "3"})
+    # Then it is SH001's own, through the API's path (listed there, audited)
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/console/retention/intervals"
+    [own] = (await desk.get("/store-intervals"))["stores"]
+    assert (own["store_id"], own["km"], own["months"]) == (sh001, 3_000, 3)
+    audit = await desk.client().get("/api/v1/audit?action=retention.store_interval_set")
+    assert [e["detail"] for e in audit.json()["items"]] == [{"km": 3_000, "months": 3}]
+    row = re.search(rf'<tr id="store-{sh001}" class="own">(.*?)</tr>', (
+        await hq.get("/console/retention/intervals")).text, re.S)  # fmt: skip
+    assert row and 'value="3000"' in row.group(1) and "本店设定" in row.group(1)
+    # When HQ sends a word, or a figure out of bounds
+    word = await hq.post(f"/console/retention/intervals/{sh001}", {"km": "lots", "months": "3"})
+    small = await hq.post(f"/console/retention/intervals/{sh001}", {"km": "10", "months": "3"})
+    # Then each is the 422 page, and nothing changed
+    assert (word.status_code, small.status_code) == (422, 422) and "<html" in word.text
+    assert (await desk.get("/store-intervals"))["stores"][0]["km"] == 3_000
+    # When HQ goes back to the chain's, Then SH001 has none of its own
+    cleared = await hq.post(f"/console/retention/intervals/{sh001}/clear", {})
+    assert cleared.status_code == 303 and (await desk.get("/store-intervals"))["stores"] == []
+
+
+async def test_an_advisor_sees_their_stores_interval_and_may_not_change_it(desk: Desk) -> None:
+    # Given the HZ001 advisor
+    advisor = desk.app.console("service_advisor", "HZ001")
+    # When they open the page, and try to set SH001's interval by URL
+    page = await advisor.get("/console/retention/intervals")
+    tried = await advisor.post(
+        f"/console/retention/intervals/{desk.app.stores['SH001']}", {"km": "3000", "months": "3"}
+    )
+    # Then only HZ001 is listed, without a form, and the post is refused
+    assert page.status_code == 200
+    assert f"store-{desk.app.stores['HZ001']}" in page.text
+    assert f"store-{desk.app.stores['SH001']}" not in page.text
+    assert 'action="/console/retention/intervals' not in page.text
+    assert tried.status_code == 403
+    assert (await desk.get("/store-intervals"))["stores"] == []

@@ -4,7 +4,12 @@ state and window, masked per role, narrowed to the caller's stores."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from typing import Any
 
+import pytest
+
+from pitstop_retention import store_intervals
 from tests.plugins.retention.on_kit.conftest import Desk
 
 
@@ -135,3 +140,38 @@ async def test_a_store_sets_its_own_interval_for_the_cars_it_serviced(desk: Desk
     await desk.app.drain()
     assert await due_km() == {sh["id"]: 15_000, hz["id"]: 15_000}
     assert (await desk.client().delete(url)).status_code == 404
+
+
+async def test_a_stores_cars_are_re_projected_in_batches(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given five cars serviced at SH001, one at HZ001, and batches of two cars
+    monkeypatch.setattr(store_intervals, "BATCH", 2)
+    cars = [await desk.car() for _ in range(5)]
+    for car in cars:
+        await desk.service(car, 10_000)
+    other = await desk.car()
+    await desk.service(other, 10_000, store="HZ001")
+    await desk.app.drain()
+    seen: list[list[uuid.UUID]] = []
+    real = store_intervals.get_vehicles
+
+    async def spy(ctx: Any, ids: list[uuid.UUID]) -> Any:
+        seen.append(list(ids))
+        return await real(ctx, ids)
+
+    monkeypatch.setattr(store_intervals, "get_vehicles", spy)
+    # When HQ gives SH001 3,000 km and the worker re-projects its cars
+    url = f"/api/v1/retention/store-intervals/{desk.app.stores['SH001']}"
+    assert (await desk.client().put(url, json={"km": 3_000, "months": 3})).status_code == 200
+    await desk.app.drain()
+    # Then the cars were read in batches of at most two, each car once, in keyset order
+    assert [len(batch) for batch in seen] == [2, 2, 1]
+    read = [vehicle for batch in seen for vehicle in batch]
+    assert read == sorted(read) and {str(v) for v in read} == {car["id"] for car in cars}
+    # And every SH001 car is due at 13,000 km, while HZ001's keeps the chain's 15,000
+    items = (await desk.get("/due?window=365d"))["items"]
+    assert {i["vehicle_id"]: i["due_km"] for i in items} == {
+        **{car["id"]: 13_000 for car in cars},
+        other["id"]: 15_000,
+    }

@@ -638,6 +638,36 @@ async def sms_tencent_receipts(world: World) -> Target:
     return Target(None)  # type: ignore[arg-type]  # a batch names no one record
 
 
+async def sms_replies(world: World) -> Target:
+    """Aliyun's reply push, a customer's "TD": counts only reach the log, never the number."""
+    world.personal.add("13912340001")
+    body = [{"phone_number": "13912340001", "content": "TD", "sign_name": ""}]
+    await world.call("POST", "/api/v1/sms/replies", body)
+    return Target(None)  # type: ignore[arg-type]  # a batch names no one record
+
+
+async def sms_tencent_reply(world: World) -> Target:
+    world.personal.add("13912340002")
+    body = {"mobile": "13912340002", "nationcode": "86", "text": "退订", "sign": "", "time": 1}
+    await world.call("POST", "/api/v1/sms/replies/tencent", body)
+    return Target(None)  # type: ignore[arg-type]  # one reply names no record of ours
+
+
+async def wecom_contact_linked(world: World) -> Target:
+    """A customer linked to a WeCom external contact: the id itself is personal data."""
+    customer_id = await world.customer()
+    world.personal.add("wmDemoExternal01")
+    body = {"external_userid": "wmDemoExternal01"}
+    await world.call("PUT", f"/api/v1/wecom/contacts/{customer_id}", body)
+    return Target(customer_id)
+
+
+async def wecom_contact_unlinked(world: World) -> Target:
+    customer_id = await world.customer()
+    await world.call("DELETE", f"/api/v1/wecom/contacts/{customer_id}")
+    return Target(customer_id)
+
+
 async def retention_recompute(world: World) -> Target:
     await world.call("POST", "/api/v1/retention/recompute")
     return Target(str(await world.tenant_id(CHAIN)))

@@ -49,6 +49,10 @@ class WecomCustomerChannel:
         self._transport = transport
         self._tokens = tokens
 
+    def configured(self, settings: object) -> bool:
+        """Customer messages are on for the tenant: the corporate app is set up."""
+        return isinstance(settings, WecomSettings) and settings.reaches_customers
+
     async def address(self, ctx: PluginContext, customer_id: uuid.UUID) -> str | None:
         """The customer's external userid, where the corporate app is configured."""
         settings = ctx.settings

@@ -107,6 +107,15 @@ def address_query(channel: Channel) -> AddressQuery | None:
     return query if callable(query) else None
 
 
+def configured_for_customers(channel: Channel, settings: Any) -> bool:
+    """Optional ``configured(settings) -> bool`` of a channel with ``address`` (SDK 1.5):
+    whether this tenant's settings switch it on for customers (default False). A configured
+    one that holds no address for a customer, where no ordinary channel reaches customers,
+    makes that message ``suppressed:no_address`` rather than a console entry."""
+    configured = getattr(channel, "configured", None)
+    return bool(configured(settings)) if callable(configured) else False
+
+
 class ConsoleChannel:
     """The embedded default: the contact log is the only place the message goes.
 

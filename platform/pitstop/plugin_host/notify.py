@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.db.on_commit import on_commit
 from pitstop.messaging import consents, service
-from pitstop.messaging.channels import CONSOLE, Channel, address_query
+from pitstop.messaging.channels import CONSOLE, Channel, address_query, configured_for_customers
 from pitstop.messaging.models import PURPOSES
 from pitstop.messaging.sending import Available
 from pitstop.tenancy.models import TenantPlugin
@@ -97,8 +97,10 @@ async def pick_customer(
     session: AsyncSession, available: Mapping[str, Available], request: service.Request
 ) -> tuple[Channel, str]:
     """A channel with its own address for this customer (a WeCom external contact), whose
-    medium the customer's consent allows for the purpose; else :func:`pick`'s choice.
-    Only whether an address exists is asked here: it is read again at send time."""
+    medium the customer's consent allows for the purpose; else :func:`pick`'s choice - or,
+    where that is only the console, the tenant's configured address channel (the worker
+    then logs ``suppressed:no_address``). Only whether an address exists is asked here: it
+    is read again at send time."""
     customer_id = request.customer_id
     for _, entry in sorted(available.items()):
         if entry.address is None or "customer" not in entry.channel.capabilities:
@@ -107,7 +109,14 @@ async def pick_customer(
             continue
         if await consents.allows(session, customer_id, request.purpose, _reaches(entry)):
             return entry.channel, _reaches(entry)
-    return pick(available, "customer")
+    channel, reaches = pick(available, "customer")
+    if channel is CONSOLE:  # the tenant's only customer channel cannot reach this customer:
+        for _, entry in sorted(available.items()):  # say so, rather than "delivered"
+            if entry.address is not None and configured_for_customers(
+                entry.channel, entry.settings
+            ):
+                return entry.channel, _reaches(entry)
+    return channel, reaches
 
 
 async def notify(

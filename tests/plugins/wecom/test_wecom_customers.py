@@ -6,7 +6,9 @@ and the external userid never shown, logged or audited."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -14,7 +16,7 @@ from sqlalchemy import select
 
 import pitstop_wecom
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.sdk import ChannelFailed, Outbound
+from pitstop.sdk import ChannelFailed, Outbound, PluginInfo, Receipt, hookimpl
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.testing import PluginApp, plugin_app
 from pitstop_wecom.customers import WecomCustomerChannel
@@ -70,12 +72,54 @@ async def test_the_token_is_cached_and_codes_map_to_retry_or_failure() -> None:
         assert len(fake.sent) == 4
 
 
+class TextsChannel:
+    """The tenant's other customer channel (its SMS, say): keeps what it was handed."""
+
+    name, reaches, broadcast = "texts", "sms", False
+    capabilities = frozenset({"customer"})
+    settings = None
+
+    def __init__(self) -> None:
+        self.sent: list[Outbound] = []
+
+    async def send(self, message: Outbound) -> Receipt:
+        self.sent.append(message)
+        return Receipt(f"texts:{message.message_id}")
+
+
+class TextsPlugin:
+    def __init__(self) -> None:
+        self.channel = TextsChannel()
+
+    @hookimpl
+    def plugin_info(self) -> PluginInfo:
+        return PluginInfo(name="texts", version="0.1.0", title="Texts", sdk=">=1.2,<2")
+
+    @hookimpl
+    def channels(self) -> list[Any]:
+        return [self.channel]
+
+
+SETTINGS = {"corp_id": CORP_ID, "contact_secret": SECRET}
+
+
 @pytest.fixture
-async def wecom(tmp_path: Path) -> tuple[PluginApp, FakeWecom]:  # type: ignore[misc]
+async def wecom(tmp_path: Path) -> AsyncIterator[tuple[PluginApp, FakeWecom]]:
+    """WeCom as the tenant's only customer channel."""
     with fake_wecom() as fake:
-        settings = {"corp_id": CORP_ID, "contact_secret": SECRET, "api_base": fake.url}
+        settings = SETTINGS | {"api_base": fake.url}
         async with plugin_app(pitstop_wecom, settings=settings, directory=tmp_path) as app:
             yield app, fake
+
+
+@pytest.fixture
+async def beside_texts(tmp_path: Path) -> AsyncIterator[tuple[PluginApp, FakeWecom, TextsChannel]]:
+    """WeCom beside another customer channel."""
+    texts = TextsPlugin()
+    with fake_wecom() as fake:
+        settings = SETTINGS | {"api_base": fake.url}
+        async with plugin_app(pitstop_wecom, texts, settings=settings, directory=tmp_path) as app:
+            yield app, fake, texts.channel
 
 
 async def _stored_secret(app: PluginApp) -> str:
@@ -100,7 +144,7 @@ async def _log(app: PluginApp, customer_id: str) -> dict[str, tuple[str, str]]:
     return {i["id"]: (i["channel"], i["status"]) for i in got.json()["items"]}
 
 
-async def test_linked_customers_get_wecom_and_the_others_their_usual_channel(
+async def test_linked_customers_get_wecom_and_the_others_are_not_reached(
     wecom: tuple[PluginApp, FakeWecom],
 ) -> None:
     app, fake = wecom
@@ -119,9 +163,13 @@ async def test_linked_customers_get_wecom_and_the_others_their_usual_channel(
     with structlog.testing.capture_logs() as logs:
         to_linked, to_plain = await _notify(app, linked["id"]), await _notify(app, plain["id"])
         await app.drain()
-    # Then the linked customer's goes by WeCom to their contact, the other's as before
+    # Then the linked customer's goes by WeCom to their contact; the other has no address
+    # on the tenant's only customer channel (not a console entry claiming "delivered")
     assert (await _log(app, linked["id"]))[str(to_linked)] == ("wecom_customer", "sent")
-    assert (await _log(app, plain["id"]))[str(to_plain)] == ("console", "delivered")
+    assert (await _log(app, plain["id"]))[str(to_plain)] == (
+        "wecom_customer",
+        "suppressed:no_address",
+    )
     [sent] = fake.sent
     assert sent["external_userid"] == [EXTERNAL] and "王建国" in sent["text"]["content"]
     # And no log line names the contact, the name, the secret or the body
@@ -132,9 +180,10 @@ async def test_linked_customers_get_wecom_and_the_others_their_usual_channel(
 
 
 async def test_consent_unlinking_and_erasure_decide_whether_wecom_is_used(
-    wecom: tuple[PluginApp, FakeWecom],
+    beside_texts: tuple[PluginApp, FakeWecom, TextsChannel],
 ) -> None:
-    app, fake = wecom
+    app, fake, texts = beside_texts
+    plain = await app.customer(name="孙丽", phone="13911117777")
     customer = await app.customer(name="钱多多", phone="13911116666")
     path = f"/api/v1/wecom/contacts/{customer['id']}"
     assert (await app.client().put(path, json={"external_userid": EXTERNAL})).status_code == 200
@@ -142,14 +191,19 @@ async def test_consent_unlinking_and_erasure_decide_whether_wecom_is_used(
     consent = {"consents": [{"purpose": "marketing", "channel": "sms", "granted": True,
                              "source": "front_desk"}]}  # fmt: skip
     await app.client().put(f"/api/v1/customers/{customer['id']}/consents", json=consent)
-    # When a promotion is queued, Then it does not go by WeCom (no WeCom opt-in)
+    # When a promotion is queued, Then it goes by the other channel (no WeCom opt-in)
     promotion = await _notify(app, customer["id"], purpose="marketing")
-    assert (await _log(app, customer["id"]))[str(promotion)][0] == "console"
+    assert (await _log(app, customer["id"]))[str(promotion)] == ("texts", "queued")
+    # And an unlinked customer's reminder goes by the other channel too
+    other = await _notify(app, plain["id"])
+    assert (await _log(app, plain["id"]))[str(other)] == ("texts", "queued")
     # When a reminder is queued by WeCom and the contact is unlinked before it is sent
     reminder = await _notify(app, customer["id"])
     assert (await app.client().delete(path)).status_code == 204
     await app.drain()
-    # Then it is suppressed for want of an address, and WeCom got nothing
+    # Then it is suppressed for want of an address, and WeCom got nothing; the other
+    # channel sent the promotion and the unlinked customer's reminder
+    assert len(texts.sent) == 2
     assert (await _log(app, customer["id"]))[str(reminder)] == (
         "wecom_customer",
         "suppressed:no_address",

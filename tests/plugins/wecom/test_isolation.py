@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import select
 
 from pitstop.db.tenant_context import tenant_scope
@@ -25,6 +26,8 @@ async def _enable(demo: Demo, headers: dict[str, str]) -> None:
     assert response.status_code == 200, response.text
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # the walls RLS adds
 async def test_another_tenants_customer_is_not_found_and_its_link_untouched(
     demo: Demo, runtime: Runtime
 ) -> None:

@@ -5,6 +5,7 @@ and the external userid never shown, logged or audited."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -162,6 +163,7 @@ async def test_linked_customers_get_wecom_and_the_others_are_not_reached(
     # When both are sent a service reminder (logs captured)
     with structlog.testing.capture_logs() as logs:
         to_linked, to_plain = await _notify(app, linked["id"]), await _notify(app, plain["id"])
+        queued = [(p.message.args, p.message.kwargs, p.message.options) for p in app.queued]
         await app.drain()
     # Then the linked customer's goes by WeCom to their contact; the other has no address
     # on the tenant's only customer channel (not a console entry claiming "delivered")
@@ -172,7 +174,9 @@ async def test_linked_customers_get_wecom_and_the_others_are_not_reached(
     )
     [sent] = fake.sent
     assert sent["external_userid"] == [EXTERNAL] and "王建国" in sent["text"]["content"]
-    # And no log line names the contact, the name, the secret or the body
+    # And no broker message or log line names the contact, the name or the secret
+    broker = json.dumps(queued, ensure_ascii=False, default=str)
+    assert queued and EXTERNAL not in broker and "王建国" not in broker
     assert not [e for e in logs if any(s in str(e) for s in (EXTERNAL, "王建国", SECRET))]
     # And the audit log says who linked the customer, never to whom
     audit = await app.client().get("/api/v1/audit?action=wecom.contact_linked")

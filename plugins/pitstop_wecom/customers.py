@@ -70,7 +70,7 @@ class WecomCustomerChannel:
         payload: dict[str, Any] = {
             "chat_type": "single",
             "external_userid": [message.to],
-            "text": {"content": message.body.encode()[:MAX_BYTES].decode(errors="ignore")},
+            "text": {"content": _content(message, settings)},
         }
         if settings.sender_userid:
             payload["sender"] = settings.sender_userid
@@ -94,6 +94,20 @@ class WecomCustomerChannel:
         except (httpx.HTTPError, ValueError):
             return 0, {}
         return response.status_code, answer if isinstance(answer, dict) else {}
+
+
+def _content(message: Outbound, settings: WecomSettings) -> str:
+    """The text, cut to WeCom's limit; a promotion ends with its unsubscribe link (kept
+    whole), and without a public address to link to it is not sent at all."""
+    link = ""
+    token = message.data.get("unsubscribe_token")
+    if message.purpose == "marketing":
+        if not (token and settings.public_base_url):
+            raise ChannelFailed("wecom: a promotion needs public_base_url for its unsubscribe link")
+        base = settings.public_base_url.rstrip("/")
+        link = f"\n退订：{base}/api/v1/unsubscribe/{token}"
+    room = MAX_BYTES - len(link.encode())
+    return message.body.encode()[:room].decode(errors="ignore") + link
 
 
 def _receipt(message: Outbound, status: int, answer: dict[str, Any]) -> Receipt:

@@ -25,6 +25,9 @@ class WecomSettings(msgspec.Struct, forbid_unknown_fields=True):
     sender_userid: Annotated[str, msgspec.Meta(max_length=64)] = ""
     """The staff member (WeCom userid) whose client sends the message; empty: every staff
     member who has the customer as a contact is asked to send it."""
+    public_base_url: Annotated[str, msgspec.Meta(max_length=200, pattern=r"^(https?://\S+)?$")] = ""
+    """Where customers reach Pitstop (``https://crm.example.cn``): a promotion by WeCom ends
+    with its unsubscribe link there, and is not sent without one."""
     api_base: Url = "https://qyapi.weixin.qq.com"
     """The WeCom server API (a test points it at a fake server)."""
 

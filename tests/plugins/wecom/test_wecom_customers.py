@@ -5,6 +5,7 @@ and the external userid never shown, logged or audited."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -70,7 +71,13 @@ async def test_the_token_is_cached_and_codes_map_to_retry_or_failure() -> None:
         assert not (await _refused(channel, settings)).retry
         wrong = WecomSettings(corp_id=CORP_ID, contact_secret="wrong-secret", api_base=fake.url)
         assert not (await _refused(channel, wrong)).retry
-        assert len(fake.sent) == 4
+        # And a promotion without a public address for its unsubscribe link is not sent
+        promotion = dataclasses.replace(
+            _outbound(settings), purpose="marketing", data={"unsubscribe_token": "t.k"}
+        )
+        with pytest.raises(ChannelFailed) as unlinkable:
+            await channel.send(promotion)
+        assert not unlinkable.value.retry and len(fake.sent) == 4
 
 
 class TextsChannel:
@@ -181,6 +188,36 @@ async def test_linked_customers_get_wecom_and_the_others_are_not_reached(
     # And the audit log says who linked the customer, never to whom
     audit = await app.client().get("/api/v1/audit?action=wecom.contact_linked")
     assert len(audit.json()["items"]) == 1 and EXTERNAL not in audit.text
+
+
+async def test_a_promotion_by_wecom_ends_with_its_unsubscribe_link(
+    wecom: tuple[PluginApp, FakeWecom],
+) -> None:
+    app, fake = wecom
+    customer = await app.customer(name="周杰", phone="13911118888")
+    path = f"/api/v1/wecom/contacts/{customer['id']}"
+    assert (await app.client().put(path, json={"external_userid": EXTERNAL})).status_code == 200
+    consent = {"consents": [{"purpose": "marketing", "channel": "wecom", "granted": True,
+                             "source": "front_desk"}]}  # fmt: skip
+    await app.client().put(f"/api/v1/customers/{customer['id']}/consents", json=consent)
+    base = {"settings": {"public_base_url": "https://crm.example.cn"}}
+    assert (await app.client().patch("/api/v1/plugins/wecom", json=base)).status_code == 200
+    # When a promotion goes to the opted-in, linked customer
+    promotion = await _notify(app, customer["id"], purpose="marketing")
+    await app.drain()
+    assert (await _log(app, customer["id"]))[str(promotion)] == ("wecom_customer", "sent")
+    # Then its text ends with the unsubscribe link
+    content = fake.sent[-1]["text"]["content"]
+    prefix = "\n退订：https://crm.example.cn/api/v1/unsubscribe/"
+    assert prefix in content
+    token = content.rsplit("/", 1)[1]
+    # When the customer follows it, Then their marketing by WeCom is withdrawn
+    assert (await app.http.post(f"/api/v1/unsubscribe/{token}")).status_code == 200
+    consents = (await app.client().get(f"/api/v1/customers/{customer['id']}/consents")).json()
+    assert [(c["channel"], c["granted"]) for c in consents["consents"]] == [("wecom", False)]
+    # And the next promotion is not sent (no consent left for any channel of the tenant)
+    again = await _notify(app, customer["id"], purpose="marketing")
+    assert (await _log(app, customer["id"]))[str(again)][1] == "suppressed:no_consent"
 
 
 async def test_consent_unlinking_and_erasure_decide_whether_wecom_is_used(

@@ -5,7 +5,8 @@ channel (the whole group reads it), so the core never sends a staff member's sec
 through it. ``wecom_customer`` messages customers linked to a WeCom external contact
 (客户联系) through the server API, where the tenant configured the corporate app; other
 customers keep the tenant's other channel. The link lives in the plugin's own table,
-written by ``PUT /api/v1/wecom/contacts/{customer_id}``. Written against ``pitstop.sdk``
+written by ``PUT /api/v1/wecom/contacts/{customer_id}`` or by WeCom's own customer-contact
+event, relayed to ``POST /api/v1/wecom/events``. Written against ``pitstop.sdk``
 only; see docs/plugins/wecom.md.
 """
 
@@ -22,6 +23,7 @@ from . import contacts
 from . import models as models  # the table must be in the metadata
 from .channel import WecomRobotChannel
 from .customers import WecomCustomerChannel
+from .events import EventsController
 from .settings import WecomSettings
 
 
@@ -54,7 +56,7 @@ def channels() -> Sequence[Channel]:
 
 @hookimpl
 def routes() -> Sequence[Any]:
-    return [contacts.ContactsController]
+    return [contacts.ContactsController, EventsController]
 
 
 @hookimpl

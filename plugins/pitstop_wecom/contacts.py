@@ -49,6 +49,28 @@ async def _customer(ctx: PluginContext, customer_id: uuid.UUID) -> None:
         raise NotFound("customer not found")
 
 
+async def link_contact(ctx: PluginContext, customer_id: uuid.UUID, external: str) -> WecomContact:
+    """Link (or re-link) the customer; ``linked_at`` moves only when the id changes."""
+    contact = await _contact(ctx, customer_id)
+    if contact is None:
+        contact = WecomContact(customer_id=customer_id, external_userid=external,
+                               linked_at=ctx.now())  # fmt: skip
+        ctx.session.add(contact)
+    elif contact.external_userid != external:
+        contact.external_userid, contact.linked_at = external, ctx.now()
+    return contact
+
+
+async def unlink_external(ctx: PluginContext, external: str) -> uuid.UUID | None:
+    """Remove the link to this external contact; the customer it was, if any."""
+    statement = select(WecomContact).where(WecomContact.external_userid == external)
+    contact = (await ctx.session.scalars(statement)).first()
+    if contact is None:
+        return None
+    await ctx.session.delete(contact)
+    return contact.customer_id
+
+
 class ContactsController(Controller):
     path = "/contacts/{customer_id:uuid}"
     tags = ["wecom"]
@@ -59,14 +81,9 @@ class ContactsController(Controller):
         data: JSONBody[ContactIn],
     ) -> ContactOut:  # fmt: skip
         await _customer(ctx, customer_id)
-        contact = await _contact(ctx, customer_id)
-        changed = contact is None or contact.external_userid != data.external_userid
-        if contact is None:
-            contact = WecomContact(customer_id=customer_id, external_userid=data.external_userid,
-                                   linked_at=ctx.now())  # fmt: skip
-            ctx.session.add(contact)
-        elif changed:
-            contact.external_userid, contact.linked_at = data.external_userid, ctx.now()
+        before = await _contact(ctx, customer_id)
+        changed = before is None or before.external_userid != data.external_userid
+        contact = await link_contact(ctx, customer_id, data.external_userid)
         await ctx.audit("wecom.contact_linked", resource="customer", resource_id=customer_id,
                         detail={"changed": changed})  # fmt: skip
         return ContactOut(customer_id, True, contact.linked_at.isoformat())

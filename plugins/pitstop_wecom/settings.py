@@ -28,6 +28,10 @@ class WecomSettings(msgspec.Struct, forbid_unknown_fields=True):
     public_base_url: Annotated[str, msgspec.Meta(max_length=200, pattern=r"^(https?://\S+)?$")] = ""
     """Where customers reach Pitstop (``https://crm.example.cn``): a promotion by WeCom ends
     with its unsubscribe link there, and is not sent without one."""
+    callback_token_secret: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    """The Token of the customer-contact callback (接收事件服务器): WeCom signs with it."""
+    callback_aes_key_secret: Annotated[str, msgspec.Meta(max_length=43)] = ""
+    """The callback's EncodingAESKey (43 characters): WeCom encrypts events with it."""
     api_base: Url = "https://qyapi.weixin.qq.com"
     """The WeCom server API (a test points it at a fake server)."""
 

@@ -179,6 +179,7 @@ AUDITED: dict[Operation, Audited] = {
     ("DELETE", "/api/v1/wecom/contacts/{customer_id}"): Audited(
         "wecom.contact_unlinked", "customer", s.wecom_contact_unlinked
     ),
+    ("POST", "/api/v1/wecom/events"): Audited("wecom.event_received", "customer", s.wecom_event),
     ("POST", "/api/v1/retention/recompute"): Audited(
         "retention.recompute_requested", "schedule", s.retention_recompute
     ),
@@ -234,6 +235,7 @@ RECORDED_ELSEWHERE: dict[Operation, str] = {
         "the contact log entry itself: who logged which contact, when, with what outcome"
     ),
     ("POST", "/api/v1/message-templates/{name}/preview"): "renders sample text, changes nothing",
+    ("POST", "/api/v1/wecom/events/verify"): "answers WeCom's URL check (echostr), changes nothing",
     ("POST", "/api/v1/complaints/notifications/{notification_id}/read"): (
         "the reader's own inbox state (read_at)"
     ),

@@ -28,6 +28,8 @@ from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Tenant
 from pitstop_membership.models import MemberAccount
 from pitstop_retention.models import Survey, Task
+from pitstop_wecom.events import state_for
+from tests.plugins.wecom.fake_wecom import AES_KEY, CORP_ID, TOKEN, contact_event, sealed_callback
 from tests.support.demo import PASSWORD, Demo
 from tests.support.events import completed_order
 
@@ -665,6 +667,27 @@ async def wecom_contact_linked(world: World) -> Target:
 async def wecom_contact_unlinked(world: World) -> Target:
     customer_id = await world.customer()
     await world.call("DELETE", f"/api/v1/wecom/contacts/{customer_id}")
+    return Target(customer_id)
+
+
+async def wecom_event(world: World) -> Target:
+    """WeCom's add-contact event, relayed: the customer named by the QR code's state."""
+    settings = {"corp_id": CORP_ID, "callback_token_secret": TOKEN,
+                "callback_aes_key_secret": AES_KEY}  # fmt: skip
+    await world.call("PATCH", "/api/v1/plugins/wecom", {"settings": settings})
+    customer_id = await world.customer()
+    world.personal.add("wmDemoExternal02")
+    event = contact_event(
+        "add_external_contact", "wmDemoExternal02", state_for(uuid.UUID(customer_id))
+    )
+    query, body = sealed_callback(event)
+    query.pop("encrypted")
+    headers = await world.demo.headers()
+    response = await world.demo.client.post(
+        "/api/v1/wecom/events", params=query, content=body, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    world.last_request_id = response.headers["x-request-id"]
     return Target(customer_id)
 
 

@@ -4,7 +4,10 @@ has revoked) and records what it was asked to send, answering scripted ``errcode
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +15,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 CORP_ID = "ww0123456789abcdef"
 SECRET = "contact-secret-0001"
@@ -94,3 +99,40 @@ def fake_wecom() -> Iterator[FakeWecom]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+TOKEN = "QDG6eK"
+AES_KEY = base64.b64encode(bytes(range(7, 39))).decode().rstrip("=")
+"""An EncodingAESKey: 43 Base64 characters."""
+
+
+def sealed_callback(
+    xml: str, *, corp_id: str = CORP_ID, token: str = TOKEN, nonce: str = "1372623149"
+) -> tuple[dict[str, str], bytes]:
+    """A callback as WeCom sends it - its query and its XML body - written here from WeCom's
+    documentation, not from the plugin: AES-256-CBC under the EncodingAESKey (IV its first
+    16 bytes), PKCS#7 to 32 bytes, SHA-1 over the sorted token, timestamp, nonce, text."""
+    key = base64.b64decode(AES_KEY + "=")
+    message = xml.encode()
+    plain = os.urandom(16) + len(message).to_bytes(4, "big") + message + corp_id.encode()
+    pad = 32 - len(plain) % 32
+    plain += bytes([pad]) * pad
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    encrypted = base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+    timestamp = "1772416800"
+    digest = hashlib.sha1("".join(sorted([token, timestamp, nonce, encrypted])).encode())
+    query = {"msg_signature": digest.hexdigest(), "timestamp": timestamp, "nonce": nonce}
+    body = f"<xml><ToUserName><![CDATA[{corp_id}]]></ToUserName>"
+    body += f"<Encrypt><![CDATA[{encrypted}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>"
+    return query | {"encrypted": encrypted}, body.encode()
+
+
+def contact_event(change: str, external: str, state: str = "") -> str:
+    return (
+        f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[sys]]>"
+        "</FromUserName><CreateTime>1772416800</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        "<Event><![CDATA[change_external_contact]]></Event>"
+        f"<ChangeType><![CDATA[{change}]]></ChangeType><UserID><![CDATA[advisor01]]></UserID>"
+        f"<ExternalUserID><![CDATA[{external}]]></ExternalUserID>"
+        f"<State><![CDATA[{state}]]></State></xml>"
+    )

@@ -23,6 +23,7 @@ from litestar.exceptions import (
 )
 
 from pitstop.db.tenant_context import TenantContextMissing
+from pitstop.wording import SOURCE_LANGUAGE, localized, reader_language
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("pitstop.errors")
@@ -102,8 +103,11 @@ def problem(
     title: str | None = None,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    language: str = SOURCE_LANGUAGE,
     **extra: Any,
 ) -> Response[dict[str, Any]]:
+    """An RFC 9457 problem document; its human parts in ``language`` (``pitstop.wording``:
+    the code, the fields and the extras stay as they are)."""
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title or _TITLES.get(status, "Error"),
@@ -114,6 +118,9 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    if language != SOURCE_LANGUAGE:
+        body = localized(body, language)
+        headers = {**(headers or {}), "Content-Language": language.replace("_", "-")}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -125,6 +132,7 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[
         title=exc.title,
         errors=exc.errors,
         headers=exc.headers,
+        language=reader_language(request.scope),
         **exc.extra,
     )
 
@@ -222,7 +230,8 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     if not errors:
         errors = [{"field": "body", "message": str(exc.detail)}]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return problem(422, "validation_failed", detail, errors=errors)
+    return problem(422, "validation_failed", detail, errors=errors,
+                   language=reader_language(request.scope))  # fmt: skip
 
 
 def _query_name(request: Request[Any, Any, Any], key: str) -> str:
@@ -239,18 +248,21 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
     status = exc.status_code
     # Keep the exception's headers: a 405 must say which methods are allowed (``Allow``).
-    return problem(status, codes.get(status, "http_error"), str(exc.detail), headers=exc.headers)
+    return problem(status, codes.get(status, "http_error"), str(exc.detail), headers=exc.headers,
+                   language=reader_language(request.scope))  # fmt: skip
 
 
 def _tenant_missing(request: Request[Any, Any, Any], exc: TenantContextMissing) -> Response[Any]:
     log.error("tenant_context_missing", path=request.url.path)
-    return problem(403, "tenant_required", "this request has no tenant")
+    return problem(403, "tenant_required", "this request has no tenant",
+                   language=reader_language(request.scope))  # fmt: skip
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     request_id = request.scope.get("state", {}).get("request_id", "")
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
-    return problem(500, "internal_error", f"unexpected error; request id {request_id}")
+    return problem(500, "internal_error", f"unexpected error; request id {request_id}",
+                   language=reader_language(request.scope))  # fmt: skip
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
+from pitstop.access.masking import Sensitive
 from pitstop.access.permissions import STORE_SCOPED_ROLES
 from pitstop.access.pii import mask_name
 from pitstop.crm.internal import is_internal
 from pitstop.crm.models import Customer, MileageReading, OrderStatus, ServiceOrder, Vehicle
-from pitstop.identity.models import Membership, Role
+from pitstop.identity.models import Membership, Role, User
 from pitstop.insights import figures
 from pitstop.insights.kpis import average
 from pitstop.insights.schemas import OrderFigures
@@ -124,6 +125,10 @@ class StaffView:
     role: str
     store_ids: frozenset[uuid.UUID] | None
     active: bool
+    name: Sensitive | None = None
+    """How this tenant names the person (its display name for them, else their own), as the
+    staff page does: a ``Sensitive`` name, so a page or response masks it for a reader
+    whose policy masks names. ``None`` only in a view a plugin built itself (SDK 1.5)."""
 
     def works_at(self, store_id: uuid.UUID) -> bool:
         return self.store_ids is None or store_id in self.store_ids
@@ -398,7 +403,8 @@ async def list_staff(
     custom = await ctx.session.scalars(select(Role.name).where(Role.store_scoped.is_(True)))
     scoped = STORE_SCOPED_ROLES | frozenset(custom.all())
     statement = (
-        select(Membership)
+        select(Membership, User.name)
+        .join(User, User.id == Membership.user_id)
         .where(Membership.active.is_(True), Membership.pending.is_(False))
         .order_by(Membership.id)
     )
@@ -410,7 +416,8 @@ async def list_staff(
             m.role,
             _works_at(m, scoped),
             m.active,
+            Sensitive(m.display_name or own_name, "name"),
         )
-        for m in (await ctx.session.scalars(statement)).all()
+        for m, own_name in (await ctx.session.execute(statement)).all()
     ]
     return [v for v in views if store_id is None or v.works_at(store_id)]

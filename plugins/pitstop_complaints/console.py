@@ -28,6 +28,7 @@ from pitstop.sdk import (
     CustomerPanel,
     FreeText,
     PluginContext,
+    list_staff,
 )
 
 from . import workflow
@@ -71,6 +72,8 @@ LABELS = {
         "reopen": "重新打开",
         "assign": "改派",
         "Assign to": "改派给",
+        "Assignee": "负责人",
+        "No longer works here": "已不在职",
         "The customer's reply": "客户回复",
         "How it was resolved": "解决方案",
         "Resolved at first contact": "首次接触即解决",
@@ -145,9 +148,12 @@ class ComplaintPages(Controller):
         rows = (await ctx.session.scalars(statement)).all()
         now = ctx.now()
         can_write = ctx.principal is not None and ctx.principal.can("complaints:write")
+        names: dict[uuid.UUID | None, Any] = {s.id: s.name for s in await list_staff(ctx)}
         return page(
             "worklist.html",
-            complaints=[worklist_row(c, now) for c in rows],
+            complaints=[
+                worklist_row(c, now) | {"assignee": names.get(c.assignee_id)} for c in rows
+            ],
             can_write=can_write,
         )
 

@@ -166,13 +166,16 @@ async def _case_page(
     )
     principal = ctx.principal
     can_assign = principal is not None and principal.can("complaints:assign")
-    staff = await list_staff(ctx, store_id=complaint.store_id) if can_assign else []
+    everyone = {s.id: s for s in await list_staff(ctx)}
+    choices = [s for s in everyone.values() if s.works_at(complaint.store_id)] if can_assign else []
+    assignee = everyone.get(complaint.assignee_id) if complaint.assignee_id else None
     return page(
         "case.html", status=status,
         complaint=complaint_out(complaint), row=worklist_row(complaint, ctx.now()),
         history=[activity_out(a) for a in history.all()],
         moves=sorted(workflow.TRANSITIONS[complaint.status]),
         can_write=principal is not None and principal.can("complaints:write"),
-        staff=[{"id": s.id, "role": s.role} for s in staff],
+        staff=[{"id": s.id, "role": s.role, "name": s.name} for s in choices],
+        assignee={"role": assignee.role, "name": assignee.name} if assignee else None,
         errors=errors or {},
     )  # fmt: skip

@@ -39,14 +39,14 @@ def _text(form: Any, name: str) -> str:
     return str(form.get(name, "")).strip()
 
 
-def yuan(text: str) -> int:
-    """ "98000" or "98,000.50" yuan as fen; the board takes yuan, the service fen."""
+def yuan(text: str, field: str = "price") -> int:
+    """ "98000" or "98,000.50" yuan as fen; the console takes yuan, the service fen."""
     try:
         value = Decimal(text.replace(",", "").lstrip("¥"))
     except InvalidOperation:
-        raise Unprocessable.field("price", "must be an amount such as 120 or 120.50") from None
+        raise Unprocessable.field(field, "must be an amount such as 120 or 120.50") from None
     if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
-        raise Unprocessable.field("price", "must be an amount such as 120 or 120.50")
+        raise Unprocessable.field(field, "must be an amount such as 120 or 120.50")
     return int(value * 100)
 
 

@@ -2,9 +2,10 @@
 stage, the longest-waiting lead first, with how many leads each stage holds.
 
 Leads are read with the API's own store scope (``leads.scoped``) and shown through the
-API's ``lead_out`` (staff notes are free text, masked for the reader). Moving a lead needs
-an appraisal or an offer's figures, which the API takes; the moves that need none (the
-customer's answer, lost, reconditioned, sold) are on each card (``board_moves``).
+API's ``lead_out`` (staff notes are free text, masked for the reader). The moves that need
+no figures (the customer's answer, lost, reconditioned, sold) are on each card
+(``board_moves``); those that do (appraise, offer, approve, buy) are forms on the lead's
+page, which each card links to (``console_lead``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pitstop.sdk import ConsoleLink, ConsolePage, ConsolePages, PluginContext, g
 
 from . import leads
 from .board_moves import BoardMoves
+from .console_lead import ROLLBACK, LeadPages
 from .models import Lead
 from .schemas import lead_out
 
@@ -56,6 +58,61 @@ LABELS = {
         "Channel": "渠道",
         "no open offer to answer": "没有待答复的报价",
         "must be an amount such as 120 or 120.50": "请输入金额，如 120 或 120.50",
+        "Trade-in lead": "置换线索",
+        "Details": "详情",
+        "Bought for": "收购价",
+        "Appraisals": "评估记录",
+        "Odometer (km)": "里程（公里）",
+        "Grade": "车况等级",
+        "Book value": "基准价",
+        "Valuation": "估值",
+        "Appraised": "评估时间",
+        "Not appraised yet.": "尚未评估。",
+        "Offers": "报价",
+        "Amount": "金额",
+        "Valid until": "有效期至",
+        "awaiting_approval": "待审批",
+        "rejected": "已驳回",
+        "over_amount": "超过审批金额",
+        "over_valuation": "高于估值",
+        "Approve": "批准",
+        "Reject": "驳回",
+        "No offer yet.": "暂无报价。",
+        "Appraise": "评估",
+        "Condition, 1 (poor) to 5 (as new)": "车况，1（差）至 5（如新）",
+        "exterior": "外观",
+        "interior": "内饰",
+        "mechanical": "机械",
+        "tyres": "轮胎",
+        "electrical": "电气",
+        "Accident": "事故车",
+        "Flood": "泡水车",
+        "Keys": "钥匙数",
+        "Book value (yuan), if the price table has none": "基准价（元），价格表没有时填写",
+        "Where the book value comes from": "基准价来源",
+        "Reconditioning (category, estimate in yuan)": "整备项目（类别，预估金额/元）",
+        "Category": "类别",
+        "Estimate (yuan)": "预估（元）",
+        "The odometer reads lower than the shop recorded, and that is right": (
+            "里程低于本店记录，确认无误"
+        ),
+        "Why": "原因",
+        "Make an offer": "报价",
+        "Amount (yuan)": "金额（元）",
+        "Valid for (days)": "有效天数",
+        "Buy the car": "收购车辆",
+        "Purchase price (yuan)": "收购价（元）",
+        "The customer buys the replacement from us": "客户在本店购买新车",
+        "Replacement amount (yuan)": "新车金额（元）",
+        ROLLBACK: "低于本店记录的里程：请勾选确认并填写原因",
+        "required with a hand-entered book_value": "手工填写基准价时必须注明来源",
+        "the price table has no row for this make, model and year: enter it": (
+            "价格表中没有该品牌、车型和年份：请手工填写"
+        ),
+        "the vehicle has neither a purchase date nor a year": "车辆既没有购买日期也没有年份",
+        "appraise the car before making an offer": "请先评估车辆再报价",
+        "an offer on this lead awaits approval": "该线索有报价正在等待审批",
+        "is approve or reject": "只能是批准或驳回",
     }
 }
 
@@ -107,7 +164,7 @@ class TradeinPages(Controller):
 
 def console_pages() -> ConsolePages:
     return ConsolePages(
-        handlers=[TradeinPages, BoardMoves],
+        handlers=[TradeinPages, BoardMoves, LeadPages],
         links=[ConsoleLink("/", "Trade-ins", "tradein:read")],
         templates=Path(__file__).parent / "templates",
         labels=LABELS,

@@ -12,6 +12,8 @@ import pytest
 from litestar import Litestar
 
 from pitstop.console import audit as console_audit
+from pitstop.console import people as console_keys
+from pitstop.console import staff as console_staff
 from tests.console.support import customer_with_car, field_error, signed_in
 from tests.support.demo import Demo
 
@@ -204,3 +206,70 @@ async def test_hq_opens_a_store_and_a_taken_code_or_bad_hours_are_named(
     codes = [s["code"] for s in (await demo.client.get(
         "/api/v1/stores", headers=await demo.headers())).json()["items"]]  # fmt: skip
     assert "SH010" not in codes and "SH011" not in codes and "SH012" not in codes
+
+
+def _ids(html: str, table: str, prefix: str) -> list[str]:
+    body = html.split(f'id="{table}"')[1].split("</table>")[0]
+    return re.findall(rf'<tr id="{prefix}-([0-9a-f-]{{36}})"', body)
+
+
+async def _walk(hq: Any, first: str, link: str, table: str, prefix: str) -> list[list[str]]:
+    """Every page's ids, following the page's "more" link to the end."""
+    pages, url = [], first
+    while url:
+        page = await hq.get(url)
+        assert page.status_code == 200, page.text
+        pages.append(_ids(page.text, table, prefix))
+        found = re.search(rf'<a id="{link}" href="([^"]+)"', page.text)
+        url = found.group(1) if found else ""
+    return pages
+
+
+async def test_the_staff_and_key_lists_page_by_keyset(
+    app: Litestar, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given five keys and every staff member of the tenant, and pages of two
+    admin = await demo.headers("hq_admin")
+    keys = []
+    for n in range(5):
+        body = {"name": f"对账{n}", "permissions": ["customers:read"]}
+        keys.append((await demo.client.post("/api/v1/api-keys", json=body, headers=admin)).json())
+    staff = (await demo.client.get("/api/v1/staff?limit=200", headers=admin)).json()["items"]
+    monkeypatch.setattr(console_keys, "PAGE_SIZE", 2)
+    monkeypatch.setattr(console_staff, "PAGE_SIZE", 2)
+    hq = await signed_in(app, demo, "hq_admin")
+    # When HQ walks the key list page by page
+    key_pages = await _walk(hq, "/console/hq/api-keys/", "older", "keys", "key")
+    # Then the keys come newest first, two a page, each once, the last page without a link
+    made = [k["id"] for k in reversed(keys)]
+    assert [i for p in key_pages for i in p] == made and [len(p) for p in key_pages] == [2, 2, 1]
+    # When HQ walks the staff list
+    staff_pages = await _walk(hq, "/console/hq/staff/", "later", "staff", "staff")
+    # Then everyone is listed once, by role, no page longer than two
+    listed = [i for page in staff_pages for i in page]
+    assert sorted(listed) == sorted(s["id"] for s in staff) and len(set(listed)) == len(listed)
+    by_id = {s["id"]: s["role"] for s in staff}
+    assert [by_id[i] for i in listed] == sorted(by_id[i] for i in listed)
+    assert all(0 < len(p) <= 2 for p in staff_pages) and len(staff_pages) > 1
+    # Given an area manager at SH001 (a custom store-scoped role that manages staff)
+    sh001 = await demo.store_id("SH001")
+    role = {"name": "area_manager", "store_scoped": True, "permissions": ["staff:manage"]}
+    assert (await demo.client.post("/api/v1/roles", json=role, headers=admin)).status_code == 201
+    hire = {"email": "area@demo-chain.example", "name": "区", "role": "area_manager",
+            "stores": [sh001]}  # fmt: skip
+    assert (await demo.client.post("/api/v1/staff", json=hire, headers=admin)).status_code == 201
+    area = await signed_in(app, demo, "area@demo-chain.example")
+    # When they walk the staff list, people of other stores lying between theirs
+    pages = await _walk(area, "/console/hq/staff/", "later", "staff", "staff")
+    theirs = [i for page in pages for i in page]
+    # Then the pages hold exactly those who work at SH001 only, each once
+    everyone = (await demo.client.get("/api/v1/staff?limit=200", headers=admin)).json()["items"]
+    assert sorted(theirs) == sorted(s["id"] for s in everyone if s["stores"] == [sh001])
+    # And a cursor that is not an id is refused, one from another tenant shows nobody
+    assert (await hq.get("/console/hq/staff/?after=x")).status_code == 400
+    assert (await hq.get("/console/hq/api-keys/?before=x")).status_code == 400
+    shop = await signed_in(app, demo, "owner@demo-shop.example", tenant="demo-shop")
+    nobody = await shop.get(f"/console/hq/staff/?after={staff[0]['id']}")
+    assert nobody.status_code == 200 and _ids(nobody.text, "staff", "staff") == []
+    theirs = await shop.get(f"/console/hq/api-keys/?before={keys[-1]['id']}")
+    assert not set(_ids(theirs.text, "keys", "key")) & set(made)

@@ -368,7 +368,7 @@ async def test_hq_settings_form_names_each_bad_field_then_saves(app: Litestar, d
     # Then it is on, each bad field has its own error, and the good ones are kept
     assert on.status_code == 303
     assert bad.status_code == 422
-    assert field_error(bad.text, "backoff_ms") == "must be a whole number"
+    assert field_error(bad.text, "backoff_ms") == "必须是整数"
     assert good.status_code == 303
     page = await admin.get(good.headers["location"])
     assert 'name="attempts" id="attempts" value="5"' in page.text

@@ -85,16 +85,18 @@ def test_the_chart_interval_keeps_within_the_series_limit() -> None:
     )  # fmt: skip
 
 
-def test_every_field_message_of_the_staff_service_is_worded_for_the_console() -> None:
-    # Given the field messages the staff service gives
-    from pitstop.console.wording import SERVICE_MESSAGES, worded
-    from pitstop.identity.staff_admin import FIELD_MESSAGES
+def test_the_console_words_a_service_message_as_the_api_does() -> None:
+    # Given the console's wording, which adds its own forms' messages to the kernel's
+    from pitstop.console.wording import worded
 
-    # Then the console's list marks each for the catalog, and each reads in Chinese
-    assert set(FIELD_MESSAGES) <= set(SERVICE_MESSAGES)
+    # Then a service's message reads in Chinese, and a form's own too
     assert worded("no such store", "zh_CN") == "没有这个门店"
+    assert worded("must be an amount such as 120 or 120.50", "zh_CN") == (
+        "请输入金额，如 120 或 120.50"
+    )
     # And a decoding message is worded by its kind, never shown with its pattern
     assert worded("Expected `str` matching regex '^[a-z]+$'", "zh_CN") == "格式不正确"
     assert worded("Expected `str` of length <= 63", "zh_CN") == "太长（最多 63 个字符）"
     assert worded("Expected `int` <= 10", "zh_CN") == "不能大于 10"  # its bound kept
     assert worded("something new", "zh_CN") == "something new"
+    assert worded("no such store", "en") == "no such store"

@@ -189,3 +189,39 @@ async def test_a_parameter_is_named_as_the_client_spells_it(demo: Demo) -> None:
     assert response.json()["errors"] == [
         {"field": "to", "message": "Invalid RFC3339 encoded datetime"}
     ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_the_human_parts_follow_the_readers_language(app: Any, demo: Demo) -> None:
+    # Given HQ, who chose Chinese at the console, and an integration's key
+    from tests.console.support import signed_in
+
+    hq = await signed_in(app, demo, "hq_admin")
+    chosen = await hq.post("/console/me/language", {"language": "zh_CN", "next": "/console/"})
+    assert chosen.status_code == 303
+    admin = await demo.headers("hq_admin")
+    body = {"name": "对账", "permissions": ["customers:read", "customers:write"]}
+    key = (await demo.client.post("/api/v1/api-keys", json=body, headers=admin)).json()
+    integration = {"Authorization": f"Bearer {key['key']}"}
+    # When HQ registers a customer with a phone that is not one
+    bad = {"name": "张三", "phone": "12345"}
+    refused = await demo.client.post("/api/v1/customers", json=bad, headers=admin)
+    # Then the messages read in Chinese, and the code and the field are the API's own
+    problem = refused.json()
+    assert refused.status_code == 422 and refused.headers["content-language"] == "zh-CN"
+    assert problem["code"] == "invalid_phone" and problem["errors"][0]["field"] == "phone"
+    assert problem["errors"][0]["message"] == "不是有效的手机号码"
+    assert problem["title"] == "输入有误"
+    # When the key asks for a customer that is not there, in Chinese and then in nothing
+    missing = f"/api/v1/customers/{uuid.uuid4()}"
+    chinese = integration | {"Accept-Language": "zh-CN,en;q=0.5"}
+    asked = await demo.client.get(missing, headers=chinese)
+    plain = await demo.client.get(missing, headers=integration)
+    # Then the first reads in Chinese, the second in English, with the same code
+    assert asked.status_code == plain.status_code == 404
+    assert asked.json()["detail"] == "没有这位客户" and plain.json()["detail"] == "no such customer"
+    assert asked.json()["code"] == plain.json()["code"]
+    # And a person who chose nothing reads the API's English
+    manager = await demo.client.post("/api/v1/customers", json=bad,
+                                     headers=await demo.headers("store_manager"))  # fmt: skip
+    assert manager.json()["errors"][0]["message"] == "not a valid phone number"

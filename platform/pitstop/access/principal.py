@@ -24,6 +24,9 @@ class Principal:
     """For logs, which name tenants by slug; isolation always goes by ``tenant_id``."""
     session_id: uuid.UUID | None = None
     """The login session of a JWT (what ``POST /auth/logout`` ends); None for API keys."""
+    language: str | None = None
+    """The language the person chose (``users.language``): the API's error messages follow
+    it (``pitstop.wording``); None for API keys, which ask with ``Accept-Language``."""
 
     @property
     def is_platform(self) -> bool:

@@ -4,6 +4,9 @@ in one click (staff and roles: ``console.staff`` and ``console.roles``).
 The page declares the rule of the API route it mirrors (``api_keys:manage``) and uses its
 service: keys are made and revoked by ``identity.api_keys`` (its checks: a key holds only
 what its creator holds; its audit entries, ``api_key.created`` / ``api_key.revoked``).
+The list is newest first, a page at a time, keyset on the key's id (a time-ordered UUIDv7,
+so ``?before=<id>`` is "made before this one"): a key made while someone reads never
+shifts a page.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +32,7 @@ from pitstop.identity.models import ApiKey
 from pitstop.identity.schemas import ApiKeyCreate, key_out
 from pitstop.settings import Settings
 
-SHOWN = 200
+PAGE_SIZE = 50
 
 
 class ApiKeyPages(Controller):
@@ -37,9 +40,12 @@ class ApiKeyPages(Controller):
 
     @get("/", opt={"permission": "api_keys:manage"})
     async def keys(
-        self, desk: NamedDependency[Desk], session: NamedDependency[AsyncSession]
+        self,
+        desk: NamedDependency[Desk],
+        session: NamedDependency[AsyncSession],
+        before: FromQuery[uuid.UUID | None] = None,
     ) -> Template:
-        return await _keys_page(desk, session)
+        return await _keys_page(desk, session, before=before)
 
     @post("/", opt={"permission": "api_keys:manage"})
     async def create(
@@ -90,10 +96,16 @@ async def _keys_page(
     status: int = 200,
     *,
     created: tuple[str, str] | None = None,
+    before: uuid.UUID | None = None,
 ) -> Template:
-    keys = (await session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc()))).all()
+    statement = select(ApiKey).order_by(ApiKey.id.desc()).limit(PAGE_SIZE + 1)
+    if before is not None:
+        statement = statement.where(ApiKey.id < before)
+    keys = (await session.scalars(statement)).all()
+    older = str(keys[PAGE_SIZE - 1].id) if len(keys) > PAGE_SIZE else None
     grantable = sorted(desk.principal.permissions) if desk.principal is not None else []
     return desk.page(
-        "api_keys.html", status, keys=[shown(key_out(k)) for k in keys], grantable=grantable,
+        "api_keys.html", status, keys=[shown(key_out(k)) for k in keys[:PAGE_SIZE]], older=older,
+        grantable=grantable,
         errors=errors or {}, typed=typed or {"name": "", "permissions": []}, created=created,
     )  # fmt: skip

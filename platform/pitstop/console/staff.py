@@ -7,6 +7,11 @@ with the same field errors (worded in the reader's language beside each field), 
 same ``staff.changed`` audit entry, and keeps the same store scope: a store-scoped holder of
 ``staff:manage`` sees, changes and gives only their own stores, and another tenant's or
 another store's person is the 404 page. A refused post saves nothing (a nested transaction).
+
+The list is by role, then hiring order, a page at a time: keyset on ``(role, id)`` after the
+last person shown (``?after=<id>``), so a hire while someone reads never shifts a page. A
+store-scoped manager's scope is the service's (``staff_admin.managed``, in Python), so a
+page is filled batch by batch until it holds a page of people they manage.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.access.principal import Principal
@@ -35,7 +40,7 @@ from pitstop.identity.schemas import StaffCreate, StaffPatch, role_out, staff_ou
 from pitstop.settings import Settings
 from pitstop.tenancy.models import Store
 
-SHOWN = 200
+PAGE_SIZE = 100
 ALL_STORES = "all_stores"
 
 
@@ -74,10 +79,14 @@ class StaffPages(Controller):
 
     @get("/")
     async def staff(
-        self, desk: NamedDependency[Desk], session: NamedDependency[AsyncSession]
+        self,
+        desk: NamedDependency[Desk],
+        session: NamedDependency[AsyncSession],
+        after: FromQuery[uuid.UUID | None] = None,
     ) -> Template:
-        """Everyone this reader manages, with role and stores, and the hiring form."""
-        return await _staff_page(desk, session)
+        """A page of everyone this reader manages, with role and stores, and the hiring
+        form."""
+        return await _staff_page(desk, session, after=after)
 
     @post("/")
     async def hire(
@@ -187,23 +196,53 @@ async def _staff_page(
     errors: dict[str, str] | None = None,
     typed: dict[str, Any] | None = None,
     status: int = 200,
+    *,
+    after: uuid.UUID | None = None,
 ) -> Template:
-    rows = (
-        await session.execute(
-            select(Membership, User)
-            .join(User, User.id == Membership.user_id)
-            .order_by(Membership.role, Membership.id)
-            .limit(SHOWN)
-        )
-    ).all()
     assert desk.principal is not None  # the guard let no one else in
-    staff = [shown(staff_out(m, u)) for m, u in staff_admin.managed(desk.principal, rows)]
+    rows, later = await _managed_page(session, desk.principal, after)
+    staff = [shown(staff_out(m, u)) for m, u in rows]
     can_roles = desk.principal.can("roles:manage") and desk.principal.store_ids is None
     blank = {"email": "", "name": "", "role": "", "stores": [], ALL_STORES: True}
     return desk.page(
         "staff.html", status, staff=staff, can_roles=can_roles, errors=errors or {},
-        typed=typed or blank, **await _choices(desk, session),
+        typed=typed or blank, later=later, **await _choices(desk, session),
     )  # fmt: skip
+
+
+async def _managed_page(
+    session: AsyncSession, principal: Principal, after: uuid.UUID | None
+) -> tuple[list[Any], str | None]:
+    """A page of ``(Membership, User)`` rows the principal manages after ``after``, and the
+    cursor of the next page (None on the last). An ``after`` that names nobody is the start
+    of nothing: an empty last page, like a page past the end."""
+    statement = (
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .order_by(Membership.role, Membership.id)
+        .limit(PAGE_SIZE + 1)
+    )
+    cursor: tuple[str, uuid.UUID] | None = None
+    if after is not None:
+        role = await session.scalar(select(Membership.role).where(Membership.id == after))
+        if role is None:
+            return [], None
+        cursor = (role, after)
+    kept: list[Any] = []
+    while len(kept) <= PAGE_SIZE:
+        page = statement
+        if cursor is not None:
+            role, last = cursor
+            page = page.where(
+                or_(Membership.role > role, and_(Membership.role == role, Membership.id > last))
+            )
+        batch = (await session.execute(page)).all()
+        kept += staff_admin.managed(principal, batch)
+        if len(batch) <= PAGE_SIZE:
+            break
+        cursor = (batch[-1][0].role, batch[-1][0].id)
+    later = str(kept[PAGE_SIZE - 1][0].id) if len(kept) > PAGE_SIZE else None
+    return kept[:PAGE_SIZE], later
 
 
 async def _person_page(

@@ -143,6 +143,7 @@ async def _token_principal(
         pii_full=policy_for(row.member_role, (row.tenant_settings or {}).get("pii_policy")),
         tenant_slug=row.tenant_slug,
         session_id=claims.session_id,
+        language=row.user_language,
     )
 
 
@@ -179,6 +180,7 @@ def _member_standing(with_session: bool) -> Select[Any]:
         select(
             User.active.label("user_active"),
             User.credentials_epoch,
+            User.language.label("user_language"),
             _session_ended(with_session).label("session_ended"),
             Tenant.status.label("tenant_status"),
             Tenant.slug.label("tenant_slug"),

@@ -116,7 +116,19 @@ async def _attack(
     return leaks
 
 
-async def test_another_tenants_ids_are_not_found_on_any_route(demo: Demo) -> None:
+CONSOLE: list[tuple[str, str, Any]] = [
+    ("GET", "/leads/{lead}", None),
+    ("POST", "/leads/{lead}/appraise", {"odometer_km": "90000", "inspection.exterior": "4"}),
+    ("POST", "/leads/{lead}/offer", {"amount": "1"}),
+    ("POST", "/leads/{lead}/offers/{offer}/approve", {}),
+    ("POST", "/leads/{lead}/offers/{offer}/reject", {}),
+    ("POST", "/leads/{lead}/purchase", {"price": "1"}),
+]
+"""The console's lead page and its forms (``console_lead``), under /console/tradein, each
+tried by someone of the other tenant whose role may use it."""
+
+
+async def test_another_tenants_ids_are_not_found_on_any_route(app: Any, demo: Demo) -> None:
     # Given a lead, appraisal and offer of the demo chain, and the shop's admin
     ids = await _chain_offer(demo)
     before = await _state(demo, ids)
@@ -125,6 +137,16 @@ async def test_another_tenants_ids_are_not_found_on_any_route(demo: Demo) -> Non
     await _enable(demo, shop)
     # When the shop's staff try them on every route, Then each is a 404
     assert await _attack(demo, advisor, ids, shop) == []
+    # And on the console's lead page and each of its forms
+    from tests.console.support import signed_in
+
+    at_desk = await signed_in(app, demo, SHOP_ADVISOR, tenant="demo-shop")
+    at_hq = await signed_in(app, demo, SHOP_ADMIN, tenant="demo-shop")
+    for method, template, form in CONSOLE:
+        path = "/console/tradein" + template.format(**ids)
+        console = at_hq if template.endswith(("/approve", "/reject")) else at_desk
+        answer = await (console.get(path) if method == "GET" else console.post(path, form))
+        assert answer.status_code == 404, f"{method} {template}: {answer.status_code}"
     # And the chain's vehicle in a body is no vehicle of the shop's
     stolen = await demo.client.post(
         "/api/v1/tradein/leads",

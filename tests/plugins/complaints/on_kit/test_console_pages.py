@@ -218,6 +218,20 @@ async def test_a_manager_works_a_complaint_through_on_its_page(app: PluginApp) -
     shown = (await api.get(f"/api/v1/complaints/{complaint['id']}")).json()
     assert shown["assignee_id"] == advisor
     assert refused.status_code == 422 and "该门店没有这位在职员工" in refused.text
+    # And the page names the assignee, and the choices name SH001's people, not their ids
+    again = (await manager.get(case)).text
+    assignee = re.search(r'<dd id="assignee">([^<]*)</dd>', again)
+    assert assignee and assignee.group(1) == "service_advisor · 服务顾问"
+    assert f'<option value="{advisor}" selected>service_advisor · 服务顾问</option>' in again
+    # And the worklist names the assignee in its row
+    worklist = (await manager.get("/console/complaints/")).text
+    assert '<td class="assignee">service_advisor</td>' in _row(worklist, complaint["id"])
+    # And an analyst, whose policy masks names, reads the assignee masked
+    seen_page = await app.console("hq_analyst").get(case)
+    seen = seen_page.text
+    assert seen_page.status_code == 200, seen[:3000]
+    masked = re.search(r'<dd id="assignee">([^<]*)</dd>', seen)
+    assert masked and masked.group(1).startswith("s*") and "service_advisor" not in seen
     # When they resolve it without saying how, then with
     blank = await manager.post(f"{case}/resolve", {"resolution": " "})
     resolved = await manager.post(

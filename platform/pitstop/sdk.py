@@ -62,6 +62,7 @@ from pitstop.plugin_host.contacts import (
     awaiting_reports,
     log_contact,
     record_delivery,
+    record_reply,
     withdraw_marketing_consent,
 )
 from pitstop.plugin_host.context import PluginContext
@@ -202,6 +203,7 @@ __all__ = [
     "parse_duration",
     "permission",
     "record_delivery",
+    "record_reply",
     "sensitive",
     "service_orders_of",
     "take_into_stock",

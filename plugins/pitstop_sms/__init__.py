@@ -6,7 +6,9 @@ to; the template's fields go as ``TemplateParam``. The AccessKey secret is write
 through the plugins API and sealed at rest with the tenant's key by the core. Delivery
 reports come back through ``POST /api/v1/sms/receipts``. With ``provider = "tencent"`` a
 text is one TC3-HMAC-SHA256-signed ``SendSms`` (:mod:`pitstop_sms.tencent`) and reports
-come back through ``POST /api/v1/sms/receipts/tencent``. Written against ``pitstop.sdk``
+come back through ``POST /api/v1/sms/receipts/tencent``. Customers' replies (``TD``,
+``退订``: an unsubscribe) come back through ``POST /api/v1/sms/replies`` (Aliyun) and
+``/replies/tencent``. Written against ``pitstop.sdk``
 only; docs/plugins/sms.md is the tenant's and the operator's page.
 """
 
@@ -19,6 +21,7 @@ from pitstop.sdk import Channel, PluginInfo, Schedule, hookimpl, permission
 
 from .channel import SmsChannel
 from .receipts import ReceiptsController
+from .replies import RepliesController
 from .reports_pull import pull_reports
 from .settings import SmsSettings
 
@@ -27,14 +30,15 @@ from .settings import SmsSettings
 def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="sms",
-        version="0.2.0",
+        version="0.3.0",
         title="短信 SMS (Aliyun / Tencent Cloud)",
-        sdk=">=1.4,<2",
+        sdk=">=1.5,<2",
         settings=SmsSettings,
         permissions=(
             permission(
                 "sms:receipts",
-                "Post the SMS provider's delivery reports (give it to the relay's API key)",
+                "Post the SMS provider's delivery reports and customers' replies (give it to"
+                " the relay's API key)",
                 {"hq_admin"},
             ),
         ),
@@ -57,4 +61,4 @@ def schedules() -> Sequence[Schedule]:
 
 @hookimpl
 def routes() -> Sequence[Any]:
-    return [ReceiptsController]
+    return [ReceiptsController, RepliesController]

@@ -1,5 +1,5 @@
-"""Delivery reports pulled from Aliyun (``QuerySendDetails``) for tenants that cannot take
-Aliyun's push - no public URL, or a firewall in the way.
+"""Delivery reports pulled from the provider for tenants that cannot take its push - no
+public URL, or a firewall in the way.
 
 Every 15 minutes (``pull_reports`` on, provider Aliyun) the schedule asks Aliyun about the
 texts this channel sent in the last three days that have no report yet: one signed query
@@ -9,6 +9,11 @@ per text, naming its number, its send date (Beijing time, as Aliyun files them) 
 dead worker (receipt ``aliyun:unconfirmed:...``) is found by its ``OutId`` - the message
 id - among that day's texts to the number. The answer holds the rendered text and the
 number: neither is kept nor logged, only counts are.
+
+On Tencent Cloud (:func:`pull_tencent`) one ``PullSmsSendStatusByPhoneNumber`` per number
+lists the carrier's reports of the texts to it since the oldest one waiting; a text's
+report is the one holding its receipt (``SerialNo``). ``SUCCESS`` is delivered, ``FAIL``
+failed (``Description`` kept as the reason); no report yet is asked again next run.
 """
 
 from __future__ import annotations
@@ -21,11 +26,18 @@ from typing import Any
 import httpx
 import structlog
 
-from pitstop.sdk import AwaitingReport, PluginContext, awaiting_reports, record_delivery
+from pitstop.sdk import (
+    AwaitingReport,
+    ChannelFailed,
+    PluginContext,
+    awaiting_reports,
+    record_delivery,
+)
 
 from .channel import provider_number
 from .settings import SmsSettings
 from .signing import sign
+from .tencent import TencentSms
 
 log = structlog.get_logger("pitstop_sms")
 LOOK_BACK = dt.timedelta(days=3)
@@ -72,15 +84,21 @@ def _detail(answer: dict[str, Any], message_id: uuid.UUID) -> dict[str, Any] | N
 
 async def pull_reports(ctx: PluginContext[SmsSettings]) -> None:
     settings = ctx.settings
-    if not (
-        settings.provider == "aliyun"
-        and settings.pull_reports
-        and settings.access_key_id
-        and settings.access_key_secret
-    ):
+    if not (settings.pull_reports and settings.access_key_id and settings.access_key_secret):
         return
     now = ctx.now()
     pending = await awaiting_reports(ctx, since=now - LOOK_BACK, limit=PER_RUN)
+    if settings.provider == "tencent":
+        asked, recorded = await pull_tencent(ctx, pending, TencentSms())
+    else:
+        asked, recorded = await _pull_aliyun(ctx, pending)
+    log.info("sms_reports_pulled", provider=settings.provider, asked=asked, recorded=recorded)
+
+
+async def _pull_aliyun(
+    ctx: PluginContext[SmsSettings], pending: list[AwaitingReport]
+) -> tuple[int, int]:
+    settings, now = ctx.settings, ctx.now()
     recorded = asked = 0
     async with httpx.AsyncClient(timeout=settings.timeout_s) as client:
         for item in pending:
@@ -96,7 +114,39 @@ async def pull_reports(ctx: PluginContext[SmsSettings]) -> None:
                 reason=str((detail or {}).get("ErrCode") or "") or None,
             ):
                 recorded += 1
-    log.info("sms_reports_pulled", asked=asked, recorded=recorded)
+    return asked, recorded
+
+
+async def pull_tencent(
+    ctx: PluginContext[SmsSettings], pending: list[AwaitingReport], sms: TencentSms
+) -> tuple[int, int]:
+    """(numbers asked about, reports recorded): one query per number, from a minute before
+    its oldest waiting text until now; a number Tencent cannot answer for waits a run."""
+    by_phone: dict[str, list[AwaitingReport]] = {}
+    for item in pending:
+        by_phone.setdefault(item.to, []).append(item)
+    end = int(ctx.now().timestamp())
+    asked = recorded = 0
+    for phone, items in by_phone.items():
+        begin = int(min(i.sent_at for i in items).timestamp()) - 60
+        try:
+            reports = await sms.pull(ctx.settings, phone, begin=begin, end=end)
+        except ChannelFailed:
+            continue
+        asked += 1
+        by_serial = {str(r.get("SerialNo")): r for r in reports}
+        for item in items:
+            report = by_serial.get(item.receipt_id) or {}
+            outcome = report.get("ReportStatus")
+            if outcome in ("SUCCESS", "FAIL") and await record_delivery(
+                ctx,
+                item.message_id,
+                receipt_id=item.receipt_id,
+                delivered=outcome == "SUCCESS",
+                reason=str(report.get("Description") or "") or None,
+            ):
+                recorded += 1
+    return asked, recorded
 
 
 async def _ask(client: httpx.AsyncClient, endpoint: str, params: dict[str, str]) -> dict[str, Any]:

@@ -55,7 +55,7 @@ class SmsSettings(msgspec.Struct, forbid_unknown_fields=True):
     region_id: Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[a-z0-9-]+$")] = "cn-hangzhou"
     timeout_s: Annotated[float, msgspec.Meta(gt=0, le=30)] = 10.0
     pull_reports: bool = False
-    """Aliyun: ask for delivery reports (``QuerySendDetails``) every 15 minutes, for a
-    tenant that cannot receive Aliyun's push."""
+    """Ask for delivery reports every 15 minutes (Aliyun ``QuerySendDetails``, Tencent
+    ``PullSmsSendStatusByPhoneNumber``), for a tenant that cannot receive the push."""
     tencent: TencentAccount = msgspec.field(default_factory=TencentAccount)
     """Tencent Cloud's application, region, endpoint and templates."""

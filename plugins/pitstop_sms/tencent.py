@@ -94,12 +94,26 @@ class TencentSms:
     async def status(self, settings: SmsSettings, message: Outbound) -> Receipt:
         """Tencent's report of this try (``SessionContext`` = message id and attempt)."""
         now = int(self._now())
+        reports = await self.pull(settings, message.to, begin=now - STATUS_WINDOW_S, end=now)
+        context = f"{message.message_id}:{message.attempt}"
+        for report in reports:
+            if report.get("SessionContext") == context:
+                delivered = report.get("ReportStatus") == "SUCCESS"
+                return Receipt(str(report.get("SerialNo") or context), delivered=delivered)
+        raise ChannelFailed("sms: Tencent has no report of this try yet", retry=True)
+
+    async def pull(
+        self, settings: SmsSettings, phone: str, *, begin: int, end: int
+    ) -> list[dict[str, Any]]:
+        """The carrier's reports of the texts to one number between two Unix times (the
+        reports hold the number: use, never log). ``ChannelFailed`` when Tencent cannot
+        say now (``retry``) or refuses the query."""
         query = {
-            "BeginTime": now - STATUS_WINDOW_S,
-            "EndTime": now,
+            "BeginTime": begin,
+            "EndTime": end,
             "Offset": 0,
             "Limit": 100,
-            "PhoneNumber": e164(message.to),
+            "PhoneNumber": e164(phone),
             "SmsSdkAppId": settings.tencent.sdk_app_id,
         }
         payload = json.dumps(query, sort_keys=True).encode()
@@ -108,12 +122,8 @@ class TencentSms:
         if status != 200 or code:
             retry = status == 0 or status >= 500 or code in RETRY_CODES or "InternalError" in code
             raise ChannelFailed(f"sms: status pull answered {status} {code}", retry=retry)
-        context = f"{message.message_id}:{message.attempt}"
-        for report in answer.get("PullSmsSendStatusSet") or []:
-            if isinstance(report, dict) and report.get("SessionContext") == context:
-                delivered = report.get("ReportStatus") == "SUCCESS"
-                return Receipt(str(report.get("SerialNo") or context), delivered=delivered)
-        raise ChannelFailed("sms: Tencent has no report of this try yet", retry=True)
+        found = answer.get("PullSmsSendStatusSet") or []
+        return [r for r in found if isinstance(r, dict)]
 
     async def _post(
         self, settings: SmsSettings, payload: bytes, action: str = ACTION

@@ -1,20 +1,29 @@
-"""The ``wecom`` channel: staff notices posted by a 企业微信 (WeCom) group robot.
+"""The ``wecom`` plugin: 企业微信 (WeCom) for staff notices and customer messages.
 
-A group robot is a webhook bound to one group chat: each staff notice (a complaint
-assigned, an SLA warning) is posted there as text. It is a **broadcast** channel - the
-whole group reads it - so the core never sends a staff member's secret through it (an
-invite or reset token goes by a private channel, or is shown by the API). Customer
-messages by WeCom (external contacts) are not part of this adapter. Written against
-``pitstop.sdk`` only; see docs/plugins/wecom.md.
+Two channels. ``wecom`` posts staff notices through a group chat's robot: a **broadcast**
+channel (the whole group reads it), so the core never sends a staff member's secret
+through it. ``wecom_customer`` messages customers linked to a WeCom external contact
+(客户联系) through the server API, where the tenant configured the corporate app; other
+customers keep the tenant's other channel. The link lives in the plugin's own table,
+written by ``PUT /api/v1/wecom/contacts/{customer_id}`` or by WeCom's own customer-contact
+event, relayed to ``POST /api/v1/wecom/events``. Written against ``pitstop.sdk``
+only; see docs/plugins/wecom.md.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from pitstop.sdk import Channel, PluginInfo, hookimpl
+from pitstop.sdk import Channel, PluginContext, PluginInfo, hookimpl, permission
 
+from . import contacts
+from . import models as models  # the table must be in the metadata
 from .channel import WecomRobotChannel
+from .customers import WecomCustomerChannel
+from .events import EventsController
 from .settings import WecomSettings
 
 
@@ -22,14 +31,44 @@ from .settings import WecomSettings
 def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="wecom",
-        version="0.1.0",
-        title="企业微信 WeCom group robot",
-        sdk=">=1.3,<2",
+        version="0.2.0",
+        title="企业微信 WeCom",
+        sdk=">=1.5,<2",
         settings=WecomSettings,
-        description="Posts staff notices to a WeCom group chat through its group robot.",
+        permissions=(
+            permission(
+                "wecom:contacts",
+                "Link a customer to their WeCom external contact, or unlink them",
+                {"hq_admin", "store_manager", "service_advisor"},
+            ),
+        ),
+        description=(
+            "Posts staff notices to a WeCom group chat through its group robot, and sends"
+            " customer messages to WeCom external contacts through the corporate app."
+        ),
     )
 
 
 @hookimpl
 def channels() -> Sequence[Channel]:
-    return [WecomRobotChannel()]
+    return [WecomRobotChannel(), WecomCustomerChannel()]
+
+
+@hookimpl
+def routes() -> Sequence[Any]:
+    return [contacts.ContactsController, EventsController]
+
+
+@hookimpl
+def migrations() -> Path:
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+async def export_customer(ctx: PluginContext, customer_id: uuid.UUID) -> dict[str, Any] | None:
+    return await contacts.export_customer(ctx, customer_id)
+
+
+@hookimpl
+async def erase_customer(ctx: PluginContext, customer_id: uuid.UUID) -> None:
+    await contacts.erase_customer(ctx, customer_id)

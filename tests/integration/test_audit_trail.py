@@ -169,6 +169,17 @@ AUDITED: dict[Operation, Audited] = {
     ("POST", "/api/v1/sms/receipts/tencent"): Audited(
         "sms.receipts_recorded", "message", s.sms_tencent_receipts
     ),
+    ("POST", "/api/v1/sms/replies"): Audited("sms.replies_recorded", "message", s.sms_replies),
+    ("POST", "/api/v1/sms/replies/tencent"): Audited(
+        "sms.replies_recorded", "message", s.sms_tencent_reply
+    ),
+    ("PUT", "/api/v1/wecom/contacts/{customer_id}"): Audited(
+        "wecom.contact_linked", "customer", s.wecom_contact_linked
+    ),
+    ("DELETE", "/api/v1/wecom/contacts/{customer_id}"): Audited(
+        "wecom.contact_unlinked", "customer", s.wecom_contact_unlinked
+    ),
+    ("POST", "/api/v1/wecom/events"): Audited("wecom.event_received", "customer", s.wecom_event),
     ("POST", "/api/v1/retention/recompute"): Audited(
         "retention.recompute_requested", "schedule", s.retention_recompute
     ),
@@ -224,6 +235,7 @@ RECORDED_ELSEWHERE: dict[Operation, str] = {
         "the contact log entry itself: who logged which contact, when, with what outcome"
     ),
     ("POST", "/api/v1/message-templates/{name}/preview"): "renders sample text, changes nothing",
+    ("POST", "/api/v1/wecom/events/verify"): "answers WeCom's URL check (echostr), changes nothing",
     ("POST", "/api/v1/complaints/notifications/{notification_id}/read"): (
         "the reader's own inbox state (read_at)"
     ),
@@ -333,7 +345,7 @@ def test_the_lists_are_reviewed_and_every_action_documented() -> None:
     assert all(len(reason) > 20 for reason in RECORDED_ELSEWHERE.values())
     assert [a for a in sorted(AUDIT_ACTIONS) if f"`{a}`" not in page] == []
     assert [a.action for a in AUDITED.values() if f"`{a.action}`" not in page] == []
-    plugins = ("membership.", "tradein.", "referrals.", "retention.", "sms.")
+    plugins = ("membership.", "tradein.", "referrals.", "retention.", "sms.", "wecom.")
     core = {a.action for a in AUDITED.values() if not a.action.startswith(plugins)}
     assert core <= AUDIT_ACTIONS
     assert all((a.change is not None) == (a.action == "staff.changed") for a in AUDITED.values())

@@ -28,6 +28,8 @@ from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Tenant
 from pitstop_membership.models import MemberAccount
 from pitstop_retention.models import Survey, Task
+from pitstop_wecom.events import state_for
+from tests.plugins.wecom.fake_wecom import AES_KEY, CORP_ID, TOKEN, contact_event, sealed_callback
 from tests.support.demo import PASSWORD, Demo
 from tests.support.events import completed_order
 
@@ -636,6 +638,57 @@ async def sms_tencent_receipts(world: World) -> Target:
     """Tencent Cloud's status callback, an empty batch: the call is what the log records."""
     await world.call("POST", "/api/v1/sms/receipts/tencent", [])
     return Target(None)  # type: ignore[arg-type]  # a batch names no one record
+
+
+async def sms_replies(world: World) -> Target:
+    """Aliyun's reply push, a customer's "TD": counts only reach the log, never the number."""
+    world.personal.add("13912340001")
+    body = [{"phone_number": "13912340001", "content": "TD", "sign_name": ""}]
+    await world.call("POST", "/api/v1/sms/replies", body)
+    return Target(None)  # type: ignore[arg-type]  # a batch names no one record
+
+
+async def sms_tencent_reply(world: World) -> Target:
+    world.personal.add("13912340002")
+    body = {"mobile": "13912340002", "nationcode": "86", "text": "退订", "sign": "", "time": 1}
+    await world.call("POST", "/api/v1/sms/replies/tencent", body)
+    return Target(None)  # type: ignore[arg-type]  # one reply names no record of ours
+
+
+async def wecom_contact_linked(world: World) -> Target:
+    """A customer linked to a WeCom external contact: the id itself is personal data."""
+    customer_id = await world.customer()
+    world.personal.add("wmDemoExternal01")
+    body = {"external_userid": "wmDemoExternal01"}
+    await world.call("PUT", f"/api/v1/wecom/contacts/{customer_id}", body)
+    return Target(customer_id)
+
+
+async def wecom_contact_unlinked(world: World) -> Target:
+    customer_id = await world.customer()
+    await world.call("DELETE", f"/api/v1/wecom/contacts/{customer_id}")
+    return Target(customer_id)
+
+
+async def wecom_event(world: World) -> Target:
+    """WeCom's add-contact event, relayed: the customer named by the QR code's state."""
+    settings = {"corp_id": CORP_ID, "callback_token_secret": TOKEN,
+                "callback_aes_key_secret": AES_KEY}  # fmt: skip
+    await world.call("PATCH", "/api/v1/plugins/wecom", {"settings": settings})
+    customer_id = await world.customer()
+    world.personal.add("wmDemoExternal02")
+    event = contact_event(
+        "add_external_contact", "wmDemoExternal02", state_for(uuid.UUID(customer_id))
+    )
+    query, body = sealed_callback(event)
+    query.pop("encrypted")
+    headers = await world.demo.headers()
+    response = await world.demo.client.post(
+        "/api/v1/wecom/events", params=query, content=body, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    world.last_request_id = response.headers["x-request-id"]
+    return Target(customer_id)
 
 
 async def retention_recompute(world: World) -> Target:

@@ -13,6 +13,11 @@ is simply asked again with the same ``attempt``; any other channel's try is clai
 the database before the provider is called, and a redelivered copy finding the claim
 open calls ``status(message)`` where the channel has it (the provider's own record of
 the send), else marks the message ``unconfirmed`` for staff to reconcile.
+
+A channel that addresses customers by something other than their phone (a WeCom
+external contact) has an optional ``async address(ctx, customer_id) -> str | None``
+(SDK 1.5): it reads the address from its own plugin's tables. Such a channel is chosen
+only for the customers it has an address for; the worker asks it again at send time.
 """
 
 from __future__ import annotations
@@ -82,6 +87,8 @@ def is_idempotent(channel: Channel, settings: Any = None) -> bool:
 
 
 StatusQuery = Callable[[Outbound], Awaitable[Receipt | None]]
+AddressQuery = Callable[[Any, uuid.UUID], Awaitable[str | None]]
+"""``address(ctx, customer_id)``: ctx is the providing plugin's ``PluginContext``."""
 
 
 def status_query(channel: Channel) -> StatusQuery | None:
@@ -90,6 +97,23 @@ def status_query(channel: Channel) -> StatusQuery | None:
     again is safe); raise ``ChannelFailed(retry=True)`` when it cannot tell yet."""
     query = getattr(channel, "status", None)
     return query if callable(query) else None
+
+
+def address_query(channel: Channel) -> AddressQuery | None:
+    """Optional ``async address(ctx, customer_id) -> str | None`` (SDK 1.5): the customer's
+    address on this channel from the plugin's own tables, None when it has none (the
+    customer is then reached by another channel, or ``suppressed:no_address``)."""
+    query = getattr(channel, "address", None)
+    return query if callable(query) else None
+
+
+def configured_for_customers(channel: Channel, settings: Any) -> bool:
+    """Optional ``configured(settings) -> bool`` of a channel with ``address`` (SDK 1.5):
+    whether this tenant's settings switch it on for customers (default False). A configured
+    one that holds no address for a customer, where no ordinary channel reaches customers,
+    makes that message ``suppressed:no_address`` rather than a console entry."""
+    configured = getattr(channel, "configured", None)
+    return bool(configured(settings)) if callable(configured) else False
 
 
 class ConsoleChannel:

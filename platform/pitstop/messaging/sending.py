@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -67,6 +67,9 @@ class Available:
 
     channel: Channel
     settings: object = None
+    address: Callable[[uuid.UUID], Awaitable[str | None]] | None = None
+    """The channel's own customer address (SDK 1.5 ``address``), bound to its plugin's
+    context by the host; None: customers are reached at their phone number."""
 
 
 def _suppress(message: Message, reason: str) -> Result:
@@ -75,13 +78,18 @@ def _suppress(message: Message, reason: str) -> Result:
     return Result(Outcome.done)
 
 
-async def _address(session: AsyncSession, message: Message) -> tuple[str, str] | None:
+async def _address(
+    session: AsyncSession, message: Message, available: Available
+) -> tuple[str, str] | None:
     if message.staff_id is not None:
         return str(message.staff_id), ""
     customer = await session.get(Customer, (current_tenant_id(), message.customer_id))
-    if customer is None or customer.erased_at is not None or not customer.phone:
+    if customer is None or customer.erased_at is not None:
         return None
-    return customer.phone, customer.name
+    if available.address is not None:
+        own = await available.address(customer.id)
+        return None if own is None else (own, customer.name)
+    return (customer.phone, customer.name) if customer.phone else None
 
 
 def _medium(available: Available) -> str:
@@ -192,7 +200,7 @@ async def prepare(
         available = Available(CONSOLE)
     if available is None:
         return _suppress(message, "channel_disabled")
-    address = await _address(session, message)
+    address = await _address(session, message, available)
     if address is None:
         return _suppress(message, "no_address")
     to, name = address

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from pitstop.access import audit
 from pitstop.crm.models import Customer
+from pitstop.crm.validators import normalize_phone
 from pitstop.errors import NotFound, Unprocessable
-from pitstop.messaging import consents, service
+from pitstop.messaging import consents, service, unsubscribe
 from pitstop.messaging.models import CustomerConsent, Message
 from pitstop.plugin_host.context import PluginContext
 
@@ -94,6 +95,25 @@ async def withdraw_marketing_consent(
             at=now,
         )
     return [a.channel for a in changed]
+
+
+async def record_reply(ctx: PluginContext, *, medium: str, sender: str, text: str) -> int | None:
+    """A customer's reply pushed by a channel's provider (SDK 1.5): an unsubscribe keyword
+    (``TD``, ``退订``...) withdraws marketing on ``medium`` for every customer of the tenant
+    with the ``sender`` number, as ``POST /api/v1/messages/inbound`` does (source
+    ``sms_reply``, history and audit). Returns how many were withdrawn, None when the text
+    is no keyword. A number that is not one is a 422 naming ``from``."""
+    phone = normalize_phone(sender, field="from")
+    if not unsubscribe.is_keyword(text):
+        return None
+    principal = ctx.principal
+    actor = None if principal is None else principal.actor_id
+    count = 0
+    for customer_id in await unsubscribe.customers_with_phone(ctx._session, phone):
+        count += await unsubscribe.withdraw(
+            ctx._session, customer_id, medium, source="sms_reply", now=ctx.now(), actor_id=actor
+        )
+    return count
 
 
 async def record_delivery(

@@ -1,9 +1,11 @@
 """``ctx.notify`` and ``ctx.notify_staff``: a plugin's message, queued in its transaction.
 
 The host picks the channel (the first enabled plugin channel able to reach the audience,
-else the built-in ``console``), the messaging domain applies the tenant's rules and writes
-the contact log row, and the worker is told the row's id after commit - only the id: the
-address and body are read and rendered by the worker, for the channel alone.
+else the built-in ``console``; a channel with its own customer addresses - WeCom - first,
+for the customers it has one for and whose consent allows its medium), the messaging
+domain applies the tenant's rules and writes the contact log row, and the worker is told
+the row's id after commit - only the id: the address and body are read and rendered by the
+worker, for the channel alone.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pitstop.db.on_commit import on_commit
-from pitstop.messaging import service
-from pitstop.messaging.channels import CONSOLE, Channel
+from pitstop.messaging import consents, service
+from pitstop.messaging.channels import CONSOLE, Channel, address_query, configured_for_customers
+from pitstop.messaging.models import PURPOSES
 from pitstop.messaging.sending import Available
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.tenancy.plugin_settings import settings_from_stored
@@ -37,6 +40,25 @@ class ChannelHost(Protocol):
 
     def opened_settings(self, row: TenantPlugin | None) -> dict[str, Any]: ...
 
+    async def context(self, session: AsyncSession, plugin: str, *, row: TenantPlugin) -> Any: ...
+
+
+Addresser = Callable[[uuid.UUID], Awaitable[str | None]]
+
+
+def _addresser(
+    host: ChannelHost, session: AsyncSession, plugin: str, row: TenantPlugin, channel: Channel
+) -> Addresser | None:
+    """The channel's ``address`` bound to its plugin's context (built on first use)."""
+    query = address_query(channel)
+    if query is None:
+        return None
+
+    async def address(customer_id: uuid.UUID) -> str | None:
+        return await query(await host.context(session, plugin, row=row), customer_id)
+
+    return address
+
 
 async def channels_for(host: ChannelHost, session: AsyncSession) -> dict[str, Available]:
     """The tenant-in-context's channels, each with its plugin's settings for this tenant."""
@@ -45,9 +67,14 @@ async def channels_for(host: ChannelHost, session: AsyncSession) -> dict[str, Av
         loaded = host.plugins[plugin]
         for channel in loaded.channels:
             settings = settings_from_stored(loaded.info.settings, host.opened_settings(row))
-            found.setdefault(channel.name, Available(channel, settings))
+            address = _addresser(host, session, plugin, row, channel)
+            found.setdefault(channel.name, Available(channel, settings, address))
     found.setdefault(CONSOLE.name, Available(CONSOLE))
     return found
+
+
+def _reaches(entry: Available) -> str:
+    return str(getattr(entry.settings, "reaches", None) or entry.channel.reaches)
 
 
 def pick(
@@ -59,10 +86,37 @@ def pick(
     for name, entry in sorted(available.items()):
         if private and getattr(entry.channel, "broadcast", False):
             continue
+        if audience == "customer" and entry.address is not None:
+            continue  # reaches only the customers it holds an address for: see pick_customer
         if name != CONSOLE.name and audience in entry.channel.capabilities:
-            reaches = getattr(entry.settings, "reaches", None) or entry.channel.reaches
-            return entry.channel, str(reaches)
+            return entry.channel, _reaches(entry)
     return CONSOLE, CONSOLE.reaches
+
+
+async def pick_customer(
+    session: AsyncSession, available: Mapping[str, Available], request: service.Request
+) -> tuple[Channel, str]:
+    """A channel with its own address for this customer (a WeCom external contact), whose
+    medium the customer's consent allows for the purpose; else :func:`pick`'s choice - or,
+    where that is only the console, the tenant's configured address channel (the worker
+    then logs ``suppressed:no_address``). Only whether an address exists is asked here: it
+    is read again at send time."""
+    customer_id = request.customer_id
+    for _, entry in sorted(available.items()):
+        if entry.address is None or "customer" not in entry.channel.capabilities:
+            continue
+        if customer_id is None or await entry.address(customer_id) is None:
+            continue
+        if await consents.allows(session, customer_id, request.purpose, _reaches(entry)):
+            return entry.channel, _reaches(entry)
+    channel, reaches = pick(available, "customer")
+    if channel is CONSOLE:  # the tenant's only customer channel cannot reach this customer:
+        for _, entry in sorted(available.items()):  # say so, rather than "delivered"
+            if entry.address is not None and configured_for_customers(
+                entry.channel, entry.settings
+            ):
+                return entry.channel, _reaches(entry)
+    return channel, reaches
 
 
 async def notify(
@@ -76,7 +130,11 @@ async def notify(
     private: bool = False,
 ) -> uuid.UUID:
     audience = "staff" if request.staff_id is not None else "customer"
-    channel, reaches = pick(await channels_for(host, session), audience, private=private)
+    available = await channels_for(host, session)
+    if audience == "customer" and request.purpose in PURPOSES:  # a bad purpose: 422 below
+        channel, reaches = await pick_customer(session, available, request)
+    else:
+        channel, reaches = pick(available, audience, private=private)
     message, send = await service.enqueue(
         session,
         request,

@@ -131,3 +131,33 @@ async def test_a_worker_dying_mid_send_does_not_text_twice(
     # And no log line names a customer or a number
     text = json.dumps(logs, ensure_ascii=False, default=str)
     assert not any(s in text for s in ("韩梅梅", "王小二", "13911113333", "13911114444"))
+
+
+async def test_reports_are_pulled_on_the_schedule_when_the_tenant_asks(
+    tencent: tuple[PluginApp, FakeTencent],
+) -> None:
+    app, provider = tencent
+    phones = ("13911110011", "13911110012", "13911110013")
+    customers = [await app.customer(name=f"客户{n}", phone=p) for n, p in enumerate(phones)]
+    sent = [await _notify(app, c["id"]) for c in customers]
+    await app.drain()
+    # Given Tencent has one text delivered, one failed and one without a report yet
+    contexts = [request["SessionContext"] for request in provider.accepted]
+    provider.reports = {contexts[0]: "SUCCESS", contexts[1]: "FAIL"}
+    # When the schedule runs with pulling off, Then Tencent is not asked
+    await app.drain(schedule="pull_reports")
+    assert provider.pulls == 0
+    # When the tenant turns pulling on and the schedule runs
+    on = await app.client().patch("/api/v1/plugins/sms", json={"settings": {"pull_reports": True}})
+    assert on.status_code == 200, on.text
+    with structlog.testing.capture_logs() as logs:
+        await app.drain(schedule="pull_reports")
+    # Then each number was asked once, signed as Tencent checks, and no log names a number
+    assert provider.pulls == 3 and provider.refused == []
+    assert not any(phone in json.dumps(logs, default=str) for phone in phones)
+    # And the reports are recorded by receipt; the one without a report stays sent
+    assert [(await _entry(app, m))["status"] for m in sent] == ["delivered", "failed", "sent"]
+    # When its report comes and the schedule runs again, Then only its number is asked
+    provider.reports[contexts[2]] = "SUCCESS"
+    await app.drain(schedule="pull_reports")
+    assert provider.pulls == 4 and (await _entry(app, sent[2]))["status"] == "delivered"

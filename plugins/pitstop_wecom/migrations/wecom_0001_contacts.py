@@ -1,0 +1,54 @@
+"""wecom: customer ↔ WeCom external contact
+
+Which WeCom external contact (``external_userid``) a customer is, one per customer, with
+row-level security on PostgreSQL.
+
+Revision ID: wecom_0001
+Revises:
+Create Date: 2026-11-30 23:20:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from pitstop.sdk import enable_rls
+
+revision: str = "wecom_0001"
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("wecom",)
+depends_on: str | Sequence[str] | None = "0003"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "wecom_contacts",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("external_userid", sa.String(length=64), nullable=False),
+        sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "customer_id"],
+            ["customers.tenant_id", "customers.id"],
+            name=op.f("fk_wecom_contacts_tenant_id_customer_id_customers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_wecom_contacts_tenant_id_tenants"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_wecom_contacts")),
+        sa.UniqueConstraint(
+            "tenant_id", "customer_id", name=op.f("uq_wecom_contacts_tenant_id_customer_id")
+        ),
+    )
+    enable_rls(op.get_bind(), ("wecom_contacts",))
+
+
+def downgrade() -> None:
+    op.drop_table("wecom_contacts")

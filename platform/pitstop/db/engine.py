@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from pitstop.db.guard import install_database_wall, install_orm_wall
 from pitstop.db.on_commit import install_on_commit
+from pitstop.db.pg_begin import tenant_begin_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -58,6 +59,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.pop("poolclass", None)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
+    if url.startswith("postgresql+asyncpg"):
+        kwargs.setdefault("module", tenant_begin_dbapi())  # the tenant setting with BEGIN
     return create_async_engine(url, **kwargs)
 
 

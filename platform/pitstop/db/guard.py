@@ -38,6 +38,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnClause
 
 from pitstop.db.base import TenantModel, tenant_tables
+from pitstop.db.pg_begin import TenantBeginConnection, setting_statement
 from pitstop.db.tenant_context import (
     TenantContextMissing,
     current_context,
@@ -292,10 +293,14 @@ def _wanted_setting() -> str:
 
 
 def _apply_setting(session: Session, connection: Connection) -> None:
+    """Held for the transaction's ``BEGIN`` when it has not been sent yet
+    (:mod:`pitstop.db.pg_begin`: one round trip for both), else run now."""
     wanted = _wanted_setting()
     if session.info.get(_INFO_KEY) == wanted:
         return
-    connection.execute(_SET_TENANT, {"tenant": wanted})
+    adapter = connection.connection.dbapi_connection
+    if not (isinstance(adapter, TenantBeginConnection) and adapter.hold(setting_statement(wanted))):
+        connection.execute(_SET_TENANT, {"tenant": wanted})
     session.info[_INFO_KEY] = wanted
 
 

@@ -33,6 +33,12 @@ READ_ONLY = "pitstop_read_only"
 """An execution option: ``await session.connection(execution_options={READ_ONLY: True})``
 before a transaction's first statement says it will only read (authentication does)."""
 
+READS_ONLY = "reads_only"
+"""A route's ``opt`` key: its transaction only reads, so on SQLite it begins deferred and
+does not queue behind the writers. The ORM wall refuses a write in such a transaction
+(``READ_ONLY_SESSION``), so a route that starts writing fails its tests at once
+instead of meeting "database is locked" under load."""
+
 
 class PitstopSession(Session):
     """The sync session class behind every AsyncSession; the walls hang off it."""

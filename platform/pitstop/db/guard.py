@@ -47,11 +47,31 @@ from pitstop.db.tenant_context import (
 )
 from pitstop.db.tenant_values import CrossTenantWrite, check_insert, check_update
 
-__all__ = ["CrossTenantWrite", "UnfilteredStatement", "install_orm_wall"]
+__all__ = [
+    "READ_ONLY_SESSION",
+    "CrossTenantWrite",
+    "UnfilteredStatement",
+    "WriteInReadOnly",
+    "install_orm_wall",
+]
+
+READ_ONLY_SESSION = "pitstop_read_only_session"
+"""``session.info`` key: the session's transaction was declared to only read (a route's
+``reads_only``, :mod:`pitstop.db.engine`); a write in it is refused."""
 
 
 class UnfilteredStatement(RuntimeError):
     """A statement names a tenant table through its ``Table``: the tenant filter cannot apply."""
+
+
+class WriteInReadOnly(RuntimeError):
+    """A write in a transaction declared read-only: on SQLite it began deferred, and its
+    write would fail with "database is locked" whenever another writer got there first."""
+
+
+def _refuse_writes(session: Session, what: str) -> None:
+    if session.info.get(READ_ONLY_SESSION):
+        raise WriteInReadOnly(f"{what} in a transaction declared reads_only")
 
 
 def install_orm_wall(session_class: type[Session]) -> None:
@@ -156,6 +176,8 @@ def _forget_table_names(mapper: Mapper[Any], class_: type) -> None:
 def _filter_by_tenant(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         return  # the parent statement's criteria already propagate to these loads
+    if state.is_insert or state.is_update or state.is_delete:
+        _refuse_writes(state.session, "an INSERT, UPDATE or DELETE")
     if not _touches_tenant_table(state):
         return
     sync_database_tenant(state.session)
@@ -257,6 +279,7 @@ def _refusal(state: ORMExecuteState, tenant_tables: frozenset[str]) -> str:
 
 
 def _stamp_and_check(session: Session, flush_context: Any, instances: Any) -> None:
+    _refuse_writes(session, "a flush")
     sync_database_tenant(session)
     tenant_id = maybe_tenant_id()
     for obj in session.new:

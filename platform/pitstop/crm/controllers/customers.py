@@ -39,7 +39,7 @@ from pitstop.crm.schemas import (
     RevealRequest,
 )
 from pitstop.db.base import Clock
-from pitstop.db.engine import SessionFactory
+from pitstop.db.engine import READS_ONLY, SessionFactory
 from pitstop.errors import NotFound
 from pitstop.events.outbox import emit
 from pitstop.inputs import SearchText
@@ -187,7 +187,7 @@ class CustomersController(Controller):
         # Created in this transaction: no order, vehicle or score can name it yet.
         return customer_out(customer, service.Derived())
 
-    @get("/{customer_id:uuid}", opt={"permission": "customers:read"})
+    @get("/{customer_id:uuid}", opt={"permission": "customers:read", READS_ONLY: True})
     async def get_customer(
         self,
         customer_id: FromPath[uuid.UUID],

@@ -239,3 +239,21 @@ async def test_a_setting_held_for_begin_never_reaches_the_next_user_of_the_conne
         await engine.dispose()
     # Then it carries no tenant
     assert not seen
+
+
+async def test_a_begin_whose_setting_fails_still_ends_its_transaction(runtime: Runtime) -> None:
+    # Given one pooled connection holding a statement that fails after its BEGIN succeeds
+    engine = create_engine(runtime.settings.database_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            assert raw.dbapi_connection.hold("SELECT 1/0")
+            # When the first statement sends it
+            with pytest.raises(DBAPIError, match="division by zero"):
+                await connection.execute(text("SELECT 1"))
+            await connection.rollback()
+        # Then the aborted transaction was ended: the connection's next user can work
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await engine.dispose()

@@ -80,12 +80,13 @@ class TenantBeginConnection(AsyncAdapt_asyncpg_connection):
             if statement is not None and self._transaction is not None:
                 await driver.execute(statement)
             return
+        # Tracked before sending: should the setting fail after BEGIN succeeded, the
+        # rollback that follows must still end the (aborted) transaction on the server.
+        self._transaction = _Begun(driver)
         try:
             await driver.execute(f"BEGIN; {statement}")
         except Exception as error:
             self._handle_exception(error)
-        else:
-            self._transaction = _Begun(driver)
 
     def commit(self) -> None:
         self.with_begin = None

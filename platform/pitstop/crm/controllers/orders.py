@@ -61,7 +61,7 @@ class ServiceOrdersController(Controller):
     tags = ["service orders"]
     type_decoders = STRICT_DECODERS
 
-    @get("/", opt={"permission": "service_orders:read"})
+    @get("/", opt={"permission": "service_orders:read", READS_ONLY: True})
     async def list_orders(
         self,
         session: NamedDependency[AsyncSession],

@@ -120,7 +120,7 @@ class VehiclesController(Controller):
         )
         return mileage_out(reading)
 
-    @get("/{vehicle_id:uuid}/history", opt={"permission": "vehicles:read"})
+    @get("/{vehicle_id:uuid}/history", opt={"permission": "vehicles:read", READS_ONLY: True})
     async def history(
         self,
         vehicle_id: FromPath[uuid.UUID],

@@ -44,7 +44,8 @@ from pitstop.access.principal import Principal
 from pitstop.crm.discounts import DiscountProviders
 from pitstop.crm.extensions import CustomerExtensions
 from pitstop.db.base import Clock
-from pitstop.db.engine import SessionFactory
+from pitstop.db.engine import READ_ONLY, READS_ONLY, SessionFactory
+from pitstop.db.guard import READ_ONLY_SESSION
 from pitstop.events.types import EventCatalog
 from pitstop.identity.edge import REQUEST_SESSION, current_principal
 from pitstop.identity.notices import StaffNotices
@@ -71,12 +72,18 @@ def _session_provider(
 
         The transaction the edge authenticated in, when it opened one (PostgreSQL): the
         caller's standing and the handler's work are one transaction on one connection.
+        A route declaring ``reads_only`` gets a transaction that refuses writes.
         """
         held: AsyncSession | None = request.scope.get("state", {}).get(REQUEST_SESSION)
+        reads_only = bool(request.route_handler.opt.get(READS_ONLY))
         if held is None:
             async with sessions() as session, session.begin():
+                if reads_only:  # SQLite: begin deferred, not queued behind the writers
+                    session.info[READ_ONLY_SESSION] = True
+                    await session.connection(execution_options={READ_ONLY: True})
                 yield session
             return
+        held.info[READ_ONLY_SESSION] = reads_only  # refused alike on both databases
         try:
             yield held
         except BaseException:

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from pitstop.sdk import PluginSession, Unprocessable, new_id
 from pitstop_membership.models import (
@@ -298,8 +298,11 @@ async def redeem(
     source: Source,
     now: dt.datetime,
 ) -> LedgerEntry:
-    """Spend points: refused whole (422 ``insufficient_points``) if not all are spendable."""
-    await mature(session, account, now)
+    """Spend points: refused whole (422 ``insufficient_points``) if not all are spendable.
+
+    The lots are read once and matured in hand, and the entry, movements and updates are
+    written by one flush: the account stays locked for fewer round trips (issue 21)."""
+    lots = await _matured_open_lots(session, account, now)
     if points > spendable(account):
         raise Unprocessable.field(
             "points",
@@ -307,9 +310,29 @@ async def redeem(
             code="insufficient_points",
         )
     entry = record(session, account, EntryKind.redeem, -points, source, now)
-    lots = [lot for lot in await open_lots(session, account) if not lot.is_pending]
-    take(session, account, lots, entry, points, now)
+    take(session, account, [lot for lot in lots if not lot.is_pending], entry, points, now)
+    await session.flush()  # the entry leaves with its defaults, as every caller expects
     return entry
+
+
+async def _matured_open_lots(
+    session: PluginSession, account: MemberAccount, now: dt.datetime
+) -> list[PointLot]:
+    """:func:`mature` then :func:`open_lots`, in one statement: the lots either of them
+    would read, matured here as :func:`mature` would, the open ones in consumption order."""
+    statement = select(PointLot).where(
+        PointLot.account_id == account.id,
+        or_(
+            PointLot.remaining != 0,
+            and_(PointLot.is_pending.is_(True), PointLot.available_at <= now),
+        ),
+    )
+    lots = list((await session.scalars(statement)).all())
+    for lot in lots:
+        if lot.is_pending and lot.available_at <= now:
+            lot.is_pending = False
+            account.pending -= lot.remaining
+    return sorted((lot for lot in lots if lot.remaining != 0), key=consumption_order)
 
 
 async def debit(

@@ -13,7 +13,8 @@ from sqlalchemy.pool import NullPool
 
 from pitstop.bootstrap.models import load_models
 from pitstop.db.base import tenant_tables
-from pitstop.db.engine import create_engine
+from pitstop.db.engine import create_engine, session_factory
+from pitstop.db.tenant_context import tenant_scope
 from pitstop.demo import crm_book as demo_data
 from pitstop.runtime import Runtime
 from tests.conftest import ON_POSTGRES
@@ -212,3 +213,47 @@ async def test_no_policy_on_a_tenant_table_reads_a_setting_the_app_role_can_chan
     by_table = {name: [r[1] for r in rows if r[0] == name] for name in names}
     assert by_table == {name: ["tenant_isolation"] for name in names}
     assert all("pitstop.system" not in (r[2] or "") for r in rows)
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+async def test_a_setting_held_for_begin_never_reaches_the_next_user_of_the_connection(
+    runtime: Runtime, end: str
+) -> None:
+    # Given one pooled connection, and a session whose transaction asked for alpha's
+    # setting (held to go with its BEGIN) but ended before sending any statement
+    engine = create_engine(runtime.settings.database_url, pool_size=1, max_overflow=0)
+    try:
+        alpha = uuid.uuid4()
+        sessions = session_factory(engine)
+        with tenant_scope(alpha):
+            async with sessions() as session:
+                await session.connection()
+                await getattr(session, end)()
+        # When raw SQL next runs on that connection, setting nothing
+        async with engine.connect() as connection:
+            seen = (
+                await connection.execute(text("SELECT current_setting('pitstop.tenant_id', true)"))
+            ).scalar()
+            await connection.rollback()
+    finally:
+        await engine.dispose()
+    # Then it carries no tenant
+    assert not seen
+
+
+async def test_a_begin_whose_setting_fails_still_ends_its_transaction(runtime: Runtime) -> None:
+    # Given one pooled connection holding a statement that fails after its BEGIN succeeds
+    engine = create_engine(runtime.settings.database_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            assert raw.dbapi_connection.hold("SELECT 1/0")
+            # When the first statement sends it
+            with pytest.raises(DBAPIError, match="division by zero"):
+                await connection.execute(text("SELECT 1"))
+            await connection.rollback()
+        # Then the aborted transaction was ended: the connection's next user can work
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await engine.dispose()

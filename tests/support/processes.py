@@ -31,10 +31,10 @@ def sample_site(tmp_path: Path) -> Path:
     return info.parent
 
 
-def source_path(site: Path | None = None) -> str:
+def source_path(site: Path | None = None, root: Path = ROOT) -> str:
     """This checkout's source roots first, so a subprocess runs the code under test even
     when the editable install points at another checkout (a git worktree)."""
-    roots = [ROOT, ROOT / "platform", ROOT / "plugins", *([site] if site else [])]
+    roots = [root, root / "platform", root / "plugins", *([site] if site else [])]
     return os.pathsep.join(str(r) for r in roots)
 
 
@@ -104,10 +104,12 @@ def ready_process(
     return process
 
 
-def _environment(settings: Settings, tmp_path: Path, site: Path | None) -> dict[str, str]:
+def _environment(
+    settings: Settings, tmp_path: Path, site: Path | None, root: Path = ROOT
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PITSTOP_")}
     env.update(
-        PYTHONPATH=source_path(site),
+        PYTHONPATH=source_path(site, root),
         PITSTOP_DATABASE_URL=settings.database_url,
         PITSTOP_MIGRATION_DATABASE_URL=settings.migration_database_url,
         PITSTOP_REDIS_URL=settings.redis_url or "",
@@ -130,7 +132,9 @@ class UvicornServer:
     (readiness, a probe) instead of sleeping; a process that dies is reported with its output.
     """
 
-    def __init__(self, factory: str, settings: Settings, tmp_path: Path) -> None:
+    def __init__(self, factory: str, settings: Settings, tmp_path: Path, root: Path = ROOT) -> None:
+        """``root``: the checkout whose code is served (the HTTP bench serves an earlier
+        one beside this one to measure a change side by side)."""
         require_mark("e2e", "serves the app from a real uvicorn process")
         self.port = free_port()
         self.lines: queue.Queue[str | None] = queue.Queue()
@@ -140,8 +144,8 @@ class UvicornServer:
                 *(sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1"),
                 *("--port", str(self.port), "--log-level", "info", "--no-access-log"),
             ],
-            env=_environment(settings, tmp_path, None),
-            cwd=ROOT,
+            env=_environment(settings, tmp_path, None, root),
+            cwd=root,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

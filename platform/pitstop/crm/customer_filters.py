@@ -82,6 +82,17 @@ class CustomerFilters:
     internal: bool | None = None
     """Only the internal customer (true), or everyone but it (false, the default)."""
 
+    @property
+    def plain(self) -> bool:
+        """Nothing narrows the list (everyone but the internal customer, the default)."""
+        narrowing = (v for k, v in vars(self).items() if k != "internal")
+        return not self.internal and all(v is None for v in narrowing)
+
+    @property
+    def by_day(self) -> bool:
+        """A filter on local days: only these need the tenant's time zone."""
+        return self.last_visit_before is not None or self.last_visit_after is not None
+
 
 def customer_filters(
     segment: Segment = None,

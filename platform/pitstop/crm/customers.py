@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from pitstop.access.pii import PIIClass
 from pitstop.crm.customer_filters import CustomerFilters, conditions, of_store
+from pitstop.crm.customer_rows import CustomerRecord, customer_row
 from pitstop.crm.internal import internal_customer_id, refuse_if_internal
 from pitstop.crm.models import Customer, CustomerRfm, OrderStatus, ServiceOrder, Vehicle
 from pitstop.crm.schemas import CustomerCreate, CustomerPatch, Lifecycle
@@ -36,6 +37,7 @@ from pitstop.crm.validators import (
     normalize_phone,
     phone_last4,
 )
+from pitstop.db.base import new_id
 from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.events.outbox import emit
 from pitstop.personal_data import find
@@ -92,6 +94,7 @@ async def create_customer(
     await _check_phone_free(session, phone)
     await _check_store(session, data.home_store_id, "home_store_id")
     customer = Customer(
+        id=new_id(),  # known now: the event names it, and one flush writes both
         name=data.name.strip(),
         phone=phone,
         phone_last4=phone_last4(phone),
@@ -112,14 +115,15 @@ async def create_customer(
         consent_channel=data.consent_channel if data.marketing_consent else None,
     )
     session.add(customer)
-    await session.flush()
     return customer
 
 
 async def register_customer(
     session: AsyncSession, data: CustomerCreate, now: dt.datetime
 ) -> Customer:
-    """A new customer and its ``customer.created`` event, for every door in (API, console)."""
+    """A new customer and its ``customer.created`` event, for every door in (API, console).
+
+    The event's flush writes the customer too: one unit of work, not two (issue 21)."""
     customer = await create_customer(session, data, now)
     await emit(
         session,
@@ -233,15 +237,18 @@ async def derive(
 
 
 def with_derived(statement: Select[Any], today: dt.date | ColumnElement[dt.date]) -> Select[Any]:
-    """``statement`` (selecting ``Customer``) with what :func:`derive` computes, as columns.
+    """``statement`` (selecting ``Customer``, or ``customer_columns()``) with what
+    :func:`derive` computes, as columns.
 
     The same figures as :func:`derive`, folded into the customer's own statement as
     correlated subqueries and an outer join, so a detail or a page costs one round trip
     instead of four. Each subquery names the customer's tenant, so it stays within it on
     SQLite too (the ORM wall also filters each entity; row-level security on PostgreSQL).
+    The scores come as columns of the joined alias, not as an entity: a page of 50 need not
+    build 50 identity-mapped score objects only to copy five fields out of them.
     """
     columns, scores, onclause = _derived_columns(today)
-    return statement.add_columns(*columns, scores).outerjoin(scores, onclause)
+    return statement.add_columns(*columns).outerjoin(scores, onclause)
 
 
 @functools.lru_cache(maxsize=8)
@@ -277,19 +284,33 @@ def _derived_columns(
         _scalar(select(func.coalesce(spend, 0)).where(visits)),
         _scalar(select(func.max(ServiceOrder.completed_at)).where(visits)),
         lifecycle,
+        scores.r,
+        scores.f,
+        scores.m,
+        scores.segment,
+        scores.computed_at,
     )
     onclause = and_(scores.tenant_id == Customer.tenant_id, scores.customer_id == Customer.id)
     return columns, scores, onclause
+
+
+_DERIVED_WIDTH = 9
+"""How many columns :func:`with_derived` adds."""
 
 
 def _scalar(statement: Select[Any]) -> Any:
     return statement.correlate(Customer).scalar_subquery()
 
 
-def derived_of(row: Row[Any]) -> tuple[Customer, Derived]:
-    """A row of :func:`with_derived` as the customer and its :class:`Derived`."""
-    customer, count, total, last, lifecycle, rfm = tuple(row)
-    scores = None if rfm is None else RfmOut(rfm.r, rfm.f, rfm.m, rfm.segment, rfm.computed_at)
+def derived_of(row: Row[Any]) -> tuple[CustomerRecord, Derived]:
+    """A row of :func:`with_derived` as the customer (the entity, or a
+    :class:`CustomerRow` when the statement selected :func:`customer_columns`) and its
+    :class:`Derived`."""
+    values = tuple(row)
+    head = values[:-_DERIVED_WIDTH]
+    count, total, last, lifecycle, r, f, m, segment, computed_at = values[-_DERIVED_WIDTH:]
+    scores = None if computed_at is None else RfmOut(r, f, m, segment, computed_at)
+    customer = head[0] if len(head) == 1 else customer_row(head)
     return customer, Derived(int(count), int(total or 0), _aware(last), lifecycle, scores)
 
 

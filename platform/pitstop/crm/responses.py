@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from pitstop.access.masking import FreeText, Sensitive, free_text, sensitive
+from pitstop.crm.customer_rows import CustomerRecord
 from pitstop.crm.customers import Derived, age_band
 from pitstop.crm.models import (
-    Customer,
     MileageReading,
     ServiceOrder,
     ServiceOrderLine,
@@ -37,7 +37,9 @@ ERASED_NAME = "已注销客户"
 """What an erased customer is called from then on (not personal data)."""
 
 
-def customer_out(customer: Customer, derived: Derived) -> CustomerOut:
+def customer_out(customer: CustomerRecord, derived: Derived) -> CustomerOut:
+    """The one place a customer is wrapped for masking, whether read as an entity (a
+    detail, a change) or as a ``CustomerRow`` (a page)."""
     return CustomerOut(
         id=customer.id,
         name=Sensitive(customer.name, "name"),

@@ -27,12 +27,19 @@ from sqlalchemy.orm import Session
 
 from pitstop.db.guard import install_database_wall, install_orm_wall
 from pitstop.db.on_commit import install_on_commit
+from pitstop.db.pg_begin import tenant_begin_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 READ_ONLY = "pitstop_read_only"
 """An execution option: ``await session.connection(execution_options={READ_ONLY: True})``
 before a transaction's first statement says it will only read (authentication does)."""
+
+READS_ONLY = "reads_only"
+"""A route's ``opt`` key: its transaction only reads, so on SQLite it begins deferred and
+does not queue behind the writers. The ORM wall refuses a write in such a transaction
+(``READ_ONLY_SESSION``), so a route that starts writing fails its tests at once
+instead of meeting "database is locked" under load."""
 
 
 class PitstopSession(Session):
@@ -60,6 +67,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.pop("poolclass", None)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
+    if url.startswith("postgresql+asyncpg"):
+        kwargs.setdefault("module", tenant_begin_dbapi())  # the tenant setting with BEGIN
     return create_async_engine(url, **kwargs)
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnClause
 
 from pitstop.db.base import TenantModel, tenant_tables
+from pitstop.db.pg_begin import TenantBeginConnection, setting_statement
 from pitstop.db.tenant_context import (
     TenantContextMissing,
     current_context,
@@ -46,11 +47,31 @@ from pitstop.db.tenant_context import (
 )
 from pitstop.db.tenant_values import CrossTenantWrite, check_insert, check_update
 
-__all__ = ["CrossTenantWrite", "UnfilteredStatement", "install_orm_wall"]
+__all__ = [
+    "READ_ONLY_SESSION",
+    "CrossTenantWrite",
+    "UnfilteredStatement",
+    "WriteInReadOnly",
+    "install_orm_wall",
+]
+
+READ_ONLY_SESSION = "pitstop_read_only_session"
+"""``session.info`` key: the session's transaction was declared to only read (a route's
+``reads_only``, :mod:`pitstop.db.engine`); a write in it is refused."""
 
 
 class UnfilteredStatement(RuntimeError):
     """A statement names a tenant table through its ``Table``: the tenant filter cannot apply."""
+
+
+class WriteInReadOnly(RuntimeError):
+    """A write in a transaction declared read-only: on SQLite it began deferred, and its
+    write would fail with "database is locked" whenever another writer got there first."""
+
+
+def _refuse_writes(session: Session, what: str) -> None:
+    if session.info.get(READ_ONLY_SESSION):
+        raise WriteInReadOnly(f"{what} in a transaction declared reads_only")
 
 
 def install_orm_wall(session_class: type[Session]) -> None:
@@ -155,6 +176,8 @@ def _forget_table_names(mapper: Mapper[Any], class_: type) -> None:
 def _filter_by_tenant(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         return  # the parent statement's criteria already propagate to these loads
+    if state.is_insert or state.is_update or state.is_delete:
+        _refuse_writes(state.session, "an INSERT, UPDATE or DELETE")
     if not _touches_tenant_table(state):
         return
     sync_database_tenant(state.session)
@@ -168,7 +191,28 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     _refuse_table_statements(state)
     if state.is_update or state.is_delete:
         check_update(state, tenant_id)
-    state.statement = state.statement.options(_tenant_criteria(tenant_id))
+    state.statement = _filtered(state.statement, tenant_id)
+
+
+_FILTERED: weakref.WeakKeyDictionary[Any, dict[uuid.UUID, Any]] = weakref.WeakKeyDictionary()
+"""A statement with the tenant's criteria, kept per statement and tenant while the
+statement lives. ``options()`` makes a new statement, whose cache key SQLAlchemy then
+generates on every execute (a tenth of a GET's CPU, issue 21); a statement built once (the
+customer detail, authentication's) is filtered once per tenant instead. The criteria's
+tenant is a bound value of the key, so every tenant's copy compiles to the same SQL."""
+_FILTERED_PER_STATEMENT = 256
+
+
+def _filtered(statement: Any, tenant_id: uuid.UUID) -> Any:
+    per_tenant = _FILTERED.get(statement)
+    if per_tenant is None:
+        per_tenant = _FILTERED[statement] = {}
+    filtered = per_tenant.get(tenant_id)
+    if filtered is None:
+        if len(per_tenant) >= _FILTERED_PER_STATEMENT:
+            per_tenant.clear()
+        filtered = per_tenant[tenant_id] = statement.options(_tenant_criteria(tenant_id))
+    return filtered
 
 
 @functools.lru_cache(maxsize=1024)
@@ -235,6 +279,7 @@ def _refusal(state: ORMExecuteState, tenant_tables: frozenset[str]) -> str:
 
 
 def _stamp_and_check(session: Session, flush_context: Any, instances: Any) -> None:
+    _refuse_writes(session, "a flush")
     sync_database_tenant(session)
     tenant_id = maybe_tenant_id()
     for obj in session.new:
@@ -271,10 +316,14 @@ def _wanted_setting() -> str:
 
 
 def _apply_setting(session: Session, connection: Connection) -> None:
+    """Held for the transaction's ``BEGIN`` when it has not been sent yet
+    (:mod:`pitstop.db.pg_begin`: one round trip for both), else run now."""
     wanted = _wanted_setting()
     if session.info.get(_INFO_KEY) == wanted:
         return
-    connection.execute(_SET_TENANT, {"tenant": wanted})
+    adapter = connection.connection.dbapi_connection
+    if not (isinstance(adapter, TenantBeginConnection) and adapter.hold(setting_statement(wanted))):
+        connection.execute(_SET_TENANT, {"tenant": wanted})
     session.info[_INFO_KEY] = wanted
 
 

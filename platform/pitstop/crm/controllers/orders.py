@@ -30,6 +30,7 @@ from pitstop.crm.schemas import (
     ServiceOrderOut,
 )
 from pitstop.db.base import Clock
+from pitstop.db.engine import READS_ONLY
 from pitstop.inputs import checked_day
 from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.tenancy.periods import checked_period, tenant_timezone
@@ -60,7 +61,7 @@ class ServiceOrdersController(Controller):
     tags = ["service orders"]
     type_decoders = STRICT_DECODERS
 
-    @get("/", opt={"permission": "service_orders:read"})
+    @get("/", opt={"permission": "service_orders:read", READS_ONLY: True})
     async def list_orders(
         self,
         session: NamedDependency[AsyncSession],
@@ -103,7 +104,7 @@ class ServiceOrdersController(Controller):
         order, lines = await service.open_order(session, data, principal, clock())
         return order_out(order, lines)
 
-    @get("/{order_id:uuid}", opt={"permission": "service_orders:read"})
+    @get("/{order_id:uuid}", opt={"permission": "service_orders:read", READS_ONLY: True})
     async def get_order(
         self,
         order_id: FromPath[uuid.UUID],

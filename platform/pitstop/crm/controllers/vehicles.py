@@ -25,6 +25,7 @@ from pitstop.crm.schemas import (
     VehiclePatch,
 )
 from pitstop.db.base import Clock
+from pitstop.db.engine import READS_ONLY
 from pitstop.inputs import SearchText
 from pitstop.pagination import Limit, Page, keyset, page_of
 from pitstop.settings import Settings
@@ -73,7 +74,7 @@ class VehiclesController(Controller):
         vehicle = await service.register_vehicle(session, data, now)
         return vehicle_out(vehicle, now.date())
 
-    @get("/{vehicle_id:uuid}", opt={"permission": "vehicles:read"})
+    @get("/{vehicle_id:uuid}", opt={"permission": "vehicles:read", READS_ONLY: True})
     async def get_vehicle(
         self,
         vehicle_id: FromPath[uuid.UUID],
@@ -119,7 +120,7 @@ class VehiclesController(Controller):
         )
         return mileage_out(reading)
 
-    @get("/{vehicle_id:uuid}/history", opt={"permission": "vehicles:read"})
+    @get("/{vehicle_id:uuid}/history", opt={"permission": "vehicles:read", READS_ONLY: True})
     async def history(
         self,
         vehicle_id: FromPath[uuid.UUID],

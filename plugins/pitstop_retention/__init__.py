@@ -43,6 +43,7 @@ from .settings import RetentionSettings
 from .store_intervals import StoreIntervalsController, recompute_store
 from .subscriptions import SUBSCRIPTIONS
 from .survey_page import SurveyPageController
+from .wording import MESSAGES
 
 _DESK = {"hq_admin", "store_manager", "service_advisor"}
 
@@ -53,7 +54,8 @@ def plugin_info() -> PluginInfo:
         name="retention",
         version="0.1.0",
         title="客户保持 Retention",
-        sdk=">=1.4,<2",
+        sdk=">=1.5,<2",
+        messages=MESSAGES,
         settings=RetentionSettings,
         permissions=(
             permission(

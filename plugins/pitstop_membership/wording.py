@@ -1,0 +1,30 @@
+"""The membership API's refusals in Chinese (``PluginInfo.messages``, SDK 1.5): its problem
+documents read in the reader's language like the core's; a voucher's status in a message is
+worded too. tests/plugins/test_plugin_wording.py fails on a refusal missing here."""
+
+from __future__ import annotations
+
+ZH_CN = {
+    "a voucher that is %(status)s cannot be voided": "状态为“%(status)s”的券不能作废",
+    "an override needs an end date": "手动调整等级须有结束日期",
+    "differs from the order's store": "与工单所在门店不同",
+    "is in the past": "不能是过去的时间",
+    "must be 1 to %(n)s characters": "须为 1 到 %(n)s 个字符",
+    "must not be zero": "不能为零",
+    "no such tier in this programme": "本会员计划没有这个等级",
+    "no such voucher": "没有这张券",
+    "no such voucher template": "没有这个券模板",
+    "not one of %(values)s": "不是以下之一：%(values)s",
+    "only %(n)s points can be spent now": "目前只能使用 %(n)s 积分",
+    "required for staff of several stores": "在多个门店工作的员工必填",
+    "the member holds only %(n)s points": "会员只有 %(n)s 积分",
+    "the order is another customer's": "该工单属于其他客户",
+    "the same Idempotency-Key is in flight": "相同的 Idempotency-Key 正在处理中",
+    "the shop itself": "即本店",
+    "this Idempotency-Key was used with a different request":
+        "这个 Idempotency-Key 已用于另一个不同的请求",
+    "this customer is not a member": "该客户不是会员",
+    # a voucher's statuses, as they appear in the messages above
+    "issued": "已发放", "redeemed": "已使用", "expired": "已过期", "voided": "已作废",
+}  # fmt: skip
+MESSAGES = {"zh_CN": ZH_CN}

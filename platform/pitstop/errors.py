@@ -39,6 +39,9 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
     title = "Bad request"
+    own: OwnMessages | None = None
+    """The words of the plugin that refused inside a core route (a code it would not
+    redeem), set by the host: its problem document is worded as the plugin's own routes'."""
 
     def __init__(
         self,
@@ -140,7 +143,7 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[
         errors=exc.errors,
         headers=exc.headers,
         language=reader_language(request.scope),
-        own=_own_messages(request),
+        own=exc.own or _own_messages(request),
         **exc.extra,
     )
 

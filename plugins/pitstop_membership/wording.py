@@ -1,6 +1,8 @@
 """The membership API's refusals in Chinese (``PluginInfo.messages``, SDK 1.5): its problem
-documents read in the reader's language like the core's; a voucher's status in a message is
-worded too. tests/plugins/test_plugin_wording.py fails on a refusal missing here."""
+documents read in the reader's language like the core's, and so does a voucher refused at
+an order through the core's voucher route (the host hands the refusal these words); a
+voucher's status in a message is worded too. tests/plugins/test_plugin_wording.py fails on
+a refusal missing here."""
 
 from __future__ import annotations
 
@@ -24,6 +26,15 @@ ZH_CN = {
     "this Idempotency-Key was used with a different request":
         "这个 Idempotency-Key 已用于另一个不同的请求",
     "this customer is not a member": "该客户不是会员",
+    # a voucher refused at an order (redeem_code, through the core's voucher route)
+    "this voucher is already on this order": "这张券已用在这张工单上",
+    "this voucher is %(status)s": "这张券%(status)s",
+    "this voucher is not valid yet": "这张券尚未生效",
+    "this voucher belongs to another customer": "这张券属于其他客户",
+    "this voucher cannot be used at this store": "这张券不能在本门店使用",
+    "the order must come to at least %(n)s fen": "工单金额须至少 %(n)s 分",
+    "no line of this order is one the voucher applies to": "这张工单没有适用这张券的项目",
+    "this voucher was just used on another order": "这张券刚刚已用在另一张工单上",
     # a voucher's statuses, as they appear in the messages above
     "issued": "已发放", "redeemed": "已使用", "expired": "已过期", "voided": "已作废",
 }  # fmt: skip

@@ -14,6 +14,12 @@ ZH_CN = {
     "no such referral code": "没有这个推荐码",
     "no such store of yours": "没有这个门店（或不在您的门店范围内）",
     "one of %(values)s": "须为以下之一：%(values)s",
+    # linking a new customer to a code (linking.refused)
+    "the code has expired": "推荐码已过期",
+    "no such customer": "没有这个客户",
+    "a customer cannot refer themselves": "客户不能推荐自己",
+    "already has a referral": "已有推荐关系",
+    "not a new customer": "不是新客户",
     # a referral's statuses, as they appear in the messages above
     "pending": "待满足条件", "qualified": "已达成", "rewarded": "已奖励",
     "rejected": "已驳回", "disqualified": "不符合条件", "review": "审核中",

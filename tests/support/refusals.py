@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 MESSAGE_ARGUMENT = {"field": 1, "HoursInvalid": 1, "InviteRefused": 0, "Unprocessable": 0,
                     "Conflict": 0, "NotFound": 0, "Forbidden": 0, "Unauthorized": 0,
-                    "TooManyRequests": 0, "ApiError": 0, "_refuse": 0}  # fmt: skip
+                    "TooManyRequests": 0, "ApiError": 0, "_refuse": 0, "illegal": 2,
+                    "refused": 2}  # fmt: skip
 """Where each way of refusing takes its human message."""
 
 

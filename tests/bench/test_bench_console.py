@@ -9,9 +9,9 @@ so the KPI board, the segment sizes and the plugins' worklists read what `make r
 Issue 20 wants every page within 200 ms p50 and the front-desk search within 100 ms p50.
 
 The KPI board is bounded as HQ opens it (this month against the last); a whole year
-against the year before is printed beside it, not bounded: its cost is the plugins'
-tiles (asked for both periods) and the weekly series, which grow with the days asked
-(docs/console.md, "Speed").
+against the year before is printed beside it, not bounded (it is over the budget): the
+insights services' figures and weekly series and the plugins' tiles, asked for both
+periods, grow with the days asked (docs/console.md, "Speed").
 
 The front desk is read by the SH001 advisor; the HQ pages and the plugins' worklists by
 the chain's HQ admin, who sees every store (the largest page each can be).

@@ -23,7 +23,13 @@ from litestar.exceptions import (
 )
 
 from pitstop.db.tenant_context import TenantContextMissing
-from pitstop.wording import SOURCE_LANGUAGE, localized, reader_language
+from pitstop.wording import (
+    SOURCE_LANGUAGE,
+    WORDING_KEY,
+    OwnMessages,
+    localized,
+    reader_language,
+)
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("pitstop.errors")
@@ -33,6 +39,9 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
     title = "Bad request"
+    own: OwnMessages | None = None
+    """The words of the plugin that refused inside a core route (a code it would not
+    redeem), set by the host: its problem document is worded as the plugin's own routes'."""
 
     def __init__(
         self,
@@ -104,6 +113,7 @@ def problem(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     language: str = SOURCE_LANGUAGE,
+    own: OwnMessages | None = None,
     **extra: Any,
 ) -> Response[dict[str, Any]]:
     """An RFC 9457 problem document; its human parts in ``language`` (``pitstop.wording``:
@@ -119,7 +129,7 @@ def problem(
     if errors:
         body["errors"] = errors
     if language != SOURCE_LANGUAGE:
-        body = localized(body, language)
+        body = localized(body, language, own)
         headers = {**(headers or {}), "Content-Language": language.replace("_", "-")}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -133,8 +143,18 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[
         errors=exc.errors,
         headers=exc.headers,
         language=reader_language(request.scope),
+        own=exc.own or _own_messages(request),
         **exc.extra,
     )
+
+
+def _own_messages(request: Request[Any, Any, Any]) -> OwnMessages | None:
+    """A plugin route's own messages (``PluginInfo.messages``, SDK 1.5), if it is one."""
+    try:
+        own = request.route_handler.opt.get(WORDING_KEY)
+    except Exception:  # no handler resolved (routing failed): the kernel's words only
+        return None
+    return own if isinstance(own, OwnMessages) else None
 
 
 NOT_BLANK = r"\S"
@@ -231,7 +251,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         errors = [{"field": "body", "message": str(exc.detail)}]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "validation_failed", detail, errors=errors,
-                   language=reader_language(request.scope))  # fmt: skip
+                   language=reader_language(request.scope), own=_own_messages(request))  # fmt: skip
 
 
 def _query_name(request: Request[Any, Any, Any], key: str) -> str:

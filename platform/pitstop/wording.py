@@ -11,6 +11,12 @@ one of :data:`PATTERNS` and worded with the value kept (a value the catalog know
 an order status, is translated too); anything else stays English. ``tests/unit/
 test_error_wording.py`` fails on a message of a console service that has no Chinese.
 
+A plugin's own messages are its own (SDK 1.5): ``PluginInfo.messages`` maps a language to
+``{English message: translation}``, a message with a value in it written with the value as
+``%(name)s`` on both sides. The host puts them, compiled as :class:`OwnMessages`, in the
+``opt`` of the plugin's routes (:data:`WORDING_KEY`), and a problem document of those
+routes is worded by them first, then by the kernel's catalog.
+
 Who reads in which language: a staff member's own choice (``users.language``, which the
 console's switch keeps and the edge reads with their standing), else the request's
 ``Accept-Language`` (an integration's API key), else English.
@@ -82,6 +88,9 @@ _PATTERNS = (
 )  # fmt: skip
 PATTERNS = tuple((re.compile(pattern), text) for pattern, text in _PATTERNS)
 """A message with a value in it, and its catalog entry (the value as ``%(name)s``)."""
+WORDING_KEY = "pitstop_wording"
+"""The ``opt`` key under which a plugin's routes carry its :class:`OwnMessages`."""
+_PLACEHOLDER = re.compile(r"%\\\((?P<name>\w+)\\\)s")
 KEPT = frozenset({"key", "n", "id", "name", "code", "text", "time"})
 """Values shown as they came (a field name, a number, an id, a name someone typed)."""
 
@@ -101,9 +110,49 @@ def catalog(language: str) -> Mapping[str, str]:
     }
 
 
-def worded(message: str, language: str) -> str:
-    """``message`` in ``language``: as the catalog has it, or by its pattern with its
-    values kept, or as it came."""
+class OwnMessages:
+    """A plugin's messages (``PluginInfo.messages``), each with a ``%(name)s`` in it made a
+    pattern once, when the plugin's routes are mounted."""
+
+    def __init__(self, messages: Mapping[str, Mapping[str, str]]) -> None:
+        self.exact = {language: dict(table) for language, table in messages.items()}
+        self.patterns = {
+            language: [(_pattern(msgid), text) for msgid, text in table.items() if "%(" in msgid]
+            for language, table in messages.items()
+        }
+
+    def word(self, message: str, language: str) -> str | None:
+        """``message`` in ``language`` if the plugin words it, else None."""
+        table = self.exact.get(language, {})
+        if message in table:
+            return table[message]
+        for pattern, text in self.patterns.get(language, ()):
+            found = pattern.match(message)
+            if found:
+                return text % {k: self._value(k, v, language) for k, v in found.groupdict().items()}
+        return None
+
+    def _value(self, name: str, value: str, language: str) -> str:
+        """A value as the kernel words it, the plugin's own words (a stage, a status) first."""
+        if name in KEPT:
+            return value
+        table = self.exact.get(language, {})
+        words = value.split(", ") if name == "values" else [value]
+        return ", ".join(table.get(w) or catalog(language).get(w, w) for w in words)
+
+
+def _pattern(msgid: str) -> re.Pattern[str]:
+    """``"the offer is %(status)s"`` → ``^the offer is (?P<status>.+)$``."""
+    return re.compile("^" + _PLACEHOLDER.sub(r"(?P<\g<name>>.+?)", re.escape(msgid)) + "$")
+
+
+def worded(message: str, language: str, own: OwnMessages | None = None) -> str:
+    """``message`` in ``language``: as the plugin (``own``) or the catalog has it, or by its
+    pattern with its values kept, or as it came."""
+    if own is not None:
+        mine = own.word(message, language)
+        if mine is not None:
+            return mine
     table = catalog(language)
     if not table:
         return message
@@ -151,12 +200,14 @@ def reader_language(scope: Mapping[str, Any]) -> str:
     return accepted_language(header) or SOURCE_LANGUAGE
 
 
-def localized(body: dict[str, Any], language: str) -> dict[str, Any]:
-    """A problem document's human parts in ``language``; ``code``, ``field`` and the rest
-    as they were."""
+def localized(
+    body: dict[str, Any], language: str, own: OwnMessages | None = None
+) -> dict[str, Any]:
+    """A problem document's human parts in ``language`` (a plugin's route: its ``own``
+    messages first); ``code``, ``field`` and the rest as they were."""
     if language == SOURCE_LANGUAGE:
         return body
-    word: Callable[[str], str] = lambda text: worded(text, language)  # noqa: E731
+    word: Callable[[str], str] = lambda text: worded(text, language, own)  # noqa: E731
     shown = dict(body)
     for key in ("title", "detail"):
         if isinstance(body.get(key), str):

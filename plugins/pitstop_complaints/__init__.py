@@ -36,6 +36,7 @@ from .api import ComplaintsController, KpisController, NotificationsController
 from .requests import on_complaint_requested
 from .settings import ComplaintSettings
 from .sla import sla_check, sla_sweep
+from .wording import MESSAGES
 
 _STAFF = {"hq_admin", "hq_analyst", "store_manager", "service_advisor"}
 
@@ -46,7 +47,8 @@ def plugin_info() -> PluginInfo:
         name="complaints",
         version="0.1.0",
         title="客诉 SLA Complaints",
-        sdk=">=1.3,<2",
+        sdk=">=1.5,<2",
+        messages=MESSAGES,
         settings=ComplaintSettings,
         permissions=(
             permission("complaints:read", "Read complaints of one's stores", _STAFF),

@@ -53,6 +53,7 @@ from pitstop_membership.kpis import tile as kpis_tile
 from pitstop_membership.settings import MembershipSettings
 from pitstop_membership.voucher_api import VoucherController
 from pitstop_membership.voucher_events import VOUCHER_EVENT_TYPES
+from pitstop_membership.wording import MESSAGES
 
 __all__ = ["models"]
 
@@ -85,7 +86,8 @@ def plugin_info() -> PluginInfo:
                 {"hq_admin", "marketing"},
             ),
         ),
-        sdk=">=1.4,<2",
+        sdk=">=1.5,<2",
+        messages=MESSAGES,
         events=EVENT_TYPES + VOUCHER_EVENT_TYPES,
         description=(
             "Tiers on rolling spend, points in lots that expire, clawback on refunds, and a "

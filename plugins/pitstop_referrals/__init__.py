@@ -39,6 +39,7 @@ from .kpis import tile as kpi_tile
 from .lifecycle import on_order_completed, on_order_refunded, qualify, sweep
 from .rewards import ask_again, on_answer
 from .settings import ReferralSettings
+from .wording import MESSAGES
 
 _DESK = {"hq_admin", "store_manager", "service_advisor"}
 
@@ -49,7 +50,8 @@ def plugin_info() -> PluginInfo:
         name="referrals",
         version="0.1.0",
         title="推荐有礼 Referrals",
-        sdk=">=1.4,<2",
+        sdk=">=1.5,<2",
+        messages=MESSAGES,
         settings=ReferralSettings,
         permissions=(
             permission(

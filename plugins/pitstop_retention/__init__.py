@@ -44,6 +44,7 @@ from .store_intervals import StoreIntervalsController, recompute_store
 from .subscriptions import SUBSCRIPTIONS
 from .survey_page import SurveyPageController
 from .weekly import StatesWeeklyController
+from .wording import MESSAGES
 
 _DESK = {"hq_admin", "store_manager", "service_advisor"}
 
@@ -55,6 +56,7 @@ def plugin_info() -> PluginInfo:
         version="0.1.0",
         title="客户保持 Retention",
         sdk=">=1.5,<2",
+        messages=MESSAGES,
         settings=RetentionSettings,
         permissions=(
             permission(

@@ -41,6 +41,7 @@ from .events import EVENT_TYPES
 from .lead_api import LeadsController
 from .offers import expire_offer, sweep
 from .settings import TradeinSettings
+from .wording import MESSAGES
 
 _DESK = {"hq_admin", "store_manager", "service_advisor"}
 
@@ -51,7 +52,8 @@ def plugin_info() -> PluginInfo:
         name="tradein",
         version="0.1.0",
         title="换购 Trade-in",
-        sdk=">=1.4,<2",
+        sdk=">=1.5,<2",
+        messages=MESSAGES,
         settings=TradeinSettings,
         permissions=(
             permission(

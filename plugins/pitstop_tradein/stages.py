@@ -45,7 +45,8 @@ def check_move(stage: str, to: str) -> None:
     """Refuse an illegal move with a 409 naming the stage and what it allows."""
     if to not in MOVES[stage]:
         raise Conflict(
-            f"a lead at stage {stage} cannot move to {to}; allowed: {allowed(stage) or 'none'}",
+            f"a lead at stage {stage} cannot move to {to};"
+            f" allowed: {', '.join(allowed(stage)) or 'none'}",
             code="illegal_stage_move",
             stage=stage,
             to=to,

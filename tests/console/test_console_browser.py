@@ -1,10 +1,11 @@
 """The console in a real browser: Playwright driving Debian's Chromium against the real app.
 
-Eight journeys, one served app and one browser for the module (a fresh browser context, so
-fresh cookies, per test). Everything finer (each error, header, format) is checked without
-a browser in test_console_pages.py. Each journey saves a screenshot of its main page under
-artifacts/console/ (git-ignored). With ``PITSTOP_TEST_REQUIRE_SERVICES=1`` (CI) a missing
-Chromium or Playwright fails the module instead of skipping it.
+Nine journeys (the last on a phone's screen), one served app and one browser for the
+module (a fresh browser context, so fresh cookies, per test). Everything finer (each
+error, header, format) is checked without a browser in test_console_pages.py. Each
+journey saves a screenshot of its main page under artifacts/console/ (git-ignored). With
+``PITSTOP_TEST_REQUIRE_SERVICES=1`` (CI) a missing Chromium or Playwright fails the module
+instead of skipping it.
 """
 
 from __future__ import annotations
@@ -357,3 +358,42 @@ def test_hq_hires_a_technician_and_changes_their_role_and_state(page: Any, site:
         [sh002],
         False,
     )
+
+
+PHONE = {"width": 390, "height": 844}
+"""A phone's screen in CSS pixels (an iPhone 12 to 15)."""
+WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                 && !e.closest('.board, .list, .lines, table'))
+    .map(e => e.tagName + (e.id ? '#' + e.id : ''))"""
+"""Elements reaching past the screen's right edge, outside the parts made to scroll sideways
+(a board's columns, a wide table, which the page lets the reader swipe)."""
+
+
+def _width(page: Any) -> tuple[int, list[str]]:
+    """How wide the page is (the screen's width when it fits), and what sticks out."""
+    scroll = page.evaluate("() => document.documentElement.scrollWidth")
+    return max(scroll, PHONE["width"]), page.evaluate(WIDER_THAN_THE_SCREEN)
+
+
+def test_an_advisor_works_the_front_desk_on_a_phone(chromium: Any, site: Site) -> None:
+    # Given an advisor on a phone's screen, and a customer with a car
+    context = chromium.new_context(base_url=site.base, locale="zh-CN", viewport=PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        customer_id, mobile, vehicle_id = site.customer_with_car()
+        sign_in(page, CHAIN_LOGINS["service_advisor"])
+        # When they search by the last four digits, open the customer and a new order
+        page.fill("#q", mobile[-4:])
+        page.press("#q", "Enter")
+        page.click(f"a[href='/console/customers/{customer_id}']")
+        seen = {"customer": _width(page)}
+        page.goto(f"/console/orders/new?vehicle_id={vehicle_id}")
+        seen["new order"] = _width(page)
+        # Then neither page is wider than the screen, and the search box is at hand
+        assert seen == {"customer": (PHONE["width"], []), "new order": (PHONE["width"], [])}
+        assert page.locator("#q").is_visible()
+        shot(page, "phone-new-order")
+    finally:
+        context.close()

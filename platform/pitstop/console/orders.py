@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop import wording
 from pitstop.access.principal import Principal
 from pitstop.console.forms import FormErrors, convert, errors_of, quantity_of, yuan_to_fen
 from pitstop.console.i18n import N_, local_day_bounds
@@ -213,6 +214,8 @@ class OrdersController(Controller):
             return await _order_page(desk, session, principal, clock, order_id, exc.errors, 422)
         except (Unprocessable, Conflict) as exc:
             errors = {"code": exc.detail} if isinstance(exc, Conflict) else errors_of(exc)
+            if exc.own is not None:  # a plugin's refusal: worded as its API words it
+                errors = {k: wording.worded(v, desk.language, exc.own) for k, v in errors.items()}
             return await _order_page(desk, session, principal, clock, order_id, errors, 422)
         return Redirect(f"/console/orders/{order_id}", status_code=303)
 

@@ -22,6 +22,7 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pitstop import wording
 from pitstop.access.masking import TYPE_ENCODERS, free_text_in
 from pitstop.access.principal import Principal
 from pitstop.console import i18n
@@ -86,6 +87,8 @@ class Desk:
     """This page's path, where the language switch comes back to."""
     plugin_labels: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
     """plugin → language → its translations (``ConsolePages.labels``)."""
+    plugin_messages: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+    """plugin → language → its refusals' translations (``PluginInfo.messages``, SDK 1.5)."""
 
     def page(self, template: str, status: int = 200, **context: Any) -> Template:
         return Template(template, context=self.context(**context), status_code=status)
@@ -99,9 +102,13 @@ class Desk:
         return Template(f"{plugin}/{template}", context=context, status_code=status)
 
     def plugin_gettext(self, plugin: str) -> Any:
+        """The plugin's labels, then its refusals as its API words them, then the core's."""
         own = self.plugin_labels.get(plugin, {}).get(self.language, {})
+        refusals = wording.OwnMessages(self.plugin_messages.get(plugin, {}))
         core = i18n.translator(self.language)
-        return lambda message: own.get(message) or core(message)
+        return lambda message: (
+            own.get(message) or refusals.word(message, self.language) or core(message)
+        )
 
     def context(self, **context: Any) -> dict[str, Any]:
         """What every template gets; ``errors`` (field → message) in the reader's language."""
@@ -140,13 +147,15 @@ async def provide_desk(
     tenant = await session.get(Tenant, principal.tenant_id)
     entries = list(NAV)
     labels = {n: p.console.labels for n, p in plugins.plugins.items() if p.console is not None}
+    messages = {n: plugins.plugins[n].info.messages for n in labels}
     if any(p.console is not None and p.console.links for p in plugins.plugins.values()):
         entries += _plugin_links(plugins, await plugins.enabled(session), language)
     nav = [entry for entry in entries if principal.can(entry.permission)]
     if tenant is None:
-        return Desk(principal, language, nav=nav, here=here, plugin_labels=labels)
+        return Desk(principal, language, nav=nav, here=here, plugin_labels=labels,
+                    plugin_messages=messages)  # fmt: skip
     zone, currency, name = tenant.timezone, tenant.currency, tenant.name
-    return Desk(principal, language, zone, currency, name, nav, here, labels)
+    return Desk(principal, language, zone, currency, name, nav, here, labels, messages)
 
 
 def _plugin_links(host: PluginHost, enabled: Mapping[str, Any], language: str) -> list[NavEntry]:

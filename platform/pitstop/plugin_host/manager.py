@@ -51,6 +51,7 @@ from pitstop.crm.discounts import DiscountOffer
 from pitstop.crm.models import ServiceOrder
 from pitstop.db.base import utcnow
 from pitstop.db.tenant_context import current_tenant_id
+from pitstop.errors import ApiError
 from pitstop.events.types import UndeclaredEvent
 from pitstop.insights.schemas import KpiTile
 from pitstop.messaging.service import Request, last_contacts
@@ -73,6 +74,7 @@ from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.tenancy.periods import Period
 from pitstop.tenancy.plugin_settings import settings_from_stored
 from pitstop.tenancy.sealing import Sealer
+from pitstop.wording import OwnMessages
 
 ENTRY_POINT_GROUP = "pitstop"
 log = structlog.get_logger("pitstop.plugins")
@@ -447,7 +449,13 @@ class PluginHost:
             if plugin not in enabled:
                 continue
             ctx = await self.context(session, plugin, principal=principal, row=enabled[plugin])
-            offer = await self.callers.call("redeem_code", plugin, ctx=ctx, order=view, code=code)
+            try:
+                offer = await self.callers.call(
+                    "redeem_code", plugin, ctx=ctx, order=view, code=code
+                )
+            except ApiError as exc:  # the plugin's refusal, in its own words (SDK 1.5)
+                exc.own = exc.own or OwnMessages(self.plugins[plugin].info.messages)
+                raise
             if offer is None:
                 continue
             if not isinstance(offer, DiscountOffer):

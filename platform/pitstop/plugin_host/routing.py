@@ -27,6 +27,7 @@ from pitstop.identity.edge import permission_guard
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.tenancy.models import TenantPlugin
+from pitstop.wording import WORDING_KEY, OwnMessages
 
 _ROW_KEY = "pitstop_plugin_row"
 """The guard's row (enabled, settings) handed to the context: one read per request."""
@@ -49,7 +50,7 @@ def _router(name: str, handlers: list[Any], host: PluginHost, sessions: SessionF
         guards=[enabled_guard(name, sessions, host.clock), permission_guard],
         dependencies={"ctx": Provide(context_provider(name, host))},
         tags=[name],
-        opt={PLUGIN_KEY: name},
+        opt={PLUGIN_KEY: name, WORDING_KEY: OwnMessages(host.plugins[name].info.messages)},
     )
 
 

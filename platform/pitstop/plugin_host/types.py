@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -40,6 +40,10 @@ class PluginInfo:
     events: tuple[EventType, ...] = ()
     """The event types the plugin emits, each with its payload Struct (SDK 1.1):
     ``ctx.emit`` checks payloads against them, ``GET /api/v1/events/types`` publishes them."""
+    messages: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The plugin's refusals in other languages (SDK 1.5): ``{"zh_CN": {English: Chinese}}``,
+    a value in a message as ``%(name)s`` on both sides; its API's problem documents are
+    worded with them in the reader's language (``pitstop.wording``)."""
 
     def __post_init__(self) -> None:
         names = [e.name for e in self.events]

@@ -66,7 +66,7 @@ def test_the_guides_plugin_and_tests_run_from_a_fresh_scaffold(tmp_path: Path) -
         path.write_text(template, "utf-8")
     # When the partner runs pytest in their distribution (no install: it is on the path)
     out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], dist, _env(dist))
-    # Then the guide's six tests and the scaffold's two pass: the route answers, the
-    # completed order is handled, the task, the schedule and the command run, and the
-    # console page and the 360° panel show the note
-    assert re.search(r"\b8 passed\b", out), out
+    # Then the guide's seven tests and the scaffold's two pass: the route answers, its
+    # refusal reads in the reader's language, the completed order is handled, the task,
+    # the schedule and the command run, and the console page and the 360° panel show the note
+    assert re.search(r"\b9 passed\b", out), out

@@ -352,3 +352,23 @@ async def test_the_liability_report_settles_vouchers_across_stores(club: KitClub
         f"{BASE}/reports/vouchers?store_id={sh002}", headers=await club.headers("store_manager")
     )
     assert (other.status_code, other.json()["errors"][0]["field"]) == (422, "store_id")
+
+
+async def test_a_refused_voucher_reads_in_the_readers_language(club: KitClub) -> None:
+    # Given a voucher and another customer's open order at SH001
+    _, held = await holder(club)
+    stranger = await club.customer()
+    order = await club.crm.order("SH001", stranger[0], stranger[1], lines=[line(30_000)])
+    # When it is typed on that order through the API in Chinese, and at the console
+    chinese = {**await club.headers(), "Accept-Language": "zh-CN"}
+    api = await club.client.post(
+        f"{ORDERS}/{order['id']}/vouchers", json={"code": held["code"]}, headers=chinese
+    )
+    desk = club.app.console("service_advisor", "SH001")
+    page = await desk.post(f"/console/orders/{order['id']}/voucher", {"code": held["code"]})
+    # Then both refuse in the plugin's Chinese (a core route, the plugin's words), the code
+    # and field unchanged
+    assert api.status_code == page.status_code == 422, api.text
+    assert api.json()["code"] == "voucher_of_another_customer"
+    assert api.json()["errors"] == [{"field": "code", "message": "这张券属于其他客户"}]
+    assert "这张券属于其他客户" in page.text and "belongs to another customer" not in page.text

@@ -127,3 +127,18 @@ async def test_nobody_moves_a_lead_beyond_their_reach(yard: Yard) -> None:
     assert (await manager.post(f"{unknown}/appraise", {})).status_code == 404
     # And the offer still awaits approval
     assert (await _api(yard, lead, "offers"))[0]["status"] == "awaiting_approval"
+
+
+async def test_a_refusal_without_a_label_reads_as_the_plugins_api_words_it(yard: Yard) -> None:
+    # Given an offer made at the valuation (open at once: no approval is needed), and
+    # SH001's manager on its lead's page
+    lead, offer = await yard.offered("SH001")
+    manager = yard.app.console("store_manager", "SH001")
+    # When they approve it all the same
+    refused = await manager.post(
+        f"/console/tradein/leads/{lead['id']}/offers/{offer['id']}/approve", {}
+    )
+    # Then the refusal above the offers is the plugin's own Chinese (PluginInfo.messages,
+    # which the page's labels do not repeat), the offer's status worded too
+    assert refused.status_code == 409, refused.text
+    assert _error(refused.text, "decide-form") == "报价状态为“已报价”，不在待审批中"

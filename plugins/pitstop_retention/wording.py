@@ -1,0 +1,23 @@
+"""The retention API's refusals in Chinese (``PluginInfo.messages``, SDK 1.5): its problem
+documents read in the reader's language like the core's. tests/plugins/
+test_plugin_wording.py fails on a refusal missing here."""
+
+from __future__ import annotations
+
+ZH_CN = {
+    "days, 1d to 365d (e.g. 30d)": "天数，1d 到 365d（例如 30d）",
+    "give csi, nps or both": "请填写 csi、nps 或两者",
+    "must be before to": "须早于结束时间",
+    "needs a time zone": "须带时区",
+    "needs a time zone, e.g. 2026-11-01T00:00:00+08:00":
+        "须带时区，例如 2026-11-01T00:00:00+08:00",
+    "no such retention task": "没有这个回访任务",
+    "no such store of yours": "没有这个门店（或不在您的门店范围内）",
+    "no such survey": "没有这份问卷",
+    "one of %(values)s": "须为以下之一：%(values)s",
+    "only with outcome no_answer": "仅在结果为 no_answer 时可填",
+    "this store has no interval of its own": "这个门店没有自己的保养间隔",
+    "this survey was answered already": "这份问卷已经回答过了",
+    "this task is closed": "这个任务已关闭",
+}  # fmt: skip
+MESSAGES = {"zh_CN": ZH_CN}

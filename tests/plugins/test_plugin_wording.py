@@ -1,0 +1,50 @@
+"""The first-party plugins' own refusals in the reader's language (``PluginInfo.messages``,
+SDK 1.5): every message a plugin's modules refuse with has its Chinese, worded as the
+host words a problem document of the plugin's routes (its own messages, then the
+kernel's catalog), so a plugin's API follows the reader's language like the core's."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+import pytest
+
+from pitstop import wording
+from tests.support.refusals import raised
+
+FIRST_PARTY = ("complaints", "membership", "referrals", "retention", "tradein")
+
+
+def _modules(package: ModuleType) -> list[str]:
+    return [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
+
+
+@pytest.mark.parametrize("plugin", FIRST_PARTY)
+def test_every_refusal_of_a_first_party_plugin_reads_in_chinese(plugin: str) -> None:
+    # Given the plugin's declared messages and every message its modules refuse with
+    package = importlib.import_module(f"pitstop_{plugin}")
+    own = wording.OwnMessages(package.plugin_info().messages)
+    messages = {m for name in _modules(package) for m in raised(name)}
+    assert messages, f"pitstop_{plugin} refuses with no message the scan can read"
+    # When each is worded in Chinese as its routes' problem documents are
+    english = sorted(m for m in messages if wording.worded(m, "zh_CN", own) == m)
+    # Then none is left in English
+    assert english == [], f"add to plugins/pitstop_{plugin}/wording.py: {english}"
+
+
+def test_a_plugin_message_with_a_value_keeps_it_and_words_a_known_one() -> None:
+    # Given a plugin's messages, one with a value in it and the word for that value
+    messages = {
+        "the offer is %(status)s": "报价状态为“%(status)s”",
+        "expired": "已过期",
+        "only %(n)s points": "只有 %(n)s 积分",
+    }
+    own = wording.OwnMessages({"zh_CN": messages})
+    # Then the value is worded when the plugin knows it, kept when it is a number
+    assert wording.worded("the offer is expired", "zh_CN", own) == "报价状态为“已过期”"
+    assert wording.worded("only 120 points", "zh_CN", own) == "只有 120 积分"
+    # And the kernel's catalog still words what the plugin does not, English stays English
+    assert wording.worded("no such store", "zh_CN", own) == wording.worded("no such store", "zh_CN")
+    assert wording.worded("the offer is expired", "en", own) == "the offer is expired"

@@ -5,9 +5,12 @@ test_plugin_wording.py fails on a refusal missing here."""
 from __future__ import annotations
 
 ZH_CN = {
+    "a whole number": "须为整数",
+    "at most %(weeks)s weeks at a time": "一次最多 %(weeks)s 周",
     "days, 1d to 365d (e.g. 30d)": "天数，1d 到 365d（例如 30d）",
     "give csi, nps or both": "请填写 csi、nps 或两者",
     "must be before to": "须早于结束时间",
+    "must be on or before to": "须不晚于结束日期",
     "needs a time zone": "须带时区",
     "needs a time zone, e.g. 2026-11-01T00:00:00+08:00":
         "须带时区，例如 2026-11-01T00:00:00+08:00",

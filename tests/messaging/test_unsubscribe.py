@@ -6,47 +6,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pitstop.sdk import Outbound, PluginInfo, Receipt, hookimpl
 from pitstop.testing import PluginApp, plugin_app
 from tests.messaging import notifier
 from tests.messaging.conftest import consent, message, notify
-
-
-class CaptureChannel:
-    """Keeps what the worker hands a channel, so the test sees the unsubscribe token."""
-
-    name, reaches = "capture", "sms"
-    capabilities = frozenset({"customer"})
-    settings = None
-
-    def __init__(self) -> None:
-        self.sent: list[Outbound] = []
-
-    async def send(self, message: Outbound) -> Receipt:
-        self.sent.append(message)
-        return Receipt(f"capture:{message.message_id}")
-
-
-class CapturePlugin:
-    def __init__(self) -> None:
-        self.channel = CaptureChannel()
-
-    @hookimpl
-    def plugin_info(self) -> PluginInfo:
-        return PluginInfo(name="capture", version="0.1.0", title="Capture", sdk=">=1.2,<2")
-
-    @hookimpl
-    def channels(self) -> list[Any]:
-        return [self.channel]
+from tests.support.capture_channel import CaptureChannel, CapturePlugin
 
 
 @pytest.fixture
 async def kit(tmp_path: Path) -> AsyncIterator[tuple[PluginApp, CaptureChannel]]:
-    capture = CapturePlugin()
+    capture = CapturePlugin("capture")
     async with plugin_app(notifier, capture, directory=tmp_path) as app:
         yield app, capture.channel
 

@@ -10,7 +10,6 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import structlog
@@ -18,13 +17,14 @@ from sqlalchemy import select
 
 import pitstop_wecom
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.sdk import ChannelFailed, Outbound, PluginInfo, Receipt, hookimpl
+from pitstop.sdk import ChannelFailed, Outbound
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.testing import PluginApp, plugin_app
 from pitstop_wecom.customers import WecomCustomerChannel
 from pitstop_wecom.settings import WecomSettings
 from pitstop_wecom.token import Tokens
 from tests.plugins.wecom.fake_wecom import CORP_ID, SECRET, FakeWecom, fake_wecom
+from tests.support.capture_channel import CaptureChannel, CapturePlugin
 
 EXTERNAL = "wmEXT0001customer"
 BODY = "王先生您好，您的爱车保养已到期，欢迎回店"
@@ -80,34 +80,6 @@ async def test_the_token_is_cached_and_codes_map_to_retry_or_failure() -> None:
         assert not unlinkable.value.retry and len(fake.sent) == 4
 
 
-class TextsChannel:
-    """The tenant's other customer channel (its SMS, say): keeps what it was handed."""
-
-    name, reaches, broadcast = "texts", "sms", False
-    capabilities = frozenset({"customer"})
-    settings = None
-
-    def __init__(self) -> None:
-        self.sent: list[Outbound] = []
-
-    async def send(self, message: Outbound) -> Receipt:
-        self.sent.append(message)
-        return Receipt(f"texts:{message.message_id}")
-
-
-class TextsPlugin:
-    def __init__(self) -> None:
-        self.channel = TextsChannel()
-
-    @hookimpl
-    def plugin_info(self) -> PluginInfo:
-        return PluginInfo(name="texts", version="0.1.0", title="Texts", sdk=">=1.2,<2")
-
-    @hookimpl
-    def channels(self) -> list[Any]:
-        return [self.channel]
-
-
 SETTINGS = {"corp_id": CORP_ID, "contact_secret": SECRET}
 
 
@@ -121,9 +93,11 @@ async def wecom(tmp_path: Path) -> AsyncIterator[tuple[PluginApp, FakeWecom]]:
 
 
 @pytest.fixture
-async def beside_texts(tmp_path: Path) -> AsyncIterator[tuple[PluginApp, FakeWecom, TextsChannel]]:
+async def beside_texts(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[PluginApp, FakeWecom, CaptureChannel]]:
     """WeCom beside another customer channel."""
-    texts = TextsPlugin()
+    texts = CapturePlugin("texts")
     with fake_wecom() as fake:
         settings = SETTINGS | {"api_base": fake.url}
         async with plugin_app(pitstop_wecom, texts, settings=settings, directory=tmp_path) as app:
@@ -221,7 +195,7 @@ async def test_a_promotion_by_wecom_ends_with_its_unsubscribe_link(
 
 
 async def test_consent_unlinking_and_erasure_decide_whether_wecom_is_used(
-    beside_texts: tuple[PluginApp, FakeWecom, TextsChannel],
+    beside_texts: tuple[PluginApp, FakeWecom, CaptureChannel],
 ) -> None:
     app, fake, texts = beside_texts
     plain = await app.customer(name="孙丽", phone="13911117777")

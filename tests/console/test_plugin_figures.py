@@ -18,6 +18,7 @@ import uuid
 import pytest
 from litestar import Litestar
 
+from pitstop.console import i18n
 from pitstop.console.figures import Figures
 from tests.conftest import Drain
 from tests.console.support import completed_order, signed_in
@@ -54,6 +55,13 @@ def test_every_figure_key_has_a_chinese_label(plugin: str) -> None:
     chinese = console.labels.get("zh_CN", {})
     missing = sorted(k for k in emitted if k not in chinese and console.kinds.get(k) != "id")
     assert not missing, f"{plugin}: no Chinese label for {missing}"
+
+
+def test_a_key_without_a_label_is_spelled_out_and_read_through_the_catalog() -> None:
+    # Given the console's Chinese catalog and no label of the plugin's own
+    figures = Figures(i18n.translator("zh_CN"), {})
+    # When the contact log's keys are worded, Then they read in Chinese
+    assert figures({"contacts": [{"channel": "sms"}]}) == {"联系记录": [{"渠道": "sms"}]}
 
 
 def test_values_are_worded_by_kind_and_ids_never_shown() -> None:

@@ -3,7 +3,8 @@ reads them: each key under the plugin's label for it, each value formatted by it
 
 The plugin answers JSON for the API; the console must not show that JSON as it is. A key
 is looked up in the plugin's ``ConsolePages.labels`` (for the reader's language), else it
-is spelled out from the key (``reminders_sent`` → "Reminders sent"). ``ConsolePages.kinds``
+is spelled out from the key (``reminders_sent`` → "Reminders sent") and looked up again
+(the core's catalog words the contact log's ``channel``). ``ConsolePages.kinds``
 says how a value reads: ``money`` (integer fen → ``¥1,234.50``), ``ratio`` (0.125 →
 ``12.5%``) or ``id`` (never shown). A string that reads as a uuid is never shown either, so
 an undeclared id cannot leak onto the page; other strings (state codes) go through the
@@ -18,9 +19,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pitstop.console import i18n
+from pitstop.console.i18n import N_
 
 MONEY, RATIO, ID = "money", "ratio", "id"
 KINDS = frozenset({MONEY, RATIO, ID})
+CORE_KEYS = (N_("Contacts"), N_("At"), N_("Channel"), N_("Purpose"), N_("Template"),
+             N_("Manual"), N_("Outcome"))  # fmt: skip
+"""The core's own section (the contact log's latest entries), read through the catalog."""
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
@@ -42,8 +47,9 @@ class Figures:
         self.gettext, self.kinds, self.currency = gettext, kinds, currency
 
     def label(self, key: str) -> str:
+        """The plugin's label for the key, else the catalog's for it spelled out."""
         worded = self.gettext(key)
-        return spelled_out(key) if worded == key else worded
+        return self.gettext(spelled_out(key)) if worded == key else worded
 
     def __call__(self, data: Any, key: str | None = None) -> Any:
         """``data`` with labelled keys and worded values; ids dropped."""

@@ -37,8 +37,22 @@ from .models import Complaint
 
 OPEN = ("new", "acknowledged", "investigating", "awaiting_customer")
 SHOWN = 100
+# The KPI tile's figures (console.figures; SDK 1.5 kinds).
+FIGURE_LABELS = {
+    "complaints": "投诉数",
+    "first_response_sla": "首次响应达标率",
+    "resolution_sla": "解决时限达标率",
+    "first_contact_resolution_rate": "首次接触解决率",
+}
+FIGURE_KINDS = {
+    "first_response_sla": "ratio",
+    "resolution_sla": "ratio",
+    "first_contact_resolution_rate": "ratio",
+}
+
 LABELS = {
     "zh_CN": {
+        **FIGURE_LABELS,
         "Complaints": "投诉",
         "Open complaints": "待处理投诉",
         "First response": "首次响应",
@@ -198,4 +212,5 @@ def console_pages() -> ConsolePages:
         links=[ConsoleLink("/", "Complaints", "complaints:read")],
         templates=Path(__file__).parent / "templates",
         labels=LABELS,
+        kinds=FIGURE_KINDS,
     )

@@ -30,8 +30,20 @@ from pitstop.sdk import (
 from pitstop_membership import customers, dates, reports, voucher_customers, voucher_reports
 from pitstop_membership.settings import programme
 
+# The KPI tile's figures (console.figures; SDK 1.5 kinds).
+FIGURE_LABELS = {
+    "points_outstanding": "未使用积分",
+    "members": "会员数",
+    "member_orders": "会员订单",
+    "member_average_ticket": "会员客单价",
+    "non_member_orders": "非会员订单",
+    "non_member_average_ticket": "非会员客单价",
+}
+FIGURE_KINDS = {"member_average_ticket": "money", "non_member_average_ticket": "money"}
+
 LABELS = {
     "zh_CN": {
+        **FIGURE_LABELS,
         "Membership": "会员",
         "Tier": "等级",
         "Points": "积分",
@@ -105,4 +117,5 @@ def console_pages() -> ConsolePages:
         links=[ConsoleLink("/", "Points and vouchers", "membership:read")],
         templates=Path(__file__).parent / "templates",
         labels=LABELS,
+        kinds=FIGURE_KINDS,
     )

@@ -16,8 +16,20 @@ from pitstop.sdk import ConsoleLink, ConsolePages, CustomerPanel, PluginContext
 from . import privacy
 from .review_page import ReviewPages
 
+# The KPI tile's figures (console.figures; SDK 1.5 kinds).
+FIGURE_LABELS = {
+    "linked": "已绑定",
+    "qualified": "已达标",
+    "rewarded": "已奖励",
+    "disqualified": "不符合",
+    "qualification_rate": "达标率",
+    "review_backlog": "待审核",
+}
+FIGURE_KINDS = {"qualification_rate": "ratio"}
+
 LABELS = {
     "zh_CN": {
+        **FIGURE_LABELS,
         "Referrals": "推荐",
         "Referred by": "推荐人",
         "Referred": "已推荐",
@@ -71,4 +83,5 @@ def console_pages() -> ConsolePages:
         links=[ConsoleLink("/review/", "Review referrals", "referrals:review")],
         templates=Path(__file__).parent / "templates",
         labels=LABELS,
+        kinds=FIGURE_KINDS,
     )

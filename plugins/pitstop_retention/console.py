@@ -29,8 +29,60 @@ from .settings import RetentionSettings
 from .tasks import OUTCOMES
 
 SHOWN = 50
+# The KPI tile's figures and the 360° section's keys (console.figures; SDK 1.5 kinds).
+FIGURE_LABELS = {
+    "reminders_sent": "已发提醒",
+    "reminder_conversion": "提醒转化率",
+    "on_time_maintenance": "按时保养率",
+    "recalls": "召回数",
+    "win_back_rate": "召回成功率",
+    "follow_up_calls": "回访电话",
+    "follow_up_completion": "回访完成率",
+    "surveys_answered": "已答问卷",
+    "csi_mean": "平均满意度 (CSI)",
+    "nps": "净推荐值 (NPS)",
+    "callbacks": "回电请求",
+    "callbacks_in_time": "按时回电率",
+    "at_risk": "流失风险",
+    "dormant": "沉睡",
+    "became_at_risk": "新增流失风险",
+    "became_dormant": "新增沉睡",
+    "state": "状态",
+    "risk_reasons": "风险原因",
+    "next_due": "下次保养",
+    "due_date": "到期日",
+    "reason": "依据",
+    "last_score": "最近评分",
+    "csi": "满意度 (CSI)",
+    "answered_at": "作答时间",
+    "open_tasks": "待办任务",
+    "history": "状态变化",
+    "from": "原状态",
+    "to": "截止",
+    "reasons": "原因",
+    "at": "时间",
+    "active": "活跃",
+    "lost": "已流失",
+    "missed_services": "错过保养",
+    "long_interval": "到店间隔过长",
+    "complaint_unresolved": "投诉未解决",
+    "no_visit": "久未到店",
+    "no_risk": "无风险",
+    "visit": "到店",
+}
+FIGURE_KINDS = {
+    "reminder_conversion": "ratio",
+    "on_time_maintenance": "ratio",
+    "win_back_rate": "ratio",
+    "follow_up_completion": "ratio",
+    "callbacks_in_time": "ratio",
+    "vehicle_id": "id",
+    "store_id": "id",
+}
+
 LABELS = {
     "zh_CN": {
+        **FIGURE_LABELS,
         "Retention": "客户保持",
         "Due for a service": "到期保养",
         "Calls to make": "待回访",
@@ -112,4 +164,5 @@ def console_pages() -> ConsolePages:
         ],
         templates=Path(__file__).parent / "templates",
         labels=LABELS,
+        kinds=FIGURE_KINDS,
     )

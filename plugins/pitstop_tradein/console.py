@@ -30,8 +30,28 @@ COLUMNS = ("lead", "appraised", "offered", "accepted", "declined", "expired", "p
            "reconditioned")  # fmt: skip
 """The stages where work remains; ``sold`` and ``lost`` are counted, not listed."""
 PER_COLUMN = 30
+# The KPI tile's figures and the 360° section's keys (console.figures; SDK 1.5 kinds).
+FIGURE_LABELS = {
+    "appraisals": "评估数",
+    "purchases": "收购数",
+    "purchase_total": "收购金额",
+    "conversion": "收购转化率",
+    "open_leads": "进行中的线索",
+    "stage": "阶段",
+    "last_appraisal_value": "最近评估价",
+    "last_appraisal_at": "最近评估时间",
+}
+FIGURE_KINDS = {
+    "purchase_total": "money",
+    "last_appraisal_value": "money",
+    "conversion": "ratio",
+    "id": "id",
+    "vehicle_id": "id",
+}
+
 LABELS = {
     "zh_CN": {
+        **FIGURE_LABELS,
         "Trade-ins": "二手车置换",
         "Trade-in leads": "置换线索",
         "lead": "线索",
@@ -168,4 +188,5 @@ def console_pages() -> ConsolePages:
         links=[ConsoleLink("/", "Trade-ins", "tradein:read")],
         templates=Path(__file__).parent / "templates",
         labels=LABELS,
+        kinds=FIGURE_KINDS,
     )

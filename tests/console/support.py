@@ -67,6 +67,23 @@ async def customer_with_car(demo: Demo, **fields: Any) -> tuple[str, str, str]:
     return str(customer["id"]), body["phone"], str(vehicle["id"])
 
 
+async def completed_order(demo: Demo, store_code: str, price: int) -> tuple[str, str]:
+    """A new customer's car serviced and completed at ``store_code``: (customer, vehicle)."""
+    headers = await demo.headers("hq_admin")
+    customer_id, _, vehicle_id = await customer_with_car(demo)
+    stores = (await demo.client.get("/api/v1/stores", headers=headers)).json()["items"]
+    store_id = next(s["id"] for s in stores if s["code"] == store_code)
+    line = {"kind": "labor", "category": "maintenance", "description": "保养", "quantity": 1}
+    body = {"store_id": store_id, "customer_id": customer_id, "vehicle_id": vehicle_id,
+            "lines": [{**line, "unit_price": price}]}  # fmt: skip
+    order = (await demo.client.post("/api/v1/service-orders", json=body, headers=headers)).json()
+    done = await demo.client.post(
+        f"/api/v1/service-orders/{order['id']}/complete", json={"mileage_km": 1000}, headers=headers
+    )
+    assert done.status_code == 200, done.text
+    return customer_id, vehicle_id
+
+
 def field_error(html: str, field: str) -> str | None:
     """The error shown beside ``field`` (the <small> after its input), or None."""
     match = re.search(

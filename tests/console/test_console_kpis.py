@@ -9,26 +9,12 @@ import re
 import pytest
 from litestar import Litestar
 
-from tests.console.support import customer_with_car, field_error, signed_in
+from tests.conftest import Drain
+from tests.console.support import completed_order, field_error, signed_in
 from tests.support.demo import Demo
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 DAYS = "from=2026-11-01&to=2026-11-30"
-
-
-async def _completed_order(demo: Demo, store_code: str, price: int) -> None:
-    headers = await demo.headers("hq_admin")
-    customer_id, _, vehicle_id = await customer_with_car(demo)
-    stores = (await demo.client.get("/api/v1/stores", headers=headers)).json()["items"]
-    store_id = next(s["id"] for s in stores if s["code"] == store_code)
-    line = {"kind": "labor", "category": "maintenance", "description": "保养", "quantity": 1}
-    body = {"store_id": store_id, "customer_id": customer_id, "vehicle_id": vehicle_id,
-            "lines": [{**line, "unit_price": price}]}  # fmt: skip
-    order = (await demo.client.post("/api/v1/service-orders", json=body, headers=headers)).json()
-    done = await demo.client.post(
-        f"/api/v1/service-orders/{order['id']}/complete", json={"mileage_km": 1000}, headers=headers
-    )
-    assert done.status_code == 200, done.text
 
 
 def _row(html: str, body_id: str, label: str) -> str:
@@ -41,8 +27,8 @@ def _row(html: str, body_id: str, label: str) -> str:
 
 async def test_the_board_shows_the_apis_figures_with_charts(app: Litestar, demo: Demo) -> None:
     # Given completed orders at SH001 and SH002 today
-    await _completed_order(demo, "SH001", 38_800)
-    await _completed_order(demo, "SH002", 12_000)
+    await completed_order(demo, "SH001", 38_800)
+    await completed_order(demo, "SH002", 12_000)
     api = await demo.client.get(
         f"/api/v1/insights/kpis?{DAYS}", headers=await demo.headers("hq_admin")
     )
@@ -92,3 +78,37 @@ async def test_a_bad_range_is_named_and_a_managers_board_is_their_store_only(
     # And a technician may not open the board at all
     technician = await signed_in(app, demo, "technician")
     assert (await technician.get("/console/hq/kpis/")).status_code == 403
+
+
+async def test_plugin_tiles_read_in_chinese_with_money_in_yuan(
+    app: Litestar, demo: Demo, worker: Drain
+) -> None:
+    # Given a completed order of ¥388.00 this month, its customer enrolled by membership
+    await completed_order(demo, "SH001", 38_800)
+    await worker()
+    api = await demo.client.get("/api/v1/insights/kpis", headers=await demo.headers("hq_admin"))
+    tiles = {t["plugin"]: t["figures"] for t in api.json()["plugins"]}
+    assert tiles["membership"]["member_average_ticket"] == 38_800
+    # When HQ opens this month's board (Chinese, the default)
+    hq = await signed_in(app, demo, "hq_admin")
+    page = await hq.get("/console/hq/kpis/")
+    # Then the membership tile shows the member average ticket in yuan under its label
+    membership = _tile(page.text, "membership")
+    assert "<dt>会员客单价</dt><dd>¥388.00</dd>" in membership and "38800" not in membership
+    # And retention's figures are labelled in Chinese, no raw key left on any tile
+    assert "<dt>已发提醒</dt>" in _tile(page.text, "retention")
+    for key in ("reminders_sent", "member_average_ticket", "first_response_sla", "at_risk"):
+        assert key not in page.text
+    # When the reader switches to English
+    hq.http.cookies.set("pitstop_lang", "en")
+    english = await hq.get("/console/hq/kpis/")
+    # Then the same tile reads in English, the money still formatted
+    assert "<dt>Member average ticket</dt><dd>¥388.00</dd>" in _tile(english.text, "membership")
+    assert "<dt>Reminders sent</dt>" in _tile(english.text, "retention")
+
+
+def _tile(html: str, plugin: str) -> str:
+    found = re.search(rf'<section class="card plugin-tile" id="tile-{plugin}">(.*?)</section>',
+                      html, re.S)  # fmt: skip
+    assert found, plugin
+    return found.group(1)

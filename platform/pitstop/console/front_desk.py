@@ -224,10 +224,13 @@ async def _profile_page(
     paneled = {p.plugin for p in panels}
     profile.sections = [s for s in profile.sections if s.plugin not in paneled]
     vehicle_ids = [v.id for v in profile.vehicles]
+    seen = shown(profile)
+    for section in seen["sections"]:
+        section["data"] = desk.plugin_figures(section["plugin"], section["data"])
     return desk.page(
         "customer.html",
         status,
-        profile=shown(profile),
+        profile=seen,
         panels=[_panel(desk, p) for p in panels],
         vehicle_ids=vehicle_ids,
         can_reveal=principal.can("customers:reveal"),

@@ -114,10 +114,17 @@ class KpiPages(Controller):
             form=form | {"from": period.first.isoformat(), "to": period.last.isoformat()},
             stores=stores,
             errors={},
-            board=shown(board),
+            board=_labelled(desk, shown(board)),
             report=shown(report),
             charts=_charts(desk, line, board, report),
         )
+
+
+def _labelled(desk: Desk, board: dict[str, Any]) -> dict[str, Any]:
+    """The plugins' tiles with labelled, formatted figures (``console.figures``)."""
+    for tile in board["plugins"]:
+        tile["figures"] = desk.plugin_figures(tile["plugin"], tile["figures"] or {})
+    return board
 
 
 def _charts(desk: Desk, line: Any, board: Any, report: Any) -> dict[str, str]:

@@ -26,6 +26,7 @@ from pitstop import wording
 from pitstop.access.masking import TYPE_ENCODERS, free_text_in
 from pitstop.access.principal import Principal
 from pitstop.console import i18n
+from pitstop.console.figures import Figures
 from pitstop.console.i18n import N_
 from pitstop.console.wording import worded_errors
 from pitstop.plugin_host.manager import PluginHost
@@ -89,6 +90,8 @@ class Desk:
     """plugin → language → its translations (``ConsolePages.labels``)."""
     plugin_messages: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
     """plugin → language → its refusals' translations (``PluginInfo.messages``, SDK 1.5)."""
+    plugin_kinds: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """plugin → figure key → its kind (``ConsolePages.kinds``, SDK 1.5)."""
 
     def page(self, template: str, status: int = 200, **context: Any) -> Template:
         return Template(template, context=self.context(**context), status_code=status)
@@ -109,6 +112,11 @@ class Desk:
         return lambda message: (
             own.get(message) or refusals.word(message, self.language) or core(message)
         )
+
+    def plugin_figures(self, plugin: str, data: Any) -> Any:
+        """A tile's figures or a section's data, labelled and formatted (``console.figures``)."""
+        kinds = self.plugin_kinds.get(plugin, {})
+        return Figures(self.plugin_gettext(plugin), kinds, self.currency)(data)
 
     def context(self, **context: Any) -> dict[str, Any]:
         """What every template gets; ``errors`` (field → message) in the reader's language."""
@@ -148,14 +156,15 @@ async def provide_desk(
     entries = list(NAV)
     labels = {n: p.console.labels for n, p in plugins.plugins.items() if p.console is not None}
     messages = {n: plugins.plugins[n].info.messages for n in labels}
+    kinds = {n: p.console.kinds for n, p in plugins.plugins.items() if p.console is not None}
     if any(p.console is not None and p.console.links for p in plugins.plugins.values()):
         entries += _plugin_links(plugins, await plugins.enabled(session), language)
     nav = [entry for entry in entries if principal.can(entry.permission)]
     if tenant is None:
         return Desk(principal, language, nav=nav, here=here, plugin_labels=labels,
-                    plugin_messages=messages)  # fmt: skip
+                    plugin_messages=messages, plugin_kinds=kinds)  # fmt: skip
     zone, currency, name = tenant.timezone, tenant.currency, tenant.name
-    return Desk(principal, language, zone, currency, name, nav, here, labels, messages)
+    return Desk(principal, language, zone, currency, name, nav, here, labels, messages, kinds)
 
 
 def _plugin_links(host: PluginHost, enabled: Mapping[str, Any], language: str) -> list[NavEntry]:

@@ -44,7 +44,13 @@ class ConsolePages:
     templates: Path | None = None
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     """Translations of the plugin's own strings: ``{"zh_CN": {"Complaints": "投诉"}}``;
-    a string without one is shown as written."""
+    a string without one is shown as written. The console also looks up here the keys of the
+    plugin's KPI tile figures and 360° section data (``{"zh_CN": {"reminders_sent": "已发提醒"}}``;
+    a key without a label is spelled out) and the string values among them (state codes)."""
+    kinds: dict[str, str] = field(default_factory=dict)
+    """How the console shows a figure or section value, by key: ``"money"`` (integer fen,
+    shown ``¥1,234.50``), ``"ratio"`` (0.125, shown 12.5%) or ``"id"`` (never shown; a
+    uuid-valued string is never shown either). Other values are shown as they are. SDK 1.5."""
 
 
 class CustomerPanel(msgspec.Struct):

@@ -287,8 +287,16 @@ class CustomerRfm(TenantModel):
     __tablename__ = "customer_rfm"
     __table_args__ = (
         UniqueConstraint("tenant_id", "customer_id"),
-        Index("ix_customer_rfm_tenant_id_segment", "tenant_id", "segment"),
-        Index("ix_customer_rfm_tenant_id_last_store_id", "tenant_id", "last_store_id"),
+        # The customer id last: a filtered list pages by it (migration 0016).
+        Index(
+            "ix_customer_rfm_tenant_id_segment_customer_id", "tenant_id", "segment", "customer_id"
+        ),
+        Index(
+            "ix_customer_rfm_tenant_id_last_store_id_customer_id",
+            "tenant_id",
+            "last_store_id",
+            "customer_id",
+        ),
         tenant_fk(["customer_id"], "customers"),
         tenant_fk(["last_store_id"], "stores"),
     )

@@ -32,9 +32,7 @@ _WIDENED = (
 def upgrade() -> None:
     for name, column in _WIDENED:
         op.drop_index(name, table_name="customer_rfm")
-        op.create_index(
-            f"{name}_customer_id", "customer_rfm", ["tenant_id", column, "customer_id"]
-        )
+        op.create_index(f"{name}_customer_id", "customer_rfm", ["tenant_id", column, "customer_id"])
 
 
 def downgrade() -> None:

@@ -23,12 +23,11 @@ from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import Date, Integer, Uuid
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import UniqueConstraint
 
+from pitstop.crm import counts
 from pitstop.db.base import TenantModel, new_id
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.tenancy.periods import add_months
@@ -119,19 +118,8 @@ async def add(session: AsyncSession, changes: Counter[Delta]) -> None:
         return
     tenant_id = current_tenant_id()
     values = [
-        {"tenant_id": tenant_id, "id": new_id(), "store_id": store, "day": day, **counts}
-        for (store, day), counts in rows.items()
+        {"tenant_id": tenant_id, "id": new_id(), "store_id": store, "day": day, **seen_back}
+        for (store, day), seen_back in rows.items()
     ]
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(RetentionDay)
-    table = RetentionDay.__table__
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["tenant_id", "store_id", "day"],
-            set_={
-                "seen": table.c.seen + statement.excluded.seen,
-                "back": table.c.back + statement.excluded.back,
-            },
-        ),
-        values,
-    )
+    key = ("tenant_id", "store_id", "day")
+    await counts.add(session, RetentionDay, key, ("seen", "back"), values)

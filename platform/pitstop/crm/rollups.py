@@ -30,13 +30,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Date, Integer, String, Uuid, and_, delete, exists, func, or_
 from sqlalchemy import select as sql_select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 
-from pitstop.crm import visit_links
+from pitstop.crm import counts, visit_links
 from pitstop.crm.internal import internal_customer_id, not_internal
 from pitstop.crm.models import Customer, OrderStatus, ServiceOrder
 from pitstop.db.base import TenantModel, new_id, tenant_fk
@@ -80,23 +78,10 @@ async def _add(
     session: AsyncSession, store_id: uuid.UUID, day: dt.date, source: str, **deltas: int
 ) -> None:
     """Add ``deltas`` to one row, creating it at zero first: atomic under concurrency."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    values = {name: deltas.get(name, 0) for name in FIGURES}
-    statement = insert(StoreDay).values(
-        tenant_id=current_tenant_id(),
-        id=new_id(),
-        store_id=store_id,
-        day=day,
-        source=source,
-        **values,
-    )
-    table = StoreDay.__table__
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["tenant_id", "store_id", "day", "source"],
-            set_={name: table.c[name] + statement.excluded[name] for name in FIGURES},
-        )
-    )
+    row = {"tenant_id": current_tenant_id(), "id": new_id(), "store_id": store_id, "day": day}
+    row |= {"source": source} | {name: deltas.get(name, 0) for name in FIGURES}
+    key = ("tenant_id", "store_id", "day", "source")
+    await counts.add(session, StoreDay, key, FIGURES, [row])
 
 
 async def _source(session: AsyncSession, customer_id: uuid.UUID) -> str:

@@ -26,13 +26,11 @@ from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Integer, Uuid, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import UniqueConstraint
 
-from pitstop.crm import link_rebuild
+from pitstop.crm import counts, link_rebuild
 from pitstop.crm.internal import not_internal
 from pitstop.crm.link_rebuild import NEVER, OPEN
 from pitstop.crm.models import OrderStatus, ServiceOrder
@@ -115,17 +113,8 @@ async def _add(session: AsyncSession, group: uuid.UUID, deltas: Counter[GroupKey
         for (day, previous, following), n in deltas.items()
         if n
     ]
-    if not rows:
-        return
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(GroupLink)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["tenant_id", "group_id", "day", "previous_day", "next_day"],
-            set_={"visits": GroupLink.__table__.c.visits + statement.excluded.visits},
-        ),
-        rows,
-    )
+    key = ("tenant_id", "group_id", "day", "previous_day", "next_day")
+    await counts.add(session, GroupLink, key, ("visits",), rows)
 
 
 async def _registered(session: AsyncSession) -> dict[uuid.UUID, frozenset[uuid.UUID]]:

@@ -35,13 +35,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Date, Integer, Uuid, delete, func, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import UniqueConstraint
 
-from pitstop.crm import link_rebuild, retention_days, store_groups
+from pitstop.crm import counts, link_rebuild, retention_days, store_groups
 from pitstop.crm.internal import not_internal
 from pitstop.crm.link_rebuild import NEVER, OPEN
 from pitstop.crm.models import OrderStatus, ServiceOrder
@@ -119,17 +117,8 @@ async def _add(session: AsyncSession, deltas: Counter[Key]) -> None:
         for (chain, store, day, previous, following), n in deltas.items()
         if n
     ]
-    if not rows:
-        return
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(VisitLink)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["tenant_id", "chain", "day", "store_id", "previous_day", "next_day"],
-            set_={"visits": VisitLink.__table__.c.visits + statement.excluded.visits},
-        ),
-        rows,
-    )
+    key = ("tenant_id", "chain", "day", "store_id", "previous_day", "next_day")
+    await counts.add(session, VisitLink, key, ("visits",), rows)
 
 
 async def _lock(session: AsyncSession, key: str, *, shared: bool = False) -> None:

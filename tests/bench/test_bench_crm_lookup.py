@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from pitstop.crm.customers import search_statement
+from pitstop.crm.customer_search import search_statement
 from pitstop.crm.models import Customer
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.pagination import keyset

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from pitstop.access.principal import Principal
 from pitstop.crm import rollups, visit_links
 from pitstop.crm.customer_filters import CustomerFilters
-from pitstop.crm.customers import search_statement
+from pitstop.crm.customer_search import search_statement
 from pitstop.crm.models import Customer, UsageType
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.insights import kpis, rfm

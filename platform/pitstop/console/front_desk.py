@@ -22,8 +22,8 @@ from pitstop.console.forms import FormErrors, convert, errors_of
 from pitstop.console.i18n import N_
 from pitstop.console.orders import STATUS_LABELS
 from pitstop.console.view import Desk, shown, shown_for_plugin
+from pitstop.crm import customer_search, privacy
 from pitstop.crm import customers as customer_service
-from pitstop.crm import privacy
 from pitstop.crm import vehicles as vehicle_service
 from pitstop.crm.models import Customer
 from pitstop.crm.responses import customer_out
@@ -86,12 +86,12 @@ class FrontDeskController(Controller):
         await check_search(
             session,
             principal,
-            customer_service.searched_classes(q, None),
+            customer_search.searched_classes(q, None),
             text,
             now=now,
             secret_key=settings.secret_key,
         )
-        statement = customer_service.search_statement(
+        statement = customer_search.search_statement(
             q=q,
             tag=None,
             store_id=None,

@@ -1,4 +1,5 @@
-"""Customers: creating, changing and finding them, and what is derived about them.
+"""Customers: creating and changing them, and what is derived about them (finding them is
+``customer_search``).
 
 A customer is the tenant's, not a store's: one customer per phone per tenant, recognised at
 every store. Derived figures (visits, spend, last visit, lifecycle, age band) are computed
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,16 +22,12 @@ from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, func, lit
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from pitstop.access.pii import PIIClass
-from pitstop.crm.customer_filters import CustomerFilters, conditions, of_store
 from pitstop.crm.customer_rows import CustomerRecord, customer_row
-from pitstop.crm.internal import internal_customer_id, refuse_if_internal
+from pitstop.crm.internal import refuse_if_internal
 from pitstop.crm.models import Customer, CustomerRfm, OrderStatus, ServiceOrder, Vehicle
 from pitstop.crm.schemas import CustomerCreate, CustomerPatch, Lifecycle
 from pitstop.crm.segments import RfmOut, rfm_of
 from pitstop.crm.validators import (
-    looks_like_phone,
-    looks_like_plate,
     normalize_email,
     normalize_id_number,
     normalize_phone,
@@ -40,11 +36,9 @@ from pitstop.crm.validators import (
 from pitstop.db.base import new_id
 from pitstop.errors import Conflict, NotFound, Unprocessable
 from pitstop.events.outbox import emit
-from pitstop.personal_data import find
 from pitstop.tenancy.models import Store
 
 VISIT_STATUSES = (OrderStatus.completed, OrderStatus.refunded)
-_VIN_QUERY = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 
 
 @dataclass(frozen=True)
@@ -346,83 +340,3 @@ def lifecycle_filter(lifecycle: str, today: dt.date) -> ColumnElement[bool]:
     if lifecycle == "out_of_warranty":
         return and_(has_vehicle, or_(newest.is_(None), newest < today))
     raise Unprocessable.field("lifecycle", "use in_warranty, out_of_warranty or no_vehicle")
-
-
-def search_keys(q: str) -> list[tuple[PIIClass, ColumnElement[bool]]]:
-    """What ``q`` is compared with, by PII class: exact phone, last four digits, plate,
-    VIN, or else a name prefix. The class says what an answer could reveal."""
-    text = q.strip()
-    if not text:
-        raise Unprocessable.field("q", "must not be empty")
-    keys: list[tuple[PIIClass, ColumnElement[bool]]] = []
-    phone = looks_like_phone(text)
-    if phone is not None:
-        keys.append((PIIClass.phone, Customer.phone == phone))
-    if re.fullmatch(r"\d{4}", text):
-        keys.append((PIIClass.phone, Customer.phone_last4 == text))
-    plate = looks_like_plate(text)
-    if plate is not None:
-        owners = select(Vehicle.customer_id).where(Vehicle.plate == plate)
-        keys.append((PIIClass.plate, Customer.id.in_(owners)))
-    if _VIN_QUERY.match(text.upper()):
-        owners = select(Vehicle.customer_id).where(Vehicle.vin == text.upper())
-        keys.append((PIIClass.vin, Customer.id.in_(owners)))
-    if not keys:
-        keys.append((PIIClass.name, Customer.name.startswith(text, autoescape=True)))
-    return keys
-
-
-def matches(q: str) -> ColumnElement[bool]:
-    return or_(*(condition for _, condition in search_keys(q)))
-
-
-def searched_classes(q: str | None, tag: str | None) -> set[str]:
-    """The PII classes a customer search targets: the columns ``q`` is compared with, and
-    whatever the free-text detectors find in ``q`` and ``tag`` (tags are free text)."""
-    classes: set[str] = set()
-    if q is not None:
-        classes |= {str(pii_class) for pii_class, _ in search_keys(q)}
-        classes |= {f.pii_class for f in find(q)}
-    if tag:
-        classes |= {f.pii_class for f in find(tag)}
-    return classes
-
-
-def tag_filter(tag: str, dialect: str) -> ColumnElement[bool]:
-    """Tags live in a JSON list: containment on PostgreSQL (JSONB), json_each on SQLite."""
-    if dialect == "postgresql":
-        return Customer.tags.op("@>")(func.jsonb_build_array(tag))
-    each = func.json_each(Customer.tags).table_valued("value")
-    return exists(select(1).select_from(each).where(each.c.value == tag))
-
-
-def search_statement(
-    *,
-    q: str | None,
-    tag: str | None,
-    store_id: uuid.UUID | None,
-    lifecycle: str | None,
-    today: dt.date,
-    dialect: str,
-    filters: CustomerFilters | None = None,
-    timezone: str = "Asia/Shanghai",
-    plugin_conditions: Sequence[ColumnElement[bool]] = (),
-) -> Select[Customer]:
-    """Every filter AND-ed (``crm/customer_filters.py`` for the classifications); the
-    internal customer only when ``filters.internal`` asks for it, and then alone."""
-    stock = internal_customer_id()
-    only_stock = filters is not None and filters.internal is True
-    statement = select(Customer).where(
-        Customer.id == stock if only_stock else Customer.id != stock, *plugin_conditions
-    )
-    if q is not None:
-        statement = statement.where(matches(q))
-    if tag:
-        statement = statement.where(tag_filter(tag, dialect))
-    if store_id is not None:
-        statement = statement.where(of_store(store_id))
-    if filters is not None:
-        statement = statement.where(*conditions(filters, timezone))
-    if lifecycle:
-        statement = statement.where(lifecycle_filter(lifecycle, today))
-    return statement

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.access.audit import record
 from pitstop.access.principal import Principal
 from pitstop.access.search_limits import check_search
+from pitstop.crm import customer_search, privacy
 from pitstop.crm import customers as service
-from pitstop.crm import privacy
 from pitstop.crm.customer_export import csv_lines
 from pitstop.crm.customer_filters import CustomerFilters, customer_filters, plugin_conditions
 from pitstop.crm.customer_rows import customer_columns
@@ -58,7 +58,7 @@ decides about it once."""
 def _plain_page(after: bool) -> Any:
     """The list with no search and no filter (the list as opened, and paged on), built
     once like ``_ONE_CUSTOMER``: building a page's statement and its cache key anew cost
-    more CPU than the rows (issue 21). The same SQL as :func:`service.search_statement`
+    more CPU than the rows (issue 21). The same SQL as :func:`customer_search.search_statement`
     with nothing to narrow it, read as rows."""
     statement = select(*customer_columns()).where(Customer.id != bindparam("stock"))
     if after:
@@ -107,7 +107,7 @@ class CustomersController(Controller):
         await check_search(
             session,
             principal,
-            service.searched_classes(q, tag),
+            customer_search.searched_classes(q, tag),
             "\n".join(p for p in (q and q.strip(), tag) if p),
             now=now,
             secret_key=settings.secret_key,
@@ -119,7 +119,7 @@ class CustomersController(Controller):
             values = {"stock": internal_customer_id(), "after": cursor, "today": today}
             result = await session.execute(paged, values | {"limit": check_limit(limit) + 1})
         else:
-            statement = service.search_statement(
+            statement = customer_search.search_statement(
                 q=q,
                 tag=tag,
                 store_id=store_id,
@@ -153,7 +153,7 @@ class CustomersController(Controller):
         """The list's filters (not ``q``: a search by personal data is the list's alone) as
         CSV, streamed page by page, masked by the reader's role, audited."""
         now = clock()
-        statement = service.search_statement(
+        statement = customer_search.search_statement(
             q=None,
             tag=tag,
             store_id=store_id,

@@ -37,6 +37,7 @@ from pitstop.access.principal import Principal
 from pitstop.crm.discounts import DiscountOffer
 from pitstop.db.base import JSONDoc, TenantModel, Timestamps, new_id, tenant_fk, utcnow
 from pitstop.db.rls import enable_rls
+from pitstop.db.tenant_tables import create_tenant_table, tenant_reference
 from pitstop.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from pitstop.events.rewards import (
     RewardGranted,
@@ -174,6 +175,7 @@ __all__ = [
     "checked_day",
     "checked_instant",
     "completed_service_orders",
+    "create_tenant_table",
     "customer_history",
     "customer_overlap",
     "enable_rls",
@@ -208,6 +210,7 @@ __all__ = [
     "service_orders_of",
     "take_into_stock",
     "tenant_fk",
+    "tenant_reference",
     "unmasked_builtins",
     "utcnow",
     "vehicle_service_orders",

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from pitstop.sdk import enable_rls
+from pitstop.sdk import create_tenant_table, tenant_reference
 
 revision: str = "wecom_0001"
 down_revision: str | Sequence[str] | None = None
@@ -24,30 +24,16 @@ depends_on: str | Sequence[str] | None = "0003"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_tenant_table(
         "wecom_contacts",
-        sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column("external_userid", sa.String(length=64), nullable=False),
         sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "customer_id"],
-            ["customers.tenant_id", "customers.id"],
-            name=op.f("fk_wecom_contacts_tenant_id_customer_id_customers"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id"],
-            ["tenants.id"],
-            name=op.f("fk_wecom_contacts_tenant_id_tenants"),
-            ondelete="RESTRICT",
-        ),
-        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_wecom_contacts")),
+        tenant_reference("wecom_contacts", ["customer_id"], "customers"),
         sa.UniqueConstraint(
             "tenant_id", "customer_id", name=op.f("uq_wecom_contacts_tenant_id_customer_id")
         ),
     )
-    enable_rls(op.get_bind(), ("wecom_contacts",))
 
 
 def downgrade() -> None:

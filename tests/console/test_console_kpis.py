@@ -92,8 +92,10 @@ async def test_plugin_tiles_read_in_chinese_with_money_in_yuan(
     # When HQ opens this month's board (Chinese, the default)
     hq = await signed_in(app, demo, "hq_admin")
     page = await hq.get("/console/hq/kpis/")
-    # Then the membership tile shows the member average ticket in yuan under its label
+    # Then the membership tile, under its Chinese title, shows the member average ticket in
+    # yuan under its label
     membership = _tile(page.text, "membership")
+    assert "<h2>会员与积分</h2>" in membership and "Membership" not in membership
     assert "<dt>会员客单价</dt><dd>¥388.00</dd>" in membership and "38800" not in membership
     # And retention's figures are labelled in Chinese, no raw key left on any tile
     assert "<dt>已发提醒</dt>" in _tile(page.text, "retention")
@@ -102,9 +104,12 @@ async def test_plugin_tiles_read_in_chinese_with_money_in_yuan(
     # When the reader switches to English
     hq.http.cookies.set("pitstop_lang", "en")
     english = await hq.get("/console/hq/kpis/")
-    # Then the same tile reads in English, the money still formatted
-    assert "<dt>Member average ticket</dt><dd>¥388.00</dd>" in _tile(english.text, "membership")
-    assert "<dt>Reminders sent</dt>" in _tile(english.text, "retention")
+    # Then the same tiles read in English, titles too, the money still formatted
+    membership = _tile(english.text, "membership")
+    assert "<h2>Membership &amp; points</h2>" in membership and "会员" not in membership
+    assert "<dt>Member average ticket</dt><dd>¥388.00</dd>" in membership
+    retention = _tile(english.text, "retention")
+    assert "<h2>Follow-ups and recalls</h2>" in retention and "<dt>Reminders sent</dt>" in retention
 
 
 def _tile(html: str, plugin: str) -> str:

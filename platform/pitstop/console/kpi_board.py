@@ -121,9 +121,8 @@ class KpiPages(Controller):
 
 
 def _labelled(desk: Desk, board: dict[str, Any]) -> dict[str, Any]:
-    """The plugins' tiles with labelled, formatted figures (``console.figures``)."""
-    for tile in board["plugins"]:
-        tile["figures"] = desk.plugin_figures(tile["plugin"], tile["figures"] or {})
+    """The plugins' tiles in the reader's words: titles, labelled and formatted figures."""
+    board["plugins"] = [desk.plugin_part(tile, "figures") for tile in board["plugins"]]
     return board
 
 

@@ -103,7 +103,7 @@ class KpiPages(Controller):
             return desk.page("kpis.html", 422, form=form, stores=stores, errors=exc.errors)
         board = await kpis.board(
             session, kpi_tiles, principal, period, store_id=store_id,
-            compare=period.previous_period(),
+            compare=period.previous_period(), tiles_compared=False,
         )  # fmt: skip
         scope = kpis.scope_of(principal, store_id)
         interval = interval_for(period)

@@ -143,12 +143,12 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[
         errors=exc.errors,
         headers=exc.headers,
         language=reader_language(request.scope),
-        own=exc.own or _own_messages(request),
+        own=exc.own or own_messages(request),
         **exc.extra,
     )
 
 
-def _own_messages(request: Request[Any, Any, Any]) -> OwnMessages | None:
+def own_messages(request: Request[Any, Any, Any]) -> OwnMessages | None:
     """A plugin route's own messages (``PluginInfo.messages``, SDK 1.5), if it is one."""
     try:
         own = request.route_handler.opt.get(WORDING_KEY)
@@ -251,7 +251,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         errors = [{"field": "body", "message": str(exc.detail)}]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "validation_failed", detail, errors=errors,
-                   language=reader_language(request.scope), own=_own_messages(request))  # fmt: skip
+                   language=reader_language(request.scope), own=own_messages(request))  # fmt: skip
 
 
 def _query_name(request: Request[Any, Any, Any], key: str) -> str:

@@ -263,9 +263,10 @@ async def test_another_stores_order_and_another_tenants_customer_are_404_pages(
         await shop.get(f"/console/orders/new?vehicle_id={vehicle_id}"),
     ]
     completes = await manager.post(f"/console/orders/{order_id}/complete", {"mileage_km": "100"})
-    # Then each is the same 404 page, as for a record that does not exist
+    # Then each is the same 404 page, as for a record that does not exist: a headline only
     for page in [*pages, completes]:
         assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+        assert 'id="reasons"' not in page.text
     # And the shop's search finds nothing of the chain's
     phone_search = await shop.get("/console/search?q=张")
     assert phone_search.status_code == 200

@@ -5,6 +5,7 @@ field, and a store manager's board is their store's only."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -81,7 +82,7 @@ async def test_a_bad_range_is_named_and_a_managers_board_is_their_store_only(
 
 
 async def test_plugin_tiles_read_in_chinese_with_money_in_yuan(
-    app: Litestar, demo: Demo, worker: Drain
+    app: Litestar, demo: Demo, worker: Drain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a completed order of ¥388.00 this month, its customer enrolled by membership
     await completed_order(demo, "SH001", 38_800)
@@ -91,7 +92,17 @@ async def test_plugin_tiles_read_in_chinese_with_money_in_yuan(
     assert tiles["membership"]["member_average_ticket"] == 38_800
     # When HQ opens this month's board (Chinese, the default)
     hq = await signed_in(app, demo, "hq_admin")
+    host, asked = demo.runtime.plugins, []
+    tiles = host.kpi_tiles
+
+    async def recorded(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs["period"])
+        return await tiles(*args, **kwargs)
+
+    monkeypatch.setattr(host, "kpi_tiles", recorded)
     page = await hq.get("/console/hq/kpis/")
+    # Then the plugins are asked for the days shown only (no tile shows the period before)
+    assert len(asked) == 1, asked
     # Then the membership tile, under its Chinese title, shows the member average ticket in
     # yuan under its label
     membership = _tile(page.text, "membership")

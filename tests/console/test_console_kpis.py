@@ -4,6 +4,7 @@ field, and a store manager's board is their store's only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -27,31 +28,47 @@ def _row(html: str, body_id: str, label: str) -> str:
 
 
 async def test_the_board_shows_the_apis_figures_with_charts(app: Litestar, demo: Demo) -> None:
-    # Given completed orders at SH001 and SH002 today
+    # Given completed orders at SH001 and SH002 today, and HQ's board of today
     await completed_order(demo, "SH001", 38_800)
     await completed_order(demo, "SH002", 12_000)
+    hq = await signed_in(app, demo, "hq_admin")
+    today = re.search(
+        r'name="to" id="to" value="([\d-]+)"', (await hq.get("/console/hq/kpis/")).text
+    )
+    assert today
+    # And the API's figures of the day after against the period before (today)
+    after = dt.date.fromisoformat(today.group(1)) + dt.timedelta(days=1)
+    days = f"from={after}&to={after}"
     api = await demo.client.get(
-        f"/api/v1/insights/kpis?{DAYS}", headers=await demo.headers("hq_admin")
+        f"/api/v1/insights/kpis?{days}&compare=previous_period",
+        headers=await demo.headers("hq_admin"),
     )
     assert api.status_code == 200, api.text
-    # When HQ opens the board for November
-    hq = await signed_in(app, demo, "hq_admin")
-    page = await hq.get(f"/console/hq/kpis/?{DAYS}")
-    # Then the chain row is the API's revenue and orders, in yuan
+    # When HQ opens the board for the day after today
+    page = await hq.get(f"/console/hq/kpis/?{days}")
+    # Then the chain row is the API's revenue and orders, in yuan, and the period before's
+    # revenue is the API's too (today's orders)
     assert page.status_code == 200, page.text
     chain = _row(page.text, "chain", "连锁")
     revenue = api.json()["chain"]["revenue"]
     orders = api.json()["chain"]["orders"]
+    before = api.json()["chain"]["previous"]["revenue"]
+    assert before >= 38_800 + 12_000
     assert f"¥{revenue / 100:,.2f}" in chain and f"<td>{orders}</td>" in chain
-    # And every store the admin sees has its row, as in the API
+    assert chain.rstrip().endswith(f'<td class="money">¥{before / 100:,.2f}</td>')
+    # And every store the admin sees has its row, its revenue then and before as in the API
     for store in api.json()["stores"]:
-        assert f"¥{store['revenue'] / 100:,.2f}" in _row(page.text, "stores", store["code"])
+        row = _row(page.text, "stores", store["code"])
+        assert f"¥{store['revenue'] / 100:,.2f}" in row
+        assert row.rstrip().endswith(
+            f'<td class="money">¥{store["previous"]["revenue"] / 100:,.2f}</td>'
+        )
     # And the revenue and per-store charts are SVG images (no inline script can run)
     for chart in ("chart-revenue", "chart-stores"):
         assert re.search(rf'id="{chart}" src="data:image/svg\+xml;charset=utf-8;base64,', page.text)
     assert "<script>" not in page.text and " style=" not in page.text
     # And the date range is kept in the picker
-    assert 'name="from" id="from" value="2026-11-01"' in page.text
+    assert f'name="from" id="from" value="{after}"' in page.text
 
 
 async def test_a_bad_range_is_named_and_a_managers_board_is_their_store_only(

@@ -108,6 +108,15 @@ async def compute(session: AsyncSession, period: Period, scope: Scope) -> dict[K
     }
 
 
+async def revenue(session: AsyncSession, period: Period, scope: Scope) -> dict[Key, int]:
+    """The board's revenue alone, for the chain (key None) and each store with visits: what
+    :func:`compute` sums from the daily rollups, in one statement. For a reader that shows
+    the period before by its revenue only (the console's board), so it does not pay for the
+    distinct-customer figures of a period it does not show."""
+    sums = await daily.totals(session, period, scope, True)
+    return {None: sum(row[0] for row in sums.values())} | {k: row[0] for k, row in sums.items()}
+
+
 def _added(rows: Iterable[tuple[int, int, int]]) -> tuple[int, int, int]:
     revenue, orders, visits = (sum(column) for column in zip(*rows, strict=True))
     return revenue, orders, visits
@@ -157,12 +166,7 @@ async def board(
     *,
     store_id: uuid.UUID | None,
     compare: Period | None,
-    tiles_compared: bool = True,
 ) -> KpiBoard:
-    """The figures of ``period`` beside those of ``compare``. ``tiles_compared=False`` asks
-    the plugins for ``period`` only (their tiles' ``previous`` stays empty): for a reader
-    that shows no plugin figure of the period before (the console), which halves the
-    tiles' cost."""
     stores = await visible_stores(session, principal, store_id)
     scope = scope_of(principal, store_id)
     now = await compute(session, period, scope)
@@ -183,9 +187,7 @@ async def board(
             )
             for sid, code in stores
         ],
-        plugins=await _tiles(
-            session, tiles, principal, period, store_id, compare if tiles_compared else None
-        ),
+        plugins=await _tiles(session, tiles, principal, period, store_id, compare),
     )
 
 

@@ -267,6 +267,12 @@ async def test_another_stores_order_and_another_tenants_customer_are_404_pages(
     for page in [*pages, completes]:
         assert page.status_code == 404 and "text/html" in page.headers["content-type"]
         assert 'id="reasons"' not in page.text
+    # And a car id that is no id at all is a 400 page naming the parameter, in Chinese
+    garbled = await manager.get("/console/orders/new?vehicle_id=not-an-id")
+    assert garbled.status_code == 400 and "<code>vehicle_id</code>" in garbled.text
+    reason = re.search(r"<code>vehicle_id</code>([^<]*)</li>", garbled.text)
+    assert reason and reason.group(1).strip() and not reason.group(1).strip().isascii()
+    assert "not-an-id" not in reason.group(1)
     # And the shop's search finds nothing of the chain's
     phone_search = await shop.get("/console/search?q=张")
     assert phone_search.status_code == 200

@@ -27,7 +27,8 @@ from pitstop.console.i18n import N_
 from pitstop.console.session import renew_url
 from pitstop.console.view import Desk, language_of
 from pitstop.console.wording import worded
-from pitstop.errors import ApiError, own_messages
+from pitstop.errors import ApiError, own_messages, validation_errors
+from pitstop.wording import OwnMessages
 
 HEADLINES = {
     400: N_("The request could not be read."),
@@ -72,11 +73,12 @@ def error_page(
     )
 
 
-def _reasons(request: Request[Any, Any, Any], exc: ApiError) -> list[dict[str, str]]:
-    """Each field's message (or the refusal's detail), worded for the reader as the API's
-    problem document is: a plugin's refusal in the plugin's own words first."""
-    language, own = language_of(request), exc.own or own_messages(request)
-    said = exc.errors or [{"message": exc.detail}]
+def _reasons(
+    request: Request[Any, Any, Any], said: list[dict[str, str]], own: OwnMessages | None
+) -> list[dict[str, str]]:
+    """Each field's message, worded for the reader as the API's problem document is: a
+    plugin's refusal in the plugin's own words first."""
+    language, own = language_of(request), own or own_messages(request)
     return [
         {
             "field": str(error.get("field") or ""),
@@ -98,13 +100,18 @@ def _signed_out(request: Request[Any, Any, Any]) -> Response[Any]:
 def api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[Any]:
     if exc.status == 401:
         return _signed_out(request)
-    reasons = _reasons(request, exc) if exc.status in EXPLAINED else []
+    said = exc.errors or [{"message": exc.detail}]
+    reasons = _reasons(request, said, exc.own) if exc.status in EXPLAINED else []
     return error_page(request, exc.status, reasons)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code == 401:
         return _signed_out(request)
+    if isinstance(exc, ValidationException):  # a parameter the route could not decode
+        return error_page(
+            request, exc.status_code, _reasons(request, validation_errors(request, exc), None)
+        )
     return error_page(request, exc.status_code)
 
 

@@ -329,6 +329,9 @@ async def test_an_order_is_opened_with_decimal_lines_completed_and_listed_today(
     advisor = await signed_in(app, demo, "service_advisor")
     form = await advisor.get(f"/console/orders/new?vehicle_id={vehicle_id}")
     store_id = re.search(r'<option value="([^"]+)">', form.text).group(1)  # type: ignore[union-attr]
+    # (each line's fields say what they are where a phone hides the column heads)
+    assert 'name="unit_price"' in form.text and 'placeholder="单价（元）"' in form.text
+    assert 'aria-label="数量"' in form.text and 'aria-label="项目"' in form.text
     # When an order is opened with a bad price, then with 1.5 h labour at ¥120.50 and a part
     lines = [
         ("kind", "labor"), ("category", "maintenance"), ("description", "工时"),

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: run test lint bench fuzz migrate demo clean
+.PHONY: run test lint bench fuzz migrate demo clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,16 @@ lint: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m pytest tests/bench -s -p no:xdist $(PYTEST_ARGS)
+
+# The console's pictures in docs/console.md: the browser journeys run (they need
+# /usr/bin/chromium) and a handful of the screenshots they take is copied into the docs.
+SCREENSHOTS := search customer customer-technician order kpi-board phone-new-order
+screenshots: $(TEST_STAMP)
+	rm -rf artifacts/console
+	PITSTOP_TEST_REQUIRE_SERVICES=1 $(BIN)/python -m pytest tests/console/test_console_browser.py -p no:xdist -q $(PYTEST_ARGS)
+	mkdir -p docs/images/console
+	cp $(foreach name,$(SCREENSHOTS),artifacts/console/$(name).png) docs/images/console/
+	ls -l docs/images/console
 
 # Schemathesis over the whole API (both databases, a few minutes); not part of `make test`.
 # PITSTOP_FUZZ_EXAMPLES sets the requests per operation and mode (default 15).

@@ -143,12 +143,12 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[
         errors=exc.errors,
         headers=exc.headers,
         language=reader_language(request.scope),
-        own=exc.own or _own_messages(request),
+        own=exc.own or own_messages(request),
         **exc.extra,
     )
 
 
-def _own_messages(request: Request[Any, Any, Any]) -> OwnMessages | None:
+def own_messages(request: Request[Any, Any, Any]) -> OwnMessages | None:
     """A plugin route's own messages (``PluginInfo.messages``, SDK 1.5), if it is one."""
     try:
         own = request.route_handler.opt.get(WORDING_KEY)
@@ -237,6 +237,17 @@ def _body_type(request: Request[Any, Any, Any], source: str) -> Any:
 
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """Name each bad field and the rule it broke; never echo the submitted value."""
+    errors = validation_errors(request, exc)
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, "validation_failed", detail, errors=errors,
+                   language=reader_language(request.scope), own=own_messages(request))  # fmt: skip
+
+
+def validation_errors(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> list[dict[str, str]]:
+    """``{field, message}`` of each input the framework could not decode, by the name the
+    client used and the rule it broke (the API's problem document, the console's page)."""
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
@@ -249,9 +260,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
             errors.append({"field": field, "message": rule})
     if not errors:
         errors = [{"field": "body", "message": str(exc.detail)}]
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return problem(422, "validation_failed", detail, errors=errors,
-                   language=reader_language(request.scope), own=_own_messages(request))  # fmt: skip
+    return errors
 
 
 def _query_name(request: Request[Any, Any, Any], key: str) -> str:

@@ -96,10 +96,11 @@ KEPT = frozenset({"key", "n", "id", "name", "code", "text", "time"})
 
 
 @cache
-def catalog(language: str) -> Mapping[str, str]:
-    """msgid → translation; English (the source) and an unknown language are empty."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "errors.po"
-    if language not in LANGUAGES or not path.exists():
+def po_catalog(path: Path, language: str) -> Mapping[str, str]:
+    """msgid → translation of one ``.po`` file, read with Babel once per process (no
+    compiled ``.mo`` in the repository): the kernel's errors and the console's strings
+    alike. A missing file, an untranslated or a fuzzy entry leaves the message as it is."""
+    if not path.exists():
         return {}
     with path.open("rb") as handle:
         messages = read_po(handle, locale=language)
@@ -108,6 +109,13 @@ def catalog(language: str) -> Mapping[str, str]:
         for m in messages
         if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
     }
+
+
+def catalog(language: str) -> Mapping[str, str]:
+    """msgid → translation; English (the source) and an unknown language are empty."""
+    if language not in LANGUAGES:
+        return {}
+    return po_catalog(LOCALE_DIR / language / "LC_MESSAGES" / "errors.po", language)
 
 
 class OwnMessages:

@@ -39,6 +39,7 @@ OPEN = ("new", "acknowledged", "investigating", "awaiting_customer")
 SHOWN = 100
 # The KPI tile's figures (console.figures; SDK 1.5 kinds).
 FIGURE_LABELS = {
+    "Complaints": "投诉",
     "complaints": "投诉数",
     "first_response_sla": "首次响应达标率",
     "resolution_sla": "解决时限达标率",
@@ -53,7 +54,6 @@ FIGURE_KINDS = {
 LABELS = {
     "zh_CN": {
         **FIGURE_LABELS,
-        "Complaints": "投诉",
         "Open complaints": "待处理投诉",
         "First response": "首次响应",
         "Resolution": "解决",

@@ -36,7 +36,7 @@ async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Sectio
     surveyed = [c for c in complaints if c.surveyed_at is not None]
     last = max(surveyed, key=lambda c: c.surveyed_at or c.created_at) if surveyed else None
     return Section(
-        title="客诉 Complaints",
+        title="Complaints",
         data={
             "total": len(complaints),
             "open": [

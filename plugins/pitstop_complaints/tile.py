@@ -51,7 +51,7 @@ async def tile(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -
     ).where(c.created_at >= period.start_at, c.created_at < period.end_at, *_scope(ctx, store_id))
     row = (await ctx.session.execute(statement)).one()
     return KpiTile(
-        title="客诉 Complaints",
+        title="Complaints",
         figures={
             "complaints": int(row[0]),
             "first_response_sla": _rate(row[2], row[1]),

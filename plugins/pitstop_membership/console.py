@@ -32,6 +32,8 @@ from pitstop_membership.settings import programme
 
 # The KPI tile's figures (console.figures; SDK 1.5 kinds).
 FIGURE_LABELS = {
+    "Membership & points": "会员与积分",
+    "Membership": "会员",
     "points_outstanding": "未使用积分",
     "members": "会员数",
     "member_orders": "会员订单",
@@ -44,7 +46,6 @@ FIGURE_KINDS = {"member_average_ticket": "money", "non_member_average_ticket": "
 LABELS = {
     "zh_CN": {
         **FIGURE_LABELS,
-        "Membership": "会员",
         "Tier": "等级",
         "Points": "积分",
         "Expiring soon": "即将过期",

@@ -19,6 +19,10 @@ from pitstop_membership import tiers, views
 from pitstop_membership.models import LedgerEntry, MemberAccount, PointLot
 from pitstop_membership.settings import programme
 
+TITLE = "Membership"
+"""The 360° section's title, in the source language: the console words it by the plugin's
+labels for the reader, as it words the section's keys."""
+
 ERASED = "erased"
 
 
@@ -35,7 +39,7 @@ async def summary(ctx: PluginContext, customer_id: uuid.UUID) -> Section | None:
     code, source = tiers.effective_tier(account, ctx.now())
     expiring = await views.expiring_soon(ctx, account)
     return Section(
-        title="会员 Membership",
+        title=TITLE,
         data={
             "tier": code,
             "tier_name": settings.tier(code).name,

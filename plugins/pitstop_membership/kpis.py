@@ -34,7 +34,7 @@ async def tile(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -
     without = await order_figures(ctx, period, store_id=store_id, customers=members, exclude=True)
     count = await ctx.session.scalar(select(func.count()).select_from(members.subquery()))
     return KpiTile(
-        title="会员与积分 Membership & points",
+        title="Membership & points",
         figures={
             "points_outstanding": sum(s.outstanding for s in liability.stores),
             "members": int(count or 0),

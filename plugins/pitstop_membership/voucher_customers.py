@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select, update
 
 from pitstop.sdk import PluginContext, Section
+from pitstop_membership.customers import TITLE
 from pitstop_membership.voucher_models import Voucher, VoucherStatus, VoucherTemplate
 
 ERASED = "erased"
-TITLE = "会员 Membership"
 
 
 async def _vouchers(

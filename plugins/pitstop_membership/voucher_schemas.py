@@ -37,7 +37,10 @@ class TemplateIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def template_errors(data: TemplateIn, today: dt.date) -> list[dict[str, str]]:
-    """Every rule between fields that ``data`` breaks, each naming its field."""
+    """Every rule between fields that ``data`` breaks, each naming its field. The messages
+    are built here, not raised, so each has its Chinese in ``wording.ZH_CN`` (a value in
+    one as ``%(name)s``); tests/plugins/test_plugin_wording.py breaks every rule and holds
+    each message to it."""
     errors: list[tuple[str, str]] = []
     need = {
         TemplateKind.amount: ("amount",),
@@ -52,7 +55,8 @@ def template_errors(data: TemplateIn, today: dt.date) -> list[dict[str, str]]:
             errors.append((name, f"not used by a {data.kind} voucher"))
     unknown = sorted(set(data.categories) - set(CATEGORIES))
     if unknown:
-        errors.append(("categories", f"unknown categories {unknown}; known: {list(CATEGORIES)}"))
+        known = ", ".join(CATEGORIES)
+        errors.append(("categories", f"unknown categories: {', '.join(unknown)}; known: {known}"))
     if len(set(data.categories)) != len(data.categories):
         errors.append(("categories", "a category is named twice"))
     if (data.valid_days is None) == (data.valid_until is None):

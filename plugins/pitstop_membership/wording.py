@@ -35,6 +35,15 @@ ZH_CN = {
     "the order must come to at least %(n)s fen": "工单金额须至少 %(n)s 分",
     "no line of this order is one the voucher applies to": "这张工单没有适用这张券的项目",
     "this voucher was just used on another order": "这张券刚刚已用在另一张工单上",
+    # a voucher template's rules between fields (voucher_schemas.template_errors)
+    "required for a %(kind)s voucher": "%(kind)s券必须填写",
+    "not used by a %(kind)s voucher": "%(kind)s券不使用这一项",
+    "unknown categories: %(values)s; known: %(known)s": "未知的类别：%(values)s；可用：%(known)s",
+    "a category is named twice": "同一类别填了两次",
+    "give either valid_days or valid_until": "valid_days 与 valid_until 须填且只填一个",
+    "a store is named twice": "同一门店填了两次",
+    # a voucher template's kinds, as they appear in the messages above
+    "amount": "满减", "percent": "折扣", "item": "项目",
     # a voucher's statuses, as they appear in the messages above
     "issued": "已发放", "redeemed": "已使用", "expired": "已过期", "voided": "已作废",
 }  # fmt: skip

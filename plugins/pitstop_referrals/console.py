@@ -18,6 +18,8 @@ from .review_page import ReviewPages
 
 # The KPI tile's figures (console.figures; SDK 1.5 kinds).
 FIGURE_LABELS = {
+    "Referrals": "推荐",
+    "Referral rewards": "推荐有礼",
     "linked": "已绑定",
     "qualified": "已达标",
     "rewarded": "已奖励",
@@ -30,7 +32,6 @@ FIGURE_KINDS = {"qualification_rate": "ratio"}
 LABELS = {
     "zh_CN": {
         **FIGURE_LABELS,
-        "Referrals": "推荐",
         "Referred by": "推荐人",
         "Referred": "已推荐",
         "of whom rewarded": "其中已奖励",

@@ -168,7 +168,7 @@ async def tile(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -
     if store_id is not None:
         backlog = backlog.where(Referral.store_id == store_id)
     return KpiTile(
-        title="推荐有礼 Referrals",
+        title="Referral rewards",
         figures={
             "linked": int(linked),
             "qualified": int(qualified),

@@ -44,7 +44,7 @@ async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Sectio
     visible = {r.id for r in found}
     rewards = [r for r in await _rewards(ctx, customer_id) if r.referral_id in visible]
     return Section(
-        title="推荐 Referrals",
+        title="Referrals",
         data={
             "referred_by": None
             if by is None

@@ -31,6 +31,8 @@ from .tasks import OUTCOMES
 SHOWN = 50
 # The KPI tile's figures and the 360° section's keys (console.figures; SDK 1.5 kinds).
 FIGURE_LABELS = {
+    "Retention": "客户保持",
+    "Follow-ups and recalls": "回访与召回",
     "reminders_sent": "已发提醒",
     "reminder_conversion": "提醒转化率",
     "on_time_maintenance": "按时保养率",
@@ -83,7 +85,6 @@ FIGURE_KINDS = {
 LABELS = {
     "zh_CN": {
         **FIGURE_LABELS,
-        "Retention": "客户保持",
         "Due for a service": "到期保养",
         "Calls to make": "待回访",
         "Customer": "客户",

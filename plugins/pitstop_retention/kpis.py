@@ -200,4 +200,4 @@ async def tile(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -
             store_id = next(iter(principal.store_ids))
     report = await kpis(ctx, period.start_at, period.end_at, store_id)
     figures = {k: v for k, v in report.items() if k not in ("from", "to", "store_id")}
-    return KpiTile(title="回访与召回 Retention", figures=figures)
+    return KpiTile(title="Follow-ups and recalls", figures=figures)

@@ -51,7 +51,7 @@ async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Sectio
     last = max(surveys, key=lambda s: s.answered_at, default=None)
     open_tasks = [t for t in await _all(ctx, Task, customer_id) if t.status == "open"]
     return Section(
-        title="客户保持 Retention",
+        title="Retention",
         data={
             "state": None if state is None else state.state,
             "risk_reasons": [] if state is None else list(state.risk_reasons),

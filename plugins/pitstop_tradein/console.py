@@ -32,6 +32,7 @@ COLUMNS = ("lead", "appraised", "offered", "accepted", "declined", "expired", "p
 PER_COLUMN = 30
 # The KPI tile's figures and the 360° section's keys (console.figures; SDK 1.5 kinds).
 FIGURE_LABELS = {
+    "Trade-in": "换购",
     "appraisals": "评估数",
     "purchases": "收购数",
     "purchase_total": "收购金额",

@@ -41,7 +41,7 @@ async def customer_summary(ctx: PluginContext, customer_id: uuid.UUID) -> Sectio
     appraisals = await _appraisals(ctx, [lead.id for lead in found])
     last = max(appraisals, key=lambda a: a.created_at, default=None)
     return Section(
-        title="换购 Trade-in",
+        title="Trade-in",
         data={
             "open_leads": [
                 {"id": str(lead.id), "stage": lead.stage, "vehicle_id": str(lead.vehicle_id)}

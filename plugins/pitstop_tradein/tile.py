@@ -65,7 +65,7 @@ async def tile(ctx: PluginContext, period: Period, store_id: uuid.UUID | None) -
         statement = statement.where(Lead.store_id == store_id)
     appraisals, converted, purchases, paid = (await ctx.session.execute(statement)).one()
     return KpiTile(
-        title="换购 Trade-in",
+        title="Trade-in",
         figures={
             "appraisals": int(appraisals),
             "purchases": int(purchases),

@@ -8,10 +8,10 @@ the enabled plugins then load their demo data and the nightly rollups and RFM sc
 so the KPI board, the segment sizes and the plugins' worklists read what `make run` shows.
 Issue 20 wants every page within 200 ms p50 and the front-desk search within 100 ms p50.
 
-The KPI board is bounded as HQ opens it (this month against the last); a whole year
-against the year before is printed beside it, not bounded (it is over the budget): the
-insights services' figures and weekly series and the plugins' tiles, asked for both
-periods, grow with the days asked (docs/console.md, "Speed").
+The KPI board is bounded as HQ opens it (this month against the last) and for a whole
+year against the year before, the longest board HQ asks for in practice: its weekly
+revenue series is one statement summed into weeks, and the plugins' tiles are asked for
+the days shown only (docs/console.md, "Speed").
 
 The front desk is read by the SH001 advisor; the HQ pages and the plugins' worklists by
 the chain's HQ admin, who sees every store (the largest page each can be).
@@ -119,9 +119,9 @@ async def test_console_pages_answer_within_their_budget(app: Litestar, demo: Dem
     # When each page is asked for repeatedly
     figures = {label: await _timed(advisor, path) for label, path in front_desk.items()}
     figures |= {label: await _timed(hq, path) for label, path in pages.items()}
-    year = await _timed(hq, f"/console/hq/kpis?from={YEAR[0]}&to={YEAR[1]}")
+    figures["KPI board, a year"] = await _timed(hq, f"/console/hq/kpis?from={YEAR[0]}&to={YEAR[1]}")
     # Then each is within its budget at the median
-    for label, (p50, p99) in (figures | {"KPI board, a year (info)": year}).items():
+    for label, (p50, p99) in figures.items():
         print(f"  {label:<24} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms")
     check(
         *(

@@ -152,8 +152,10 @@ def sign_in(page: Any, email: str, tenant: str = "demo-chain") -> None:
     page.wait_for_url(re.compile(r"/console/(worklist|search)"))
 
 
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+def shot(page: Any, name: str, *, whole: bool = True) -> None:
+    """The page as the reader sees it; ``whole=False`` keeps to the screen (a long page's
+    top, small enough for docs/console.md, which ``make screenshots`` copies it into)."""
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=whole)
 
 
 def test_an_advisor_finds_by_last_four_opens_and_completes_an_order_and_sees_points(
@@ -229,7 +231,7 @@ def test_hq_enables_a_plugin_fixes_a_bad_setting_and_saves(page: Any, site: Site
     page.click("text=经营看板")
     chart = page.locator("#chart-revenue")
     assert chart.evaluate("img => img.complete && img.naturalWidth") > 0
-    shot(page, "kpi-board")
+    shot(page, "kpi-board", whole=False)
 
 
 def test_a_store_manager_gets_a_404_page_for_another_stores_order(page: Any, site: Site) -> None:

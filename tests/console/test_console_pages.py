@@ -263,9 +263,16 @@ async def test_another_stores_order_and_another_tenants_customer_are_404_pages(
         await shop.get(f"/console/orders/new?vehicle_id={vehicle_id}"),
     ]
     completes = await manager.post(f"/console/orders/{order_id}/complete", {"mileage_km": "100"})
-    # Then each is the same 404 page, as for a record that does not exist
+    # Then each is the same 404 page, as for a record that does not exist: a headline only
     for page in [*pages, completes]:
         assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+        assert 'id="reasons"' not in page.text
+    # And a car id that is no id at all is a 400 page naming the parameter, in Chinese
+    garbled = await manager.get("/console/orders/new?vehicle_id=not-an-id")
+    assert garbled.status_code == 400 and "<code>vehicle_id</code>" in garbled.text
+    reason = re.search(r"<code>vehicle_id</code>([^<]*)</li>", garbled.text)
+    assert reason and reason.group(1).strip() and not reason.group(1).strip().isascii()
+    assert "not-an-id" not in reason.group(1)
     # And the shop's search finds nothing of the chain's
     phone_search = await shop.get("/console/search?q=张")
     assert phone_search.status_code == 200
@@ -322,6 +329,9 @@ async def test_an_order_is_opened_with_decimal_lines_completed_and_listed_today(
     advisor = await signed_in(app, demo, "service_advisor")
     form = await advisor.get(f"/console/orders/new?vehicle_id={vehicle_id}")
     store_id = re.search(r'<option value="([^"]+)">', form.text).group(1)  # type: ignore[union-attr]
+    # (each line's fields say what they are where a phone hides the column heads)
+    assert 'name="unit_price"' in form.text and 'placeholder="单价（元）"' in form.text
+    assert 'aria-label="数量"' in form.text and 'aria-label="项目"' in form.text
     # When an order is opened with a bad price, then with 1.5 h labour at ¥120.50 and a part
     lines = [
         ("kind", "labor"), ("category", "maintenance"), ("description", "工时"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,20 @@ def test_the_chart_interval_keeps_within_the_series_limit() -> None:
     assert (days(31), days(62), days(63), days(728), days(729)) == (
         "day", "day", "week", "week", "month",
     )  # fmt: skip
+
+
+def test_a_long_line_is_drawn_without_dots_and_a_short_one_with_them() -> None:
+    # Given a week's revenue by day and a year's by week
+    from pitstop.console import charts
+
+    def drawn(points: int) -> str:
+        labels = [str(n) for n in range(points)]
+        uri = charts.line("营收", labels, [float(n) for n in range(points)])
+        return base64.b64decode(uri.split(",", 1)[1]).decode()
+
+    # Then the week's points are marked, the year's line is drawn without its 53 dots
+    assert 'class="dot' in drawn(7) and 'class="dot' not in drawn(53)
+    assert "<polyline" in drawn(53) or "<path" in drawn(53)
 
 
 def test_the_console_words_a_service_message_as_the_api_does() -> None:

@@ -1,5 +1,6 @@
-"""Every key a first-party plugin puts on the KPI board or a 360° section has a Chinese
-label (or is an id the console hides), and the console words the values by kind.
+"""Every key a first-party plugin puts on the KPI board or a 360° section, and every such
+tile's or section's title, has a Chinese label (or is an id the console hides), and the
+console words the values by kind.
 
 The keys are read from the plugins' source: the dict literals of the functions that build
 each tile's ``figures`` and each section's ``data``. A key added there without a label in
@@ -14,6 +15,7 @@ import inspect
 import re
 import textwrap
 import uuid
+from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -57,6 +59,39 @@ def test_every_figure_key_has_a_chinese_label(plugin: str) -> None:
     assert not missing, f"{plugin}: no Chinese label for {missing}"
 
 
+def _titles(plugin: str) -> set[str]:
+    """The titles a plugin gives its KPI tile and 360° section: the ``title=`` of every
+    ``KpiTile(...)`` or ``Section(...)`` in its modules (a literal or a module constant)."""
+    package = importlib.import_module(f"pitstop_{plugin}")
+    titles = set()
+    for path in Path(inspect.getfile(package)).parent.glob("*.py"):
+        module = importlib.import_module(f"pitstop_{plugin}.{path.stem}")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") in PARTS):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "title" and isinstance(keyword.value, ast.Constant):
+                    titles.add(keyword.value.value)
+                elif keyword.arg == "title" and isinstance(keyword.value, ast.Name):
+                    titles.add(getattr(module, keyword.value.id))
+    return titles
+
+
+PARTS = ("KpiTile", "Section")
+
+
+@pytest.mark.parametrize("plugin", sorted(BUILDERS))
+def test_every_tile_and_section_title_has_a_chinese_label(plugin: str) -> None:
+    # Given the titles of the plugin's KPI tile and 360° section
+    titles = _titles(plugin)
+    assert titles, plugin
+    # Then each is worded in English (the source) and has its Chinese among the labels
+    chinese = importlib.import_module(f"pitstop_{plugin}").console_pages().labels["zh_CN"]
+    assert not [t for t in titles if not t.isascii()], f"{plugin}: a title not in English"
+    missing = sorted(t for t in titles if t not in chinese)
+    assert not missing, f"{plugin}: no Chinese label for the titles {missing}"
+
+
 def test_a_key_without_a_label_is_spelled_out_and_read_through_the_catalog() -> None:
     # Given the console's Chinese catalog and no label of the plugin's own
     figures = Figures(i18n.translator("zh_CN"), {})
@@ -97,7 +132,8 @@ async def test_the_360_retention_section_reads_in_chinese_without_ids(
     found = re.search(r'id="section-retention">(.*?)</section>', page.text, re.S)
     assert found, "no retention section"
     section = found.group(1)
-    # Then its keys are the plugin's Chinese labels and the car's id is nowhere
+    # Then its title and keys are the plugin's Chinese labels and the car's id is nowhere
+    assert "<h2>客户保持</h2>" in section and "Retention" not in section
     assert "<dt>状态</dt>" in section and "<dt>下次保养</dt>" in section
     for raw in ("state", "next_due", "vehicle_id", "due_date", "open_tasks", vehicle_id):
         assert raw not in section, raw

@@ -5,8 +5,10 @@ kernel's catalog), so a plugin's API follows the reader's language like the core
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import pkgutil
+import uuid
 from types import ModuleType
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from pitstop import wording
 from tests.support.refusals import raised
 
+STORE = uuid.UUID("00000000-0000-4000-8000-000000000001")
 FIRST_PARTY = ("complaints", "membership", "referrals", "retention", "tradein")
 
 
@@ -48,3 +51,26 @@ def test_a_plugin_message_with_a_value_keeps_it_and_words_a_known_one() -> None:
     # And the kernel's catalog still words what the plugin does not, English stays English
     assert wording.worded("no such store", "zh_CN", own) == wording.worded("no such store", "zh_CN")
     assert wording.worded("the offer is expired", "en", own) == "the offer is expired"
+
+
+def test_a_voucher_templates_rules_built_at_run_time_read_in_chinese() -> None:
+    # Given a voucher template that breaks every rule between its fields at once
+    from pitstop_membership import plugin_info
+    from pitstop_membership.voucher_schemas import TemplateIn, template_errors
+
+    broken = TemplateIn(
+        code="X1", title="x", kind="percent", amount=100, categories=["wash", "wash"],
+        valid_until=dt.date(2026, 1, 1), stores=[STORE, STORE],
+    )  # fmt: skip
+    errors = template_errors(broken, dt.date(2026, 6, 1))
+    assert {e["field"] for e in errors} == {
+        "percent", "amount", "categories", "valid_until", "stores"
+    }  # fmt: skip
+    # When each message is worded in Chinese as the template route's problem document is
+    own = wording.OwnMessages(plugin_info().messages)
+    worded = {e["message"]: wording.worded(e["message"], "zh_CN", own) for e in errors}
+    # Then none is left in English, and a value in one is worded or kept
+    assert [m for m, chinese in worded.items() if chinese == m] == []
+    assert worded["required for a percent voucher"] == "折扣券必须填写"
+    unknown = next(m for m in worded if m.startswith("unknown categories"))
+    assert worded[unknown].startswith("未知的类别：wash；可用：maintenance, repair")

@@ -23,9 +23,10 @@ from pitstop.console.i18n import N_
 
 MONEY, RATIO, ID = "money", "ratio", "id"
 KINDS = frozenset({MONEY, RATIO, ID})
-CORE_KEYS = (N_("Contacts"), N_("At"), N_("Channel"), N_("Purpose"), N_("Template"),
-             N_("Manual"), N_("Outcome"))  # fmt: skip
-"""The core's own section (the contact log's latest entries), read through the catalog."""
+CORE_KEYS = (N_("Last contacts"), N_("Contacts"), N_("At"), N_("Channel"), N_("Purpose"),
+             N_("Template"), N_("Manual"), N_("Outcome"))  # fmt: skip
+"""The core's own section (the contact log's latest entries), its title and keys read
+through the catalog."""
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 

@@ -225,8 +225,7 @@ async def _profile_page(
     profile.sections = [s for s in profile.sections if s.plugin not in paneled]
     vehicle_ids = [v.id for v in profile.vehicles]
     seen = shown(profile)
-    for section in seen["sections"]:
-        section["data"] = desk.plugin_figures(section["plugin"], section["data"])
+    seen["sections"] = [desk.plugin_part(section, "data") for section in seen["sections"]]
     return desk.page(
         "customer.html",
         status,

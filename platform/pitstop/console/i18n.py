@@ -1,10 +1,12 @@
 """The console's language: gettext catalogs read with Babel, Simplified Chinese by default.
 
 Source strings are English and are the English "translation"; ``locale/zh_CN`` holds the
-Chinese. The ``.po`` file is read at start-up (no compiled ``.mo`` in the repository), and
-a test fails on any string of a template or page that the catalog does not translate.
-The choice of language is a cookie the language switch sets; for a signed-in person the
-switch also keeps it with them (``users.language``), and sign-in sets the cookie from it.
+Chinese. The ``.po`` file is read by the kernel's one reader (``pitstop.wording.
+po_catalog``, which reads the services' error messages too; no compiled ``.mo`` in the
+repository), and a test fails on any string of a template or page that the catalog does
+not translate. The choice of language is a cookie the language switch sets; for a
+signed-in person the switch also keeps it with them (``users.language``), and sign-in sets
+the cookie from it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
+
+from pitstop import wording
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "zh_CN"
@@ -30,19 +32,12 @@ def N_(message: str) -> str:
     return message
 
 
-@cache
 def catalog(language: str) -> Mapping[str, str]:
-    """msgid → translation for ``language``; English (the source language) is empty."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
+    """msgid → translation for ``language``; English (the source language) is empty. Read
+    by the kernel's one ``.po`` reader (:func:`pitstop.wording.po_catalog`)."""
+    if language not in LANGUAGES:
         return {}
-    with path.open("rb") as handle:
-        messages = read_po(handle, locale=language)
-    return {
-        str(m.id): str(m.string)
-        for m in messages
-        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
-    }
+    return wording.po_catalog(LOCALE_DIR / language / "LC_MESSAGES" / "messages.po", language)
 
 
 def language_of(cookie: str | None) -> str:

@@ -92,8 +92,9 @@ class KpiPages(Controller):
         last: Annotated[str | None, QueryParameter(name="to")] = None,
         store: FromQuery[str | None] = None,
     ) -> Template:
-        """The board for the days asked (``?from=&to=&store=``), against the period
-        before, with a revenue chart, revenue by store and the RFM segment sizes."""
+        """The board for the days asked (``?from=&to=&store=``), with the revenue of the
+        period before beside it (only that is shown of it, so only that is asked for), a
+        revenue chart, revenue by store and the RFM segment sizes."""
         form = {"from": first or "", "to": last or "", "store": store or ""}
         stores = await kpis.visible_stores(session, principal, None)
         store_id = next((sid for sid, code in stores if str(sid) == form["store"]), None)
@@ -102,10 +103,10 @@ class KpiPages(Controller):
         except FormErrors as exc:
             return desk.page("kpis.html", 422, form=form, stores=stores, errors=exc.errors)
         board = await kpis.board(
-            session, kpi_tiles, principal, period, store_id=store_id,
-            compare=period.previous_period(),
-        )  # fmt: skip
+            session, kpi_tiles, principal, period, store_id=store_id, compare=None
+        )
         scope = kpis.scope_of(principal, store_id)
+        before = await kpis.revenue(session, period.previous_period(), scope)
         interval = interval_for(period)
         line = await series_of.series(session, SERIES_METRIC, interval, period, scope)
         report = await segments.report(session, scope)
@@ -115,15 +116,16 @@ class KpiPages(Controller):
             stores=stores,
             errors={},
             board=_labelled(desk, shown(board)),
+            before={"chain": before.get(None, 0)}
+            | {str(sid): before.get(sid, 0) for sid, _code in stores},
             report=shown(report),
             charts=_charts(desk, line, board, report),
         )
 
 
 def _labelled(desk: Desk, board: dict[str, Any]) -> dict[str, Any]:
-    """The plugins' tiles with labelled, formatted figures (``console.figures``)."""
-    for tile in board["plugins"]:
-        tile["figures"] = desk.plugin_figures(tile["plugin"], tile["figures"] or {})
+    """The plugins' tiles in the reader's words: titles, labelled and formatted figures."""
+    board["plugins"] = [desk.plugin_part(tile, "figures") for tile in board["plugins"]]
     return board
 
 

@@ -3,8 +3,9 @@
 Each plugin that answers ``console_pages()`` gets a router at ``/console/<plugin>/`` inside
 the console's router, so the session cookie, CSRF, the security headers and the error pages
 are the core's without the plugin doing anything. The "enabled for this tenant" guard and
-the ``ctx`` dependency are the plugin API routes' own (``plugin_host.routing``); ``page``
-renders through :meth:`Desk.plugin_page`, the one place plugin values are masked.
+the ``ctx`` dependency are the plugin API routes' own (``plugin_host.routing``), and so are
+the words of a refusal on an error page (``PluginInfo.messages``); ``page`` renders
+through :meth:`Desk.plugin_page`, the one place plugin values are masked.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pitstop.plugin_host.console_hooks import ConsolePage
 from pitstop.plugin_host.context import PluginContext
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.plugin_host.routing import context_provider, enabled_guard
+from pitstop.wording import WORDING_KEY, OwnMessages
 
 
 def plugin_page_routers(host: PluginHost, sessions: SessionFactory) -> list[Router]:
@@ -40,7 +42,7 @@ def plugin_page_routers(host: PluginHost, sessions: SessionFactory) -> list[Rout
                     "ctx": Provide(_context_after_desk(name, host)),
                     "page": Provide(_page_provider(name), sync_to_thread=False),
                 },
-                opt={PLUGIN_KEY: name},
+                opt={PLUGIN_KEY: name, WORDING_KEY: OwnMessages(loaded.info.messages)},
                 include_in_schema=False,
             )
         )

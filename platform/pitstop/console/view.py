@@ -113,10 +113,14 @@ class Desk:
             own.get(message) or refusals.word(message, self.language) or core(message)
         )
 
-    def plugin_figures(self, plugin: str, data: Any) -> Any:
-        """A tile's figures or a section's data, labelled and formatted (``console.figures``)."""
-        kinds = self.plugin_kinds.get(plugin, {})
-        return Figures(self.plugin_gettext(plugin), kinds, self.currency)(data)
+    def plugin_part(self, part: dict[str, Any], figures: str) -> dict[str, Any]:
+        """A plugin's KPI tile or 360° section (as ``shown``) in the reader's words: its title
+        through the plugin's labels, like its keys, and its ``figures`` (the tile's
+        ``figures``, the section's ``data``) labelled and formatted (``console.figures``)."""
+        plugin = str(part["plugin"])
+        gettext = self.plugin_gettext(plugin)
+        worded = Figures(gettext, self.plugin_kinds.get(plugin, {}), self.currency)
+        return part | {"title": gettext(str(part["title"])), figures: worded(part[figures] or {})}
 
     def context(self, **context: Any) -> dict[str, Any]:
         """What every template gets; ``errors`` (field → message) in the reader's language."""

@@ -30,11 +30,12 @@ FORM_MESSAGES = (
 """What the console's own forms say beside a field (the services' words are the kernel's)."""
 
 
-def worded(message: str, language: str) -> str:
+def worded(message: str, language: str, own: wording.OwnMessages | None = None) -> str:
+    """The console's own words for ``message``, else the API's (a plugin's ``own`` first)."""
     translated = translator(language)(message)
     if translated != message:
         return translated
-    return wording.worded(message, language)
+    return wording.worded(message, language, own)
 
 
 def worded_errors(errors: Mapping[str, str], language: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ which computes them from the orders; tests/insights/test_rollups.py holds the tw
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
@@ -67,3 +68,26 @@ async def new_customers(
         key, source, count = (row[0], row[1], row[2]) if by_store else (None, row[0], row[1])
         result.setdefault(key, {})[str(source)] = int(count)
     return result
+
+
+async def by_day(
+    session: AsyncSession, period: Period, scope: Scope
+) -> dict[dt.date, tuple[int, int, int, int]]:
+    """``(revenue, orders, visits, new customers)`` of each day of the period that has rows,
+    the scope's stores together: one statement for a whole series, which sums the days
+    into its buckets however many buckets it has."""
+    statement = (
+        select(
+            d.day,
+            func.coalesce(func.sum(d.revenue), 0),
+            func.coalesce(func.sum(d.orders), 0),
+            func.coalesce(func.sum(d.visits), 0),
+            func.coalesce(func.sum(d.new_customers), 0),
+        )
+        .where(*_within(period, scope))
+        .group_by(d.day)
+    )
+    return {
+        row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+        for row in (await session.execute(statement)).all()
+    }

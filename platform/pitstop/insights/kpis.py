@@ -10,6 +10,7 @@ host satisfies (the host sits above the domains; see docs/architecture.md, "Laye
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import select
@@ -76,18 +77,25 @@ def scope_of(principal: Principal, store_id: uuid.UUID | None) -> Scope:
     return None if principal.store_ids is None else sorted(principal.store_ids)
 
 
-async def compute(
-    session: AsyncSession, period: Period, scope: Scope, by_store: bool
-) -> dict[Key, Figures]:
-    """Every figure for the chain (key None) or per store, one statement per figure: the
-    additive ones summed from the daily rollups, the distinct-customer ones from the visit
-    links."""
-    sums = await daily.totals(session, period, scope, by_store)
-    customers = await links.unique_customers(session, period, scope, by_store)
-    active = {key: (*sums.get(key, (0, 0, 0)), customers.get(key, 0)) for key in sums}
-    new = await daily.new_customers(session, period, scope, by_store)
-    repurchase = await links.repurchase(session, period, scope, by_store)
-    retention = await links.retention(session, period, scope, by_store)
+async def compute(session: AsyncSession, period: Period, scope: Scope) -> dict[Key, Figures]:
+    """Every figure for the chain (key None) and per store. The additive ones (revenue,
+    orders, visits, new customers) are the daily rollups' rows summed per store, and the
+    stores' sums added up for the chain; the distinct-customer ones come from the visit
+    links for each store and for the chain (a customer of two stores is one of the chain),
+    the unique customers being the repurchase rate's base, read in the same statement."""
+    sums = await daily.totals(session, period, scope, True)
+    new = await daily.new_customers(session, period, scope, True)
+    if sums:
+        sums[None] = _added(sums.values())
+    if new:
+        new[None] = _by_source(new.values())
+    repurchase: dict[Key, tuple[int, int]] = {}
+    retention: dict[Key, tuple[int, int]] = {}
+    for by_store in (True, False):
+        repurchase |= await links.repurchase(session, period, scope, by_store)
+        retention |= await links.retention(session, period, scope, by_store)
+    # the repurchase rate's base is the period's distinct customers: the unique customers
+    active = {key: (*sums[key], repurchase.get(key, (0, 0))[0]) for key in sums}
     keys = set(active) | set(new) | set(repurchase) | set(retention)
     return {
         key: _figures(
@@ -98,6 +106,28 @@ async def compute(
         )
         for key in keys
     }
+
+
+async def revenue(session: AsyncSession, period: Period, scope: Scope) -> dict[Key, int]:
+    """The board's revenue alone, for the chain (key None) and each store with visits: what
+    :func:`compute` sums from the daily rollups, in one statement. For a reader that shows
+    the period before by its revenue only (the console's board), so it does not pay for the
+    distinct-customer figures of a period it does not show."""
+    sums = await daily.totals(session, period, scope, True)
+    return {None: sum(row[0] for row in sums.values())} | {k: row[0] for k, row in sums.items()}
+
+
+def _added(rows: Iterable[tuple[int, int, int]]) -> tuple[int, int, int]:
+    revenue, orders, visits = (sum(column) for column in zip(*rows, strict=True))
+    return revenue, orders, visits
+
+
+def _by_source(stores: Iterable[dict[str, int]]) -> dict[str, int]:
+    chain: dict[str, int] = {}
+    for by_source in stores:
+        for source, count in by_source.items():
+            chain[source] = chain.get(source, 0) + count
+    return chain
 
 
 def _figures(
@@ -139,8 +169,8 @@ async def board(
 ) -> KpiBoard:
     stores = await visible_stores(session, principal, store_id)
     scope = scope_of(principal, store_id)
-    now = await _chain_and_stores(session, period, scope)
-    before = await _chain_and_stores(session, compare, scope) if compare else None
+    now = await compute(session, period, scope)
+    before = await compute(session, compare, scope) if compare else None
     chain = ChainKpis(**_fields(now.get(None, EMPTY)))
     if before is not None:
         chain.previous = before.get(None, EMPTY)
@@ -185,15 +215,6 @@ async def _tiles(
         if tile.error is None and earlier is not None and earlier.error is None:
             tile.previous = earlier.figures
     return now
-
-
-async def _chain_and_stores(
-    session: AsyncSession, period: Period, scope: Scope
-) -> dict[Key, Figures]:
-    return {
-        **await compute(session, period, scope, by_store=True),
-        **await compute(session, period, scope, by_store=False),
-    }
 
 
 def _fields(value: Figures) -> dict[str, Any]:

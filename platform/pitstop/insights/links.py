@@ -7,7 +7,8 @@ neighbours' days (``P`` the period's first day, ``L`` its last, ``W`` the first 
 * ``unique_customers`` - visits in ``[P, L]`` whose next visit is after ``L``: the
   customer's last visit of the period;
 * ``repurchase`` - of those, the ones whose previous visit is on or after ``W``: the
-  customer's last two visits up to ``L`` both fall in the 12 months, so they have two;
+  customer's last two visits up to ``L`` both fall in the 12 months, so they have two
+  (it answers both counts in one statement, so the board reads its unique customers there);
 * ``retention`` - depends on ``L`` only, so it is kept as running sums by day
   (``pitstop.crm.retention_days``): the sum of the rows up to ``L``.
 

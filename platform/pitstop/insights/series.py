@@ -2,10 +2,11 @@
 
 Each point is the KPI board's own formula for the bucket's local days, read from the same
 rollups (the daily rollups, the visit links), so a chart and the board can never disagree:
-the daily revenues of March add up to March's board revenue. One aggregate statement per
-bucket over the rollups' rows of its days; a series is capped at
-:data:`MAX_POINTS` buckets so a request's cost is bounded. Weeks start on Monday; the first
-and last bucket are clipped to ``from`` and ``to``.
+the daily revenues of March add up to March's board revenue. The additive metrics
+(revenue, orders, new customers) are one aggregate statement by day over the whole period,
+summed into the buckets; the repurchase rate is one statement per bucket. A series is
+capped at :data:`MAX_POINTS` buckets so a request's cost is bounded. Weeks start on
+Monday; the first and last bucket are clipped to ``from`` and ``to``.
 """
 
 from __future__ import annotations
@@ -58,17 +59,35 @@ def buckets(period: Period, interval: Interval) -> Iterator[Period]:
         start = min(end, period.last) + dt.timedelta(days=1)
 
 
-async def _value(
-    session: AsyncSession, metric: Metric, bucket: Period, scope: Scope
-) -> float | None:
-    if metric in ("revenue", "orders"):
-        revenue, orders, _ = (await daily.totals(session, bucket, scope, False)).get(
-            None, (0, 0, 0)
-        )
-        return revenue if metric == "revenue" else orders
-    if metric == "new_customers":
-        by_source = (await daily.new_customers(session, bucket, scope, False)).get(None, {})
-        return sum(by_source.values())
+async def _values(
+    session: AsyncSession, metric: Metric, cut: list[Period], period: Period, scope: Scope
+) -> list[float | None]:
+    """Each bucket's value. The additive metrics are the daily rollups' days summed into
+    the buckets (one statement for the series; a bucket without a visit counts no revenue
+    or order, as :func:`daily.totals` has it); the repurchase rate, which is not additive,
+    is asked bucket by bucket."""
+    if metric == "repurchase_rate":
+        return [await _repurchase(session, bucket, scope) for bucket in cut]
+    days = await daily.by_day(session, period, scope)
+    values: list[float | None] = []
+    for bucket in cut:
+        revenue = orders = visits = new = 0
+        for day in _days(bucket):
+            r, o, v, n = days.get(day, (0, 0, 0, 0))
+            revenue, orders, visits, new = revenue + r, orders + o, visits + v, new + n
+        if metric == "new_customers":
+            values.append(new)
+        else:
+            values.append(0 if not visits else revenue if metric == "revenue" else orders)
+    return values
+
+
+def _days(bucket: Period) -> Iterator[dt.date]:
+    for n in range((bucket.last - bucket.first).days + 1):
+        yield bucket.first + dt.timedelta(days=n)
+
+
+async def _repurchase(session: AsyncSession, bucket: Period, scope: Scope) -> float | None:
     visited, repurchased = (await links.repurchase(session, bucket, scope, False)).get(None, (0, 0))
     return rate(repurchased, visited)
 
@@ -81,12 +100,13 @@ async def series(
         raise Unprocessable.field(
             "interval", f"more than {MAX_POINTS} points: use a longer interval or fewer days"
         )
+    values = await _values(session, metric, cut, period, scope)
     return Series(
         metric=metric,
         interval=interval,
         timezone=period.timezone,
         points=[
-            Point(start=b.first, end=b.last, value=await _value(session, metric, b, scope))
-            for b in cut
+            Point(start=b.first, end=b.last, value=value)
+            for b, value in zip(cut, values, strict=True)
         ],
     )

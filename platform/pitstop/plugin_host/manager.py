@@ -368,7 +368,7 @@ class PluginHost:
         sections = self._panels("customer_summary", Section, answers)
         contacts = await last_contacts(session, customer_id)
         if contacts:
-            title = "最近联系 Last contacts"
+            title = "Last contacts"  # the console words it by its catalog (console.figures)
             sections.append(Section(title=title, data={"contacts": contacts}, plugin="messaging"))
         return sections
 

@@ -92,9 +92,11 @@ async def test_the_worklist_shows_each_clock_and_acknowledges_in_one_click(
     assert shown.json()["sla"]["first_response"]["met_at"] is not None
     after = await advisor.get("/console/complaints/")
     assert 'class="sla met"' in _cell(_row(after.text, fresh["id"]), "response")
-    # And a second click is the 409 page, not a 500
+    # And a second click is the 409 page, not a 500, saying why in the plugin's Chinese
     again = await advisor.post(f"/console/complaints/{fresh['id']}/acknowledge")
     assert again.status_code == 409 and "<html" in again.text
+    reasons = re.search(r'<ul class="reasons" id="reasons">(.*?)</ul>', again.text, re.S)
+    assert reasons and "投诉不能从" in reasons.group(1), again.text
 
 
 def _cell(row: str, name: str) -> str:

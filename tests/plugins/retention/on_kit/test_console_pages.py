@@ -53,6 +53,9 @@ async def test_the_page_lists_due_cars_and_calls_and_closes_a_call_in_one_click(
     assert again.status_code == 409 and "<html" in again.text
     bad = await advisor.post(f"/console/retention/tasks/{task['id']}/outcome", {"outcome": "maybe"})
     assert bad.status_code == 422
+    # And the 422 page names the field and says why, in Chinese
+    reasons = bad.text.split('id="reasons">', 1)[-1].split("</ul>", 1)[0]
+    assert "<code>outcome</code>" in reasons and not reasons.strip().isascii(), bad.text
 
 
 async def test_the_page_keeps_to_the_readers_stores_and_masks_for_the_reader(

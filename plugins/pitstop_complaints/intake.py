@@ -35,7 +35,7 @@ async def log_complaint(ctx: PluginContext[ComplaintSettings], data: ComplaintCr
     await _check_references(ctx, data)
     if data.severity not in settings.severities:
         raise Unprocessable.field(
-            "severity", f"must be one of {", ".join(settings.severities)}", code="unknown_severity"
+            "severity", f"must be one of {', '.join(settings.severities)}", code="unknown_severity"
         )
     vehicle_id = data.vehicle_id
     if data.service_order_id is not None and vehicle_id is None:

@@ -89,7 +89,7 @@ class ReferralsController(Controller):
         after: FromQuery[str | None] = None,
     ) -> Page[ReferralOut]:
         if status is not None and status not in STATUSES:
-            raise Unprocessable.field("status", f"one of {", ".join(STATUSES)}")
+            raise Unprocessable.field("status", f"one of {', '.join(STATUSES)}")
         statement = lifecycle.scoped(ctx, select(Referral))
         for column, value in (
             (Referral.status, status),

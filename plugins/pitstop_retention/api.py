@@ -84,7 +84,7 @@ def _due_filter(statement: Any, state: str | None, today: dt.date, window: int, 
     if state is None:
         return statement.where(VehicleDue.due_date <= horizon)
     if state not in STATES:
-        raise Unprocessable.field("state", f"one of {", ".join(STATES)}")
+        raise Unprocessable.field("state", f"one of {', '.join(STATES)}")
     if state == "upcoming":
         return statement.where(VehicleDue.due_date > today, VehicleDue.due_date <= horizon)
     if state == "due":
@@ -149,10 +149,10 @@ async def task_list(
         statement = statement.where(Task.store_id == store_id)
     if kind is not None:
         if kind not in tasks.KINDS:
-            raise Unprocessable.field("kind", f"one of {", ".join(tasks.KINDS)}")
+            raise Unprocessable.field("kind", f"one of {', '.join(tasks.KINDS)}")
         statement = statement.where(Task.kind == kind)
     if status not in STATUSES:
-        raise Unprocessable.field("status", f"one of {", ".join(STATUSES)}")
+        raise Unprocessable.field("status", f"one of {', '.join(STATUSES)}")
     statement = statement.where(Task.status == status)
     rows = (await ctx.session.scalars(keyset(statement, Task.id, after, limit))).all()
     customers = await get_customers(ctx, {r.customer_id for r in rows[:limit]})

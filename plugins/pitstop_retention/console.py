@@ -151,7 +151,7 @@ class RetentionPages(Controller):
         try:
             data = msgspec.convert({"outcome": form.get("outcome")}, TaskOutcomeIn)
         except msgspec.ValidationError:
-            raise Unprocessable.field("outcome", f"one of {", ".join(OUTCOMES)}") from None
+            raise Unprocessable.field("outcome", f"one of {', '.join(OUTCOMES)}") from None
         await conclude(ctx, task_id, data)
         return Redirect("/console/retention/", status_code=303)
 

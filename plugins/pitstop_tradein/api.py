@@ -69,7 +69,7 @@ class CandidatesController(Controller):
             statement = statement.where(Candidate.score >= min_score)
         if reason is not None:
             if reason not in WEIGHTS:
-                raise Unprocessable.field("reason", f"one of {", ".join(sorted(WEIGHTS))}")
+                raise Unprocessable.field("reason", f"one of {', '.join(sorted(WEIGHTS))}")
             statement = statement.where(cast(Candidate.reasons, String).like(f'%"{reason}"%'))
         if ctx.principal is not None and not ctx.principal.can("tradein:read"):
             statement = statement.where(Candidate.marketing_consent.is_(True))

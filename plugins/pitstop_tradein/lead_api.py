@@ -61,7 +61,7 @@ class LeadsController(Controller):
         after: FromQuery[str | None] = None,
     ) -> Page[LeadOut]:
         if stage is not None and stage not in STAGES:
-            raise Unprocessable.field("stage", f"one of {", ".join(STAGES)}")
+            raise Unprocessable.field("stage", f"one of {', '.join(STAGES)}")
         statement = leads.scoped(ctx, select(Lead))
         for column, value in (
             (Lead.stage, stage),

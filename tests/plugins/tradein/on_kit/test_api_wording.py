@@ -39,4 +39,4 @@ async def test_a_plugin_field_error_keeps_its_field_and_words_its_message(yard: 
     assert response.status_code == 422, response.text
     [error] = response.json()["errors"]
     assert error["field"] == "stage"
-    assert error["message"].startswith("须为以下之一：") and "'appraised'" in error["message"]
+    assert error["message"].startswith("须为以下之一：") and "appraised, " in error["message"]

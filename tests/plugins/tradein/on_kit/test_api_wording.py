@@ -35,8 +35,8 @@ async def test_a_plugin_field_error_keeps_its_field_and_words_its_message(yard: 
     response = await yard.client("store_manager", "SH001").get(
         "/api/v1/tradein/leads", params={"stage": "haggling"}, headers=CHINESE
     )
-    # Then the field is named as ever, its message is Chinese and lists the stages
+    # Then the field is named as ever, its message is Chinese and names the stages in Chinese
     assert response.status_code == 422, response.text
     [error] = response.json()["errors"]
     assert error["field"] == "stage"
-    assert error["message"].startswith("须为以下之一：") and "appraised, " in error["message"]
+    assert error["message"].startswith("须为以下之一：") and "已评估, " in error["message"]

@@ -53,11 +53,15 @@ ROUNDS = int(os.environ.get("PITSTOP_BENCH_ROUNDS", "3"))
 BEFORE = os.environ.get("PITSTOP_BENCH_BEFORE")
 """A checkout (``/work/main``) whose worker runs beside this one's, for a change's before
 and after in the same rounds; the bounds apply to this checkout alone."""
-# Bare / platform: 12-17x at the start of issue 21 (measured end to end with the bench's
-# own sequential emits); see docs/performance.md "Event delivery". The goal is 2x.
-MAX_BARE_OVER_PLATFORM = 25.0
-# Throughput at 10 tenants / at 10,000: the goal is that 10,000 tenants keep 0.8 of it.
-MAX_FEW_OVER_MANY = 1 / 0.8
+# Bare / platform: 12-17x at the start of issue 21 (end to end, with the bench's own
+# sequential emits); 11x measured this way before the worker's batches (events/backlog.py),
+# 2.6-4.2x at 10 tenants and 4.2-7.7x at 10,000 after them, on a loaded 2-core machine
+# (docs/performance.md, "Event delivery"). The goal is 2x at both.
+MAX_BARE_OVER_PLATFORM = {FEW: 6.0, MANY: 10.0}
+# Throughput at 10 tenants / at 10,000: 1.0 before the batches, 1.1-2.4 after them (10
+# tenants have a backlog to batch, 10,000 tenants hold 0-1 event each). The goal is 1.25
+# (10,000 tenants keep 0.8 of the 10-tenant figure); the bound is today's reality.
+MAX_FEW_OVER_MANY = 3.0
 
 LOAD_TENANTS = """
 INSERT INTO tenants (id, slug, name, kind, timezone, currency, status, settings,
@@ -240,11 +244,11 @@ async def test_event_delivery_rate_beside_bare_dramatiq_at_10_and_10000_tenants(
     for key, values in rates.items():
         runs = ", ".join(f"{v:.0f}" for v in values)
         print(f"  {key:<22} median {median[key]:7.0f} events/s   ({runs})")
+    few, many, bare = median[f"platform {FEW}"], median[f"platform {MANY}"], median["bare"]
     check(
-        Bound("bare/platform at 10 tenants", median["bare"] / median[f"platform {FEW}"],
-              MAX_BARE_OVER_PLATFORM),
-        Bound("bare/platform at 10,000 tenants", median["bare"] / median[f"platform {MANY}"],
-              MAX_BARE_OVER_PLATFORM),
-        Bound("10 tenants / 10,000 tenants throughput",
-              median[f"platform {FEW}"] / median[f"platform {MANY}"], MAX_FEW_OVER_MANY),
-    )  # fmt: skip
+        Bound("bare/platform at 10 tenants (goal 2x)", bare / few, MAX_BARE_OVER_PLATFORM[FEW]),
+        Bound(
+            "bare/platform at 10,000 tenants (goal 2x)", bare / many, MAX_BARE_OVER_PLATFORM[MANY]
+        ),
+        Bound("10 tenants / 10,000 tenants (goal 1.25x)", few / many, MAX_FEW_OVER_MANY),
+    )

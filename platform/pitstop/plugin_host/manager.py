@@ -242,9 +242,17 @@ class PluginHost:
     # -- per tenant ----------------------------------------------------------------------
 
     async def enabled(self, session: AsyncSession) -> dict[str, TenantPlugin]:
-        """The tenant-in-context's enabled, installed plugins (one query)."""
-        rows = (await session.scalars(select(TenantPlugin).where(TenantPlugin.enabled))).all()
-        return {r.plugin: r for r in rows if r.plugin in self.plugins}
+        """The tenant-in-context's enabled, installed plugins (one query, which also reads
+        the tenant row their contexts need: see ``context``)."""
+        statement = (
+            select(TenantPlugin, Tenant)
+            .join(Tenant, Tenant.id == TenantPlugin.tenant_id)
+            .where(TenantPlugin.enabled)
+        )
+        rows = (await session.execute(statement)).all()
+        for _, tenant in rows[:1]:
+            session.info.setdefault(_TENANTS_HELD, {})[tenant.id] = tenant
+        return {row.plugin: row for row, _ in rows if row.plugin in self.plugins}
 
     def opened_settings(self, row: TenantPlugin | None) -> dict[str, Any]:
         """The row's settings with its sealed secrets opened: for the plugin, never the API."""

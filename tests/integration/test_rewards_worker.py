@@ -85,4 +85,5 @@ async def test_a_reward_request_is_granted_once_through_the_worker(
     text = json.dumps(seen, ensure_ascii=False, default=str)
     assert seen and voucher["code"] not in text
     assert "关羽" not in text and "13700007777" not in text
-    assert {m["actor_name"] for m in seen} >= {"pitstop.publish_event", "pitstop.deliver_event"}
+    # (each hop is one publish_event: the worker delivers in the relay's transaction)
+    assert {m["actor_name"] for m in seen} >= {"pitstop.publish_event"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 from functools import partial
 
-from pitstop.events import delivery, relay
-from pitstop.plugin_host.subscriptions import run_subscription
+from pitstop.events import backlog, delivery, relay
+from pitstop.plugin_host.subscriptions import run_enabled, run_subscription
 from pitstop.runtime import Runtime
 
 
@@ -18,6 +18,25 @@ async def publish_event(runtime: Runtime, event_id: uuid.UUID) -> int:
         plugins=runtime.plugins,
         clock=runtime.clock,
         dispatch=runtime.dispatch,
+    )
+
+
+async def relay_backlog(
+    runtime: Runtime,
+    event_id: uuid.UUID,
+    *,
+    published: backlog.Published | None = None,
+    batch: int = backlog.BATCH,
+) -> int:
+    return await backlog.relay_backlog(
+        event_id,
+        sessions=runtime.sessions,
+        plugins=runtime.plugins,
+        clock=runtime.clock,
+        dispatch=runtime.dispatch,
+        run_handler=partial(run_enabled, runtime.plugins),
+        published=published,
+        batch=batch,
     )
 
 

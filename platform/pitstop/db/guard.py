@@ -355,6 +355,10 @@ def install_database_wall(session_class: type[Session]) -> None:
             _apply_setting(session, connection)
 
     @event.listens_for(session_class, "after_soft_rollback")
-    @event.listens_for(session_class, "after_commit")
     def _forget_setting(session: Session, *args: Any) -> None:
         session.info.pop(_INFO_KEY, None)
+
+    @event.listens_for(session_class, "after_commit")
+    def _forget_setting_at_commit(session: Session) -> None:
+        if not session.in_nested_transaction():  # a RELEASE SAVEPOINT keeps the setting
+            session.info.pop(_INFO_KEY, None)

@@ -14,7 +14,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import Enum, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Enum, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pitstop.db.base import JSONDoc, TenantModel, tenant_fk, utcnow
@@ -29,7 +29,18 @@ class DeliveryStatus(enum.StrEnum):
 
 class OutboxEvent(TenantModel):
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_published_at", "published_at", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_outbox_events_published_at", "published_at", "occurred_at"),
+        # A tenant's backlog, for the worker's claim (events/backlog.py): only unpublished
+        # rows, so it stays as small as the backlog however many tenants there are.
+        Index(
+            "ix_outbox_events_unpublished",
+            "tenant_id",
+            "occurred_at",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+    )
 
     type: Mapped[str] = mapped_column(String(63))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)

@@ -77,6 +77,8 @@ from pitstop.tenancy.sealing import Sealer
 from pitstop.wording import OwnMessages
 
 ENTRY_POINT_GROUP = "pitstop"
+_TENANTS_HELD = "pitstop_tenants_held"
+"""``session.info`` key: the tenant rows plugin contexts were built from (see ``context``)."""
 log = structlog.get_logger("pitstop.plugins")
 Panel = TypeVar("Panel", Section, KpiTile, CustomerPanel)
 TaskSender = Callable[[uuid.UUID, str, str, dict[str, Any], int], None]
@@ -240,9 +242,17 @@ class PluginHost:
     # -- per tenant ----------------------------------------------------------------------
 
     async def enabled(self, session: AsyncSession) -> dict[str, TenantPlugin]:
-        """The tenant-in-context's enabled, installed plugins (one query)."""
-        rows = (await session.scalars(select(TenantPlugin).where(TenantPlugin.enabled))).all()
-        return {r.plugin: r for r in rows if r.plugin in self.plugins}
+        """The tenant-in-context's enabled, installed plugins (one query, which also reads
+        the tenant row their contexts need: see ``context``)."""
+        statement = (
+            select(TenantPlugin, Tenant)
+            .join(Tenant, Tenant.id == TenantPlugin.tenant_id)
+            .where(TenantPlugin.enabled)
+        )
+        rows = (await session.execute(statement)).all()
+        for _, tenant in rows[:1]:
+            session.info.setdefault(_TENANTS_HELD, {})[tenant.id] = tenant
+        return {row.plugin: row for row, _ in rows if row.plugin in self.plugins}
 
     def opened_settings(self, row: TenantPlugin | None) -> dict[str, Any]:
         """The row's settings with its sealed secrets opened: for the plugin, never the API."""
@@ -265,7 +275,10 @@ class PluginHost:
             ).one_or_none()
         info = self.plugins[plugin].info
         tenant_id = row.tenant_id if row is not None else current_tenant_id()
-        tenant = await session.get(Tenant, tenant_id)  # identity-mapped after the first
+        tenant = await session.get(Tenant, tenant_id)
+        # The identity map holds rows weakly: held here for the session's life, so the
+        # next context of a batch or of ``call_each`` finds it without a query.
+        session.info.setdefault(_TENANTS_HELD, {})[tenant_id] = tenant
         return PluginContext(
             plugin=plugin,
             tenant_id=tenant_id,

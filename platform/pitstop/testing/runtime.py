@@ -20,12 +20,12 @@ from litestar import Litestar
 
 from pitstop.clock import SettableClock
 from pitstop.db.tenant_context import tenant_scope
-from pitstop.events import delivery, relay
+from pitstop.events import backlog, delivery
 from pitstop.events.delivery import MAX_ATTEMPTS
 from pitstop.identity.refresh import open_session
 from pitstop.identity.tokens import membership_claims
 from pitstop.plugin_host.commands import plugin_groups
-from pitstop.plugin_host.subscriptions import run_subscription
+from pitstop.plugin_host.subscriptions import run_enabled, run_subscription
 from pitstop.runtime import Runtime
 from pitstop.sdk import PluginContext
 from pitstop.settings import Settings
@@ -130,12 +130,13 @@ async def run_message(runtime: Runtime, pending: Pending) -> str | None:
     args: tuple[Any, ...] = tuple(message.args)
     with tenant_scope(uuid.UUID(message.options[TENANT_OPTION])):
         if message.actor_name == PUBLISH:
-            await relay.publish_event(
+            await backlog.relay_backlog(
                 uuid.UUID(args[0]),
                 sessions=runtime.sessions,
                 plugins=runtime.plugins,
                 clock=runtime.clock,
                 dispatch=runtime.dispatch,
+                run_handler=partial(run_enabled, runtime.plugins),
             )
         elif message.actor_name == DELIVER:
             return await delivery.deliver(

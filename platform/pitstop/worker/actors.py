@@ -21,10 +21,10 @@ from sqlalchemy import select
 from pitstop.db.base import Clock
 from pitstop.db.engine import SessionFactory
 from pitstop.db.tenant_context import current_tenant_id
+from pitstop.events.backlog import Published, relay_backlog
 from pitstop.events.delivery import MAX_ATTEMPTS, deliver
-from pitstop.events.relay import publish_event
 from pitstop.plugin_host.manager import PluginHost
-from pitstop.plugin_host.subscriptions import run_subscription
+from pitstop.plugin_host.subscriptions import run_enabled, run_subscription
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.worker.core_jobs import run_core_job
 from pitstop.worker.dispatch import (
@@ -52,11 +52,18 @@ def register_actors(
     dispatch: Dispatcher,
 ) -> dict[str, dramatiq.Actor[Any, Any]]:
     run_handler = partial(run_subscription, plugins)
+    published = Published()
 
     async def publish_event_actor(event_id: str) -> None:
         current_tenant_id()  # fail closed: a message without a tenant does nothing
-        await publish_event(
-            uuid.UUID(event_id), sessions=sessions, plugins=plugins, clock=clock, dispatch=dispatch
+        await relay_backlog(
+            uuid.UUID(event_id),
+            sessions=sessions,
+            plugins=plugins,
+            clock=clock,
+            dispatch=dispatch,
+            run_handler=partial(run_enabled, plugins),
+            published=published,
         )
 
     async def deliver_event_actor(delivery_id: str) -> None:

@@ -38,8 +38,10 @@ from tests.conftest import ON_POSTGRES
 from tests.support.factories import make_tenant
 
 ACCOUNTS, WORKERS, OPS, ROUNDS = 1_000, 8, 400, 3
-# Measured 5-8x; the bound leaves room for a noisy machine. Issue 21's goal is at most 2x.
-MAX_BARE_OVER_LEDGER = 12.0
+# One statement measured 2.6-4.9x (hot) and 2.3-2.9x (1,000 accounts), through the flush
+# 5.8-8.7x and 5.3-5.9x: the bounds leave room for a noisy machine and fail a return to the
+# flush at 1,000 accounts. Issue 21's goal is at most 2x.
+MAX_BARE_OVER_LEDGER = {"one hot account": 7.0, "1,000 accounts": 4.5}
 ONE_STATEMENT = "ledger.redeem (one statement)"
 BY_FLUSH = "ledger.redeem_by_flush (before)"
 BARE = "bare conditional UPDATE"
@@ -64,7 +66,7 @@ async def _members(runtime: Runtime, tenant: uuid.UUID, store: uuid.UUID) -> lis
                 account = await tiers.enrol(ctx, customer.id, ctx.now())
                 source = Source(key=f"seed:{customer.id}", store_id=store)
                 await ledger.credit(
-                    session, account, EntryKind.adjust, 1_000_000, source, ctx.now()
+                    ctx.session, account, EntryKind.adjust, 1_000_000, source, ctx.now()
                 )
                 customers.append(customer.id)
     return customers
@@ -155,7 +157,11 @@ async def test_ledger_throughput_beside_a_bare_conditional_update(settings: Sett
             print(f"    {name:<34} {rate:8.0f} ops/s   {rates[BARE] / rate:5.2f}x")
     check(
         *(
-            Bound(f"bare/ledger, {scope}", rates[BARE] / rates[ONE_STATEMENT], MAX_BARE_OVER_LEDGER)
+            Bound(
+                f"bare/ledger, {scope}",
+                rates[BARE] / rates[ONE_STATEMENT],
+                MAX_BARE_OVER_LEDGER[scope],
+            )
             for scope, rates in results.items()
         )
     )

@@ -3,35 +3,50 @@ timer messages (delayed Dramatiq messages at the exact instants) and by the 30-s
 sweep alone (the messages lost).
 
 Run with ``make bench``; prints p50/p99 lateness in seconds after the deadline, both modes
-side by side in one run (in-process StubBroker worker threads on SQLite, wall-clock time),
-and fails when a p99 is past its bound. A complaint never detected counts as infinitely
-late, so a bound cannot pass by losing the slowest ones.
+one after the other, on two stacks: embedded SQLite (in-process StubBroker worker threads)
+and PostgreSQL + Redis (a real ``pitstop worker`` process; the complaints are logged and
+the sweep fired from the test process), wall-clock time. Fails when a p99 is past its
+bound, or when more work failed than the bound allows (on SQLite: on the write lock,
+"database is locked", which Dramatiq retries). A complaint never detected counts as
+infinitely late, so a bound cannot pass by losing the slowest ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import logging
 import math
 import statistics
+import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
+from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from pitstop.app import create_app
 from pitstop.db.tenant_context import tenant_scope
+from pitstop.logs import READY_LINE
 from pitstop.runtime import Runtime
+from pitstop.settings import Settings
+from pitstop.testing.pool import HomeLoopPool
 from pitstop_complaints.intake import log_complaint
 from pitstop_complaints.kpis import percentile
 from pitstop_complaints.models import Complaint
 from pitstop_complaints.schemas import ComplaintCreate
 from pitstop_complaints.sla import sla_sweep
 from tests.bench.bounds import Bound, check
+from tests.conftest import _truncate_postgres
 from tests.crm.conftest import Crm
-from tests.support.demo import Demo
+from tests.support.demo import Demo, provision_demo
+from tests.support.processes import pitstop_process
 
 COMPLAINTS, BATCH, TARGET_SECONDS = 1000, 100, 40
 SWEEP_EVERY = 30
@@ -39,6 +54,10 @@ SWEEP_EVERY = 30
 # bounds are today's reality with a margin; issue 21's goals are tighter (timers p99 at
 # most 2 s, sweep only at most 60 s).
 MAX_TIMER_P99_S, MAX_SWEEP_P99_S = 40.0, 3 * SWEEP_EVERY
+# Embedded: 14 messages failed on the write lock in the run issue 21 quotes (goal: none).
+MAX_LOCK_ERRORS = 40
+LOCK_SIGNS = ("database is locked", "SQLITE_BUSY")
+MAX_REDIS_TIMER_P99_S, MAX_REDIS_FAILURES = 40.0, 0
 
 
 @pytest.fixture
@@ -161,15 +180,29 @@ def timer_worker(runtime: Runtime) -> Iterator[None]:
         worker.stop()
 
 
-async def test_breach_detection_lateness(demo: Demo, timer_worker: None) -> None:
+class LockErrors(logging.Handler):
+    """Counts the log records of work that failed on SQLite's write lock (and was retried)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        failure = record.exc_info[1] if record.exc_info else None
+        if any(sign in f"{record.getMessage()} {failure}" for sign in LOCK_SIGNS):
+            self.count += 1
+
+
+async def _both_modes(demo: Demo, label: str) -> tuple[float, float]:
+    """Timers, then sweep only, on ``demo``'s runtime; their p99 lateness (seconds)."""
     runtime = demo.runtime
     crm = Crm(demo)
     await crm.load_stores()
     await _enable(crm)
     customer_id = str((await crm.customer())["id"])
-    print(f"\n{COMPLAINTS} complaints, {TARGET_SECONDS}s response target, 24x7")
+    print(f"\n{label}: {COMPLAINTS} complaints, {TARGET_SECONDS}s response target, 24x7")
 
-    # With timer messages: the worker threads fire each breach at its instant.
+    # With timer messages: the worker fires each breach at its instant.
     intake = await _log_many(runtime, crm, customer_id)
     late = await _lateness(runtime, crm, TARGET_SECONDS + 120)
     timers_p99 = _report("timer messages", late, intake)
@@ -184,7 +217,74 @@ async def test_breach_detection_lateness(demo: Demo, timer_worker: None) -> None
         sweep_p99 = _report("sweep only (30 s)", await _lateness(runtime, crm, 0), intake)
     finally:
         runtime.plugins.task_sender = sender
+    return timers_p99, sweep_p99
+
+
+async def test_breach_detection_lateness(demo: Demo, timer_worker: None) -> None:
+    errors = LockErrors()
+    logging.getLogger().addHandler(errors)
+    try:
+        timers_p99, sweep_p99 = await _both_modes(demo, "embedded SQLite, 8 worker threads")
+    finally:
+        logging.getLogger().removeHandler(errors)
+    print(f"work failed on the write lock (and retried): {errors.count}")
     check(
-        Bound("timer messages, lateness p99", timers_p99, MAX_TIMER_P99_S, " s"),
-        Bound("sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s"),
+        Bound("embedded: timer messages, lateness p99", timers_p99, MAX_TIMER_P99_S, " s"),
+        Bound("embedded: sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s"),
+        Bound("embedded: failed on the write lock", errors.count, MAX_LOCK_ERRORS, ""),
+    )
+
+
+@pytest.fixture
+def redis_settings(postgres_database: Settings, redis_server: Any) -> Settings:
+    redis.Redis.from_url(redis_server.url).flushdb()
+    return dataclasses.replace(postgres_database, redis_url=redis_server.url)
+
+
+@pytest.fixture
+async def redis_demo(redis_settings: Settings) -> AsyncIterator[Demo]:
+    """The demo chain on PostgreSQL, this process sending its timers to Redis."""
+    await _truncate_postgres(redis_settings)
+    # The test client serves from a loop of its own: connections are pooled for ours only.
+    runtime = Runtime.build(redis_settings, poolclass=HomeLoopPool)
+    try:
+        async with AsyncTestClient(app=create_app(runtime=runtime)) as client:
+            yield await provision_demo(runtime, client)
+    finally:
+        await runtime.close()
+
+
+def _logs(tmp_path: Path) -> str:
+    return "".join(p.read_text(errors="replace") for p in tmp_path.glob("worker-*.log"))
+
+
+def _wait_until_ready(worker: subprocess.Popen[bytes], log: Callable[[], str]) -> None:
+    """Until the worker prints its ready line; the limit guards a hung start only."""
+    limit = time.monotonic() + 120
+    while READY_LINE.format(process="worker") not in log():
+        assert worker.poll() is None, log()
+        assert time.monotonic() < limit, f"the worker did not start:\n{log()}"
+        time.sleep(0.2)
+
+
+@pytest.mark.e2e
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_breach_detection_lateness_on_postgres_and_redis(
+    redis_demo: Demo, redis_settings: Settings, tmp_path: Path
+) -> None:
+    worker = pitstop_process("worker", redis_settings, tmp_path, args=("--threads", "8"))
+    try:
+        _wait_until_ready(worker, lambda: _logs(tmp_path))
+        label = "PostgreSQL + Redis, one `pitstop worker` process, 8 threads"
+        timers_p99, sweep_p99 = await _both_modes(redis_demo, label)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    failures = _logs(tmp_path).count("Failed to process message")
+    print(f"messages that failed (and were retried): {failures}")
+    check(
+        Bound("PG + Redis: timer messages, lateness p99", timers_p99, MAX_REDIS_TIMER_P99_S, " s"),
+        Bound("PG + Redis: sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s"),
+        Bound("PG + Redis: failed messages", failures, MAX_REDIS_FAILURES, ""),
     )

@@ -1,6 +1,7 @@
 """How late is a breach detected? 1,000 complaints due within the same minute, detected by
 timer messages (delayed Dramatiq messages at the exact instants) and by the 30-second
-sweep alone (the messages lost).
+sweep alone (the messages lost; the sweeps fire from the start of intake, as a running
+scheduler's would).
 
 Run with ``make bench``; prints p50/p99 lateness in seconds after the deadline, both modes
 one after the other, on two stacks: embedded SQLite (in-process StubBroker worker threads)
@@ -30,13 +31,14 @@ import pytest
 import redis
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
+from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
 from pitstop.db.tenant_context import tenant_scope
+from pitstop.events.models import EventDelivery, OutboxEvent
 from pitstop.logs import READY_LINE
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
-from pitstop.testing.pool import HomeLoopPool
 from pitstop_complaints.intake import log_complaint
 from pitstop_complaints.kpis import percentile
 from pitstop_complaints.models import Complaint
@@ -50,6 +52,7 @@ from tests.support.processes import pitstop_process
 
 COMPLAINTS, BATCH, TARGET_SECONDS = 1000, 100, 40
 SWEEP_EVERY = 30
+MAX_INTAKE_S = 180  # how long the sweeps wait for intake at most (50-84 s on PostgreSQL)
 # Timers measured p99 11-21 s; the sweep alone is watched for three sweeps (90 s). The
 # bounds are today's reality with a margin; issue 21's goals are tighter (timers p99 at
 # most 2 s, sweep only at most 60 s).
@@ -77,7 +80,9 @@ async def _enable(crm: Crm) -> None:
 
 
 async def _log_many(runtime: Runtime, crm: Crm, customer_id: str) -> float:
-    """Log the complaints in batches; returns how long intake took (seconds)."""
+    """Log the complaints in batches; returns how long intake took (seconds). On
+    PostgreSQL this took 50-84 s on a loaded machine (and longer with batches logged side
+    by side: they queue on one another), so there the complaints fall due over that span."""
     start = time.perf_counter()
     data = ComplaintCreate(
         customer_id=uuid.UUID(customer_id),
@@ -116,7 +121,8 @@ async def _lateness(runtime: Runtime, crm: Crm, limit_s: float) -> list[float]:
 
 
 async def _sweep_like_the_scheduler(runtime: Runtime, crm: Crm, until: float) -> None:
-    """Fire the sweep at every :00 and :30 wall-clock second, as the cron does."""
+    """Fire the sweep at every :00 and :30 wall-clock second, as the cron does, from the
+    start of intake (the scheduler does not wait for it) until every complaint breached."""
     while time.monotonic() < until:
         now = dt.datetime.now(dt.UTC)
         wait = SWEEP_EVERY - (now.second % SWEEP_EVERY) - now.microsecond / 1e6
@@ -126,10 +132,10 @@ async def _sweep_like_the_scheduler(runtime: Runtime, crm: Crm, until: float) ->
                 await sla_sweep(await runtime.plugins.context(session, "complaints"))
         async with runtime.sessions() as session:
             with tenant_scope(crm.tenant_id):
-                left = await session.scalar(
-                    select(func.count()).where(Complaint.response_breached_at.is_(None))
+                breached = await session.scalar(
+                    select(func.count()).where(Complaint.response_breached_at.is_not(None))
                 )
-        if not left:
+        if breached == COMPLAINTS:
             return
 
 
@@ -142,6 +148,29 @@ async def _reset(runtime: Runtime, crm: Crm) -> None:
         with tenant_scope(crm.tenant_id):
             for model in (ComplaintNotification, ComplaintActivity, Complaint):
                 await session.execute(delete(model))
+
+
+async def _report_work(runtime: Runtime, crm: Crm) -> None:
+    """What the burst made the worker do: each event is a relay transaction (its publish),
+    each warning and breach a task transaction; the profile in docs/architecture.md."""
+    async with runtime.sessions() as session:
+        with tenant_scope(crm.tenant_id):
+            events = (
+                await session.execute(
+                    select(OutboxEvent.type, func.count())
+                    .where(OutboxEvent.type.startswith("complaint."))
+                    .group_by(OutboxEvent.type)
+                    .order_by(OutboxEvent.type)
+                )
+            ).all()
+            deliveries = await session.scalar(
+                select(func.count())
+                .select_from(EventDelivery)
+                .join(OutboxEvent, OutboxEvent.id == EventDelivery.event_id)
+                .where(OutboxEvent.type.startswith("complaint."))
+            )
+    counted = ", ".join(f"{kind} {n}" for kind, n in events)
+    print(f"{'':<22} events written: {counted}; plugin deliveries of them: {deliveries}")
 
 
 def _report(label: str, late: list[float], intake_s: float) -> float:
@@ -206,14 +235,16 @@ async def _both_modes(demo: Demo, label: str) -> tuple[float, float]:
     intake = await _log_many(runtime, crm, customer_id)
     late = await _lateness(runtime, crm, TARGET_SECONDS + 120)
     timers_p99 = _report("timer messages", late, intake)
+    await _report_work(runtime, crm)
 
     # Sweep only: the messages are never sent (as if lost); the 30 s sweep finds the work.
     await _reset(runtime, crm)
     sender, runtime.plugins.task_sender = runtime.plugins.task_sender, None
     try:
+        until = time.monotonic() + MAX_INTAKE_S + TARGET_SECONDS + 3 * SWEEP_EVERY
+        sweeps = asyncio.create_task(_sweep_like_the_scheduler(runtime, crm, until))
         intake = await _log_many(runtime, crm, customer_id)
-        until = time.monotonic() + TARGET_SECONDS + 3 * SWEEP_EVERY
-        await _sweep_like_the_scheduler(runtime, crm, until)
+        await sweeps
         sweep_p99 = _report("sweep only (30 s)", await _lateness(runtime, crm, 0), intake)
     finally:
         runtime.plugins.task_sender = sender
@@ -245,8 +276,9 @@ def redis_settings(postgres_database: Settings, redis_server: Any) -> Settings:
 async def redis_demo(redis_settings: Settings) -> AsyncIterator[Demo]:
     """The demo chain on PostgreSQL, this process sending its timers to Redis."""
     await _truncate_postgres(redis_settings)
-    # The test client serves from a loop of its own: connections are pooled for ours only.
-    runtime = Runtime.build(redis_settings, poolclass=HomeLoopPool)
+    # The test client serves from a loop of its own, where a pooled connection of this loop
+    # cannot be used: a connection per session (the few this process opens are not measured).
+    runtime = Runtime.build(redis_settings, poolclass=NullPool)
     try:
         async with AsyncTestClient(app=create_app(runtime=runtime)) as client:
             yield await provision_demo(runtime, client)

@@ -38,10 +38,10 @@ from tests.conftest import ON_POSTGRES
 from tests.support.factories import make_tenant
 
 ACCOUNTS, WORKERS, OPS, ROUNDS = 1_000, 8, 400, 3
-# One statement measured 2.6-4.9x (hot) and 2.3-2.9x (1,000 accounts), through the flush
-# 5.8-8.7x and 5.3-5.9x: the bounds leave room for a noisy machine and fail a return to the
-# flush at 1,000 accounts. Issue 21's goal is at most 2x.
-MAX_BARE_OVER_LEDGER = {"one hot account": 7.0, "1,000 accounts": 4.5}
+# One statement measured 2.6-4.9x (hot) and 2.3-3.5x (1,000 accounts), through the flush
+# 5.8-8.7x and 5.3-7.3x: the bounds leave room for a noisy machine. Issue 21's goal is at
+# most 2x.
+MAX_BARE_OVER_LEDGER = {"one hot account": 7.0, "1,000 accounts": 5.0}
 ONE_STATEMENT = "ledger.redeem (one statement)"
 BY_FLUSH = "ledger.redeem_by_flush (before)"
 BARE = "bare conditional UPDATE"

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from pitstop.sdk import PluginSession, Unprocessable, new_id
 from pitstop_membership.models import (
@@ -29,8 +29,12 @@ from pitstop_membership.models import (
     MovementKind,
     PointLot,
 )
+from pitstop_membership.redemption import redeem_in_one_statement
 
 FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
+FRESH = {"populate_existing": True}
+"""Lot reads refresh lots the session holds (a PostgreSQL redemption writes them past the
+identity map); safe as the session autoflushes first, so nothing unwritten is lost."""
 
 
 @dataclass(frozen=True)
@@ -45,21 +49,21 @@ class Source:
     actor_id: uuid.UUID | None = None
 
 
+LOCK_ACCOUNT = select(MemberAccount).where(MemberAccount.customer_id == bindparam("customer_id"))
+LOCK_ACCOUNT = LOCK_ACCOUNT.with_for_update().execution_options(populate_existing=True)
+"""Built once: a statement built per call costs its cache key and the tenant wall's
+filtering again on every ledger change (issue 21)."""
+
+
 async def lock_account(session: PluginSession, customer_id: uuid.UUID) -> MemberAccount | None:
     """The member's account, locked for this transaction (re-read, never a stale copy)."""
-    statement = (
-        select(MemberAccount)
-        .where(MemberAccount.customer_id == customer_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.scalars(statement)).one_or_none()
+    return (await session.scalars(LOCK_ACCOUNT, {"customer_id": customer_id})).one_or_none()
 
 
 async def open_lots(session: PluginSession, account: MemberAccount) -> list[PointLot]:
     """Lots still holding (or owing) points, in the order deductions consume them."""
     statement = select(PointLot).where(PointLot.account_id == account.id, PointLot.remaining != 0)
-    lots = list((await session.scalars(statement)).all())
+    lots = list((await session.scalars(statement.execution_options(**FRESH))).all())
     return sorted(lots, key=consumption_order)
 
 
@@ -85,7 +89,7 @@ async def mature(session: PluginSession, account: MemberAccount, now: dt.datetim
         PointLot.is_pending.is_(True),
         PointLot.available_at <= now,
     )
-    for lot in (await session.scalars(statement)).all():
+    for lot in (await session.scalars(statement.execution_options(**FRESH))).all():
         lot.is_pending = False
         account.pending -= lot.remaining
 
@@ -300,8 +304,22 @@ async def redeem(
 ) -> LedgerEntry:
     """Spend points: refused whole (422 ``insufficient_points``) if not all are spendable.
 
-    The lots are read once and matured in hand, and the entry, movements and updates are
-    written by one flush: the account stays locked for fewer round trips (issue 21)."""
+    On PostgreSQL in one statement (:mod:`pitstop_membership.redemption`: the account is
+    locked for one round trip, issue 21), elsewhere :func:`redeem_by_flush`."""
+    if session.dialect == "postgresql":
+        return await redeem_in_one_statement(session, account, points, source, now)
+    return await redeem_by_flush(session, account, points, source, now)
+
+
+async def redeem_by_flush(
+    session: PluginSession,
+    account: MemberAccount,
+    points: int,
+    source: Source,
+    now: dt.datetime,
+) -> LedgerEntry:
+    """:func:`redeem` through the ORM, on any database: the lots are read once and matured
+    in hand, and the entry, movements and updates are written by one flush."""
     lots = await _matured_open_lots(session, account, now)
     if points > spendable(account):
         raise Unprocessable.field(
@@ -327,7 +345,7 @@ async def _matured_open_lots(
             and_(PointLot.is_pending.is_(True), PointLot.available_at <= now),
         ),
     )
-    lots = list((await session.scalars(statement)).all())
+    lots = list((await session.scalars(statement.execution_options(**FRESH))).all())
     for lot in lots:
         if lot.is_pending and lot.available_at <= now:
             lot.is_pending = False

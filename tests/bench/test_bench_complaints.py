@@ -1,44 +1,66 @@
 """How late is a breach detected? 1,000 complaints due within the same minute, detected by
 timer messages (delayed Dramatiq messages at the exact instants) and by the 30-second
-sweep alone (the messages lost).
+sweep alone (the messages lost; the sweeps fire from the start of intake, as a running
+scheduler's would).
 
 Run with ``make bench``; prints p50/p99 lateness in seconds after the deadline, both modes
-side by side in one run (in-process StubBroker worker threads on SQLite, wall-clock time),
-and fails when a p99 is past its bound. A complaint never detected counts as infinitely
-late, so a bound cannot pass by losing the slowest ones.
+one after the other, on two stacks: embedded SQLite (in-process StubBroker worker threads)
+and PostgreSQL + Redis (a real ``pitstop worker`` process; the complaints are logged and
+the sweep fired from the test process), wall-clock time. Fails when a p99 is past its
+bound, or when more work failed than the bound allows (on SQLite: on the write lock,
+"database is locked", which Dramatiq retries). A complaint never detected counts as
+infinitely late, so a bound cannot pass by losing the slowest ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import logging
 import math
 import statistics
+import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
+from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
+from sqlalchemy.pool import NullPool
 
+from pitstop.app import create_app
 from pitstop.db.tenant_context import tenant_scope
+from pitstop.events.models import EventDelivery, OutboxEvent
+from pitstop.logs import READY_LINE
 from pitstop.runtime import Runtime
+from pitstop.settings import Settings
 from pitstop_complaints.intake import log_complaint
 from pitstop_complaints.kpis import percentile
 from pitstop_complaints.models import Complaint
 from pitstop_complaints.schemas import ComplaintCreate
 from pitstop_complaints.sla import sla_sweep
 from tests.bench.bounds import Bound, check
+from tests.conftest import _truncate_postgres
 from tests.crm.conftest import Crm
-from tests.support.demo import Demo
+from tests.support.demo import Demo, provision_demo
+from tests.support.processes import pitstop_process
 
 COMPLAINTS, BATCH, TARGET_SECONDS = 1000, 100, 40
 SWEEP_EVERY = 30
+MAX_INTAKE_S = 180  # how long the sweeps wait for intake at most (50-84 s on PostgreSQL)
 # Timers measured p99 11-21 s; the sweep alone is watched for three sweeps (90 s). The
 # bounds are today's reality with a margin; issue 21's goals are tighter (timers p99 at
 # most 2 s, sweep only at most 60 s).
 MAX_TIMER_P99_S, MAX_SWEEP_P99_S = 40.0, 3 * SWEEP_EVERY
+# Embedded: 14 messages failed on the write lock in the run issue 21 quotes (goal: none).
+MAX_LOCK_ERRORS = 40
+LOCK_SIGNS = ("database is locked", "SQLITE_BUSY")
+MAX_REDIS_TIMER_P99_S, MAX_REDIS_FAILURES = 40.0, 0
 
 
 @pytest.fixture
@@ -58,7 +80,9 @@ async def _enable(crm: Crm) -> None:
 
 
 async def _log_many(runtime: Runtime, crm: Crm, customer_id: str) -> float:
-    """Log the complaints in batches; returns how long intake took (seconds)."""
+    """Log the complaints in batches; returns how long intake took (seconds). On
+    PostgreSQL this took 50-84 s on a loaded machine (and longer with batches logged side
+    by side: they queue on one another), so there the complaints fall due over that span."""
     start = time.perf_counter()
     data = ComplaintCreate(
         customer_id=uuid.UUID(customer_id),
@@ -97,7 +121,8 @@ async def _lateness(runtime: Runtime, crm: Crm, limit_s: float) -> list[float]:
 
 
 async def _sweep_like_the_scheduler(runtime: Runtime, crm: Crm, until: float) -> None:
-    """Fire the sweep at every :00 and :30 wall-clock second, as the cron does."""
+    """Fire the sweep at every :00 and :30 wall-clock second, as the cron does, from the
+    start of intake (the scheduler does not wait for it) until every complaint breached."""
     while time.monotonic() < until:
         now = dt.datetime.now(dt.UTC)
         wait = SWEEP_EVERY - (now.second % SWEEP_EVERY) - now.microsecond / 1e6
@@ -107,10 +132,10 @@ async def _sweep_like_the_scheduler(runtime: Runtime, crm: Crm, until: float) ->
                 await sla_sweep(await runtime.plugins.context(session, "complaints"))
         async with runtime.sessions() as session:
             with tenant_scope(crm.tenant_id):
-                left = await session.scalar(
-                    select(func.count()).where(Complaint.response_breached_at.is_(None))
+                breached = await session.scalar(
+                    select(func.count()).where(Complaint.response_breached_at.is_not(None))
                 )
-        if not left:
+        if breached == COMPLAINTS:
             return
 
 
@@ -123,6 +148,29 @@ async def _reset(runtime: Runtime, crm: Crm) -> None:
         with tenant_scope(crm.tenant_id):
             for model in (ComplaintNotification, ComplaintActivity, Complaint):
                 await session.execute(delete(model))
+
+
+async def _report_work(runtime: Runtime, crm: Crm) -> None:
+    """What the burst made the worker do: each event is a relay transaction (its publish),
+    each warning and breach a task transaction; the profile in docs/architecture.md."""
+    async with runtime.sessions() as session:
+        with tenant_scope(crm.tenant_id):
+            events = (
+                await session.execute(
+                    select(OutboxEvent.type, func.count())
+                    .where(OutboxEvent.type.startswith("complaint."))
+                    .group_by(OutboxEvent.type)
+                    .order_by(OutboxEvent.type)
+                )
+            ).all()
+            deliveries = await session.scalar(
+                select(func.count())
+                .select_from(EventDelivery)
+                .join(OutboxEvent, OutboxEvent.id == EventDelivery.event_id)
+                .where(OutboxEvent.type.startswith("complaint."))
+            )
+    counted = ", ".join(f"{kind} {n}" for kind, n in events)
+    print(f"{'':<22} events written: {counted}; plugin deliveries of them: {deliveries}")
 
 
 def _report(label: str, late: list[float], intake_s: float) -> float:
@@ -161,30 +209,114 @@ def timer_worker(runtime: Runtime) -> Iterator[None]:
         worker.stop()
 
 
-async def test_breach_detection_lateness(demo: Demo, timer_worker: None) -> None:
+class LockErrors(logging.Handler):
+    """Counts the log records of work that failed on SQLite's write lock (and was retried)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        failure = record.exc_info[1] if record.exc_info else None
+        if any(sign in f"{record.getMessage()} {failure}" for sign in LOCK_SIGNS):
+            self.count += 1
+
+
+async def _both_modes(demo: Demo, label: str) -> tuple[float, float]:
+    """Timers, then sweep only, on ``demo``'s runtime; their p99 lateness (seconds)."""
     runtime = demo.runtime
     crm = Crm(demo)
     await crm.load_stores()
     await _enable(crm)
     customer_id = str((await crm.customer())["id"])
-    print(f"\n{COMPLAINTS} complaints, {TARGET_SECONDS}s response target, 24x7")
+    print(f"\n{label}: {COMPLAINTS} complaints, {TARGET_SECONDS}s response target, 24x7")
 
-    # With timer messages: the worker threads fire each breach at its instant.
+    # With timer messages: the worker fires each breach at its instant.
     intake = await _log_many(runtime, crm, customer_id)
     late = await _lateness(runtime, crm, TARGET_SECONDS + 120)
     timers_p99 = _report("timer messages", late, intake)
+    await _report_work(runtime, crm)
 
     # Sweep only: the messages are never sent (as if lost); the 30 s sweep finds the work.
     await _reset(runtime, crm)
     sender, runtime.plugins.task_sender = runtime.plugins.task_sender, None
     try:
+        until = time.monotonic() + MAX_INTAKE_S + TARGET_SECONDS + 3 * SWEEP_EVERY
+        sweeps = asyncio.create_task(_sweep_like_the_scheduler(runtime, crm, until))
         intake = await _log_many(runtime, crm, customer_id)
-        until = time.monotonic() + TARGET_SECONDS + 3 * SWEEP_EVERY
-        await _sweep_like_the_scheduler(runtime, crm, until)
+        await sweeps
         sweep_p99 = _report("sweep only (30 s)", await _lateness(runtime, crm, 0), intake)
     finally:
         runtime.plugins.task_sender = sender
+    return timers_p99, sweep_p99
+
+
+async def test_breach_detection_lateness(demo: Demo, timer_worker: None) -> None:
+    errors = LockErrors()
+    logging.getLogger().addHandler(errors)
+    try:
+        timers_p99, sweep_p99 = await _both_modes(demo, "embedded SQLite, 8 worker threads")
+    finally:
+        logging.getLogger().removeHandler(errors)
+    print(f"work failed on the write lock (and retried): {errors.count}")
     check(
-        Bound("timer messages, lateness p99", timers_p99, MAX_TIMER_P99_S, " s"),
-        Bound("sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s"),
+        Bound("embedded: timer messages, lateness p99", timers_p99, MAX_TIMER_P99_S, " s"),
+        Bound("embedded: sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s"),
+        Bound("embedded: failed on the write lock", errors.count, MAX_LOCK_ERRORS, ""),
+    )
+
+
+@pytest.fixture
+def redis_settings(postgres_database: Settings, redis_server: Any) -> Settings:
+    redis.Redis.from_url(redis_server.url).flushdb()
+    return dataclasses.replace(postgres_database, redis_url=redis_server.url)
+
+
+@pytest.fixture
+async def redis_demo(redis_settings: Settings) -> AsyncIterator[Demo]:
+    """The demo chain on PostgreSQL, this process sending its timers to Redis."""
+    await _truncate_postgres(redis_settings)
+    # The test client serves from a loop of its own, where a pooled connection of this loop
+    # cannot be used: a connection per session (the few this process opens are not measured).
+    runtime = Runtime.build(redis_settings, poolclass=NullPool)
+    try:
+        async with AsyncTestClient(app=create_app(runtime=runtime)) as client:
+            yield await provision_demo(runtime, client)
+    finally:
+        await runtime.close()
+
+
+def _logs(tmp_path: Path) -> str:
+    return "".join(p.read_text(errors="replace") for p in tmp_path.glob("worker-*.log"))
+
+
+def _wait_until_ready(worker: subprocess.Popen[bytes], log: Callable[[], str]) -> None:
+    """Until the worker prints its ready line; the limit guards a hung start only."""
+    limit = time.monotonic() + 120
+    while READY_LINE.format(process="worker") not in log():
+        assert worker.poll() is None, log()
+        assert time.monotonic() < limit, f"the worker did not start:\n{log()}"
+        time.sleep(0.2)
+
+
+@pytest.mark.e2e
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_breach_detection_lateness_on_postgres_and_redis(
+    redis_demo: Demo, redis_settings: Settings, tmp_path: Path
+) -> None:
+    worker = pitstop_process("worker", redis_settings, tmp_path, args=("--threads", "8"))
+    try:
+        _wait_until_ready(worker, lambda: _logs(tmp_path))
+        label = "PostgreSQL + Redis, one `pitstop worker` process, 8 threads"
+        timers_p99, sweep_p99 = await _both_modes(redis_demo, label)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    failures = _logs(tmp_path).count("Failed to process message")
+    print(f"messages that failed (and were retried): {failures}")
+    check(
+        Bound("PG + Redis: timer messages, lateness p99", timers_p99, MAX_REDIS_TIMER_P99_S, " s"),
+        Bound("PG + Redis: sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s"),
+        Bound("PG + Redis: failed messages", failures, MAX_REDIS_FAILURES, ""),
     )

@@ -36,7 +36,7 @@ from .api import ComplaintsController, KpisController, NotificationsController
 from .requests import on_complaint_requested
 from .settings import ComplaintSettings
 from .sla import sla_check, sla_sweep
-from .wording import MESSAGES
+from .wording import DESCRIPTION, MESSAGES, TITLE
 
 _STAFF = {"hq_admin", "hq_analyst", "store_manager", "service_advisor"}
 
@@ -46,7 +46,7 @@ def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="complaints",
         version="0.1.0",
-        title="客诉 SLA Complaints",
+        title=TITLE,
         sdk=">=1.5,<2",
         messages=MESSAGES,
         settings=ComplaintSettings,
@@ -65,11 +65,7 @@ def plugin_info() -> PluginInfo:
             ),
         ),
         events=EVENT_TYPES,
-        description=(
-            "Complaints graded by severity, routed to the responsible staff, with first-response"
-            " and resolution deadlines in business time, escalation to HQ on breach, follow-up"
-            " surveys and KPIs."
-        ),
+        description=DESCRIPTION,
     )
 
 

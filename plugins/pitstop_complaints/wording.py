@@ -4,6 +4,17 @@ test_plugin_wording.py fails on a refusal missing here."""
 
 from __future__ import annotations
 
+TITLE = "Complaints (SLA)"
+DESCRIPTION = (
+    "Complaints graded by severity, routed to the responsible staff, with first-response "
+    "and resolution deadlines in business time, escalation to HQ on breach, follow-up "
+    "surveys and KPIs."
+)
+ZH_DESCRIPTION = (
+    "按严重程度分级的客诉，分派给负责员工，按营业时间计算首次响应和解决时限，超时升级"
+    "至总部，并有回访问卷和指标。"
+)
+
 ZH_CN = {
     "must be before to": "须早于结束时间",
     "must be one of %(values)s": "须为以下之一：%(values)s",
@@ -27,5 +38,8 @@ ZH_CN = {
     # the statuses, as they appear in the messages above
     "new": "新登记", "acknowledged": "已受理", "investigating": "调查中",
     "awaiting_customer": "等待客户", "resolved": "已解决", "closed": "已关闭",
+    # the plugin as the plugins page names it (PluginInfo.title, .description)
+    TITLE: "客诉 SLA",
+    DESCRIPTION: ZH_DESCRIPTION,
 }  # fmt: skip
 MESSAGES = {"zh_CN": ZH_CN}

@@ -53,7 +53,7 @@ from pitstop_membership.kpis import tile as kpis_tile
 from pitstop_membership.settings import MembershipSettings
 from pitstop_membership.voucher_api import VoucherController
 from pitstop_membership.voucher_events import VOUCHER_EVENT_TYPES
-from pitstop_membership.wording import MESSAGES
+from pitstop_membership.wording import DESCRIPTION, MESSAGES, TITLE
 
 __all__ = ["models"]
 
@@ -65,7 +65,7 @@ def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="membership",
         version="0.1.0",
-        title="会员与积分 Membership & points",
+        title=TITLE,
         settings=MembershipSettings,
         permissions=(
             permission(
@@ -89,10 +89,7 @@ def plugin_info() -> PluginInfo:
         sdk=">=1.5,<2",
         messages=MESSAGES,
         events=EVENT_TYPES + VOUCHER_EVENT_TYPES,
-        description=(
-            "Tiers on rolling spend, points in lots that expire, clawback on refunds, and a "
-            "per-store liability report with the cross-store redemptions HQ settles."
-        ),
+        description=DESCRIPTION,
     )
 
 

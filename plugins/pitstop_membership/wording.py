@@ -6,6 +6,15 @@ a refusal missing here."""
 
 from __future__ import annotations
 
+TITLE = "Membership & points"
+DESCRIPTION = (
+    "Tiers on rolling spend, points in lots that expire, clawback on refunds, and a per-"
+    "store liability report with the cross-store redemptions HQ settles."
+)
+ZH_DESCRIPTION = (
+    "按滚动消费定级，积分分批到期，退款时扣回，并按门店出具积分负债报表及总部结算的跨店兑换。"
+)
+
 ZH_CN = {
     "a voucher that is %(status)s cannot be voided": "状态为“%(status)s”的券不能作废",
     "an override needs an end date": "手动调整等级须有结束日期",
@@ -46,5 +55,8 @@ ZH_CN = {
     "amount": "满减", "percent": "折扣", "item": "项目",
     # a voucher's statuses, as they appear in the messages above
     "issued": "已发放", "redeemed": "已使用", "expired": "已过期", "voided": "已作废",
+    # the plugin as the plugins page names it (PluginInfo.title, .description)
+    TITLE: "会员与积分",
+    DESCRIPTION: ZH_DESCRIPTION,
 }  # fmt: skip
 MESSAGES = {"zh_CN": ZH_CN}

@@ -39,7 +39,7 @@ from .kpis import tile as kpi_tile
 from .lifecycle import on_order_completed, on_order_refunded, qualify, sweep
 from .rewards import ask_again, on_answer
 from .settings import ReferralSettings
-from .wording import MESSAGES
+from .wording import DESCRIPTION, MESSAGES, TITLE
 
 _DESK = {"hq_admin", "store_manager", "service_advisor"}
 
@@ -49,7 +49,7 @@ def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="referrals",
         version="0.1.0",
-        title="推荐有礼 Referrals",
+        title=TITLE,
         sdk=">=1.5,<2",
         messages=MESSAGES,
         settings=ReferralSettings,
@@ -71,11 +71,7 @@ def plugin_info() -> PluginInfo:
             ),
         ),
         events=EVENT_TYPES,
-        description=(
-            "Referral codes, two-sided rewards after the referee's first paid service passes"
-            " its return window, fraud signals from the shop's own records, a review queue"
-            " and funnel KPIs."
-        ),
+        description=DESCRIPTION,
     )
 
 

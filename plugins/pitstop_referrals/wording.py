@@ -4,6 +4,17 @@ is worded too. tests/plugins/test_plugin_wording.py fails on a refusal missing h
 
 from __future__ import annotations
 
+TITLE = "Referrals"
+DESCRIPTION = (
+    "Referral codes, two-sided rewards after the referee's first paid service passes its "
+    "return window, fraud signals from the shop's own records, a review queue and funnel "
+    "KPIs."
+)
+ZH_DESCRIPTION = (
+    "推荐码；被推荐人首次付费服务过了退货期后双方得奖励；依据门店自有记录识别作弊信号"
+    "，设审核队列和漏斗指标。"
+)
+
 ZH_CN = {
     "approve or reject": "只能是批准或驳回",
     "is %(status)s, not review": "状态为“%(status)s”，不在审核中",
@@ -23,5 +34,8 @@ ZH_CN = {
     # a referral's statuses, as they appear in the messages above
     "pending": "待满足条件", "qualified": "已达成", "rewarded": "已奖励",
     "rejected": "已驳回", "disqualified": "不符合条件", "review": "审核中",
+    # the plugin as the plugins page names it (PluginInfo.title, .description)
+    TITLE: "推荐有礼",
+    DESCRIPTION: ZH_DESCRIPTION,
 }  # fmt: skip
 MESSAGES = {"zh_CN": ZH_CN}

@@ -44,7 +44,7 @@ from .store_intervals import StoreIntervalsController, recompute_store
 from .subscriptions import SUBSCRIPTIONS
 from .survey_page import SurveyPageController
 from .weekly import StatesWeeklyController
-from .wording import MESSAGES
+from .wording import DESCRIPTION, MESSAGES, TITLE
 
 _DESK = {"hq_admin", "store_manager", "service_advisor"}
 
@@ -54,7 +54,7 @@ def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="retention",
         version="0.1.0",
-        title="客户保持 Retention",
+        title=TITLE,
         sdk=">=1.5,<2",
         messages=MESSAGES,
         settings=RetentionSettings,
@@ -76,10 +76,7 @@ def plugin_info() -> PluginInfo:
             ),
         ),
         events=EVENT_TYPES,
-        description=(
-            "Service-due reminders projected from each car's own mileage, churn and"
-            " dormancy warnings, recall worklists and post-service follow-up with CSI/NPS."
-        ),
+        description=DESCRIPTION,
     )
 
 

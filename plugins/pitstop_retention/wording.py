@@ -4,6 +4,16 @@ test_plugin_wording.py fails on a refusal missing here."""
 
 from __future__ import annotations
 
+TITLE = "Retention"
+DESCRIPTION = (
+    "Service-due reminders projected from each car's own mileage, churn and dormancy "
+    "warnings, recall worklists and post-service follow-up with CSI/NPS."
+)
+ZH_DESCRIPTION = (
+    "按每辆车自身里程推算的保养到期提醒、流失和沉睡预警、召回工作清单，以及带 CSI"
+    "/NPS 的服务后回访。"
+)
+
 ZH_CN = {
     "a whole number": "须为整数",
     "at most %(weeks)s weeks at a time": "一次最多 %(weeks)s 周",
@@ -22,5 +32,8 @@ ZH_CN = {
     "this store has no interval of its own": "这个门店没有自己的保养间隔",
     "this survey was answered already": "这份问卷已经回答过了",
     "this task is closed": "这个任务已关闭",
+    # the plugin as the plugins page names it (PluginInfo.title, .description)
+    TITLE: "客户保持",
+    DESCRIPTION: ZH_DESCRIPTION,
 }  # fmt: skip
 MESSAGES = {"zh_CN": ZH_CN}

@@ -24,6 +24,7 @@ from .receipts import ReceiptsController
 from .replies import RepliesController
 from .reports_pull import pull_reports
 from .settings import SmsSettings
+from .wording import DESCRIPTION, MESSAGES, TITLE
 
 
 @hookimpl
@@ -31,7 +32,8 @@ def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="sms",
         version="0.3.0",
-        title="短信 SMS (Aliyun / Tencent Cloud)",
+        title=TITLE,
+        messages=MESSAGES,
         sdk=">=1.5,<2",
         settings=SmsSettings,
         permissions=(
@@ -42,10 +44,7 @@ def plugin_info() -> PluginInfo:
                 {"hq_admin"},
             ),
         ),
-        description=(
-            "Sends customer messages as SMS through Aliyun SMS or Tencent Cloud SMS (signed"
-            " requests, approved templates and sign name) and records delivery reports."
-        ),
+        description=DESCRIPTION,
     )
 
 

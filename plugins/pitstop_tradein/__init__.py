@@ -41,7 +41,7 @@ from .events import EVENT_TYPES
 from .lead_api import LeadsController
 from .offers import expire_offer, sweep
 from .settings import TradeinSettings
-from .wording import MESSAGES
+from .wording import DESCRIPTION, MESSAGES, TITLE
 
 _DESK = {"hq_admin", "store_manager", "service_advisor"}
 
@@ -51,7 +51,7 @@ def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="tradein",
         version="0.1.0",
-        title="换购 Trade-in",
+        title=TITLE,
         sdk=">=1.5,<2",
         messages=MESSAGES,
         settings=TradeinSettings,
@@ -83,11 +83,7 @@ def plugin_info() -> PluginInfo:
             ),
         ),
         events=EVENT_TYPES,
-        description=(
-            "Trade-in candidates scored nightly from service history, appraisals with an"
-            " odometer-rollback check and a valuation whose every factor is shown, offers"
-            " with approval thresholds and expiry, and a stage machine to the car sold."
-        ),
+        description=DESCRIPTION,
     )
 
 

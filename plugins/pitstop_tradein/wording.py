@@ -4,6 +4,17 @@ worded too. tests/plugins/test_plugin_wording.py fails on a refusal missing here
 
 from __future__ import annotations
 
+TITLE = "Trade-in"
+DESCRIPTION = (
+    "Trade-in candidates scored nightly from service history, appraisals with an "
+    "odometer-rollback check and a valuation whose every factor is shown, offers with "
+    "approval thresholds and expiry, and a stage machine to the car sold."
+)
+ZH_DESCRIPTION = (
+    "每晚依据维修记录为换购候选客户评分；评估时检查里程表回调，估价逐项列出依据；报价"
+    "设审批门槛和有效期，按阶段推进直至车辆售出。"
+)
+
 ZH_CN = {
     "%(n)s given twice": "%(n)s 重复出现",
     "a lead at stage %(stage)s cannot move to %(to)s; allowed: %(values)s":
@@ -38,5 +49,8 @@ ZH_CN = {
     "declined": "已拒绝", "expired": "报价过期", "purchased": "已收购",
     "reconditioned": "已整备", "sold": "已售出", "lost": "已流失", "none": "无",
     "awaiting_approval": "待审批", "rejected": "已驳回",
+    # the plugin as the plugins page names it (PluginInfo.title, .description)
+    TITLE: "换购",
+    DESCRIPTION: ZH_DESCRIPTION,
 }  # fmt: skip
 MESSAGES = {"zh_CN": ZH_CN}

@@ -16,6 +16,7 @@ from pitstop.sdk import Channel, PluginInfo, hookimpl
 
 from .channel import WebhookChannel
 from .settings import WebhookSettings
+from .wording import DESCRIPTION, MESSAGES, TITLE
 
 
 @hookimpl
@@ -23,13 +24,11 @@ def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="webhook",
         version="0.1.0",
-        title="Webhook channel",
-        sdk=">=1.2,<2",
+        title=TITLE,
+        messages=MESSAGES,
+        sdk=">=1.5,<2",
         settings=WebhookSettings,
-        description=(
-            "Delivers customer and staff messages as signed HTTP POSTs to a gateway the"
-            " tenant runs (HMAC-SHA256, retries with backoff, replay window)."
-        ),
+        description=DESCRIPTION,
     )
 
 

@@ -25,6 +25,7 @@ from .channel import WecomRobotChannel
 from .customers import WecomCustomerChannel
 from .events import EventsController
 from .settings import WecomSettings
+from .wording import DESCRIPTION, MESSAGES, TITLE
 
 
 @hookimpl
@@ -32,7 +33,8 @@ def plugin_info() -> PluginInfo:
     return PluginInfo(
         name="wecom",
         version="0.2.0",
-        title="企业微信 WeCom",
+        title=TITLE,
+        messages=MESSAGES,
         sdk=">=1.5,<2",
         settings=WecomSettings,
         permissions=(
@@ -42,10 +44,7 @@ def plugin_info() -> PluginInfo:
                 {"hq_admin", "store_manager", "service_advisor"},
             ),
         ),
-        description=(
-            "Posts staff notices to a WeCom group chat through its group robot, and sends"
-            " customer messages to WeCom external contacts through the corporate app."
-        ),
+        description=DESCRIPTION,
     )
 
 

@@ -118,6 +118,20 @@ async def test_a_form_post_without_the_csrf_token_is_refused(app: Litestar, demo
     assert 'id="plugin-state">关闭' in page.text
 
 
+async def test_the_plugins_page_names_each_plugin_in_the_readers_words(
+    app: Litestar, demo: Demo
+) -> None:
+    # Given a signed-in HQ admin reading Chinese (the default)
+    admin = await signed_in(app, demo, "hq_admin")
+    # When the plugins page and one plugin's page are opened
+    listed = (await admin.get("/console/hq/plugins")).text
+    one = (await admin.get("/console/hq/plugins/complaints")).text
+    # Then the names and descriptions are the plugins' Chinese, not their English source
+    assert "会员与积分" in listed and "客诉 SLA" in listed and "企业微信" in listed
+    assert "Membership &amp; points" not in listed and "Tiers on rolling spend" not in listed
+    assert "<h1>客诉 SLA" in one and "按严重程度分级的客诉" in one
+
+
 async def test_the_api_never_takes_the_console_cookie(app: Litestar, demo: Demo) -> None:
     # Given a console session
     admin = await signed_in(app, demo, "hq_admin")

@@ -37,6 +37,21 @@ def test_every_refusal_of_a_first_party_plugin_reads_in_chinese(plugin: str) -> 
     assert english == [], f"add to plugins/pitstop_{plugin}/wording.py: {english}"
 
 
+INSTALLED = (*FIRST_PARTY, "sms", "webhook", "wecom")
+
+
+@pytest.mark.parametrize("plugin", INSTALLED)
+def test_a_plugins_name_and_description_read_in_chinese(plugin: str) -> None:
+    # Given the plugin's name and description as it declares them
+    info = importlib.import_module(f"pitstop_{plugin}").plugin_info()
+    own = wording.OwnMessages(info.messages)
+    # Then both are English at the source and worded in Chinese by the plugin itself
+    for text in (info.title, info.description):
+        assert text.isascii(), f"{plugin}: {text!r} is not the English source"
+        chinese = own.word(text, "zh_CN")
+        assert chinese and not chinese.isascii(), f"{plugin}: no Chinese for {text!r}"
+
+
 def test_a_plugin_message_with_a_value_keeps_it_and_words_a_known_one() -> None:
     # Given a plugin's messages, one with a value in it and the word for that value
     messages = {

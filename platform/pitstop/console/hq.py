@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -23,7 +24,7 @@ from pitstop.access.permissions import PermissionTable
 from pitstop.console.forms import FormErrors
 from pitstop.console.view import Desk
 from pitstop.errors import NotFound, Unprocessable
-from pitstop.plugin_host.controllers import HIDDEN, plugin_out
+from pitstop.plugin_host.controllers import HIDDEN, PluginOut, plugin_out
 from pitstop.plugin_host.enablement import configure_plugin
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.tenancy.models import TenantPlugin
@@ -97,6 +98,15 @@ def settings_from_form(fields: list[dict[str, Any]], form: Any) -> dict[str, Any
     return values
 
 
+def _in_words(desk: Desk, plugin: PluginOut) -> PluginOut:
+    """The plugin's name and description as it words them for the reader (its
+    ``PluginInfo.messages``); the API keeps them in the plugin's own language."""
+    gettext = desk.plugin_gettext(plugin.name)
+    return msgspec.structs.replace(
+        plugin, title=gettext(plugin.title), description=gettext(plugin.description)
+    )
+
+
 class PluginsPages(Controller):
     path = "/hq/plugins"
 
@@ -108,7 +118,10 @@ class PluginsPages(Controller):
         plugins: NamedDependency[PluginHost],
     ) -> Template:
         rows = {r.plugin: r for r in (await session.scalars(select(TenantPlugin))).all()}
-        listed = [plugin_out(loaded, rows.get(n)) for n, loaded in sorted(plugins.plugins.items())]
+        listed = [
+            _in_words(desk, plugin_out(loaded, rows.get(n)))
+            for n, loaded in sorted(plugins.plugins.items())
+        ]
         can_manage = desk.principal is not None and desk.principal.can("plugins:manage")
         return desk.page("plugins.html", plugins=listed, can_manage=can_manage)
 
@@ -192,7 +205,7 @@ async def _plugin_page(
     row = (
         await session.scalars(select(TenantPlugin).where(TenantPlugin.plugin == name))
     ).one_or_none()
-    shown = plugin_out(loaded, row)
+    shown = _in_words(desk, plugin_out(loaded, row))
     values = {k: ("" if v == HIDDEN else v) for k, v in shown.settings.items()}
     if typed is not None:
         values |= typed

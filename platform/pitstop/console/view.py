@@ -159,7 +159,7 @@ async def provide_desk(
     tenant = await session.get(Tenant, principal.tenant_id)
     entries = list(NAV)
     labels = {n: p.console.labels for n, p in plugins.plugins.items() if p.console is not None}
-    messages = {n: plugins.plugins[n].info.messages for n in labels}
+    messages = {n: p.info.messages for n, p in plugins.plugins.items()}
     kinds = {n: p.console.kinds for n, p in plugins.plugins.items() if p.console is not None}
     if any(p.console is not None and p.console.links for p in plugins.plugins.values()):
         entries += _plugin_links(plugins, await plugins.enabled(session), language)

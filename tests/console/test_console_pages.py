@@ -132,6 +132,19 @@ async def test_the_plugins_page_names_each_plugin_in_the_readers_words(
     assert "<h1>客诉 SLA" in one and "按严重程度分级的客诉" in one
 
 
+async def test_a_car_is_named_once_by_its_make(app: Litestar, demo: Demo) -> None:
+    # Given a car whose VIN decodes to a manufacturer that is also its make
+    customer_id, _, vehicle_id = await customer_with_car(demo)
+    car = (await demo.client.get(f"/api/v1/vehicles/{vehicle_id}", headers=await
+           demo.headers("hq_admin"))).json()  # fmt: skip
+    name = car["make"] or car["manufacturer"]
+    assert name, car
+    # When the customer's page is opened
+    page = await (await signed_in(app, demo, "hq_admin")).get(f"/console/customers/{customer_id}")
+    # Then the car's row names the make once
+    assert page.text.count(name) == 1, name
+
+
 async def test_the_api_never_takes_the_console_cookie(app: Litestar, demo: Demo) -> None:
     # Given a console session
     admin = await signed_in(app, demo, "hq_admin")

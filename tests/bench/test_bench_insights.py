@@ -12,7 +12,10 @@ measured through the app's own path (ORM wall, row-level security as the app rol
 * the customer list filtered by segment, usage and consent (the keyset page the API reads);
 * the nightly RFM run, timed, with the peak of Python memory it allocated (tracemalloc).
 
-Prints p50/p99 and the large/small ratios. The filtered list must stay flat (index-backed).
+Prints p50/p99 and the large/small ratios. The filtered list must stay flat (index-backed):
+its p99 ratio is bounded with a margin for the shared machine's noise, and the database
+pages one page of it reads (``EXPLAIN (ANALYZE, BUFFERS)``, which no load moves) by the
+goal itself, 2x.
 The board reads only rollups (daily sums and visit links), but the link rows of a period
 still grow with its visits at these sizes, so its ratio is printed, not bounded (see
 docs/insights.md, "Scale").
@@ -30,9 +33,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from pitstop.access.principal import Principal
 from pitstop.crm import rollups, visit_links
@@ -54,7 +58,8 @@ SMALL = 10_000
 LARGE = int(os.environ.get("PITSTOP_BENCH_INSIGHTS_CUSTOMERS", "1000000"))
 ORDERS_PER_CUSTOMER = 5
 BOARDS, LISTS = 15, 200
-MAX_LIST_P99_RATIO = 2.0  # the goal: flat, by the keyset-ordered RFM indexes (migration 0016)
+MAX_LIST_P99_RATIO = 3.0  # the goal is 2x; the margin is for a shared 2-core machine
+MAX_LIST_BLOCKS_RATIO = 2.0  # the goal itself: the load cannot move what a page reads
 MAX_RFM_PEAK_MB = 64.0
 
 LOAD_SQL = """
@@ -175,13 +180,27 @@ async def _measure(
                 q=None, tag=None, store_id=None, lifecycle=None, today=dt.date.today(),
                 dialect="postgresql", filters=filters,
             )  # fmt: skip
+            page = keyset(statement, Customer.id, None, 50)
             for _ in range(LISTS):
                 async with session.begin():
                     started = time.perf_counter()
-                    rows = (await session.scalars(keyset(statement, Customer.id, None, 50))).all()
+                    rows = (await session.scalars(page)).all()
                     figures["list"].append(time.perf_counter() - started)
             assert rows
+            async with session.begin():
+                own = page.where(Customer.tenant_id == tenant)
+                figures["list_blocks"] = await _blocks(session, own)
     return figures
+
+
+async def _blocks(session: AsyncSession, statement: Select[Any]) -> int:
+    """The database pages (8 kB blocks) the statement touches, by ``EXPLAIN (ANALYZE,
+    BUFFERS)`` as the app role under RLS: what a page of the list reads, which the
+    machine's load cannot move, unlike its time."""
+    sql = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    [plan] = (await session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}"))).one()
+    top = plan[0]["Plan"]
+    return int(top["Shared Hit Blocks"] + top["Shared Read Blocks"])
 
 
 def _p(values: list[float], pct: int) -> float:
@@ -205,6 +224,8 @@ async def test_board_list_and_rfm_at_scale(
         for pct in (50, 99):
             s, big = _p(small[key], pct), _p(large[key], pct)
             print(f"{key + f' p{pct} ms':<16}{s:>12.2f}{big:>12.2f}   ratio {big / s:.2f}x")
+    print(f"{'list blocks':<16}{small['list_blocks']:>12,}{large['list_blocks']:>12,}"
+          f"   ratio {large['list_blocks'] / small['list_blocks']:.2f}x")  # fmt: skip
     keys = ("links_s", "links_peak_mb", "rollups_s", "rollups_peak_mb", "rfm_s", "rfm_peak_mb")
     for key in keys:
         print(f"{key:<16}{small[key]:>12.2f}{large[key]:>12.2f}")
@@ -213,6 +234,8 @@ async def test_board_list_and_rfm_at_scale(
     check(
         Bound("list p99 large/small", _p(large["list"], 99) / _p(small["list"], 99),
               MAX_LIST_P99_RATIO),
+        Bound("list blocks read large/small", large["list_blocks"] / small["list_blocks"],
+              MAX_LIST_BLOCKS_RATIO),
         Bound("rfm peak Python memory at the large chain", large["rfm_peak_mb"],
               MAX_RFM_PEAK_MB, "MB"),
     )  # fmt: skip

@@ -1,16 +1,18 @@
 """What retention's nightly recompute costs as tenants are added, on PostgreSQL.
 
-The fleet grows in steps (``PITSTOP_BENCH_RETENTION``, default ``"100x100,1000x100"``:
-100 tenants of 100 cars, then 1,000 tenants - 10,000 then 100,000 vehicles); the issue's
-full night is ``"10000x100"`` (1,000,000 vehicles in 10,000 tenants). Each step
+The fleet grows in steps (``PITSTOP_BENCH_RETENTION``, default ``"20x100,200x100"``: 20
+tenants of 100 cars, then 200 tenants - 2,000 then 20,000 vehicles, a few minutes); the
+issue's full night is ``"10000x100"`` (1,000,000 vehicles in 10,000 tenants: hours here,
+the first night's reminders dominating - docs/plugins/retention.md, "Scale"). Each step
 bulk-loads its new tenants with SQL (tests/bench/retention_fleet.py), runs their first
 night (catching up: every car past a stage is reminded at once), then a steady night -
 the next day - over every tenant loaded so far, each tenant's run its own transaction
 through the plugin's own context, as the scheduler's job runs it.
 
-Prints, per step: the seconds, vehicles/s, tenants/s, milliseconds per tenant, SQL
-statements per tenant and the process's peak memory. Bounds: a steady vehicle's cost,
-the largest step's cost per vehicle against the smallest's (flat: the night is a loop of
+Prints, per step: the seconds, vehicles/s, tenants/s, and per tenant the milliseconds,
+the CPU of this process and of the database server, and the SQL statements; and the
+process's peak memory. Bounds: a steady vehicle's CPU, the largest step's CPU per vehicle
+against the smallest's (flat: the night is a loop of
 independent tenants, each streamed in batches), and the peak memory growth from the end
 of the first step to the end of the last (a tenant holds one batch plus one visit list
 per customer, so more tenants must not mean more memory). ``PITSTOP_BENCH_PROFILE=1``
@@ -50,12 +52,15 @@ pytestmark = ON_POSTGRES
 NOW = dt.datetime(2026, 3, 10, 19, 15, tzinfo=dt.UTC)
 STEPS = [
     tuple(int(part) for part in step.split("x"))
-    for step in os.environ.get("PITSTOP_BENCH_RETENTION", "100x100,1000x100").split(",")
+    for step in os.environ.get("PITSTOP_BENCH_RETENTION", "20x100,200x100").split(",")
 ]
-MAX_MS_PER_VEHICLE = 2.0
-"""A steady night's cost per vehicle at the largest step (per-tenant costs included)."""
+MAX_CPU_MS_PER_VEHICLE = 1.5
+"""A steady night's CPU (client and server) per vehicle at the largest step, per-tenant
+costs included; measured ~0.6. CPU, not time: on the shared 2-core machine the same night
+took 70 to 380 ms a tenant by the clock as the other helpers' loads came and went, while
+its CPU stayed within 15%."""
 MAX_FLATNESS = 1.5
-"""The largest step's cost per vehicle over the smallest's: flat, with a margin for noise."""
+"""The largest step's CPU per vehicle over the smallest's: flat, with a margin for noise."""
 MAX_GROWTH_MB = 64.0
 """Peak memory growth from the end of the first step to the end of the last."""
 
@@ -80,10 +85,6 @@ class Night:
             f" ms, {self.statements / self.tenants:5.1f} statements"
             f" | reminders {self.counts.get('reminders', 0):,}"
         )
-
-    @property
-    def ms_per_vehicle(self) -> float:
-        return 1000 * self.seconds / self.vehicles
 
     @property
     def cpu_ms_per_vehicle(self) -> float:
@@ -195,10 +196,10 @@ async def test_nightly_recompute_across_tenants(
         await runtime.close()
     small, large = steady[0], steady[-1]
     check(
-        Bound("steady night, ms per vehicle (largest step)", large.ms_per_vehicle,
-              MAX_MS_PER_VEHICLE, " ms"),
-        Bound(f"ms per vehicle, {large.vehicles:,} / {small.vehicles:,} vehicles",
-              large.ms_per_vehicle / small.ms_per_vehicle, MAX_FLATNESS),
+        Bound("steady night, CPU ms per vehicle (largest step)", large.cpu_ms_per_vehicle,
+              MAX_CPU_MS_PER_VEHICLE, " ms"),
+        Bound(f"CPU per vehicle, {large.vehicles:,} / {small.vehicles:,} vehicles",
+              large.cpu_ms_per_vehicle / small.cpu_ms_per_vehicle, MAX_FLATNESS),
         Bound("peak memory growth, first step to last", peaks[-1] - peaks[0],
               MAX_GROWTH_MB, " MB"),
     )  # fmt: skip

@@ -20,7 +20,7 @@ import statistics
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pitstop.sdk import PluginContext, get_customers
 
@@ -78,14 +78,20 @@ async def open_complaints(ctx: PluginContext) -> dict[uuid.UUID, dt.date]:
 
 
 async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[str, int]:
-    """Tonight's states for the customers of the fleet pass; returns counts per state."""
+    """Tonight's states for the customers of the fleet pass; returns counts per state.
+
+    The owners the fleet pass read are known people (not erased, not the shop); only a
+    past owner met in a car's history is looked up. A customer whose state, reasons and
+    last visit are unchanged - most of them, most nights - only has ``computed_at`` moved,
+    in one ``UPDATE`` for the chunk."""
     today = local_day(ctx, ctx.now())
     complaints = await open_complaints(ctx)
     customers = sorted(set(fleet.visits) | fleet.owners)
     counts: dict[str, int] = {}
     for i in range(0, len(customers), 500):
         chunk = customers[i : i + 500]
-        shop = {c.id for c in (await get_customers(ctx, chunk)).values() if c.internal}
+        strangers = [c for c in chunk if c not in fleet.owners]
+        shop = {c.id for c in (await get_customers(ctx, strangers)).values() if c.internal}
         existing = {
             s.customer_id: s
             for s in (
@@ -94,6 +100,7 @@ async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[st
                 )
             ).all()
         }
+        unchanged: list[uuid.UUID] = []
         for customer_id in chunk:
             if customer_id in shop:
                 continue  # the tenant's internal customer neither churns nor is won back
@@ -110,8 +117,21 @@ async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[st
             state, reasons = found
             counts[state] = counts.get(state, 0) + 1
             last_at, last_store = visits[-1]
-            await _record(
-                ctx, existing.get(customer_id), customer_id, state, reasons, last_at, last_store
+            row = existing.get(customer_id)
+            if row is not None and (
+                row.state,
+                list(row.risk_reasons),
+                row.last_visit_at,
+                row.last_store_id,
+            ) == (state, reasons, last_at, last_store):
+                unchanged.append(customer_id)
+                continue
+            await _record(ctx, row, customer_id, state, reasons, last_at, last_store)
+        if unchanged:
+            await ctx.session.execute(
+                update(CustomerState)
+                .where(CustomerState.customer_id.in_(unchanged))
+                .values(computed_at=ctx.now())
             )
     await ctx.session.flush()
     return counts

@@ -17,12 +17,13 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from pitstop.sdk import PluginContext, get_store, open_service_orders_of
+from pitstop.sdk import PluginContext, get_store, new_id, open_service_orders_of
 
-from .due import local_day
-from .models import Reminder, VehicleDue
+from .due import DueRow, local_day
+from .models import Reminder
 from .settings import RetentionSettings
 
 
@@ -43,62 +44,90 @@ def stage_for(settings: RetentionSettings, due_date: dt.date, today: dt.date) ->
     return reached[-1] if reached else None
 
 
-async def _store_name(ctx: PluginContext, store_id: uuid.UUID | None) -> str:
-    store = None if store_id is None else await get_store(ctx, store_id)
-    return "门店" if store is None else store.name
+async def remind(ctx: PluginContext[RetentionSettings], rows: list[DueRow]) -> int:
+    """Send what today's stage asks of each row, once; returns how many were sent.
 
-
-async def remind(ctx: PluginContext[RetentionSettings], rows: list[VehicleDue]) -> int:
-    """Send what today's stage asks of each row, once; returns how many were sent."""
+    Most cars of a batch are past a stage already sent: what was sent is read as bare
+    (vehicle, cycle, stage) tuples of the batch's current cycles, and only the cars left -
+    a few a night - are asked for an open order and reminded."""
     today = local_day(ctx, ctx.now())
     wanted = {r.vehicle_id: (r, stage_for(ctx.settings, r.due_date, today)) for r in rows}
     wanted = {v: (r, s) for v, (r, s) in wanted.items() if s is not None}
-    for booked in await open_service_orders_of(ctx, list(wanted)):
-        del wanted[booked]  # an open order: the car is expected, the reminder waits
-    if not wanted:
-        return 0
-    done = {
-        (m.vehicle_id, m.cycle, m.stage)
-        for m in (
-            await ctx.session.scalars(select(Reminder).where(Reminder.vehicle_id.in_(list(wanted))))
-        ).all()
-    }
+    if wanted:
+        sent_before = await ctx.session.execute(
+            select(Reminder.vehicle_id, Reminder.cycle, Reminder.stage).where(
+                Reminder.vehicle_id.in_(list(wanted)),
+                Reminder.cycle.in_(sorted({r.cycle for r, _ in wanted.values()})),
+            )
+        )
+        for vehicle_id, cycle, done in sent_before.all():
+            found = wanted.get(vehicle_id)
+            if found is not None and (cycle, done) == (found[0].cycle, found[1]):
+                del wanted[vehicle_id]
+    if wanted:
+        for booked in await open_service_orders_of(ctx, list(wanted)):
+            del wanted[booked]  # an open order: the car is expected, the reminder waits
+    names: dict[uuid.UUID | None, str] = {}
     sent = 0
     for row, stage in wanted.values():
         assert stage is not None
-        if (row.vehicle_id, row.cycle, stage) in done:
-            continue
-        sent += await _send(ctx, row, stage)
+        sent += await _send(ctx, row, stage, names)
     return sent
 
 
-async def _send(ctx: PluginContext[RetentionSettings], row: VehicleDue, stage: str) -> int:
-    reminder = Reminder(
-        vehicle_id=row.vehicle_id,
-        customer_id=row.customer_id,
-        store_id=row.store_id,
-        cycle=row.cycle,
-        stage=stage,
-        due_date=row.due_date,
-        status="sent",
-        sent_at=ctx.now(),
+async def _store_name(
+    ctx: PluginContext, store_id: uuid.UUID | None, names: dict[uuid.UUID | None, str]
+) -> str:
+    if store_id not in names:
+        store = None if store_id is None else await get_store(ctx, store_id)
+        names[store_id] = "门店" if store is None else store.name
+    return names[store_id]
+
+
+async def _send(
+    ctx: PluginContext[RetentionSettings],
+    row: DueRow,
+    stage: str,
+    names: dict[uuid.UUID | None, str],
+) -> int:
+    """Claim the stage (``ON CONFLICT DO NOTHING``: a concurrent run that claimed it first
+    wins, and this one sends nothing), then queue the message and note its id."""
+    insert = postgresql_insert if ctx.session.dialect == "postgresql" else sqlite_insert
+    claimed = await ctx.session.scalar(
+        insert(Reminder)
+        .values(
+            tenant_id=ctx.tenant_id,
+            id=new_id(),
+            vehicle_id=row.vehicle_id,
+            customer_id=row.customer_id,
+            store_id=row.store_id,
+            cycle=row.cycle,
+            stage=stage,
+            due_date=row.due_date,
+            status="sent",
+            sent_at=ctx.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "vehicle_id", "cycle", "stage"])
+        .returning(Reminder.id)
     )
-    try:
-        async with ctx.session.begin_nested():
-            ctx.session.add(reminder)
-            await ctx.session.flush()
-    except IntegrityError:
-        return 0  # a concurrent run wrote it first
-    reminder.message_id = await ctx.notify(
+    if claimed is None:
+        return 0
+    message_id = await ctx.notify(
         customer_id=row.customer_id,
         purpose="service",
         template="service_due",
         data={
-            "store_name": await _store_name(ctx, row.store_id),
+            "store_name": await _store_name(ctx, row.store_id, names),
             "due_date": row.due_date.isoformat(),
         },
         store_id=row.store_id,
         dedupe_key=f"due:{row.vehicle_id}:{row.cycle}:{stage}",
+    )
+    await ctx.session.execute(
+        update(Reminder)
+        .where(Reminder.id == claimed)
+        .values(message_id=message_id)
+        .execution_options(synchronize_session=False)
     )
     return 1
 

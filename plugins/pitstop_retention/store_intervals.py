@@ -4,8 +4,9 @@ A chain sets one interval in its settings (``service_interval``), but a store on
 roads or serving taxis may want its cars in sooner. Its interval replaces the tenant's for
 the cars whose last service was there; a make's interval (``interval_by_make``) still comes
 first - it is about the car, wherever serviced. Setting or clearing one re-projects that
-store's cars on a worker at once (``store_interval`` task, in batches of 500); reminders
-follow the new dates from the next nightly run. Another tenant's store, or another store of
+store's cars on a worker at once (``store_interval`` task, in batches of 500), and sends
+each batch's reminders the new dates have made due - a car whose shorter interval put it
+past a stage hears now, not after the next nightly run. Another tenant's store, or another store of
 a store-scoped caller, is a 404 like one that does not exist.
 """
 
@@ -26,6 +27,7 @@ from pitstop.sdk import NotFound, PluginContext, Unprocessable, get_vehicles
 from .api import MANAGE, READ, checked_store, scoped
 from .due import BATCH, Fleet, forget, recompute_batch, store_intervals
 from .models import StoreInterval, VehicleDue
+from .reminders import remind
 from .settings import RetentionSettings, ServiceInterval
 
 
@@ -68,9 +70,9 @@ async def recompute_store(ctx: PluginContext[RetentionSettings], *, store_id: st
 
 async def reproject_store(ctx: PluginContext[RetentionSettings], store: uuid.UUID) -> int:
     """Re-project the cars whose last service was at the store, :data:`BATCH` at a time in
-    keyset order - each batch read in a few queries and written
-    before the next, as the nightly pass does - so a store of 100,000 cars costs a few
-    hundred statements and a batch's memory. Returns the cars re-projected."""
+    keyset order - each batch read in a few queries, written and reminded before the next,
+    as the nightly pass does - so a store of 100,000 cars costs a few hundred statements
+    and a batch's memory. Returns the cars re-projected."""
     intervals = await store_intervals(ctx)
     after: uuid.UUID | None = None
     done = 0
@@ -84,9 +86,10 @@ async def reproject_store(ctx: PluginContext[RetentionSettings], store: uuid.UUI
             return done
         vehicles = await get_vehicles(ctx, ids)
         await forget(ctx, [v for v in ids if v not in vehicles])
-        await recompute_batch(
+        rows = await recompute_batch(
             ctx, [vehicles[v] for v in ids if v in vehicles], Fleet(intervals=intervals)
         )
+        await remind(ctx, rows)
         done += len(vehicles)
         after = ids[-1]
 

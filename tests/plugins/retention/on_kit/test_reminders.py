@@ -100,3 +100,21 @@ async def test_a_booked_car_gets_no_reminder_before_its_visit(desk: Desk) -> Non
     await desk.app.drain(schedule="nightly")
     # Then the booked car's old cycle never reminds: the visit answered it
     assert await desk.messages(booked["customer_id"], "service_due") == []
+
+
+async def test_a_stores_shorter_interval_reminds_at_once(desk: Desk) -> None:
+    # Given a car serviced at SH001, 80 days on: due on day 125, nothing reminded yet
+    car = await _serviced_car(desk)
+    desk.app.clock.set(SERVICED + dt.timedelta(days=80))
+    await desk.app.drain(schedule="nightly")
+    assert await desk.messages(car["customer_id"], "service_due") == []
+    # When HQ gives SH001 3,000 km: at 40 km a day the car fell due on day 75
+    url = f"/api/v1/retention/store-intervals/{desk.app.stores['SH001']}"
+    put = await desk.client().put(url, json={"km": 3_000, "months": 3})
+    assert put.status_code == 200, put.text
+    await desk.app.drain()
+    # Then the re-projection reminds it of the stage it has reached, without the night
+    assert await _stages(desk) == [("on_due", "sent")]
+    # And the nightly run the same day sends nothing twice
+    await desk.app.drain(schedule="nightly")
+    assert len(await desk.messages(car["customer_id"], "service_due")) == 1

@@ -137,3 +137,5 @@ async def test_the_360_retention_section_reads_in_chinese_without_ids(
     assert "<dt>状态</dt>" in section and "<dt>下次保养</dt>" in section
     for raw in ("state", "next_due", "vehicle_id", "due_date", "open_tasks", vehicle_id):
         assert raw not in section, raw
+    # And a list with nothing in it (no risk reasons yet) reads as a dash, not as a blank
+    assert re.search(r"<dt>风险原因</dt><dd>\s*—\s*</dd>", section), section

@@ -35,7 +35,7 @@ from .settings import ComplaintSettings
 
 MAX_LEVEL = 3
 SWEEP_BATCH = 2000
-CHECK_BATCH = 100
+CHECK_BATCH = 25
 """A timer fires at most this many complaints in its transaction (its own first): a
 writer holds SQLite's lock for a bounded time; a bigger backlog takes the next timers."""
 LOCK_ATTEMPTS = 5

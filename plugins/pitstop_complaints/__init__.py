@@ -22,6 +22,7 @@ from pitstop.sdk import (
     Period,
     PluginContext,
     PluginInfo,
+    ReadFirst,
     Schedule,
     Section,
     TaskHandler,
@@ -35,7 +36,7 @@ from . import models as models  # the tables must be in the metadata
 from .api import ComplaintsController, KpisController, NotificationsController
 from .requests import on_complaint_requested
 from .settings import ComplaintSettings
-from .sla import sla_check, sla_sweep
+from .sla import sla_check, sla_due, sla_sweep
 from .wording import DESCRIPTION, MESSAGES, TITLE
 
 _STAFF = {"hq_admin", "hq_analyst", "store_manager", "service_advisor"}
@@ -91,8 +92,8 @@ def migrations() -> Path:
 
 
 @hookimpl
-def tasks() -> Mapping[str, TaskHandler]:
-    return {"sla_check": sla_check}
+def tasks() -> Mapping[str, TaskHandler | ReadFirst]:
+    return {"sla_check": ReadFirst(sla_due, sla_check)}
 
 
 @hookimpl

@@ -20,6 +20,8 @@ class Bound:
     value: float
     limit: float
     unit: str = "x"
+    goal: float | None = None
+    """Issue 21's goal for the figure, printed beside the bound (met or not)."""
 
     @property
     def holds(self) -> bool:
@@ -27,9 +29,13 @@ class Bound:
 
     def line(self) -> str:
         verdict = "ok" if self.holds else "PAST THE BOUND"
+        goal = ""
+        if self.goal is not None:
+            met = "met" if self.value <= self.goal else "not met"
+            goal = f"   (goal <= {self.goal:g}{self.unit}: {met})"
         return (
             f"  {self.label:<44} {self.value:8.2f}{self.unit}"
-            f"   bound <= {self.limit:g}{self.unit}   {verdict}"
+            f"   bound <= {self.limit:g}{self.unit}   {verdict}{goal}"
         )
 
 

@@ -9,7 +9,9 @@ and PostgreSQL + Redis (a real ``pitstop worker`` process; the complaints are lo
 the sweep fired from the test process), wall-clock time. Fails when a p99 is past its
 bound, or when more work failed than the bound allows (on SQLite: on the write lock,
 "database is locked", which Dramatiq retries). A complaint never detected counts as
-infinitely late, so a bound cannot pass by losing the slowest ones.
+infinitely late, so a bound cannot pass by losing the slowest ones. The worker's CPU over
+the timer phase is printed beside (embedded: the whole test process), and issue 21's goals
+beside the bounds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import dataclasses
 import datetime as dt
 import logging
 import math
+import os
 import statistics
 import subprocess
 import time
@@ -31,6 +34,7 @@ import pytest
 import redis
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from pitstop.app import create_app
@@ -53,14 +57,14 @@ from tests.support.processes import pitstop_process
 COMPLAINTS, BATCH, TARGET_SECONDS = 1000, 100, 40
 SWEEP_EVERY = 30
 MAX_INTAKE_S = 180  # how long the sweeps wait for intake at most (50-84 s on PostgreSQL)
-# Timers measured p99 11-21 s; the sweep alone is watched for three sweeps (90 s). The
-# bounds are today's reality with a margin; issue 21's goals are tighter (timers p99 at
-# most 2 s, sweep only at most 60 s).
-MAX_TIMER_P99_S, MAX_SWEEP_P99_S = 40.0, 3 * SWEEP_EVERY
-# Embedded: 14 messages failed on the write lock in the run issue 21 quotes (goal: none).
-MAX_LOCK_ERRORS = 40
+# Before a timer fired its tenant's due complaints in one transaction: timers p99 16-20 s
+# embedded, 6.5-12.6 s on PostgreSQL + Redis; after, 2.5-3.3 s and 3.4-3.8 s (docs/performance.md).
+# The bounds are what is met with a margin; issue 21's goals are printed beside: timers
+# p99 at most 2 s (not met), sweep only at most 60 s (met), no lock error (0-4 a run).
+MAX_TIMER_P99_S, MAX_SWEEP_P99_S = 5.0, 60.0
+MAX_LOCK_ERRORS = 8
 LOCK_SIGNS = ("database is locked", "SQLITE_BUSY")
-MAX_REDIS_TIMER_P99_S, MAX_REDIS_FAILURES = 40.0, 0
+MAX_REDIS_P99_S, MAX_REDIS_FAILURES = 10.0, 0
 
 
 @pytest.fixture
@@ -127,9 +131,14 @@ async def _sweep_like_the_scheduler(runtime: Runtime, crm: Crm, until: float) ->
         now = dt.datetime.now(dt.UTC)
         wait = SWEEP_EVERY - (now.second % SWEEP_EVERY) - now.microsecond / 1e6
         await asyncio.sleep(wait)
-        async with runtime.sessions() as session, session.begin():
-            with tenant_scope(crm.tenant_id):
-                await sla_sweep(await runtime.plugins.context(session, "complaints"))
+        try:
+            async with runtime.sessions() as session, session.begin():
+                with tenant_scope(crm.tenant_id):
+                    await sla_sweep(await runtime.plugins.context(session, "complaints"))
+        except OperationalError as failure:  # as the scheduler's: the next sweep is 30 s on
+            if not any(sign in str(failure) for sign in LOCK_SIGNS):
+                raise
+            logging.getLogger(__name__).error("sweep failed on the write lock: %s", failure)
         async with runtime.sessions() as session:
             with tenant_scope(crm.tenant_id):
                 breached = await session.scalar(
@@ -222,8 +231,23 @@ class LockErrors(logging.Handler):
             self.count += 1
 
 
-async def _both_modes(demo: Demo, label: str) -> tuple[float, float]:
-    """Timers, then sweep only, on ``demo``'s runtime; their p99 lateness (seconds)."""
+def _cpu_of(pid: int) -> Callable[[], float]:
+    """CPU seconds (user + system) the process ``pid`` has used so far (Linux /proc)."""
+
+    def used() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    return used
+
+
+async def _both_modes(
+    demo: Demo, label: str, worker_cpu: Callable[[], float]
+) -> tuple[float, float]:
+    """Timers, then sweep only, on ``demo``'s runtime; their p99 lateness (seconds).
+
+    The worker's CPU over the timer phase (intake to the last breach) is printed beside:
+    when it is near the wall time times the cores it can use, the worker is CPU-bound."""
     runtime = demo.runtime
     crm = Crm(demo)
     await crm.load_stores()
@@ -232,9 +256,12 @@ async def _both_modes(demo: Demo, label: str) -> tuple[float, float]:
     print(f"\n{label}: {COMPLAINTS} complaints, {TARGET_SECONDS}s response target, 24x7")
 
     # With timer messages: the worker fires each breach at its instant.
+    cpu_before, wall_before = worker_cpu(), time.perf_counter()
     intake = await _log_many(runtime, crm, customer_id)
     late = await _lateness(runtime, crm, TARGET_SECONDS + 120)
+    cpu, wall = worker_cpu() - cpu_before, time.perf_counter() - wall_before
     timers_p99 = _report("timer messages", late, intake)
+    print(f"{'':<22} worker CPU {cpu:5.1f} s over {wall:5.1f} s wall ({cpu / wall:4.2f} cores)")
     await _report_work(runtime, crm)
 
     # Sweep only: the messages are never sent (as if lost); the 30 s sweep finds the work.
@@ -255,14 +282,15 @@ async def test_breach_detection_lateness(demo: Demo, timer_worker: None) -> None
     errors = LockErrors()
     logging.getLogger().addHandler(errors)
     try:
-        timers_p99, sweep_p99 = await _both_modes(demo, "embedded SQLite, 8 worker threads")
+        label = "embedded SQLite, 8 worker threads (CPU: the whole test process)"
+        timers_p99, sweep_p99 = await _both_modes(demo, label, time.process_time)
     finally:
         logging.getLogger().removeHandler(errors)
     print(f"work failed on the write lock (and retried): {errors.count}")
     check(
-        Bound("embedded: timer messages, lateness p99", timers_p99, MAX_TIMER_P99_S, " s"),
-        Bound("embedded: sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s"),
-        Bound("embedded: failed on the write lock", errors.count, MAX_LOCK_ERRORS, ""),
+        Bound("embedded: timer messages, lateness p99", timers_p99, MAX_TIMER_P99_S, " s", 2),
+        Bound("embedded: sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s", 60),
+        Bound("embedded: failed on the write lock", errors.count, MAX_LOCK_ERRORS, "", 0),
     )
 
 
@@ -309,14 +337,14 @@ async def test_breach_detection_lateness_on_postgres_and_redis(
     try:
         _wait_until_ready(worker, lambda: _logs(tmp_path))
         label = "PostgreSQL + Redis, one `pitstop worker` process, 8 threads"
-        timers_p99, sweep_p99 = await _both_modes(redis_demo, label)
+        timers_p99, sweep_p99 = await _both_modes(redis_demo, label, _cpu_of(worker.pid))
     finally:
         worker.terminate()
         worker.wait(timeout=60)
     failures = _logs(tmp_path).count("Failed to process message")
     print(f"messages that failed (and were retried): {failures}")
     check(
-        Bound("PG + Redis: timer messages, lateness p99", timers_p99, MAX_REDIS_TIMER_P99_S, " s"),
-        Bound("PG + Redis: sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s"),
-        Bound("PG + Redis: failed messages", failures, MAX_REDIS_FAILURES, ""),
+        Bound("PG + Redis: timer messages, lateness p99", timers_p99, MAX_REDIS_P99_S, " s", 2),
+        Bound("PG + Redis: sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s", 60),
+        Bound("PG + Redis: failed messages", failures, MAX_REDIS_FAILURES, "", 0),
     )

@@ -31,7 +31,14 @@ if TYPE_CHECKING:
     from pitstop.insights.schemas import KpiTile
     from pitstop.plugin_host.console_hooks import ConsolePages, CustomerPanel
     from pitstop.plugin_host.context import PluginContext
-    from pitstop.plugin_host.types import EventHandler, PluginInfo, Schedule, Section, TaskHandler
+    from pitstop.plugin_host.types import (
+        EventHandler,
+        PluginInfo,
+        ReadFirst,
+        Schedule,
+        Section,
+        TaskHandler,
+    )
     from pitstop.sdk_views import ServiceOrderView
     from pitstop.tenancy.periods import Period
 
@@ -87,10 +94,12 @@ def schedules() -> Sequence[Schedule]:  # type: ignore[empty-body]
 
 
 @hookspec
-def tasks() -> Mapping[str, TaskHandler]:  # type: ignore[empty-body]
+def tasks() -> Mapping[str, TaskHandler | ReadFirst]:  # type: ignore[empty-body]
     """``{name: async handler(ctx, **arguments)}``: work a plugin defers to an exact instant
     with ``ctx.defer(name, at=..., **arguments)`` (a delayed broker message, sent after the
-    transaction commits). Handlers must tolerate duplicates and lateness."""
+    transaction commits). Handlers must tolerate duplicates and lateness. A
+    :class:`ReadFirst` value runs its ``check`` in a read-only transaction first and its
+    ``run`` only when the check returns true."""
 
 
 @hookspec

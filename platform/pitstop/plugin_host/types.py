@@ -67,6 +67,22 @@ def permission(name: str, description: str, grants: Iterable[str]) -> Permission
 
 EventHandler = Callable[["PluginContext", Event], Awaitable[None]]
 TaskHandler = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ReadFirst:
+    """A task whose ``check`` runs first, in a transaction that only reads; ``run`` runs (in
+    the usual write transaction, where it must look again) only when the check says so.
+
+    Many timer messages find their work already done by an earlier one. On SQLite every
+    task transaction takes the write lock when it begins; a check that begins deferred
+    lets those find out without queueing behind the writers. Same arguments for both.
+    """
+
+    check: Callable[..., Awaitable[bool]]
+    run: TaskHandler
+
+
 ScheduleHandler = Callable[["PluginContext"], Awaitable[None]]
 
 

@@ -19,12 +19,14 @@ from dramatiq.broker import Broker
 from sqlalchemy import select
 
 from pitstop.db.base import Clock
-from pitstop.db.engine import SessionFactory
+from pitstop.db.engine import READ_ONLY, SessionFactory
+from pitstop.db.guard import READ_ONLY_SESSION
 from pitstop.db.tenant_context import current_tenant_id
 from pitstop.events.backlog import Published, relay_backlog
 from pitstop.events.delivery import MAX_ATTEMPTS, deliver
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.plugin_host.subscriptions import run_enabled, run_subscription
+from pitstop.plugin_host.types import ReadFirst
 from pitstop.tenancy.models import TenantPlugin
 from pitstop.worker.core_jobs import run_core_job
 from pitstop.worker.dispatch import (
@@ -139,13 +141,34 @@ async def run_in_plugin(
     if handler is None:
         log.warning("plugin_job_unknown", plugin=plugin, job=name)
         return
+    if isinstance(handler, ReadFirst):
+        if not await _in_plugin(sessions, host, plugin, handler.check, arguments, reads=True):
+            return
+        handler = handler.run
+    await _in_plugin(sessions, host, plugin, handler, arguments, reads=False)
+
+
+async def _in_plugin(
+    sessions: SessionFactory,
+    host: PluginHost,
+    plugin: str,
+    handler: Callable[..., Awaitable[Any]],
+    arguments: dict[str, Any],
+    *,
+    reads: bool,
+) -> Any:
+    """``handler`` in one transaction if the plugin is enabled; ``reads``: one that only
+    reads (SQLite: begun deferred, not queued for the write lock; a write is refused)."""
     async with sessions() as session, session.begin():
+        if reads:
+            session.info[READ_ONLY_SESSION] = True
+            await session.connection(execution_options={READ_ONLY: True})
         row = (
             await session.scalars(
                 select(TenantPlugin).where(TenantPlugin.plugin == plugin, TenantPlugin.enabled)
             )
         ).one_or_none()
         if row is None:
-            return
+            return None
         ctx = await host.context(session, plugin, row=row)
-        await handler(ctx, **arguments)
+        return await handler(ctx, **arguments)

@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, func, or_, select
 
 from pitstop.sdk import PluginSession, Unprocessable, new_id
+from pitstop_membership.entries import Source, new_entry
 from pitstop_membership.models import (
     EntryKind,
     LedgerEntry,
@@ -35,18 +35,6 @@ FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
 FRESH = {"populate_existing": True}
 """Lot reads refresh lots the session holds (a PostgreSQL redemption writes them past the
 identity map); safe as the session autoflushes first, so nothing unwritten is lost."""
-
-
-@dataclass(frozen=True)
-class Source:
-    """Why and from where an entry happens (all optional but the idempotency key)."""
-
-    key: str
-    reason: str = ""
-    store_id: uuid.UUID | None = None
-    order_id: uuid.UUID | None = None
-    event_id: uuid.UUID | None = None
-    actor_id: uuid.UUID | None = None
 
 
 LOCK_ACCOUNT = select(MemberAccount).where(MemberAccount.customer_id == bindparam("customer_id"))
@@ -113,20 +101,7 @@ def record(
     now: dt.datetime,
     **extra: object,
 ) -> LedgerEntry:
-    entry = LedgerEntry(
-        id=new_id(),
-        account_id=account.id,
-        kind=kind,
-        points=points,
-        reason=source.reason,
-        event_id=source.event_id,
-        order_id=source.order_id,
-        store_id=source.store_id,
-        actor_id=source.actor_id,
-        idempotency_key=source.key,
-        occurred_at=now,
-        **extra,
-    )
+    entry = new_entry(account, kind, points, source, now, **extra)
     session.add(entry)
     account.balance += points
     return entry

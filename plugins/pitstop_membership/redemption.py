@@ -29,17 +29,14 @@ Every clause names the tenant besides row-level security, as the ORM wall would.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from pitstop.sdk import PluginSession, Unprocessable, new_id
+from pitstop.sdk import PluginSession, Unprocessable
+from pitstop_membership.entries import Source, new_entry
 from pitstop_membership.models import EntryKind, LedgerEntry, MemberAccount
-
-if TYPE_CHECKING:
-    from pitstop_membership.ledger import Source
 
 NEW_ID = (
     "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing"
@@ -128,22 +125,10 @@ async def redeem_in_one_statement(
 ) -> LedgerEntry:
     """:func:`pitstop_membership.ledger.redeem` on PostgreSQL, the account already locked."""
     await session.flush()  # what the ORM holds unwritten must be in what the SQL reads
-    entry = LedgerEntry(
-        tenant_id=account.tenant_id,
-        id=new_id(),
-        account_id=account.id,
-        kind=EntryKind.redeem,
-        points=-points,
-        spend=0,
-        reason=source.reason,
-        event_id=source.event_id,
-        order_id=source.order_id,
-        store_id=source.store_id,
-        actor_id=source.actor_id,
-        idempotency_key=source.key,
-        occurred_at=now,
-        detail={},
-    )
+    entry = new_entry(
+        account, EntryKind.redeem, -points, source, now,
+        tenant_id=account.tenant_id, spend=0, detail={},
+    )  # fmt: skip
     stamp = dt.datetime.now(dt.UTC)
     row = (
         await session.execute(

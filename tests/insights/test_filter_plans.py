@@ -27,7 +27,9 @@ TABLES = ("customers", "customer_rfm", "vehicles", "service_orders", "membership
 
 
 def _variety_sql(crm: Crm) -> str:
-    """Spread the bulk book over the classifications, scores, makes and visits."""
+    """Spread the bulk book over the classifications, scores, makes and visits: a service
+    order per car too, so the orders table is the book's size when autovacuum (or this
+    ANALYZE) has counted it, not a few rows PostgreSQL rightly reads whole."""
     tenant, sh001, sh002 = crm.tenant_id, crm.stores["SH001"], crm.stores["SH002"]
     return f"""
     UPDATE customers SET
@@ -57,7 +59,15 @@ def _variety_sql(crm: Crm) -> str:
                      [abs(hashtext(id::text)) % 5 + 1] END,
            now(), now(), CURRENT_DATE + 30, now(), now()
     FROM customers WHERE tenant_id = '{tenant}' AND phone LIKE '+86139%';
+    INSERT INTO service_orders (tenant_id, id, store_id, customer_id, vehicle_id, status,
+                                currency, total, labor_total, parts_total, discount_total,
+                                amounts, opened_at, completed_at, created_at, updated_at)
+    SELECT tenant_id, gen_random_uuid(), '{sh001}', customer_id, id, 'completed', 'CNY',
+           50000, 50000, 0, 0, '{{}}', now() - interval '30 days', now() - interval '30 days',
+           now(), now()
+    FROM vehicles WHERE tenant_id = '{tenant}' AND vin LIKE 'LBULK%';
     ANALYZE customer_rfm; ANALYZE customers; ANALYZE vehicles; ANALYZE membership_accounts;
+    ANALYZE service_orders;
     """
 
 

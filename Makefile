@@ -40,9 +40,10 @@ demo: $(DEMO_STAMP)
 # Python processes (workers, CLI commands, served apps), and each would compile the
 # project and rewrite the tests' assertions again. Three workers on two cores: a worker
 # waits on PostgreSQL, Redis and the processes it starts for a third of its time (a fresh
-# clone on the idle 2-core machine: -n 2 662 s, -n 3 554 s, both green).
+# clone on the idle 2-core machine: -n 2 662 s, -n 3 554 s, both green). The 25 slowest are
+# printed, so a test that grows (or waits) shows in every CI log.
 test: $(TEST_STAMP)
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n 3 --dist loadfile --ignore=tests/bench --ignore=tests/fuzz $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n 3 --dist loadfile --durations=25 --ignore=tests/bench --ignore=tests/fuzz $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check platform plugins tests migrations

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from pitstop.identity.models import User
-from pitstop.identity.passwords import hash_password
-from tests.support.demo import PASSWORD, Demo
+from tests.support.demo import PASSWORD_HASH, Demo
 
 
 async def test_api_key_is_shown_once_works_and_can_be_revoked(demo: Demo) -> None:
@@ -66,7 +65,7 @@ async def test_api_key_cannot_exceed_its_creator(demo: Demo) -> None:
         user = (
             await session.scalars(select(User).where(User.email == "int@demo-chain.example"))
         ).one()
-        user.password_hash = hash_password(PASSWORD)
+        user.password_hash = PASSWORD_HASH
     integrator = {"Authorization": f"Bearer {await demo.token('int@demo-chain.example')}"}
     # When that person asks for a key with staff:manage
     beyond = await demo.client.post(
@@ -87,7 +86,7 @@ async def test_platform_operator_manages_tenants_but_reads_no_tenant_data(demo: 
                 email="ops@pitstop.example",
                 name="Ops",
                 platform_admin=True,
-                password_hash=hash_password(PASSWORD),
+                password_hash=PASSWORD_HASH,
             )
         )
     ops = {"Authorization": f"Bearer {await demo.token('ops@pitstop.example', tenant=None)}"}
@@ -202,7 +201,7 @@ async def test_a_custom_staff_clerk_sees_staff_personal_data_masked(demo: Demo) 
         user = (
             await session.scalars(select(User).where(User.email == "hr@demo-chain.example"))
         ).one()
-        user.password_hash = hash_password(PASSWORD)
+        user.password_hash = PASSWORD_HASH
     clerk = {"Authorization": f"Bearer {await demo.token('hr@demo-chain.example')}"}
     # When the clerk lists staff and hires someone (masked staff can still create records)
     listed = await demo.client.get("/api/v1/staff?limit=200", headers=clerk)

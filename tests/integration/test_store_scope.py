@@ -17,10 +17,9 @@ from sqlalchemy import select, update
 from pitstop.access.permissions import ROLE_TEMPLATES, STORE_SCOPED_ROLES
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.identity.models import Membership, User
-from pitstop.identity.passwords import hash_password
 from pitstop.provisioning.manifests import ManifestError, load_manifest
 from tests.crm.conftest import Crm
-from tests.support.demo import CHAIN_LOGINS, PASSWORD, Demo
+from tests.support.demo import CHAIN_LOGINS, PASSWORD_HASH, Demo
 
 REQUIRED = "required for a store-scoped role"
 
@@ -194,7 +193,7 @@ async def _custom_member(crm: Crm, store_scoped: bool) -> str:
     assert hired.status_code == 201, hired.text
     async with crm.demo.runtime.sessions() as session, session.begin():
         user = (await session.scalars(select(User).where(User.email == email))).one()
-        user.password_hash = hash_password(PASSWORD)
+        user.password_hash = PASSWORD_HASH
     return email
 
 

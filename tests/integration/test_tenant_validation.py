@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from pitstop.identity.models import User
-from pitstop.identity.passwords import hash_password
 from pitstop.provisioning.manifests import ManifestError, load_manifest
-from tests.support.demo import PASSWORD, Demo
+from tests.support.demo import PASSWORD_HASH, Demo
 
 BAD_FIELDS = [
     ("timezone", "Mars/Base"),
@@ -26,7 +25,7 @@ async def _operator_headers(demo: Demo) -> dict[str, str]:
                 email="ops@pitstop.example",
                 name="Ops",
                 platform_admin=True,
-                password_hash=hash_password(PASSWORD),
+                password_hash=PASSWORD_HASH,
             )
         )
     token = await demo.token("ops@pitstop.example", tenant=None)

@@ -5,18 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from argon2 import PasswordHasher, profiles
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from pitstop.identity.models import User
-from pitstop.identity.passwords import hash_password
 from pitstop.runtime import Runtime
 from pitstop.tenancy.models import Tenant
 from pitstop.tenant_manifests import provision
 from pitstop.testing.runtime import mint_access_token
 
 PASSWORD = "correct-horse-battery"
+PASSWORD_HASH = PasswordHasher.from_parameters(profiles.CHEAPEST).hash(PASSWORD)
+"""The logins' hash in tests: argon2id at its cheapest. A login still runs production's
+verifier (the parameters travel in the hash) but in microseconds, where the real parameters
+cost 0.2-0.6 s a login on two cores (tests/unit/test_passwords.py holds the real ones)."""
 TENANTS_DIR = Path(__file__).resolve().parents[2] / "tenants"
 
 CHAIN_LOGINS = {
@@ -71,7 +75,7 @@ class Demo:
                     email=email,
                     name="Ops",
                     platform_admin=True,
-                    password_hash=hash_password(PASSWORD),
+                    password_hash=PASSWORD_HASH,
                 )
             )
 
@@ -79,7 +83,7 @@ class Demo:
 async def provision_demo_tenants(runtime: Runtime) -> None:
     """The demo tenants in the runtime's database, every login's password :data:`PASSWORD`."""
     await provision(runtime, TENANTS_DIR, apply=True)
-    password_hash = hash_password(PASSWORD)
+    password_hash = PASSWORD_HASH
     async with runtime.sessions() as session, session.begin():
         for user in (await session.scalars(select(User))).all():
             user.password_hash = password_hash

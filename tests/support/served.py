@@ -22,12 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.pool import NullPool
 
 from pitstop.identity.models import User
-from pitstop.identity.passwords import hash_password
 from pitstop.runtime import Runtime
 from pitstop.settings import Settings
 from pitstop.tenant_manifests import provision
 from tests.conftest import SECRET
-from tests.support.demo import PASSWORD, TENANTS_DIR
+from tests.support.demo import PASSWORD_HASH, TENANTS_DIR
 from tests.support.markers import require_mark
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +38,7 @@ async def provision_demo_database(settings: Settings) -> None:
     runtime = Runtime.build(settings, poolclass=NullPool)
     try:
         await provision(runtime, TENANTS_DIR, apply=True)
-        password_hash = hash_password(PASSWORD)
+        password_hash = PASSWORD_HASH
         async with runtime.sessions() as session, session.begin():
             for user in (await session.scalars(select(User))).all():
                 user.password_hash = password_hash

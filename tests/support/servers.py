@@ -23,6 +23,7 @@ from pathlib import Path
 
 PG_BIN = Path(os.environ.get("PITSTOP_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 WATCHDOG = Path(__file__).with_name("watchdog.py")
+KEPT_LOGS = Path(__file__).resolve().parents[2] / "artifacts" / "postgres"
 
 
 class ServiceUnavailable(RuntimeError):
@@ -97,6 +98,9 @@ class PostgresServer:
             f"-c listen_addresses={self.host} -c port={self.port} -c unix_socket_directories="
             f"{self.root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             " -c shared_buffers=32MB -c max_connections=100"
+            # A statement over 3 s, or a wait for a lock over 1 s, is logged; the log is kept
+            # when it has any (see stop): a test that is slow only in the full suite says why.
+            " -c log_min_duration_statement=3000 -c log_lock_waits=on"
         )
         self._run(
             [
@@ -115,6 +119,7 @@ class PostgresServer:
         )
 
     def stop(self) -> None:
+        self._keep_slow_log()
         if self.data.exists():
             subprocess.run(
                 _as_postgres(
@@ -126,6 +131,16 @@ class PostgresServer:
             )
         shutil.rmtree(self.root, ignore_errors=True)
         self.watchdog.release()
+
+    def _keep_slow_log(self) -> None:
+        """Copy the server's log to artifacts/postgres/ if it records a slow statement or a
+        lock wait (CI runs in a fresh clone: the copy is there to read after the run)."""
+        log = self.root / "log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        if "duration:" in text or "still waiting" in text:
+            kept = KEPT_LOGS / f"{time.strftime('%Y%m%d-%H%M%S')}-{self.port}.log"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(text)
 
     def _run(self, args: list[str]) -> None:
         result = subprocess.run(

@@ -1,7 +1,7 @@
 """End to end on real Redis and PostgreSQL with real ``pitstop worker`` processes.
 
 130 service orders complete through the API while a worker is killed with SIGKILL
-mid-batch (40 of them still undelivered) and replaced, and while Redis itself is stopped
+once 20 are delivered and replaced, and while Redis itself is stopped
 and restarted. Every delivery still ends done with exactly one effect: the worker's
 transaction couples the handler's write and the done-mark, and the relay's sweep re-sends
 what the outage swallowed. ``E2E_ORDERS=120,80,50`` runs a longer round.

@@ -77,8 +77,8 @@ async def fire_due(
 ) -> list[str]:
     """Fire whatever is due at ``ctx.now()`` and not yet fired; returns what fired.
 
-    ``firing``: the batch's shared reads (:mod:`.firing`); the rows are then left to the
-    transaction's next flush. Without it the complaint is fired and flushed on its own."""
+    ``firing``: the batch's shared reads (:mod:`.firing`); its events and rows are then
+    left to the batch's end. Without it the complaint is fired and flushed on its own."""
     now = ctx.now()
     if complaint.paused_at is not None or complaint.status == "closed":
         return []
@@ -101,6 +101,7 @@ async def fire_due(
     if fired:
         complaint.updated_at = now
         if firing is None:
+            await batch.emit_all()
             await ctx.session.flush()
     return fired
 
@@ -116,7 +117,7 @@ async def _warn(
     setattr(complaint, f"{clock}_warned_at", now)
     due: dt.datetime = getattr(complaint, f"{clock}_due_at")
     facts = ComplaintWarning(complaint.id, complaint.store_id, clock, complaint.severity, due)
-    await ctx.emit(WARNING.name, facts)
+    firing.emit(WARNING.name, facts)
     recipients: list[uuid.UUID | None] = [complaint.assignee_id]
     if complaint.assignee_id is None:
         recipients = list(await firing.staff("store_manager", complaint.store_id))
@@ -138,7 +139,7 @@ async def _breach(
     facts = ComplaintBreached(
         complaint.id, complaint.store_id, clock, complaint.severity, due, late
     )
-    await ctx.emit(BREACHED.name, facts)
+    firing.emit(BREACHED.name, facts)
     reason = f"{clock}.breached{_cycle(complaint, clock)}"
     await firing.notify(complaint, [complaint.assignee_id], reason)
     if complaint.escalation_next_at is None and complaint.escalation_level < MAX_LEVEL:
@@ -161,7 +162,7 @@ async def _escalate(
         complaint.escalation_next_at = calendar.shift(step_from, step)
     else:
         complaint.escalation_next_at = None
-    await ctx.emit(
+    firing.emit(
         ESCALATED.name,
         ComplaintEscalated(
             complaint.id, complaint.store_id, level, complaint.severity, complaint.top_tier
@@ -247,6 +248,7 @@ async def _fire_all(ctx: PluginContext, complaints: Sequence[Complaint]) -> None
     for complaint in complaints:
         if await fire_due(ctx, complaint, firing):
             schedule_escalation(ctx, complaint)
+    await firing.emit_all()
     await ctx.session.flush()
 
 

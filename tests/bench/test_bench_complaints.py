@@ -62,7 +62,7 @@ MAX_INTAKE_S = 180  # how long the sweeps wait for intake at most (50-84 s on Po
 # Timers p99 before a timer fired its tenant's due complaints in one transaction: 16-20 s
 # embedded, 6.5-12.6 s on PostgreSQL + Redis; with batches (H35) 2.4-3.3 s and 3.4-5.4 s,
 # 0-8 lock failures; with the batch's reads and writes made once and a fair SQLite writer
-# queue (H37) 1.5-1.6 s and 1.3-1.4 s, no lock failure (docs/performance.md). Issue 21's
+# queue (H37) 0.9-1.6 s and 1.3-1.4 s, no lock failure (docs/performance.md). Issue 21's
 # goals are met, so the bounds are the goals: timers p99 at most 2 s on both stacks, sweep
 # only at most 60 s, no lock failure and no failed message.
 MAX_TIMER_P99_S, MAX_SWEEP_P99_S = 2.0, 60.0

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from pitstop_complaints.models import ComplaintNotification
 from pitstop_complaints.sla import sla_check, sla_due
@@ -97,3 +98,25 @@ async def notices(desk: Desk, complaint_id: str) -> list[tuple[str, str]]:
             )
         )
         return [(reason, str(recipient)) for reason, recipient in rows.all()]
+
+
+async def test_a_batch_costs_a_few_statements_a_complaint_not_a_dozen(desk: Desk) -> None:
+    # Given ten grade-A complaints past their deadline
+    ids = [(await desk.log("A"))["id"] for _ in range(10)]
+    desk.advance(minutes=11)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    # When one timer fires all ten (breach, escalation, notifications, events)
+    async with desk.context() as ctx:
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            await sla_check(ctx, complaint_id=ids[0])
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+    # Then it took a fixed few statements plus about two a complaint (one outbox insert per
+    # event), not the thirteen a complaint it took with a read and a flush per firing
+    assert len(statements) <= 12 + 3 * len(ids)
+    assert await fired(desk, "complaint.escalated") == Counter(dict.fromkeys(ids, 1))

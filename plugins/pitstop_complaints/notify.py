@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import select
 
@@ -38,21 +38,19 @@ async def notify(
     complaint: Complaint,
     recipients: Iterable[uuid.UUID | None],
     reason: str,
+    *,
+    already: Collection[uuid.UUID] | None = None,
+    flush: bool = True,
 ) -> int:
-    """Record one notification per new recipient; returns how many were added."""
+    """Record one notification per new recipient; returns how many were added.
+
+    ``already``: who has this reason for this complaint, when the caller read it (a batch
+    of SLA firings reads them all at once, :mod:`.firing`); ``flush=False`` leaves the
+    rows to the transaction's next flush."""
     wanted = {r for r in recipients if r is not None}
     if not wanted:
         return 0
-    existing = set(
-        (
-            await ctx.session.scalars(
-                select(ComplaintNotification.recipient_id).where(
-                    ComplaintNotification.complaint_id == complaint.id,
-                    ComplaintNotification.reason == reason,
-                )
-            )
-        ).all()
-    )
+    existing = set(already) if already is not None else await _notified(ctx, complaint, reason)
     now = ctx.now()
     when = await deliver_at(ctx, complaint, now)
     critical = is_critical(ctx.settings, complaint)
@@ -67,5 +65,19 @@ async def notify(
                 deliver_at=when,
             )
         )
-    await ctx.session.flush()
+    if flush:
+        await ctx.session.flush()
     return len(wanted - existing)
+
+
+async def _notified(ctx: PluginContext, complaint: Complaint, reason: str) -> set[uuid.UUID]:
+    return set(
+        (
+            await ctx.session.scalars(
+                select(ComplaintNotification.recipient_id).where(
+                    ComplaintNotification.complaint_id == complaint.id,
+                    ComplaintNotification.reason == reason,
+                )
+            )
+        ).all()
+    )

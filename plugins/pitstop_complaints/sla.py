@@ -28,9 +28,8 @@ from pitstop_complaints.events import (
 )
 
 from .clocks import CLOCKS, calendar_of, pending_instants, running
+from .firing import Firing
 from .models import Complaint
-from .notify import notify
-from .routing import staff_ids
 from .settings import ComplaintSettings
 
 MAX_LEVEL = 3
@@ -73,29 +72,37 @@ def schedule_timers(ctx: PluginContext, complaint: Complaint) -> None:
         ctx.defer("sla_check", at=instant, complaint_id=str(complaint.id))
 
 
-async def fire_due(ctx: PluginContext, complaint: Complaint) -> list[str]:
-    """Fire whatever is due at ``ctx.now()`` and not yet fired; returns what fired."""
+async def fire_due(
+    ctx: PluginContext, complaint: Complaint, firing: Firing | None = None
+) -> list[str]:
+    """Fire whatever is due at ``ctx.now()`` and not yet fired; returns what fired.
+
+    ``firing``: the batch's shared reads (:mod:`.firing`); its events and rows are then
+    left to the batch's end. Without it the complaint is fired and flushed on its own."""
     now = ctx.now()
     if complaint.paused_at is not None or complaint.status == "closed":
         return []
+    batch = firing or Firing(ctx)
     calendar = await calendar_of(ctx, complaint.store_id, complaint.calendar)
     fired: list[str] = []
     for clock in CLOCKS:
         if not running(complaint, clock):
             continue
         if now >= getattr(complaint, f"{clock}_due_at"):
-            await _breach(ctx, complaint, clock, calendar, now)
+            await _breach(batch, ctx, complaint, clock, calendar, now)
             fired.append(f"{clock}.breached")
         elif getattr(complaint, f"{clock}_warned_at") is None and now >= getattr(
             complaint, f"{clock}_warn_at"
         ):
-            await _warn(ctx, complaint, clock, now)
+            await _warn(batch, ctx, complaint, clock, now)
             fired.append(f"{clock}.warning")
     while complaint.escalation_next_at is not None and now >= complaint.escalation_next_at:
-        fired.append(f"escalated.{await _escalate(ctx, complaint, calendar, now)}")
+        fired.append(f"escalated.{await _escalate(batch, ctx, complaint, calendar, now)}")
     if fired:
         complaint.updated_at = now
-        await ctx.session.flush()
+        if firing is None:
+            await batch.emit_all()
+            await ctx.session.flush()
     return fired
 
 
@@ -104,19 +111,26 @@ def _cycle(complaint: Complaint, clock: str) -> str:
     return f".r{complaint.reopen_count}" if clock == "resolution" else ""
 
 
-async def _warn(ctx: PluginContext, complaint: Complaint, clock: str, now: dt.datetime) -> None:
+async def _warn(
+    firing: Firing, ctx: PluginContext, complaint: Complaint, clock: str, now: dt.datetime
+) -> None:
     setattr(complaint, f"{clock}_warned_at", now)
     due: dt.datetime = getattr(complaint, f"{clock}_due_at")
     facts = ComplaintWarning(complaint.id, complaint.store_id, clock, complaint.severity, due)
-    await ctx.emit(WARNING.name, facts)
+    firing.emit(WARNING.name, facts)
     recipients: list[uuid.UUID | None] = [complaint.assignee_id]
     if complaint.assignee_id is None:
-        recipients = list(await staff_ids(ctx, "store_manager", complaint.store_id))
-    await notify(ctx, complaint, recipients, f"{clock}.warning{_cycle(complaint, clock)}")
+        recipients = list(await firing.staff("store_manager", complaint.store_id))
+    await firing.notify(complaint, recipients, f"{clock}.warning{_cycle(complaint, clock)}")
 
 
 async def _breach(
-    ctx: PluginContext, complaint: Complaint, clock: str, calendar: Calendar, now: dt.datetime
+    firing: Firing,
+    ctx: PluginContext,
+    complaint: Complaint,
+    clock: str,
+    calendar: Calendar,
+    now: dt.datetime,
 ) -> None:
     """Record the breach; the first breach starts escalation, a later one advances it."""
     due: dt.datetime = getattr(complaint, f"{clock}_due_at")
@@ -125,9 +139,9 @@ async def _breach(
     facts = ComplaintBreached(
         complaint.id, complaint.store_id, clock, complaint.severity, due, late
     )
-    await ctx.emit(BREACHED.name, facts)
+    firing.emit(BREACHED.name, facts)
     reason = f"{clock}.breached{_cycle(complaint, clock)}"
-    await notify(ctx, complaint, [complaint.assignee_id], reason)
+    await firing.notify(complaint, [complaint.assignee_id], reason)
     if complaint.escalation_next_at is None and complaint.escalation_level < MAX_LEVEL:
         delays = _settings(ctx).escalation.delays()
         step = dt.timedelta(seconds=delays[min(complaint.escalation_level, MAX_LEVEL - 1)])
@@ -135,7 +149,7 @@ async def _breach(
 
 
 async def _escalate(
-    ctx: PluginContext, complaint: Complaint, calendar: Calendar, now: dt.datetime
+    firing: Firing, ctx: PluginContext, complaint: Complaint, calendar: Calendar, now: dt.datetime
 ) -> int:
     """Go up one level (a top-tier customer's complaint starts at level 2)."""
     settings = _settings(ctx)
@@ -148,27 +162,27 @@ async def _escalate(
         complaint.escalation_next_at = calendar.shift(step_from, step)
     else:
         complaint.escalation_next_at = None
-    await ctx.emit(
+    firing.emit(
         ESCALATED.name,
         ComplaintEscalated(
             complaint.id, complaint.store_id, level, complaint.severity, complaint.top_tier
         ),
     )
-    recipients = await escalation_recipients(ctx, complaint, level)
-    await notify(ctx, complaint, recipients, f"escalated.{level}")
+    recipients = await escalation_recipients(firing, ctx, complaint, level)
+    await firing.notify(complaint, recipients, f"escalated.{level}")
     return level
 
 
 async def escalation_recipients(
-    ctx: PluginContext, complaint: Complaint, level: int
+    firing: Firing, ctx: PluginContext, complaint: Complaint, level: int
 ) -> list[uuid.UUID | None]:
     """Level 1: assignee + store manager; 2: the HQ complaint owner role; 3: the top role."""
     settings = _settings(ctx)
     if level == 1:
-        managers = await staff_ids(ctx, "store_manager", complaint.store_id)
+        managers = await firing.staff("store_manager", complaint.store_id)
         return [complaint.assignee_id, *managers]
     role = settings.escalation.owner_role if level == 2 else settings.escalation.top_role
-    return list(await staff_ids(ctx, role, complaint.store_id))
+    return list(await firing.staff(role, complaint.store_id))
 
 
 def _settings(ctx: PluginContext[ComplaintSettings]) -> ComplaintSettings:
@@ -191,24 +205,51 @@ async def sla_due(ctx: PluginContext, *, complaint_id: str) -> bool:
 async def sla_check(ctx: PluginContext, *, complaint_id: str) -> None:
     """The timer task: fires this complaint and every other of the tenant due by now (at
     most :data:`CHECK_BATCH`) in one transaction. Duplicates and late arrivals find the
-    work done and do nothing: each complaint is claimed with :func:`lock` and fires only
+    work done and do nothing: each complaint is claimed under its lock and fires only
     what it has not recorded as fired."""
     mine = uuid.UUID(complaint_id)
     complaint = await lock(ctx, mine)
-    if complaint is not None and await fire_due(ctx, complaint):
-        schedule_escalation(ctx, complaint)
-    # The others due: rows another check (or the sweep) holds are its to fire (PostgreSQL;
-    # SQLite has one writer at a time, so there are none).
+    batch = [*([complaint] if complaint is not None else []), *await _claim_others(ctx, mine)]
+    await _fire_all(ctx, batch)
+
+
+async def _claim_others(ctx: PluginContext, mine: uuid.UUID) -> Sequence[Complaint]:
+    """The tenant's other complaints due by now, claimed as :func:`lock` claims one, in two
+    statements for them all. Rows another check (or the sweep) holds are its to fire
+    (PostgreSQL, ``SKIP LOCKED``; SQLite has one writer at a time, so there are none).
+    Under the row lock (or SQLite's single writer) nobody changes ``revision`` between
+    the read and the increment, so the compare of :func:`lock` is not needed."""
     others = (
         await ctx.session.scalars(
-            select(Complaint.id)
+            select(Complaint)
             .where(Complaint.id != mine, *_due(ctx.now()))
             .order_by(Complaint.id)
             .limit(CHECK_BATCH - 1)
             .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
         )
     ).all()
-    await _fire_each(ctx, others)
+    if others:
+        await ctx.session.execute(
+            update(Complaint)
+            .where(Complaint.id.in_([c.id for c in others]))
+            .values(revision=Complaint.revision + 1)
+            .execution_options(synchronize_session=False)
+        )
+        for other in others:
+            set_committed_value(other, "revision", other.revision + 1)
+    return others
+
+
+async def _fire_all(ctx: PluginContext, complaints: Sequence[Complaint]) -> None:
+    """Fire each claimed complaint with the batch's shared reads; one flush at the end."""
+    firing = Firing(ctx)
+    await firing.read(complaints)
+    for complaint in complaints:
+        if await fire_due(ctx, complaint, firing):
+            schedule_escalation(ctx, complaint)
+    await firing.emit_all()
+    await ctx.session.flush()
 
 
 async def _fire_each(ctx: PluginContext, ids: Sequence[uuid.UUID]) -> None:

@@ -24,9 +24,10 @@ import math
 import os
 import statistics
 import subprocess
+import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
+from structlog.testing import capture_logs
 
 from pitstop.app import create_app
 from pitstop.db.tenant_context import tenant_scope
@@ -57,14 +59,16 @@ from tests.support.processes import pitstop_process
 COMPLAINTS, BATCH, TARGET_SECONDS = 1000, 100, 40
 SWEEP_EVERY = 30
 MAX_INTAKE_S = 180  # how long the sweeps wait for intake at most (50-84 s on PostgreSQL)
-# Before a timer fired its tenant's due complaints in one transaction: timers p99 16-20 s
-# embedded, 6.5-12.6 s on PostgreSQL + Redis; after, 2.5-3.3 s and 3.4-3.8 s (docs/performance.md).
-# The bounds are what is met with a margin; issue 21's goals are printed beside: timers
-# p99 at most 2 s (not met), sweep only at most 60 s (met), no lock error (0-4 a run).
-MAX_TIMER_P99_S, MAX_SWEEP_P99_S = 5.0, 60.0
-MAX_LOCK_ERRORS = 8
+# Timers p99 before a timer fired its tenant's due complaints in one transaction: 16-20 s
+# embedded, 6.5-12.6 s on PostgreSQL + Redis; with batches (H35) 2.4-3.3 s and 3.4-5.4 s,
+# 0-8 lock failures; with the batch's reads and writes made once and a fair SQLite writer
+# queue (H37) 0.9-1.6 s and 1.3-1.4 s, no lock failure (docs/performance.md). Issue 21's
+# goals are met, so the bounds are the goals: timers p99 at most 2 s on both stacks, sweep
+# only at most 60 s, no lock failure and no failed message.
+MAX_TIMER_P99_S, MAX_SWEEP_P99_S = 2.0, 60.0
+MAX_LOCK_ERRORS = 0
 LOCK_SIGNS = ("database is locked", "SQLITE_BUSY")
-MAX_REDIS_P99_S, MAX_REDIS_FAILURES = 10.0, 0
+MAX_REDIS_P99_S, MAX_REDIS_FAILURES = 2.0, 0
 
 
 @pytest.fixture
@@ -194,14 +198,15 @@ def _report(label: str, late: list[float], intake_s: float) -> float:
 
 
 @pytest.fixture
-def timer_worker(runtime: Runtime) -> Iterator[None]:
-    """Worker threads whose delay-queue consumer prefetches like a production worker's.
+async def timer_worker(runtime: Runtime) -> AsyncIterator[None]:
+    """Worker threads on an engine of their own, as ``pitstop serve`` runs them embedded
+    (``runtime.sibling()``: a pool on the worker's loop). The test's runtime keeps its
+    connections for the test's loop only, so a worker bound to it opened a new SQLite
+    connection (a thread, its pragmas) for every transaction: 1,366 in one timer phase.
 
-    Dramatiq's StubBroker lists its delay queue among the ordinary queues, so a Worker
-    consumes it with the ordinary prefetch (2 per thread): a few far-future timers (a
-    resolution deadline days away) then hold every slot and block the timers behind them.
-    Listing only the ordinary queues gives the delay queue its own consumer with the large
-    delay prefetch, as on Redis. (Reported as a core gap: embedded mode has this problem.)
+    The delay queues are consumed as delay queues, with their own consumer and the large
+    delay prefetch, as on Redis (the embedded broker does it; the bench's StubBroker is
+    told here): a few far-future timers must not hold every slot.
     """
     import dramatiq
 
@@ -209,13 +214,15 @@ def timer_worker(runtime: Runtime) -> Iterator[None]:
 
     broker: Any = runtime.broker
     broker.get_declared_queues = lambda: {q for q in broker.queues if not q.endswith(".DQ")}
-    bind_actors(runtime)
+    worker_runtime = runtime.sibling()
+    bind_actors(worker_runtime)
     worker = dramatiq.Worker(broker, worker_threads=8, worker_timeout=50)
     worker.start()
     try:
         yield
     finally:
         worker.stop()
+        await worker_runtime.close()
 
 
 class LockErrors(logging.Handler):
@@ -231,6 +238,17 @@ class LockErrors(logging.Handler):
             self.count += 1
 
 
+def _fell_back(logged: list[MutableMapping[str, Any]]) -> int:
+    """The relay's batches that fell back to one event per transaction on an
+    ``OperationalError``: on SQLite, the claim's ``BEGIN IMMEDIATE`` past the busy timeout
+    (a structlog warning, so the handler above never saw it; counted since H37)."""
+    return sum(
+        1
+        for entry in logged
+        if entry.get("event") == "backlog_fell_back" and entry.get("error") == "OperationalError"
+    )
+
+
 def _cpu_of(pid: int) -> Callable[[], float]:
     """CPU seconds (user + system) the process ``pid`` has used so far (Linux /proc)."""
 
@@ -241,8 +259,45 @@ def _cpu_of(pid: int) -> Callable[[], float]:
     return used
 
 
+def _profile(pid: int, name: str) -> list[subprocess.Popen[bytes]]:
+    """With PITSTOP_BENCH_PYSPY_DIR set, ``py-spy record`` process ``pid`` over the timer
+    phase, per thread (raw folded stacks): ``<name>-cpu-*.txt`` holds the threads at work,
+    ``<name>-all-*.txt`` (idle threads included, a lower rate) where they wait. The
+    profile behind docs/architecture.md ("SLA timers")."""
+    folder = os.environ.get("PITSTOP_BENCH_PYSPY_DIR")
+    if not folder:
+        return []
+    spy = [str(Path(sys.executable).with_name("py-spy")), "record", "-f", "raw", "-t"]
+    stamp = time.time_ns()
+    runs = (("cpu", ["-r", "100"]), ("all", ["-r", "20", "--idle"]))
+    return [
+        subprocess.Popen(
+            [
+                *spy,
+                *extra,
+                "--nonblocking",
+                "-p",
+                str(pid),
+                "-o",
+                f"{folder}/{name}-{kind}-{stamp}.txt",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for kind, extra in runs
+    ]
+
+
+def _stop(spies: list[subprocess.Popen[bytes]]) -> None:
+    """py-spy writes its file when interrupted."""
+    for spy in spies:
+        spy.send_signal(2)
+    for spy in spies:
+        spy.wait(timeout=120)
+
+
 async def _both_modes(
-    demo: Demo, label: str, worker_cpu: Callable[[], float]
+    demo: Demo, label: str, worker_cpu: Callable[[], float], worker_pid: int
 ) -> tuple[float, float]:
     """Timers, then sweep only, on ``demo``'s runtime; their p99 lateness (seconds).
 
@@ -256,9 +311,11 @@ async def _both_modes(
     print(f"\n{label}: {COMPLAINTS} complaints, {TARGET_SECONDS}s response target, 24x7")
 
     # With timer messages: the worker fires each breach at its instant.
+    spies = _profile(worker_pid, label.split(",")[0].replace(" ", "-").replace("+", ""))
     cpu_before, wall_before = worker_cpu(), time.perf_counter()
     intake = await _log_many(runtime, crm, customer_id)
     late = await _lateness(runtime, crm, TARGET_SECONDS + 120)
+    _stop(spies)
     cpu, wall = worker_cpu() - cpu_before, time.perf_counter() - wall_before
     timers_p99 = _report("timer messages", late, intake)
     print(f"{'':<22} worker CPU {cpu:5.1f} s over {wall:5.1f} s wall ({cpu / wall:4.2f} cores)")
@@ -282,15 +339,26 @@ async def test_breach_detection_lateness(demo: Demo, timer_worker: None) -> None
     errors = LockErrors()
     logging.getLogger().addHandler(errors)
     try:
-        label = "embedded SQLite, 8 worker threads (CPU: the whole test process)"
-        timers_p99, sweep_p99 = await _both_modes(demo, label, time.process_time)
+        with capture_logs() as logged:
+            label = "embedded SQLite, 8 worker threads (CPU: the whole test process)"
+            timers_p99, sweep_p99 = await _both_modes(demo, label, time.process_time, os.getpid())
     finally:
         logging.getLogger().removeHandler(errors)
-    print(f"work failed on the write lock (and retried): {errors.count}")
+    fell_back = _fell_back(logged)
+    print(
+        f"work failed on the write lock (and retried): {errors.count} tasks,"
+        f" {fell_back} relay batches fell back"
+    )
     check(
         Bound("embedded: timer messages, lateness p99", timers_p99, MAX_TIMER_P99_S, " s", 2),
         Bound("embedded: sweep only, lateness p99", sweep_p99, MAX_SWEEP_P99_S, " s", 60),
-        Bound("embedded: failed on the write lock", errors.count, MAX_LOCK_ERRORS, "", 0),
+        Bound(
+            "embedded: failed on the write lock",
+            errors.count + fell_back,
+            MAX_LOCK_ERRORS,
+            "",
+            0,
+        ),
     )
 
 
@@ -337,7 +405,9 @@ async def test_breach_detection_lateness_on_postgres_and_redis(
     try:
         _wait_until_ready(worker, lambda: _logs(tmp_path))
         label = "PostgreSQL + Redis, one `pitstop worker` process, 8 threads"
-        timers_p99, sweep_p99 = await _both_modes(redis_demo, label, _cpu_of(worker.pid))
+        timers_p99, sweep_p99 = await _both_modes(
+            redis_demo, label, _cpu_of(worker.pid), worker.pid
+        )
     finally:
         worker.terminate()
         worker.wait(timeout=60)

@@ -13,6 +13,8 @@ traceback that prints it) shows the SQL, never the customer's values bound into 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session
 from pitstop.db.guard import install_database_wall, install_orm_wall
 from pitstop.db.on_commit import install_on_commit
 from pitstop.db.pg_begin import tenant_begin_dbapi
+from pitstop.db.sqlite_writer import queue_writers
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -58,7 +61,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        take_turn = queue_writers(
+            engine.sync_engine, engine.url.database or "", SQLITE_BUSY_TIMEOUT_MS / 1000
+        )
+        event.listen(engine.sync_engine, "begin", partial(_sqlite_begin_immediate, take_turn))
         return engine
     # No pre-ping: it cost a round trip per checkout. A connection the server closed fails
     # its first statement; SQLAlchemy then invalidates the whole pool, and authentication
@@ -98,7 +104,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     dbapi_connection.create_function(LOCAL_DAY_FUNCTION, 2, sqlite_local_day, deterministic=True)
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
+def _sqlite_begin_immediate(take_turn: Callable[[Any], None], connection: Any) -> None:
     """Take SQLite's write lock when a transaction starts, waiting up to the busy timeout.
 
     A DEFERRED transaction that reads and then writes must upgrade its lock; when another
@@ -108,11 +114,14 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     Readers in WAL mode are not blocked by the writer; transactions simply run one
     writer at a time, which is what SQLite does anyway. A transaction declared read-only
     begins deferred: it never writes, so it cannot meet the upgrade failure, and it need
-    not wait behind the writers.
+    not wait behind the writers. The process's own writers first wait their turn in a
+    fair queue (:mod:`pitstop.db.sqlite_writer`), so the busy handler's polling is not
+    what orders them.
     """
     if connection.get_execution_options().get(READ_ONLY):
         connection.exec_driver_sql("BEGIN")
     else:
+        take_turn(connection)
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -27,7 +27,7 @@ from pitstop.events.delivery import MAX_ATTEMPTS, deliver
 from pitstop.plugin_host.manager import PluginHost
 from pitstop.plugin_host.subscriptions import run_enabled, run_subscription
 from pitstop.plugin_host.types import ReadFirst
-from pitstop.tenancy.models import TenantPlugin
+from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.worker.core_jobs import run_core_job
 from pitstop.worker.dispatch import (
     DELIVER,
@@ -163,12 +163,16 @@ async def _in_plugin(
         if reads:
             session.info[READ_ONLY_SESSION] = True
             await session.connection(execution_options={READ_ONLY: True})
-        row = (
-            await session.scalars(
-                select(TenantPlugin).where(TenantPlugin.plugin == plugin, TenantPlugin.enabled)
+        # The tenant with its plugin row, one round trip: the context finds it in the
+        # session (a timer pays this twice, its read and its run; issue 21's burst).
+        found = (
+            await session.execute(
+                select(TenantPlugin, Tenant)
+                .join(Tenant, Tenant.id == TenantPlugin.tenant_id)
+                .where(TenantPlugin.plugin == plugin, TenantPlugin.enabled)
             )
         ).one_or_none()
-        if row is None:
+        if found is None:
             return None
-        ctx = await host.context(session, plugin, row=row)
+        ctx = await host.context(session, plugin, row=found.TenantPlugin)
         return await handler(ctx, **arguments)

@@ -4,10 +4,15 @@ the timers it made redundant stop at their read, and checks side by side fire no
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
+from typing import Any
 
+from sqlalchemy import Engine, event, select
+
+from pitstop_complaints.models import ComplaintNotification
 from pitstop_complaints.sla import sla_check, sla_due
-from tests.plugins.complaints.conftest import Desk
+from tests.plugins.complaints.conftest import Desk, staff_of
 
 COMPLAINTS = 5
 
@@ -53,3 +58,65 @@ async def test_checks_side_by_side_fire_each_complaint_once(desk: Desk) -> None:
     assert await fired(desk, "complaint.breached") == Counter(dict.fromkeys(ids, 1))
     assert await fired(desk, "complaint.escalated") == Counter(dict.fromkeys(ids, 1))
     assert await fired(desk, "complaint.warning") == Counter()
+
+
+async def test_a_batch_notifies_each_person_once_per_reason(desk: Desk) -> None:
+    # Given three grade-A complaints at one store, the first one's manager already told of
+    # its level-1 escalation (as a notice recorded before the batch)
+    ids = [(await desk.log("A"))["id"] for _ in range(3)]
+    managers = await staff_of(desk, "store_manager")
+    async with desk.context() as ctx:
+        ctx.session.add(
+            ComplaintNotification(
+                complaint_id=uuid.UUID(ids[0]),
+                recipient_id=uuid.UUID(managers[0]),
+                reason="escalated.1",
+                critical=True,
+                created_at=ctx.now(),
+                deliver_at=ctx.now(),
+            )
+        )
+    # When the deadline has passed and one timer fires the three in one transaction
+    desk.advance(minutes=11)
+    await desk.check(ids[1])
+    # Then every complaint's breach went to its assignee and its escalation to the assignee
+    # and the store's managers, one notice per person and reason, the recorded one kept
+    for cid in ids:
+        assignee = (await desk.get(cid))["assignee_id"]
+        rows = await notices(desk, cid)
+        assert rows.count(("response.breached", assignee)) == 1
+        for person in {assignee, *managers}:
+            assert rows.count(("escalated.1", person)) == 1
+        assert len(rows) == len(set(rows))
+
+
+async def notices(desk: Desk, complaint_id: str) -> list[tuple[str, str]]:
+    async with desk.context() as ctx:
+        rows = await ctx.session.execute(
+            select(ComplaintNotification.reason, ComplaintNotification.recipient_id).where(
+                ComplaintNotification.complaint_id == uuid.UUID(complaint_id)
+            )
+        )
+        return [(reason, str(recipient)) for reason, recipient in rows.all()]
+
+
+async def test_a_batch_costs_a_few_statements_a_complaint_not_a_dozen(desk: Desk) -> None:
+    # Given ten grade-A complaints past their deadline
+    ids = [(await desk.log("A"))["id"] for _ in range(10)]
+    desk.advance(minutes=11)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    # When one timer fires all ten (breach, escalation, notifications, events)
+    async with desk.context() as ctx:
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            await sla_check(ctx, complaint_id=ids[0])
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+    # Then it took a fixed few statements plus about two a complaint (one outbox insert per
+    # event), not the thirteen a complaint it took with a read and a flush per firing
+    assert len(statements) <= 12 + 3 * len(ids)
+    assert await fired(desk, "complaint.escalated") == Counter(dict.fromkeys(ids, 1))

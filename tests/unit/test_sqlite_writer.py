@@ -115,3 +115,21 @@ async def test_a_writer_waits_for_the_commit_and_a_reader_does_not(tmp_path: Pat
         assert rows == ["first", "second"]
     finally:
         await engine.dispose()
+
+
+def test_a_waiter_whose_loop_closed_does_not_keep_the_turn() -> None:
+    # Given a held turn, a waiter on a loop that is then closed, and a live waiter after it
+    queue = WriterQueue()
+    asyncio.run(queue.acquire(1))
+    dead = asyncio.new_event_loop()
+    dead_turn = dead.create_future()
+    live = asyncio.new_event_loop()
+    live_turn = live.create_future()
+    queue._waiting.extend([(dead, dead_turn), (live, live_turn)])
+    dead.close()
+    # When the holder gives its turn back
+    queue.release()
+    # Then the live waiter gets it, and nobody waits any more
+    live.run_until_complete(asyncio.wait_for(live_turn, 1))
+    live.close()
+    assert queue.waiting == 0

@@ -72,12 +72,19 @@ class WriterQueue:
             raise
 
     def release(self) -> None:
-        with self._guard:
-            if not self._waiting:
-                self._held = False
+        """Hand the turn to the first waiter whose loop still runs: a waiter whose loop was
+        closed under it (a shut-down thread) would otherwise keep the turn for ever."""
+        while True:
+            with self._guard:
+                if not self._waiting:
+                    self._held = False
+                    return
+                loop, turn = self._waiting.popleft()
+            try:
+                loop.call_soon_threadsafe(_hand_over, turn)
                 return
-            loop, turn = self._waiting.popleft()
-        loop.call_soon_threadsafe(_hand_over, turn)
+            except RuntimeError:  # its loop is closed: nobody is left to take the turn
+                continue
 
 
 def _hand_over(turn: asyncio.Future[None]) -> None:

@@ -16,7 +16,8 @@ against the smallest's (flat: the night is a loop of
 independent tenants, each streamed in batches), and the peak memory growth from the end
 of the first step to the end of the last (a tenant holds one batch plus one visit list
 per customer, so more tenants must not mean more memory). ``PITSTOP_BENCH_PROFILE=1``
-prints the largest steady night's cProfile. Run with ``make bench``.
+prints the largest steady night's cProfile (``=first``: the last step's first night's). A
+night of many tenants prints its progress every 1,000. Run with ``make bench``.
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ async def _night(
     with _counting(runtime, night):
         cpu, server_cpu = time.process_time(), _server_cpu(server)
         start = time.perf_counter()
-        for tenant in tenants:
+        for done, tenant in enumerate(tenants, 1):
+            if done % PROGRESS == 0:
+                _progress(night, done, start, cpu)
             with tenant_scope(tenant):
                 async with runtime.sessions() as session, session.begin():
                     ctx = await runtime.plugins.context(session, "retention")
@@ -145,10 +148,25 @@ async def _night(
     return night
 
 
+PROGRESS = 1_000
+"""A long night prints where it is every this many tenants: a run stopped short still
+tells its figures so far."""
+
+
+def _progress(night: Night, done: int, start: float, cpu: float) -> None:
+    seconds = time.perf_counter() - start
+    print(
+        f"    ... {done:>6,} tenants in {seconds:6.0f} s: {1000 * seconds / done:6.1f} ms and"
+        f" {1000 * (time.process_time() - cpu) / done:5.1f} ms client CPU per tenant,"
+        f" reminders {night.counts.get('reminders', 0):,}, {time.strftime('%H:%M:%S')}",
+        flush=True,
+    )
+
+
 async def _profiled(
     runtime: Runtime, server: PostgresServer, tenants: list[uuid.UUID], per_tenant: int
 ) -> Night:
-    if not os.environ.get("PITSTOP_BENCH_PROFILE"):
+    if os.environ.get("PITSTOP_BENCH_PROFILE", "") not in ("1", "steady", "first"):
         return await _night(runtime, server, tenants, per_tenant)
     profile = cProfile.Profile()
     profile.enable()
@@ -177,17 +195,21 @@ async def test_nightly_recompute_across_tenants(
                 postgres_server, dbname, len(tenants), count - 1, per_tenant, NOW
             )
             print(f"\nstep {step + 1}: loaded {len(new):,} tenants x {per_tenant} vehicles"
-                  f" in {time.perf_counter() - started:.0f} s")  # fmt: skip
+                  f" in {time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
             tenants += new
             day = NOW + dt.timedelta(days=step)
-            first = await _night(runtime, postgres_server, new, per_tenant)
-            print(first.line("first"))
+            profile_first = last_step = step == len(STEPS) - 1
+            profile_first &= os.environ.get("PITSTOP_BENCH_PROFILE") == "first"
+            first = await (_profiled if profile_first else _night)(
+                runtime, postgres_server, new, per_tenant
+            )
+            print(first.line("first"), flush=True)
             day = NOW + dt.timedelta(days=step + 1)
-            last = step == len(STEPS) - 1
-            night = await (_profiled if last else _night)(
+            profile_steady = last_step and os.environ.get("PITSTOP_BENCH_PROFILE") != "first"
+            night = await (_profiled if profile_steady else _night)(
                 runtime, postgres_server, tenants, per_tenant
             )
-            print(night.line("steady"))
+            print(night.line("steady"), flush=True)
 
             steady.append(night)
             peaks.append(_peak_mb())

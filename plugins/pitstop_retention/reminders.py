@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-
 from typing import cast
 
 from sqlalchemy import Table, select, update

@@ -22,6 +22,7 @@ night of many tenants prints its progress every 1,000. Run with ``make bench``.
 
 from __future__ import annotations
 
+import collections
 import cProfile
 import dataclasses
 import datetime as dt
@@ -74,6 +75,7 @@ class Night:
     client_cpu: float = 0.0
     server_cpu: float = 0.0
     statements: int = 0
+    kinds: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     counts: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def line(self, label: str) -> str:
@@ -114,8 +116,9 @@ def _peak_mb() -> float:
 
 @contextmanager
 def _counting(runtime: Runtime, night: Night) -> Iterator[None]:
-    def count(*args: Any) -> None:
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         night.statements += 1
+        night.kinds[" ".join(statement.split())[:90]] += 1
 
     event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
     try:
@@ -174,6 +177,9 @@ async def _profiled(
     profile.disable()
     for order in ("cumulative", "tottime"):
         pstats.Stats(profile).sort_stats(order).print_stats(30)
+    print("statements per tenant, by their start:")
+    for statement, times in night.kinds.most_common(25):
+        print(f"  {times / night.tenants:6.1f}  {statement}")
     return night
 
 

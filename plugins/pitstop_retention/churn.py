@@ -144,7 +144,8 @@ async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[st
 class News:
     """What a chunk's changes of state call for once its rows are written: events and
     recalls. Held back so the chunk's new rows go out in one flush - an event emitted
-    between two of them flushed the session each time, a statement per row."""
+    between two of them flushed the session each time, a statement per row - and the
+    events of a kind in one more (``emit_many``, SDK 1.7)."""
 
     events: list[tuple[str, CustomerStateChanged]] = field(default_factory=list)
     recalls: list[Recall] = field(default_factory=list)
@@ -153,8 +154,10 @@ class News:
 async def _announce(ctx: PluginContext[RetentionSettings], news: News) -> None:
     await ctx.session.flush()
     await open_recalls(ctx, news.recalls)
-    for name, payload in news.events:
-        await ctx.emit(name, payload)
+    for name in (AT_RISK.name, DORMANT.name):
+        payloads = [payload for kind, payload in news.events if kind == name]
+        if payloads:
+            await ctx.emit_many(name, payloads)
     news.events.clear()
     news.recalls.clear()
 

@@ -2,12 +2,13 @@
 
 The fleet grows in steps (``PITSTOP_BENCH_RETENTION``, default ``"20x100,200x100"``: 20
 tenants of 100 cars, then 200 tenants - 2,000 then 20,000 vehicles, a few minutes); the
-issue's full night is ``"10000x100"`` (1,000,000 vehicles in 10,000 tenants: hours here,
-the first night's reminders dominating - docs/plugins/retention.md, "Scale"). Each step
+issue's full night is ``"100x100,10000x100"`` (1,000,000 vehicles in 10,000 tenants: about
+an hour on the shared 2-core machine - docs/plugins/retention.md, "Scale"). Each step
 bulk-loads its new tenants with SQL (tests/bench/retention_fleet.py), runs their first
-night (catching up: every car past a stage is reminded at once), then a steady night -
-the next day - over every tenant loaded so far, each tenant's run its own transaction
-through the plugin's own context, as the scheduler's job runs it.
+night (catching up: each car's latest stage is sent if its day is within the grace, else
+recorded as skipped), then a steady night - the next day - over every tenant loaded so
+far, each tenant's run its own transaction through the plugin's own context, as the
+scheduler's job runs it.
 
 Prints, per step: the seconds, vehicles/s, tenants/s, and per tenant the milliseconds,
 the CPU of this process and of the database server, and the SQL statements; and the
@@ -16,8 +17,9 @@ against the smallest's (flat: the night is a loop of
 independent tenants, each streamed in batches), and the peak memory growth from the end
 of the first step to the end of the last (a tenant holds one batch plus one visit list
 per customer, so more tenants must not mean more memory). ``PITSTOP_BENCH_PROFILE=1``
-prints the largest steady night's cProfile (``=first``: the last step's first night's). A
-night of many tenants prints its progress every 1,000. Run with ``make bench``.
+prints the largest steady night's cProfile and its statements per tenant by kind
+(``=first``: the last step's first night's). A night of many tenants prints its progress
+every 1,000 tenants. Run with ``make bench``.
 """
 
 from __future__ import annotations

@@ -55,9 +55,10 @@ async def remind(ctx: PluginContext[RetentionSettings], rows: list[DueRow]) -> i
 
     Most cars of a batch are past a stage already sent: what was sent (or skipped) is read
     as bare (vehicle, cycle, stage) tuples of the batch's current cycles. A stage more than
-    ``reminder_grace_days`` past its day is recorded as skipped, all in one statement, and
-    never sent; only the cars left - a few a night - are asked for an open order and
-    reminded."""
+    ``reminder_grace_days`` past its day is recorded as skipped and never sent; only the
+    cars left - a few a night - are asked for an open order. The batch's stages, skipped
+    and sent, are recorded in one statement, and the sent ones' message ids noted in one
+    more: a reminder costs its ``ctx.notify`` and nothing else."""
     today = local_day(ctx, ctx.now())
     wanted: dict[uuid.UUID, tuple[DueRow, str, dt.date]] = {}
     for row in rows:
@@ -76,45 +77,56 @@ async def remind(ctx: PluginContext[RetentionSettings], rows: list[DueRow]) -> i
             if known is not None and (cycle, done) == (known[0].cycle, known[1]):
                 del wanted[vehicle_id]
     latest = today - dt.timedelta(days=ctx.settings.reminder_grace_days)
-    await _skip(ctx, [(r, s) for r, s, day in wanted.values() if day < latest])
+    late = [(r, s, "skipped_late") for r, s, day in wanted.values() if day < latest]
     timely = {v: (r, s) for v, (r, s, day) in wanted.items() if day >= latest}
     if timely:
         for booked in await open_service_orders_of(ctx, list(timely)):
             del timely[booked]  # an open order: the car is expected, the reminder waits
+    claimed = await _claim(ctx, late + [(r, s, "sent") for r, s in timely.values()])
     names: dict[uuid.UUID | None, str] = {}
-    sent = 0
+    noted = []
     for row, stage in timely.values():
-        sent += await _send(ctx, row, stage, names)
-    return sent
+        if row.vehicle_id in claimed:
+            message_id = await _send(ctx, row, stage, names)
+            reminder = claimed[row.vehicle_id]
+            noted.append({"tenant_id": ctx.tenant_id, "id": reminder, "message_id": message_id})
+    if noted:  # the ORM's UPDATE by primary key, one statement for the lot
+        await ctx.session.execute(update(Reminder), noted)
+    return len(noted)
 
 
-async def _skip(ctx: PluginContext, late: list[tuple[DueRow, str]]) -> None:
-    """Record stages long past as ``skipped_late`` in one statement (a concurrent run that
-    recorded one first wins): they are never sent, and the KPIs count only ``sent``."""
-    if not late:
-        return
+async def _claim(
+    ctx: PluginContext, stages: list[tuple[DueRow, str, str]]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Record the stages, ``sent`` or ``skipped_late``, in one ``INSERT … ON CONFLICT DO
+    NOTHING`` (a concurrent run that recorded one first wins, and this one sends nothing
+    for it); returns the reminder's id of each vehicle whose stage to send this run holds."""
+    if not stages:
+        return {}
     insert = postgresql_insert if ctx.session.dialect == "postgresql" else sqlite_insert
-    now = ctx.now()
-    await ctx.session.execute(
-        insert(cast(Table, Reminder.__table__)).on_conflict_do_nothing(
-            index_elements=["tenant_id", "vehicle_id", "cycle", "stage"]
-        ),
-        [
-            {
-                "tenant_id": ctx.tenant_id,
-                "id": new_id(),
-                "vehicle_id": row.vehicle_id,
-                "customer_id": row.customer_id,
-                "store_id": row.store_id,
-                "cycle": row.cycle,
-                "stage": stage,
-                "due_date": row.due_date,
-                "status": "skipped_late",
-                "sent_at": now,
-            }
-            for row, stage in late
-        ],
+    table, now = cast(Table, Reminder.__table__), ctx.now()
+    statement = insert(table).on_conflict_do_nothing(
+        index_elements=["tenant_id", "vehicle_id", "cycle", "stage"]
     )
+    rows = [
+        {
+            "tenant_id": ctx.tenant_id,
+            "id": new_id(),
+            "vehicle_id": row.vehicle_id,
+            "customer_id": row.customer_id,
+            "store_id": row.store_id,
+            "cycle": row.cycle,
+            "stage": stage,
+            "due_date": row.due_date,
+            "status": status,
+            "sent_at": now,
+        }
+        for row, stage, status in stages
+    ]
+    recorded = await ctx.session.execute(
+        statement.returning(table.c.vehicle_id, table.c.id, table.c.status), rows
+    )
+    return {vehicle: made for vehicle, made, status in recorded.all() if status == "sent"}
 
 
 async def _store_name(
@@ -131,30 +143,9 @@ async def _send(
     row: DueRow,
     stage: str,
     names: dict[uuid.UUID | None, str],
-) -> int:
-    """Claim the stage (``ON CONFLICT DO NOTHING``: a concurrent run that claimed it first
-    wins, and this one sends nothing), then queue the message and note its id."""
-    insert = postgresql_insert if ctx.session.dialect == "postgresql" else sqlite_insert
-    claimed = await ctx.session.scalar(
-        insert(Reminder)
-        .values(
-            tenant_id=ctx.tenant_id,
-            id=new_id(),
-            vehicle_id=row.vehicle_id,
-            customer_id=row.customer_id,
-            store_id=row.store_id,
-            cycle=row.cycle,
-            stage=stage,
-            due_date=row.due_date,
-            status="sent",
-            sent_at=ctx.now(),
-        )
-        .on_conflict_do_nothing(index_elements=["tenant_id", "vehicle_id", "cycle", "stage"])
-        .returning(Reminder.id)
-    )
-    if claimed is None:
-        return 0
-    message_id = await ctx.notify(
+) -> uuid.UUID:
+    """Queue the stage's message; returns its id (the contact log's)."""
+    return await ctx.notify(
         customer_id=row.customer_id,
         purpose="service",
         template="service_due",
@@ -165,13 +156,6 @@ async def _send(
         store_id=row.store_id,
         dedupe_key=f"due:{row.vehicle_id}:{row.cycle}:{stage}",
     )
-    await ctx.session.execute(
-        update(Reminder)
-        .where(Reminder.id == claimed)
-        .values(message_id=message_id)
-        .execution_options(synchronize_session=False)
-    )
-    return 1
 
 
 async def convert(

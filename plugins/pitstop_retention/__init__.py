@@ -55,7 +55,7 @@ def plugin_info() -> PluginInfo:
         name="retention",
         version="0.1.0",
         title=TITLE,
-        sdk=">=1.5,<2",
+        sdk=">=1.7,<2",
         messages=MESSAGES,
         settings=RetentionSettings,
         permissions=(

@@ -19,6 +19,7 @@ import itertools
 import statistics
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
@@ -29,7 +30,7 @@ from .events import AT_RISK, DORMANT, CustomerStateChanged
 from .models import Complaint, CustomerState, StateChange
 from .projection import add_months
 from .settings import RetentionSettings
-from .tasks import open_recall
+from .tasks import Recall, open_recalls
 
 
 def classify(
@@ -101,6 +102,7 @@ async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[st
             ).all()
         }
         unchanged: list[uuid.UUID] = []
+        news = News()
         for customer_id in chunk:
             if customer_id in shop:
                 continue  # the tenant's internal customer neither churns nor is won back
@@ -126,15 +128,38 @@ async def assess(ctx: PluginContext[RetentionSettings], fleet: Fleet) -> dict[st
             ) == (state, reasons, last_at, last_store):
                 unchanged.append(customer_id)
                 continue
-            await _record(ctx, row, customer_id, state, reasons, last_at, last_store)
+            _record(ctx, row, customer_id, state, reasons, last_at, last_store, news)
         if unchanged:
             await ctx.session.execute(
                 update(CustomerState)
                 .where(CustomerState.customer_id.in_(unchanged))
                 .values(computed_at=ctx.now())
             )
+        await _announce(ctx, news)
     await ctx.session.flush()
     return counts
+
+
+@dataclass
+class News:
+    """What a chunk's changes of state call for once its rows are written: events and
+    recalls. Held back so the chunk's new rows go out in one flush - an event emitted
+    between two of them flushed the session each time, a statement per row - and the
+    events of a kind in one more (``emit_many``, SDK 1.7)."""
+
+    events: list[tuple[str, CustomerStateChanged]] = field(default_factory=list)
+    recalls: list[Recall] = field(default_factory=list)
+
+
+async def _announce(ctx: PluginContext[RetentionSettings], news: News) -> None:
+    await ctx.session.flush()
+    await open_recalls(ctx, news.recalls)
+    for name in (AT_RISK.name, DORMANT.name):
+        payloads = [payload for kind, payload in news.events if kind == name]
+        if payloads:
+            await ctx.emit_many(name, payloads)
+    news.events.clear()
+    news.recalls.clear()
 
 
 ABSENT = ("dormant", "lost")
@@ -154,7 +179,7 @@ def changed(
     )
 
 
-async def _record(
+def _record(
     ctx: PluginContext[RetentionSettings],
     row: CustomerState | None,
     customer_id: uuid.UUID,
@@ -162,6 +187,7 @@ async def _record(
     reasons: list[str],
     last_at: dt.datetime,
     last_store: uuid.UUID,
+    news: News,
 ) -> None:
     now = ctx.now()
     before = None if row is None else row.state
@@ -178,10 +204,10 @@ async def _record(
     changed(ctx, customer_id, before, state, why, now)
     payload = CustomerStateChanged(customer_id=customer_id, store_id=last_store)
     if state == "at_risk":
-        await ctx.emit(AT_RISK.name, payload)
+        news.events.append((AT_RISK.name, payload))
     elif state == "dormant":
-        await ctx.emit(DORMANT.name, payload)
-        await open_recall(ctx, customer_id, last_store, since=row.state_since)
+        news.events.append((DORMANT.name, payload))
+        news.recalls.append(Recall(customer_id, last_store, since=row.state_since))
 
 
 async def visited(

@@ -49,7 +49,7 @@ class VehicleDue(TenantModel):
 
 
 class Reminder(TenantModel):
-    """One reminder stage of one due cycle: sent once, or skipped (a later stage went)."""
+    """One reminder stage of one due cycle: sent once, or skipped as long past."""
 
     __tablename__ = "retention_reminders"
     __table_args__ = (
@@ -67,7 +67,8 @@ class Reminder(TenantModel):
     """``before``, ``on_due`` or ``overdue_<days>``."""
     due_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
-    """``sent`` or ``skipped``."""
+    """``sent``, or ``skipped_late`` (its day more than ``reminder_grace_days`` ago: never
+    sent, not counted; ``sent_at`` is then when it was skipped)."""
     message_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     sent_at: Mapped[dt.datetime]
     converted_at: Mapped[dt.datetime | None] = mapped_column(default=None)

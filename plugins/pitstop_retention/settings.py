@@ -73,6 +73,10 @@ class RetentionSettings(msgspec.Struct, forbid_unknown_fields=True):
     remind_before_days: int = 14
     remind_on_due: bool = True
     overdue_reminders_days: list[int] = msgspec.field(default_factory=lambda: [14, 45])
+    reminder_grace_days: int = 7
+    """A stage is sent only this many days after its day at most; one further past (a car
+    long overdue when reminders were switched on, a run that did not happen) is recorded as
+    ``skipped_late`` and never sent: no blast of stale "due nine months ago" messages."""
     overdue_after_days: int = 7
     """A car past its due date by this many days is ``overdue`` (before that: ``due``)."""
     conversion_days: int = 30
@@ -112,6 +116,8 @@ class RetentionSettings(msgspec.Struct, forbid_unknown_fields=True):
             raise ValueError("overdue_reminders_days: each must be between 1 and 365")
         if days != sorted(set(days)) or len(days) > 5:
             raise ValueError("overdue_reminders_days: at most 5, increasing, no repeats")
+        if not 0 <= self.reminder_grace_days <= 60:
+            raise ValueError("reminder_grace_days: must be between 0 and 60")
         if not 1 <= self.overdue_after_days <= 365:
             raise ValueError("overdue_after_days: must be between 1 and 365")
         if not 1 <= self.conversion_days <= 180:

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from pitstop.sdk import (
@@ -66,36 +71,71 @@ async def open_task(ctx: PluginContext, task: Task) -> Task | None:
     return task
 
 
-async def open_recall(
-    ctx: PluginContext[RetentionSettings],
-    customer_id: uuid.UUID,
-    store_id: uuid.UUID | None,
-    *,
-    since: dt.datetime,
-) -> Task | None:
-    """A recall for a customer gone dormant, with the tenant's offer asked of membership."""
-    task = Task(
-        kind="recall",
-        dedupe_key=f"recall:{customer_id}:{since.date().isoformat()}",
-        customer_id=customer_id,
-        store_id=store_id,
-        due_at=ctx.now() + dt.timedelta(days=7),
-    )
-    opened = await open_task(ctx, task)
-    if opened is not None and ctx.settings.recall_offer:
-        opened.reward_id = new_id()
-        await ctx.emit(
-            "reward.requested",
-            RewardRequested(
-                reward_id=opened.reward_id,
-                customer_id=customer_id,
-                kind="voucher",
-                voucher_template=ctx.settings.recall_offer,
-                reason="沉睡客户召回",
-                source=RewardSource(plugin="retention", type="recall", id=str(opened.id)),
-            ),
+@dataclass(frozen=True, slots=True)
+class Recall:
+    """A customer gone dormant tonight, to be called from their last store."""
+
+    customer_id: uuid.UUID
+    store_id: uuid.UUID | None
+    since: dt.datetime
+
+
+async def open_recalls(ctx: PluginContext[RetentionSettings], recalls: Sequence[Recall]) -> int:
+    """Recall tasks for customers gone dormant, with the tenant's offer asked of membership;
+    returns how many were opened.
+
+    The first night over an old book makes many customers dormant at once: the advisors are
+    read once and the tasks written in one ``INSERT … ON CONFLICT DO NOTHING`` (a recall
+    already opened - a repeated run, a concurrent one - is left alone), where a task at a
+    time cost a look-up, the staff list and a savepoint each."""
+    if not recalls:
+        return 0
+    advisors = await list_staff(ctx, role="service_advisor")
+    now, offer = ctx.now(), ctx.settings.recall_offer
+    rows = []
+    for recall in recalls:
+        mine = [a for a in advisors if recall.store_id and a.works_at(recall.store_id)]
+        rows.append(
+            {
+                "tenant_id": ctx.tenant_id,
+                "id": new_id(),
+                "kind": "recall",
+                "status": "open",
+                "dedupe_key": f"recall:{recall.customer_id}:{recall.since.date().isoformat()}",
+                "customer_id": recall.customer_id,
+                "store_id": recall.store_id,
+                "assignee_id": mine[recall.customer_id.int % len(mine)].id if mine else None,
+                "reward_id": new_id() if offer else None,
+                "due_at": now + dt.timedelta(days=7),
+                "created_at": now,
+            }
         )
-    return opened
+    insert = postgresql_insert if ctx.session.dialect == "postgresql" else sqlite_insert
+    statement = insert(cast(Table, Task.__table__)).on_conflict_do_nothing(
+        index_elements=["tenant_id", "dedupe_key"]
+    )
+    opened = await ctx.session.execute(
+        statement.returning(Task.id, Task.customer_id, Task.reward_id), rows
+    )
+    made = 0
+    for task_id, customer_id, reward_id in opened.all():
+        made += 1
+        if offer and reward_id is not None:
+            await ctx.emit("reward.requested", _offer(offer, task_id, customer_id, reward_id))
+    return made
+
+
+def _offer(
+    offer: str, task_id: uuid.UUID, customer_id: uuid.UUID, reward_id: uuid.UUID
+) -> RewardRequested:
+    return RewardRequested(
+        reward_id=reward_id,
+        customer_id=customer_id,
+        kind="voucher",
+        voucher_template=offer,
+        reason="沉睡客户召回",
+        source=RewardSource(plugin="retention", type="recall", id=str(task_id)),
+    )
 
 
 async def callback_due(ctx: PluginContext[RetentionSettings], store_id: uuid.UUID) -> dt.datetime:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -66,15 +66,32 @@ async def emit(
     ``declared`` is the type's declaration when a plugin emits; without it ``type`` must
     be one of the core's.
     """
+    found = await emit_many(session, type, [payload], occurred_at=occurred_at, declared=declared)
+    return found[0]
+
+
+async def emit_many(
+    session: AsyncSession,
+    type: str,
+    payloads: Sequence[Mapping[str, Any] | msgspec.Struct],
+    *,
+    occurred_at: dt.datetime | None = None,
+    declared: EventType | None = None,
+) -> list[OutboxEvent]:
+    """Several events of one type, checked each as :func:`emit` does, written in one flush
+    (a night that changes many customers' states writes their events in one statement)."""
     declared = declared or CORE_EVENTS.get(type)
     if declared is None or declared.name != type:
         raise UndeclaredEvent(
             f"event type {type} is not declared: the core's are in pitstop.events.payloads,"
             " a plugin's in PluginInfo.events"
         )
-    if isinstance(payload, Mapping):
-        _check_payload(dict(payload))  # before the schema: its errors may quote a value
-    return await append(session, type, declared.check(payload), occurred_at=occurred_at)
+    checked = []
+    for payload in payloads:
+        if isinstance(payload, Mapping):
+            _check_payload(dict(payload))  # before the schema: its errors may quote a value
+        checked.append(declared.check(payload))
+    return await append_many(session, type, checked, occurred_at=occurred_at)
 
 
 async def append(
@@ -85,12 +102,25 @@ async def append(
     occurred_at: dt.datetime | None = None,
 ) -> OutboxEvent:
     """Write an already checked payload (or an SDK 1.0 plugin's undeclared one)."""
-    data = dict(payload)
-    _check_payload(data)
-    event = OutboxEvent(type=type, payload=data, occurred_at=occurred_at or utcnow())
-    session.add(event)
+    return (await append_many(session, type, [payload], occurred_at=occurred_at))[0]
+
+
+async def append_many(
+    session: AsyncSession,
+    type: str,
+    payloads: Sequence[Mapping[str, Any]],
+    *,
+    occurred_at: dt.datetime | None = None,
+) -> list[OutboxEvent]:
+    events = []
+    for payload in payloads:
+        data = dict(payload)
+        _check_payload(data)
+        events.append(OutboxEvent(type=type, payload=data, occurred_at=occurred_at or utcnow()))
+    session.add_all(events)
     await session.flush()
     nudge: Nudge | None = session.sync_session.info.get(NUDGE_KEY)
     if nudge is not None:
-        on_commit(session, partial(nudge, event.tenant_id, event.id))
-    return event
+        for event in events:
+            on_commit(session, partial(nudge, event.tenant_id, event.id))
+    return events

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pitstop.access import audit, links
 from pitstop.access.principal import Principal
 from pitstop.db.on_commit import on_commit
-from pitstop.events.outbox import append, emit
+from pitstop.events.outbox import append, emit, emit_many
 from pitstop.events.types import EventPayloadInvalid
 from pitstop.messaging.service import Request
 from pitstop.plugin_host import notify
@@ -143,6 +143,20 @@ class PluginContext(Generic[SettingsT]):
         else:
             raise EventPayloadInvalid(f"event {type}: declare it to emit a Struct payload")
         return event.id
+
+    async def emit_many(
+        self, type: str, payloads: Sequence[Mapping[str, Any] | msgspec.Struct]
+    ) -> list[uuid.UUID]:
+        """Several events of one type this plugin declares, in one write (SDK 1.7): each
+        payload checked as :meth:`emit` checks it, the lot one statement rather than one
+        each - for a pass that changes many records at once. Returns their ids, in order."""
+        declared = declared_event(self._host.plugins, self.plugin, type)
+        if declared is None:
+            raise EventPayloadInvalid(f"event {type}: declare it to emit it with emit_many")
+        events = await emit_many(
+            self._session, type, payloads, declared=declared, occurred_at=self.now()
+        )
+        return [event.id for event in events]
 
     async def audit(
         self,

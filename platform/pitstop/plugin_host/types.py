@@ -17,7 +17,7 @@ from pitstop.events.types import Event, EventType
 if TYPE_CHECKING:
     from pitstop.plugin_host.context import PluginContext
 
-SDK_VERSION = "1.6"
+SDK_VERSION = "1.7"
 """Bumped in its major part when a change would break a plugin written for the last one,
 in its minor part when the SDK grows (docs/sdk-changelog.md lists what each one changed)."""
 

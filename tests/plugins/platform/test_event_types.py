@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import msgspec
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from pitstop.db.tenant_context import tenant_scope
 from pitstop.events.models import OutboxEvent
@@ -122,6 +123,41 @@ async def test_an_undeclared_plugin_type_still_goes_out_in_sdk_1_with_a_warning(
             await ctx.emit("sample.legacy", {"order_id": "o-1"})
     # Then the event is written as before (SDK 2.0 refuses it)
     assert await _outbox(runtime, "sample.legacy") == [{"order_id": "o-1"}]
+
+
+async def test_emit_many_checks_every_payload_and_writes_them_in_one_statement(
+    demo: Demo, runtime: Runtime
+) -> None:
+    # Given the sample plugin, and a count of the outbox's INSERTs
+    inserts: list[int] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO outbox_events"):
+            inserts.append(1)
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        # When it emits a batch with one bad payload among good ones
+        with pytest.raises(EventPayloadInvalid, match="missing required field `total`"):
+            async with _sample_context(runtime) as ctx:
+                await ctx.emit_many("sample.happened", [{"order_id": "m-0", "total": 1},
+                                                        {"order_id": "m-1"}])  # fmt: skip
+        # Then nothing is written
+        assert (await _outbox(runtime, "sample.happened"), inserts) == ([], [])
+        # When it emits three good ones, a Struct among them
+        async with _sample_context(runtime) as ctx:
+            ids = await ctx.emit_many(
+                "sample.happened",
+                [{"order_id": f"m-{n}", "total": n} for n in range(2)]
+                + [sample.SampleHappened(order_id="m-2", total=2)],
+            )
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
+    # Then the three are in the outbox, written in one INSERT, their ids returned in order
+    assert sorted(await _outbox(runtime, "sample.happened"), key=str) == [
+        {"order_id": f"m-{n}", "total": n} for n in range(3)
+    ]
+    assert (len(inserts), len(set(ids))) == (1, 3)
 
 
 async def test_the_core_emits_only_declared_types_with_matching_payloads(

@@ -118,3 +118,50 @@ async def test_a_stores_shorter_interval_reminds_at_once(desk: Desk) -> None:
     # And the nightly run the same day sends nothing twice
     await desk.app.drain(schedule="nightly")
     assert len(await desk.messages(car["customer_id"], "service_due")) == 1
+
+
+async def test_a_stage_long_past_is_skipped_and_never_sent(both_desk: Desk) -> None:
+    desk = both_desk
+    # Given two cars, the second serviced a day after the first (due a day later)
+    late = await _serviced_car(desk)
+    desk.app.clock.advance(days=1)
+    timely = await _serviced_car(desk)
+    # When the first night runs 22 days past the first car's due date: its overdue_14
+    # stage is 8 days old, past the 7 days' grace; the second car's is 7 days old
+    desk.app.clock.set(DUE + dt.timedelta(days=22))
+    await desk.app.drain(schedule="nightly")
+    # Then the second car is reminded; the first is not, its stage recorded as skipped
+    assert len(await desk.messages(timely["customer_id"], "service_due")) == 1
+    assert await desk.messages(late["customer_id"], "service_due") == []
+    assert sorted(await _stages(desk)) == [("overdue_14", "sent"), ("overdue_14", "skipped_late")]
+    # When the nightly run goes again (redelivered) and the next day
+    await desk.app.drain(schedule="nightly")
+    desk.app.clock.advance(days=1)
+    await desk.app.drain(schedule="nightly")
+    # Then the skipped stage is never sent later, and nothing goes twice
+    assert await desk.messages(late["customer_id"], "service_due") == []
+    assert len(await desk.messages(timely["customer_id"], "service_due")) == 1
+    # When the cycle's next stage comes on its day, and its run is redelivered
+    desk.app.clock.set(DUE + dt.timedelta(days=45))
+    await desk.app.drain(schedule="nightly")
+    await desk.app.drain(schedule="nightly")
+    # Then it goes once, and the KPIs count only what was sent
+    assert len(await desk.messages(late["customer_id"], "service_due")) == 1
+    assert (await _stages(desk))[-1] == ("overdue_45", "sent")
+    assert (await desk.get("/kpis"))["reminders_sent"] == 2
+
+
+async def test_a_grace_of_zero_sends_only_on_the_stages_day(desk: Desk) -> None:
+    # Given a tenant whose reminders go only on their day, and a car due in 125 days
+    rules = {"reminder_grace_days": 0}
+    changed = await desk.client().patch("/api/v1/plugins/retention", json={"settings": rules})
+    assert changed.status_code == 200, changed.text
+    car = await _serviced_car(desk)
+    # When the nightly run misses the due day and goes the day after it, then on overdue_14
+    desk.app.clock.set(DUE + dt.timedelta(days=1))
+    await desk.app.drain(schedule="nightly")
+    desk.app.clock.set(DUE + dt.timedelta(days=14))
+    await desk.app.drain(schedule="nightly")
+    # Then the missed day's stage is skipped and the one on its day goes
+    assert len(await desk.messages(car["customer_id"], "service_due")) == 1
+    assert await _stages(desk) == [("on_due", "skipped_late"), ("overdue_14", "sent")]

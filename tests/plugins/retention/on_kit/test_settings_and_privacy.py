@@ -15,9 +15,10 @@ from tests.plugins.retention.on_kit.conftest import Desk
 
 
 async def test_each_bad_setting_is_named(desk: Desk) -> None:
-    # Given settings with five mistakes
+    # Given settings with six mistakes
     bad = {
         "service_interval": {"km": 10, "months": 6},
+        "reminder_grace_days": 61,
         "overdue_reminders_days": [45, 14],
         "lost_after_months": 6,
         "low_score": {"callback_within": "soon"},

@@ -48,7 +48,7 @@ def plugin_info() -> PluginInfo:
         name="complaints",
         version="0.1.0",
         title=TITLE,
-        sdk=">=1.5,<2",
+        sdk=">=1.7,<2",
         messages=MESSAGES,
         settings=ComplaintSettings,
         permissions=(

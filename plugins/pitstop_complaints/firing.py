@@ -6,7 +6,7 @@ the store's managers (or the HQ role) afresh, and flushed its rows on its own - 
 of the worker's CPU in the burst of issue 21's benchmark went to these statements. Here
 the batch reads the notifications already sent for all its complaints in one statement,
 each (role, store)'s staff once, leaves the new rows to the transaction's next flush, and
-emits the batch's events after its last complaint.
+emits the batch's events after its last complaint, a wave of one type in one write.
 Exactly once is unchanged: the complaints are locked before this is read, and only the
 holder of a complaint's lock adds its notifications, so what was read stays true for the
 transaction, and what the batch adds is remembered as it goes.
@@ -17,6 +17,8 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
 
 import msgspec
 from sqlalchemy import select
@@ -37,7 +39,9 @@ class Firing:
         self._notified: defaultdict[tuple[uuid.UUID, str], set[uuid.UUID]] = defaultdict(set)
         self._read: set[uuid.UUID] = set()
         """The complaints whose notifications were read (the others are read on demand)."""
-        self._events: list[tuple[str, msgspec.Struct]] = []
+        self._events: list[tuple[int, str, msgspec.Struct]] = []
+        self._fired: defaultdict[uuid.UUID, int] = defaultdict(int)
+        """How many events each complaint has fired in this batch."""
 
     async def read(self, complaints: Sequence[Complaint]) -> None:
         """The notifications already sent for ``complaints``, in one statement."""
@@ -55,18 +59,29 @@ class Firing:
             self._notified[complaint_id, reason].add(recipient)
         self._read.update(ids)
 
-    def emit(self, type: str, facts: msgspec.Struct) -> None:
-        """An event to emit, in this order, once the batch's complaints are fired."""
-        self._events.append((type, facts))
+    def emit(self, complaint: Complaint, type: str, facts: msgspec.Struct) -> None:
+        """An event to emit once the batch's complaints are fired; a complaint's events
+        keep the order it fired them in."""
+        complaint_id = complaint.id
+        wave = self._fired[complaint_id]
+        self._fired[complaint_id] += 1
+        self._events.append((wave, type, facts))
 
     async def emit_all(self) -> None:
-        """Emit what the batch fired. Each emit flushes, so emitting after the last
-        complaint writes every complaint's changes and notifications in the first flush
-        (one statement per table) and one outbox row per flush after it, instead of the
-        complaint and its notifications again at every event."""
+        """Emit what the batch fired, after its last complaint: the first flush writes
+        every complaint's changes and notifications (one statement per table). Then each
+        complaint's first events, its second, and so on; within one wave the events of
+        one type are one write (``ctx.emit_many``). A complaint's own events stay in the
+        order it fired them; two complaints' events were never ordered between them."""
         events, self._events = self._events, []
-        for type, facts in events:
-            await self._ctx.emit(type, facts)
+        self._fired.clear()
+        by_wave = sorted(events, key=itemgetter(0))  # stable: fired order within a wave
+        for _, run in groupby(by_wave, key=itemgetter(0)):
+            by_type: dict[str, list[msgspec.Struct]] = {}
+            for _, type, facts in run:
+                by_type.setdefault(type, []).append(facts)
+            for type, payloads in by_type.items():
+                await self._ctx.emit_many(type, payloads)
 
     async def staff(self, role: str, store_id: uuid.UUID) -> list[uuid.UUID]:
         """Everyone of ``role`` at the store, read once per transaction."""

@@ -117,7 +117,7 @@ async def _warn(
     setattr(complaint, f"{clock}_warned_at", now)
     due: dt.datetime = getattr(complaint, f"{clock}_due_at")
     facts = ComplaintWarning(complaint.id, complaint.store_id, clock, complaint.severity, due)
-    firing.emit(WARNING.name, facts)
+    firing.emit(complaint, WARNING.name, facts)
     recipients: list[uuid.UUID | None] = [complaint.assignee_id]
     if complaint.assignee_id is None:
         recipients = list(await firing.staff("store_manager", complaint.store_id))
@@ -139,7 +139,7 @@ async def _breach(
     facts = ComplaintBreached(
         complaint.id, complaint.store_id, clock, complaint.severity, due, late
     )
-    firing.emit(BREACHED.name, facts)
+    firing.emit(complaint, BREACHED.name, facts)
     reason = f"{clock}.breached{_cycle(complaint, clock)}"
     await firing.notify(complaint, [complaint.assignee_id], reason)
     if complaint.escalation_next_at is None and complaint.escalation_level < MAX_LEVEL:
@@ -163,6 +163,7 @@ async def _escalate(
     else:
         complaint.escalation_next_at = None
     firing.emit(
+        complaint,
         ESCALATED.name,
         ComplaintEscalated(
             complaint.id, complaint.store_id, level, complaint.severity, complaint.top_tier

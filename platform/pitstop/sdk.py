@@ -82,17 +82,23 @@ from pitstop.plugin_host.types import (
     permission,
 )
 from pitstop.sdk_customers import customer_history, customer_overlap, new_customer_revenue
+from pitstop.sdk_orders import (
+    ServiceOrderView,
+    completed_service_orders,
+    get_service_order,
+    open_service_orders_of,
+    order_figures,
+    service_orders_of,
+    vehicle_service_orders,
+)
 from pitstop.sdk_views import (
     CustomerView,
     MileageReadingView,
-    ServiceOrderView,
     StaffView,
     StoreView,
     VehicleView,
-    completed_service_orders,
     get_customer,
     get_customers,
-    get_service_order,
     get_store,
     get_vehicle,
     get_vehicles,
@@ -101,10 +107,6 @@ from pitstop.sdk_views import (
     list_vehicles,
     mileage_readings,
     mileage_readings_of,
-    open_service_orders_of,
-    order_figures,
-    service_orders_of,
-    vehicle_service_orders,
 )
 from pitstop.tenancy.calendar import Calendar, Duration, calendar_for, parse_duration
 from pitstop.tenancy.periods import Period

@@ -69,7 +69,7 @@ from pitstop.plugin_host.loading import (
     introduce,
 )
 from pitstop.plugin_host.types import PluginInfo, Section
-from pitstop.sdk_views import order_view
+from pitstop.sdk_orders import order_view
 from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.tenancy.periods import Period
 from pitstop.tenancy.plugin_settings import settings_from_stored

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
         Section,
         TaskHandler,
     )
-    from pitstop.sdk_views import ServiceOrderView
+    from pitstop.sdk_orders import ServiceOrderView
     from pitstop.tenancy.periods import Period
 
 PROJECT = "pitstop"

@@ -26,7 +26,7 @@ from pitstop.crm.models import Vehicle
 from pitstop.crm.schemas import LineIn, ServiceOrderCreate, decode_strict, is_strict_number
 from pitstop.errors import Unprocessable
 from pitstop.plugin_host.context import PluginContext
-from pitstop.sdk_views import ServiceOrderView, order_view
+from pitstop.sdk_orders import ServiceOrderView, order_view
 
 SYSTEM = uuid.UUID(int=0)
 

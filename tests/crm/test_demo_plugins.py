@@ -21,7 +21,7 @@ from pitstop_complaints.workflow import TRANSITIONS
 from pitstop_membership.models import LedgerEntry, MemberAccount
 from pitstop_referrals.models import Referral
 from pitstop_referrals.schemas import STATUSES
-from pitstop_retention.models import CustomerState, Survey, Task, VehicleDue
+from pitstop_retention.models import CustomerState, Reminder, Survey, Task, VehicleDue
 from pitstop_tradein.models import Candidate, Lead, PriceRow
 from pitstop_tradein.stages import STAGES
 from tests.crm.conftest import Crm
@@ -84,6 +84,7 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
             referrals = (await session.scalars(select(Referral))).all()
             dues = (await session.scalars(select(VehicleDue))).all()
             states = (await session.scalars(select(CustomerState))).all()
+            reminders = (await session.scalars(select(Reminder))).all()
             tasks = (await session.scalars(select(Task))).all()
             surveys = (await session.scalars(select(Survey))).all()
     # And members have points history and more than one tier
@@ -110,6 +111,12 @@ async def test_demo_shows_every_plugin_and_a_second_run_changes_nothing(
     today = NOW.date()
     assert any(d.due_date > today for d in dues) and any(d.due_date < today for d in dues)
     assert {s.state for s in states} >= {"active", "at_risk", "dormant"}
+    # (reminders sent for the stages due lately, each with its message; the stages long
+    # past recorded as skipped, never sent: a demo's first night must not spam its book)
+    sent = [r for r in reminders if r.status == "sent"]
+    assert sent and all(r.message_id is not None for r in sent)
+    assert all(r.message_id is None for r in reminders if r.status == "skipped_late")
+    assert {r.status for r in reminders} <= {"sent", "skipped_late"}
     assert {t.kind for t in tasks if t.status == "open"} == {"recall", "follow_up", "callback"}
     answered = [s for s in surveys if s.answered_at is not None]
     assert answered and any(s.low for s in answered) and len(answered) < len(surveys)

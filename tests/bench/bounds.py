@@ -9,6 +9,7 @@ bound to the new reality with the same margin.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -39,8 +40,15 @@ class Bound:
         )
 
 
+CHECKED: list[tuple[str, Bound]] = []
+"""Every bound checked in this run and the benchmark that checked it, for the summary
+``make bench`` ends with (``tests/bench/conftest.py``)."""
+
+
 def check(*bounds: Bound) -> None:
     """Print every figure with its bound, then fail naming each one past it."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0].rpartition("/")[2]
+    CHECKED.extend((test, bound) for bound in bounds)
     print("bounds:")
     for bound in bounds:
         print(bound.line())

@@ -49,6 +49,7 @@ TENANT, OWNER = "demo-shop", "owner@demo-shop.example"
 # 1.2-2.7x, 1.5-2.2x and 1.4-2.9x at load 4-16, with room for a shared machine's noise.
 # The issue's goals are tighter: 1/0.6 = 1.67 for the GETs, 2 for the POST.
 MAX_SLOWDOWN = {"GET one": 4.5, "GET page of 50": 3.5, "POST create": 4.0}
+GOAL_SLOWDOWN = {"GET one": 1 / 0.6, "GET page of 50": 1 / 0.6, "POST create": 2.0}
 # Measured 69-119 ms with reads_only routes beginning deferred (640 ms before, side by
 # side; 2,015-3,732 ms at the start of issue 21) on a loaded machine; the goal is 100 ms.
 MAX_SQLITE_P99_MS = 400.0
@@ -222,7 +223,12 @@ async def test_http_path_beside_the_bare_stack(
     _report(results)
     check(
         *(
-            Bound(f"{name}: bare / pitstop throughput", 1 / _ratio(sides), MAX_SLOWDOWN[name])
+            Bound(
+                f"{name}: bare / pitstop throughput",
+                1 / _ratio(sides),
+                MAX_SLOWDOWN[name],
+                goal=GOAL_SLOWDOWN[name],
+            )
             for name, sides in results.items()
         )
     )
@@ -265,4 +271,5 @@ async def test_embedded_get_p99_at_eight_connections(runtime: Runtime, tmp_path:
     print(f"\nembedded SQLite, GET one, {CONNECTIONS} connections:")
     for name, side in sides.items():
         print("  " + side.line(name))
-    check(Bound("embedded GET one p99", sides["pitstop"].p99_ms, MAX_SQLITE_P99_MS, "ms"))
+    p99 = sides["pitstop"].p99_ms
+    check(Bound("embedded GET one p99", p99, MAX_SQLITE_P99_MS, " ms", goal=100))

@@ -161,6 +161,7 @@ async def test_ledger_throughput_beside_a_bare_conditional_update(settings: Sett
                 f"bare/ledger, {scope}",
                 rates[BARE] / rates[ONE_STATEMENT],
                 MAX_BARE_OVER_LEDGER[scope],
+                goal=2,
             )
             for scope, rates in results.items()
         )

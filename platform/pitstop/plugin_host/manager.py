@@ -18,8 +18,7 @@ plugin's own caller does the calling.
 Failures are split by what the caller can live without:
 
 * Read-side hooks (``customer_summary``, ``customer_attributes``, ``kpis``,
-  ``customer_panels``) are isolated:
-  the plugins run inside a savepoint (renewed after a failure), and one that raises leaves
+  ``customer_panels``) are isolated (:mod:`.isolation`): one that raises leaves
   ``error="unavailable"`` (or ``<plugin>.error``) in its own place plus one log line (the
   plugin, the exception type): the page still answers 200 with everyone else's parts.
 * Write-side hooks (``on_tenant_enabled``, ``export_customer``, ``erase_customer``,
@@ -37,9 +36,8 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import msgspec
 import pluggy
 import structlog
 from sqlalchemy import select
@@ -51,12 +49,11 @@ from pitstop.crm.discounts import DiscountOffer
 from pitstop.crm.models import ServiceOrder
 from pitstop.db.base import utcnow
 from pitstop.db.tenant_context import current_tenant_id
-from pitstop.errors import ApiError
 from pitstop.events.types import UndeclaredEvent
 from pitstop.insights.schemas import KpiTile
 from pitstop.messaging.service import Request, last_contacts
 from pitstop.plugin_host import attributes as facts
-from pitstop.plugin_host import notify, specs
+from pitstop.plugin_host import isolation, notify, offers, specs
 from pitstop.plugin_host.calls import PluginCallers, trace_hook_calls
 from pitstop.plugin_host.console_hooks import CustomerPanel
 from pitstop.plugin_host.context import PluginContext
@@ -69,18 +66,15 @@ from pitstop.plugin_host.loading import (
     introduce,
 )
 from pitstop.plugin_host.types import PluginInfo, Section
-from pitstop.sdk_orders import order_view
 from pitstop.tenancy.models import Tenant, TenantPlugin
 from pitstop.tenancy.periods import Period
 from pitstop.tenancy.plugin_settings import settings_from_stored
 from pitstop.tenancy.sealing import Sealer
-from pitstop.wording import OwnMessages
 
 ENTRY_POINT_GROUP = "pitstop"
 _TENANTS_HELD = "pitstop_tenants_held"
 """``session.info`` key: the tenant rows plugin contexts were built from (see ``context``)."""
 log = structlog.get_logger("pitstop.plugins")
-Panel = TypeVar("Panel", Section, KpiTile, CustomerPanel)
 TaskSender = Callable[[uuid.UUID, str, str, dict[str, Any], int], None]
 MessageSender = Callable[[uuid.UUID, uuid.UUID, int], None]
 
@@ -319,58 +313,10 @@ class PluginHost:
     async def _isolated(
         self, hook: str, session: AsyncSession, principal: Principal | None = None, **kwargs: Any
     ) -> list[tuple[str, Any, bool]]:
-        """Like :meth:`call_each` for read-side hooks: ``(plugin, answer, failed)``.
-
-        The plugins run inside one savepoint, renewed after each failure: a failed statement
-        cannot abort the caller's transaction, and the answers already in hand stay good
-        (read-side hooks only read), so a profile costs two statements, not two per plugin.
-        """
-        answers: list[tuple[str, Any, bool]] = []
-        waiting = await self._contexts(hook, session, principal)
-        while waiting:
-            ran = await self._until_failure(hook, session, waiting, answers, kwargs)
-            waiting = waiting[ran:]
-        return answers
-
-    async def _until_failure(
-        self,
-        hook: str,
-        session: AsyncSession,
-        waiting: list[tuple[str, PluginContext]],
-        answers: list[tuple[str, Any, bool]],
-        kwargs: dict[str, Any],
-    ) -> int:
-        """Call plugins in one savepoint until one raises; returns how many were called."""
-        savepoint = await session.begin_nested()
-        for ran, (plugin, ctx) in enumerate(waiting, start=1):
-            try:
-                answer = await self.callers.call(hook, plugin, ctx=ctx, **kwargs)
-            except Exception as exc:
-                await savepoint.rollback()
-                _log_failure(hook, plugin, type(exc).__name__)
-                answers.append((plugin, None, True))
-                return ran
-            answers.append((plugin, answer, False))
-        await savepoint.commit()
-        return len(waiting)
-
-    def _panels(
-        self, hook: str, kind: type[Panel], answers: list[tuple[str, Any, bool]]
-    ) -> list[Panel]:
-        """Each plugin's own section or tile, or its title and the marker if it failed (or
-        answered something else); None answers are left out."""
-        panels = []
-        for plugin, answer, failed in answers:
-            if not failed and answer is not None and not isinstance(answer, kind):
-                _log_failure(hook, plugin, f"answered {type(answer).__name__}")
-                failed = True
-            if failed:
-                empty = {"title": self.plugins[plugin].info.title, "data": {}, "figures": {}}
-                answer = msgspec.convert(empty, kind)  # each takes the keys it has
-            if answer is not None:
-                answer.plugin, answer.error = plugin, facts.UNAVAILABLE if failed else None
-                panels.append(answer)
-        return panels
+        """Like :meth:`call_each` for read-side hooks, each failure kept to its plugin's own
+        place (:mod:`pitstop.plugin_host.isolation`): ``(plugin, answer, failed)``."""
+        contexts = await self._contexts(hook, session, principal)
+        return await isolation.call_isolated(self.callers, hook, session, contexts, kwargs)
 
     async def customer_sections(
         self, session: AsyncSession, *, customer_id: uuid.UUID
@@ -378,7 +324,7 @@ class PluginHost:
         """The profile's plugin sections; a failing plugin's is its title and the marker.
         Last, the contact log's latest entries, when there are any."""
         answers = await self._isolated("customer_summary", session, customer_id=customer_id)
-        sections = self._panels("customer_summary", Section, answers)
+        sections = isolation.panels(self.plugins, "customer_summary", Section, answers)
         contacts = await last_contacts(session, customer_id)
         if contacts:
             title = "Last contacts"  # the console words it by its catalog (console.figures)
@@ -411,7 +357,7 @@ class PluginHost:
         answers = await self._isolated(
             "customer_panels", session, principal, customer_id=customer_id
         )
-        return self._panels("customer_panels", CustomerPanel, answers)
+        return isolation.panels(self.plugins, "customer_panels", CustomerPanel, answers)
 
     async def customer_attributes(
         self, session: AsyncSession, *, customer_id: uuid.UUID
@@ -440,7 +386,7 @@ class PluginHost:
     ) -> list[KpiTile]:
         """The board's plugin tiles, computed with the caller as ``ctx.principal``."""
         answers = await self._isolated("kpis", session, principal, period=period, store_id=store_id)
-        return self._panels("kpis", KpiTile, answers)
+        return isolation.panels(self.plugins, "kpis", KpiTile, answers)
 
     async def export_customer(
         self, session: AsyncSession, *, customer_id: uuid.UUID
@@ -454,32 +400,8 @@ class PluginHost:
     async def redeem_code(
         self, session: AsyncSession, *, order: ServiceOrder, code: str, principal: Principal
     ) -> DiscountOffer | None:
-        """The first enabled plugin's offer for a code (write-side: a plugin's refusal, a
-        422 naming ``code``, is the caller's answer; later plugins are not asked)."""
-        view = order_view(order)
-        enabled = await self.enabled(session)
-        for plugin in self.callers.order("redeem_code"):
-            if plugin not in enabled:
-                continue
-            ctx = await self.context(session, plugin, principal=principal, row=enabled[plugin])
-            try:
-                offer = await self.callers.call(
-                    "redeem_code", plugin, ctx=ctx, order=view, code=code
-                )
-            except ApiError as exc:  # the plugin's refusal, in its own words (SDK 1.5)
-                exc.own = exc.own or OwnMessages(self.plugins[plugin].info.messages)
-                raise
-            if offer is None:
-                continue
-            if not isinstance(offer, DiscountOffer):
-                raise TypeError(f"plugin {plugin}: redeem_code must answer a DiscountOffer")
-            return offer
-        return None
-
-
-def _log_failure(hook: str, plugin: str, error_type: str) -> None:
-    """The exception's type only: its message may quote the customer's data."""
-    log.warning("plugin_hook_failed", hook=hook, plugin=plugin, error_type=error_type)
+        """The first enabled plugin's offer for a code (:func:`.offers.first_offer`)."""
+        return await offers.first_offer(self, session, order, code, principal)
 
 
 def _per_tenant(hook: str) -> None:

@@ -33,7 +33,7 @@ class Bound:
         goal = ""
         if self.goal is not None:
             met = "met" if self.value <= self.goal else "not met"
-            goal = f"   (goal <= {self.goal:g}{self.unit}: {met})"
+            goal = f"   (goal <= {self.goal:.3g}{self.unit}: {met})"
         return (
             f"  {self.label:<44} {self.value:8.2f}{self.unit}"
             f"   bound <= {self.limit:g}{self.unit}   {verdict}{goal}"

@@ -8,6 +8,7 @@ short-lived connections from its own thread (``NullPool``).
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 import threading
 from typing import Any
@@ -56,10 +57,13 @@ def scheduler_for(runtime: Runtime) -> Scheduler:
 
 def _stop_on_signals() -> threading.Event:
     # Handlers first: a SIGTERM that arrives while the runtime is still being built must
-    # stop the process cleanly rather than kill it with the default action.
+    # stop the process cleanly rather than kill it with the default action. SIGUSR1 prints
+    # every thread's stack and goes on (`kill -USR1 <pid>`): a process that does not stop
+    # tells where it waits, without a debugger on the host.
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     return stop
 
 

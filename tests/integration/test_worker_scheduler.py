@@ -39,11 +39,21 @@ def test_process_runs_until_sigterm(tmp_path: Path, redis_server: Any, command: 
         stderr=subprocess.STDOUT,
     )
     # Then it says it is ready, however long a loaded machine takes, and is still running
-    wait_for_line(process, READY_LINE.format(process=command))
+    output = wait_for_line(process, READY_LINE.format(process=command))
     assert process.poll() is None
     # When it receives SIGTERM, it stops cleanly
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) == 0
+    try:
+        code = process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)  # it prints every thread's stack (faulthandler)
+        try:
+            process.wait(timeout=5)  # a guard while it prints; it is not expected to exit
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise AssertionError("still running 30 s after SIGTERM:\n" + "".join(output)) from None
+    assert code == 0, "".join(output)
 
 
 @pytest.mark.redis
@@ -72,3 +82,39 @@ def test_cron_job_fires_once_per_due_time() -> None:
     scheduler.tick()
     # Then it fired exactly once
     assert fired == [1]
+
+
+def test_a_stop_asked_for_during_a_tick_ends_it_after_the_running_job() -> None:
+    import datetime as dt
+    import threading
+
+    # Given three jobs due at once, the first of which is running when SIGTERM comes
+    now = dt.datetime(2026, 11, 22, 18, 0, 1, tzinfo=dt.UTC)
+    stop, ran = threading.Event(), []
+
+    def job(name: str) -> PeriodicJob:
+        def run() -> None:
+            ran.append(name)
+            stop.set()  # the signal arrives while this job runs
+
+        return PeriodicJob(name, "* * * * *", run)
+
+    scheduler = Scheduler(jobs=[job("first"), job("second"), job("third")], clock=lambda: now)
+    for planned in scheduler.jobs:
+        planned.next_at = now - dt.timedelta(seconds=1)
+    # When the tick runs
+    fired = scheduler.tick(stop)
+    # Then the running job finishes and no other starts
+    assert ran == fired == ["first"]
+
+
+def test_a_ready_process_that_prints_a_lot_is_not_blocked_by_its_pipe(tmp_path: Path) -> None:
+    # Given a process that prints its ready line and then much more than a pipe holds
+    script = "print('ready', flush=True); print('x' * 300_000, flush=True)"
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    # When the test waits for the ready line and reads nothing more itself
+    wait_for_line(process, "ready")
+    # Then the process still writes it all and exits by itself
+    assert process.wait(timeout=60) == 0

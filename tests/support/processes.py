@@ -44,23 +44,26 @@ def wait_for_line(
     """Read the process's piped output until a line contains ``needle``.
 
     Fails if the process exits first or the deadline passes; the deadline is a guard for
-    a hung process, not a guess at start-up time.
+    a hung process, not a guess at start-up time. The reader goes on draining the pipe
+    after the line (into the list returned): a process whose output nobody reads blocks
+    in its next write once the pipe's 64 KiB are full - a scheduler logging its failing
+    jobs did, and then could not stop on SIGTERM.
     """
     assert process.stdout is not None
     lines: list[str] = []
-    found = threading.Event()
+    found, settled = threading.Event(), threading.Event()
 
     def read() -> None:
         assert process.stdout is not None
         for raw in iter(process.stdout.readline, b""):
             lines.append(raw.decode(errors="replace"))
-            if needle in lines[-1]:
+            if not found.is_set() and needle in lines[-1]:
                 found.set()
-                return
+                settled.set()
+        settled.set()  # the output ended (the process exited): the needle never came
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout)
+    threading.Thread(target=read, daemon=True).start()
+    settled.wait(timeout)
     if not found.is_set():
         raise AssertionError(f"no {needle!r} from the process; it printed:\n{''.join(lines)}")
     return lines

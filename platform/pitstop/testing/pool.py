@@ -60,12 +60,21 @@ class HomeLoopPool(NullPool):
         return f"HomeLoopPool idle={len(self._idle)}"
 
     def dispose(self) -> None:
+        """Close the idle connections - on the home loop only. A test client's portal
+        shuts the app down on a loop of its own, and closing a connection of the home
+        loop there fails ("attached to a different loop"); they are handed to the pool
+        that replaces this one (:meth:`recreate`) and closed at the runtime's own close."""
+        if not self._at_home() and self._running_home():
+            return
         while self._idle:
             self._idle.pop().close()
 
+    def _running_home(self) -> bool:
+        return self._home is not None and not self._home.is_closed()
+
     def recreate(self) -> HomeLoopPool:
         self.logger.info("Pool recreating")
-        return self.__class__(
+        pool = self.__class__(
             self._creator,
             home=self._home,
             recycle=self._recycle,
@@ -76,3 +85,5 @@ class HomeLoopPool(NullPool):
             _dispatch=self.dispatch,
             dialect=self._dialect,
         )
+        pool._idle, self._idle = self._idle, []  # those a dispose away from home left
+        return pool

@@ -52,6 +52,7 @@ def test_process_runs_until_sigterm(tmp_path: Path, redis_server: Any, command: 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        output.ended.wait(10)  # the reader has the stacks once the output has closed
         raise AssertionError("still running 30 s after SIGTERM:\n" + "".join(output)) from None
     assert code == 0, "".join(output)
 
@@ -115,6 +116,10 @@ def test_a_ready_process_that_prints_a_lot_is_not_blocked_by_its_pipe(tmp_path: 
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     # When the test waits for the ready line and reads nothing more itself
-    wait_for_line(process, "ready")
+    output = wait_for_line(process, "ready")
     # Then the process still writes it all and exits by itself
-    assert process.wait(timeout=60) == 0
+    try:
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()  # a no-op once it has exited
+    assert output.ended.wait(10) and len("".join(output)) > 300_000

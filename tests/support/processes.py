@@ -38,9 +38,16 @@ def source_path(site: Path | None = None, root: Path = ROOT) -> str:
     return os.pathsep.join(str(r) for r in roots)
 
 
-def wait_for_line(
-    process: subprocess.Popen[bytes], needle: str, timeout: float = 120.0
-) -> list[str]:
+class Output(list[str]):
+    """A process's output lines, still growing while the process runs; ``ended`` is set
+    when its output closes (it exited), so a test can read the last of it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ended = threading.Event()
+
+
+def wait_for_line(process: subprocess.Popen[bytes], needle: str, timeout: float = 120.0) -> Output:
     """Read the process's piped output until a line contains ``needle``.
 
     Fails if the process exits first or the deadline passes; the deadline is a guard for
@@ -50,7 +57,7 @@ def wait_for_line(
     jobs did, and then could not stop on SIGTERM.
     """
     assert process.stdout is not None
-    lines: list[str] = []
+    lines = Output()
     found, settled = threading.Event(), threading.Event()
 
     def read() -> None:
@@ -60,6 +67,7 @@ def wait_for_line(
             if not found.is_set() and needle in lines[-1]:
                 found.set()
                 settled.set()
+        lines.ended.set()
         settled.set()  # the output ended (the process exited): the needle never came
 
     threading.Thread(target=read, daemon=True).start()
@@ -103,7 +111,12 @@ def ready_process(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    wait_for_line(process, READY_LINE.format(process=command))
+    try:
+        wait_for_line(process, READY_LINE.format(process=command))
+    except BaseException:
+        process.kill()  # a process that never became ready is not left running
+        process.wait()
+        raise
     return process
 
 

@@ -153,11 +153,13 @@ async def test_emit_many_checks_every_payload_and_writes_them_in_one_statement(
             )
     finally:
         event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
-    # Then the three are in the outbox, written in one INSERT, their ids returned in order
+    # Then the three are in the outbox, written in one INSERT, their ids returned in the
+    # payloads' order (ids are UUIDv7, made one after the other: their order is the payloads')
     assert sorted(await _outbox(runtime, "sample.happened"), key=str) == [
         {"order_id": f"m-{n}", "total": n} for n in range(3)
     ]
     assert (len(inserts), len(set(ids))) == (1, 3)
+    assert ids == sorted(ids)
 
 
 async def test_the_core_emits_only_declared_types_with_matching_payloads(

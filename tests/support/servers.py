@@ -98,9 +98,11 @@ class PostgresServer:
             f"-c listen_addresses={self.host} -c port={self.port} -c unix_socket_directories="
             f"{self.root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             " -c shared_buffers=32MB -c max_connections=100"
-            # A statement over 3 s, or a wait for a lock over 1 s, is logged; the log is kept
-            # when it has any (see stop): a test that is slow only in the full suite says why.
+            # A statement over 3 s, with its plan, or a wait for a lock over 1 s, is logged;
+            # the log is kept when it has any (see stop): a test that is slow only in the
+            # full suite says why.
             " -c log_min_duration_statement=3000 -c log_lock_waits=on"
+            " -c shared_preload_libraries=auto_explain -c auto_explain.log_min_duration=3000"
         )
         self._run(
             [

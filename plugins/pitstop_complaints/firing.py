@@ -17,8 +17,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import groupby
-from operator import itemgetter
+from itertools import zip_longest
 
 import msgspec
 from sqlalchemy import select
@@ -39,9 +38,8 @@ class Firing:
         self._notified: defaultdict[tuple[uuid.UUID, str], set[uuid.UUID]] = defaultdict(set)
         self._read: set[uuid.UUID] = set()
         """The complaints whose notifications were read (the others are read on demand)."""
-        self._events: list[tuple[int, str, msgspec.Struct]] = []
-        self._fired: defaultdict[uuid.UUID, int] = defaultdict(int)
-        """How many events each complaint has fired in this batch."""
+        self._events: defaultdict[uuid.UUID, list[tuple[str, msgspec.Struct]]] = defaultdict(list)
+        """Each complaint's events, in the order it fired them."""
 
     async def read(self, complaints: Sequence[Complaint]) -> None:
         """The notifications already sent for ``complaints``, in one statement."""
@@ -60,12 +58,8 @@ class Firing:
         self._read.update(ids)
 
     def emit(self, complaint: Complaint, type: str, facts: msgspec.Struct) -> None:
-        """An event to emit once the batch's complaints are fired; a complaint's events
-        keep the order it fired them in."""
-        complaint_id = complaint.id
-        wave = self._fired[complaint_id]
-        self._fired[complaint_id] += 1
-        self._events.append((wave, type, facts))
+        """An event to emit once the batch's complaints are fired."""
+        self._events[complaint.id].append((type, facts))
 
     async def emit_all(self) -> None:
         """Emit what the batch fired, after its last complaint: the first flush writes
@@ -73,12 +67,10 @@ class Firing:
         complaint's first events, its second, and so on; within one wave the events of
         one type are one write (``ctx.emit_many``). A complaint's own events stay in the
         order it fired them; two complaints' events were never ordered between them."""
-        events, self._events = self._events, []
-        self._fired.clear()
-        by_wave = sorted(events, key=itemgetter(0))  # stable: fired order within a wave
-        for _, run in groupby(by_wave, key=itemgetter(0)):
+        fired, self._events = list(self._events.values()), defaultdict(list)
+        for wave in zip_longest(*fired):
             by_type: dict[str, list[msgspec.Struct]] = {}
-            for _, type, facts in run:
+            for type, facts in filter(None, wave):
                 by_type.setdefault(type, []).append(facts)
             for type, payloads in by_type.items():
                 await self._ctx.emit_many(type, payloads)

@@ -38,10 +38,9 @@ async def call_isolated(
 ) -> Answers:
     """Call ``hook`` on each plugin with its context; a failure is recorded, not raised."""
     answers: Answers = []
-    waiting = contexts
-    while waiting:
-        ran = await _until_failure(callers, hook, session, waiting, answers, kwargs)
-        waiting = waiting[ran:]
+    while contexts:
+        ran = await _until_failure(callers, hook, session, contexts, answers, kwargs)
+        contexts = contexts[ran:]
     return answers
 
 
